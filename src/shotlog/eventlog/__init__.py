@@ -1,0 +1,1 @@
+"""The event log: building EventLogEntry rows for changes, appending them in order, reading them."""

@@ -1,0 +1,99 @@
+"""Appending events in commit order, and reading the log by cursor.
+
+The ordering guarantee: a consumer that reads ``id > cursor ORDER BY id`` never skips an event.
+That holds when ids become visible in the order they were assigned, so ids are assigned by shotlog
+itself, as ``max(id) + 1``, by the one transaction allowed to append at a time:
+
+* SQLite: every write transaction already holds the database's single write lock (``BEGIN
+  IMMEDIATE``, see ``shotlog.store.database``), so reading ``max(id)`` and inserting is atomic.
+* PostgreSQL: ``append`` takes ``LOCK TABLE event_log_entries IN EXCLUSIVE MODE`` as the last step
+  of the transaction, so the lock is held only from id assignment to commit. EXCLUSIVE conflicts
+  with itself and with writes but not with plain SELECTs: readers are never blocked. A transaction
+  that rolls back leaves no hole, because the next appender reads ``max(id)`` again.
+
+Both backends then send a wake-up hint (``NOTIFY shotlog_events`` on PostgreSQL); polling stays the
+correctness path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shotlog.eventlog.events import Actor, PendingEvent
+from shotlog.store.database import Database
+from shotlog.store.tables import event_log_entries as ele
+
+__all__ = ["append", "head_id", "iter_rows", "NOTIFY_CHANNEL"]
+
+NOTIFY_CHANNEL = "shotlog_events"
+LOCK_TIMEOUT = "30s"
+
+_INSERT = sa.insert(ele)
+_MAX_ID = sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))
+
+
+def append(
+    conn: Connection, db: Database, events: Sequence[PendingEvent], actor: Actor, now: dt.datetime
+) -> None:
+    """Assign ids to ``events`` and insert them: the last step of a write transaction."""
+    if not events:
+        return
+    if not db.is_sqlite:
+        # The lock that makes ids visible in commit order; held until this transaction commits.
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        conn.exec_driver_sql("LOCK TABLE event_log_entries IN EXCLUSIVE MODE")
+    next_id = int(conn.execute(_MAX_ID).scalar_one()) + 1
+    rows: list[dict[str, Any]] = []
+    for ev in events:
+        ev.id = next_id
+        next_id += 1
+        if ev.user is None:
+            ev.user = actor.link()
+        if ev.session_uuid is None:
+            ev.session_uuid = actor.session_uuid
+        if ev.created_at is None:
+            ev.created_at = now
+        if ev.original is not None and ev.meta is not None:
+            ev.meta["original_event_log_entry_id"] = ev.original.id
+        rows.append(
+            {
+                "id": ev.id,
+                "event_type": ev.event_type,
+                "description": ev.description,
+                "entity_type": ev.entity[0] if ev.entity else None,
+                "entity_id": ev.entity[1] if ev.entity else None,
+                "project_type": ev.project[0] if ev.project else None,
+                "project_id": ev.project[1] if ev.project else None,
+                "user_type": ev.user[0] if ev.user else None,
+                "user_id": ev.user[1] if ev.user else None,
+                "attribute_name": ev.attribute_name,
+                "meta": ev.meta,
+                "session_uuid": ev.session_uuid,
+                "created_at": ev.created_at,
+            }
+        )
+    conn.execute(_INSERT, rows)
+    if not db.is_sqlite:
+        conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
+
+
+def head_id(conn: Connection) -> int:
+    """The newest event id (0 for an empty log)."""
+    return int(conn.execute(_MAX_ID).scalar_one())
+
+
+def iter_rows(db: Database, after_id: int = 0, *, batch: int = 1000) -> Iterator[sa.Row[Any]]:
+    """Every raw event row with ``id > after_id`` in id order, a batch per query (flat memory)."""
+    cursor = after_id
+    while True:
+        with db.read() as conn:
+            rows = conn.execute(sa.select(ele).where(ele.c.id > cursor).order_by(ele.c.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        cursor = rows[-1].id

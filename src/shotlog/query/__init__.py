@@ -1,0 +1,1 @@
+"""FPTR's filter language: normalizing it and compiling it to SQL."""

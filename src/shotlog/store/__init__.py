@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core tables, the SQLite and PostgreSQL specifics, migrations."""

@@ -1,0 +1,492 @@
+"""The schema registry: schema-as-data rows, the SQLAlchemy tables built from them, and DDL.
+
+``Catalog.schema`` is an immutable snapshot. Every schema change runs in a write transaction that
+updates the rows, issues the DDL (``CREATE TABLE`` / ``ALTER TABLE ADD COLUMN``) and bumps
+``schema_state.version``; other processes notice the new version within ``REFRESH_SECONDS`` (or at
+once when they meet a type or field they do not know) and reload.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy.engine import Connection
+
+from shotlog.errors import SchemaError, UnknownEntityType, UnknownField
+from shotlog.schema.datatypes import Storage, data_type
+from shotlog.schema.defaults import common_fields, default_entity_types, default_fields
+from shotlog.schema.model import EntityType, Field, Schema
+from shotlog.store import tables as t
+from shotlog.store.database import Database
+
+__all__ = ["Catalog", "custom_field_name", "REFRESH_SECONDS"]
+
+REFRESH_SECONDS = 1.0
+_MAX_IDENT = 63  # PostgreSQL's identifier limit
+_TYPE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]{0,62}$")
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+
+
+def custom_field_name(display_name: str) -> str:
+    """FPTR's rule: "sg_" + the display name lower-cased, runs of non-word characters as "_"."""
+    base = re.sub(r"[^a-z0-9]+", "_", display_name.strip().lower()).strip("_")
+    if not base:
+        raise SchemaError(f"Display name {display_name!r} gives an empty field name")
+    return base if base.startswith("sg_") else f"sg_{base}"
+
+
+def _pick(name: str, taken: set[str]) -> str:
+    candidate = name[:_MAX_IDENT]
+    n = 1
+    while candidate in taken:
+        suffix = f"_{n}"
+        candidate = name[: _MAX_IDENT - len(suffix)] + suffix
+        n += 1
+    taken.add(candidate)
+    return candidate
+
+
+def assign_columns(field: Field, taken: set[str]) -> Field:
+    """Choose the physical column(s) of a new field, avoiding every name already on the table."""
+    storage = field.storage
+    if field.name == "id":
+        return field.with_(column="id")
+    if storage is Storage.LINK:
+        return field.with_(type_column=_pick(f"{field.name}_type", taken), column=_pick(f"{field.name}_id", taken))
+    if storage is Storage.COLUMN:
+        return field.with_(column=_pick(field.name, taken))
+    return field
+
+
+class Catalog:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._schema: Schema | None = None
+        self._tables: dict[str, sa.Table] = {}
+        self._checked_at = 0.0
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    @property
+    def schema(self) -> Schema:
+        if self._schema is None or time.monotonic() - self._checked_at > REFRESH_SECONDS:
+            self.refresh()
+        assert self._schema is not None
+        return self._schema
+
+    def table(self, entity_type: str) -> sa.Table:
+        try:
+            return self._tables[entity_type]
+        except KeyError:
+            raise UnknownEntityType(entity_type) from None
+
+    def refresh(self, *, force: bool = False) -> None:
+        with self.db.read() as conn:
+            version = conn.execute(sa.select(t.schema_state.c.version)).scalar()
+            if force or self._schema is None or version != self._schema.version:
+                self._load(conn, version or 0)
+        self._checked_at = time.monotonic()
+
+    def refresh_if_unknown(self, entity_type: str, field: str | None = None) -> bool:
+        """Reload when a name is missing: another process may have just created it."""
+        schema = self.schema
+        known = schema.has_entity(entity_type) and (field is None or schema.has_field(entity_type, field))
+        if known:
+            return False
+        self.refresh(force=True)
+        return True
+
+    def _load(self, conn: Connection, version: int) -> None:
+        types = [_type_from_row(r) for r in conn.execute(sa.select(t.schema_entity_types)).mappings()]
+        rows = conn.execute(
+            sa.select(t.schema_fields).order_by(t.schema_fields.c.entity_type, t.schema_fields.c.position)
+        ).mappings()
+        fields = [_field_from_row(r) for r in rows]
+        schema = Schema(types, fields, version)
+        md = sa.MetaData()
+        tables = {
+            name: t.entity_table(md, etype, list(schema.fields[name].values()) + list(schema.retired_fields[name].values()))
+            for name, etype in schema.types.items()
+        }
+        with self._lock:
+            self._schema, self._tables = schema, tables
+
+    # -- changing ----------------------------------------------------------------------------------
+
+    def apply_defaults(self) -> None:
+        """Add the default entity types and fields that this database does not have yet."""
+        with self.db.write() as conn:
+            have_types = {r.name for r in conn.execute(sa.select(t.schema_entity_types.c.name))}
+            have_fields = {
+                (r.entity_type, r.name)
+                for r in conn.execute(sa.select(t.schema_fields.c.entity_type, t.schema_fields.c.name))
+            }
+            changed = False
+            by_type: dict[str, list[Field]] = {}
+            for f in default_fields():
+                by_type.setdefault(f.entity_type, []).append(f)
+            for etype in default_entity_types():
+                new_fields = [f for f in by_type.get(etype.name, []) if (etype.name, f.name) not in have_fields]
+                if etype.name not in have_types:
+                    self._create_type(conn, etype, new_fields)
+                    changed = True
+                elif new_fields:
+                    for f in new_fields:
+                        self._add_field(conn, etype, f)
+                    changed = True
+            if changed:
+                _bump(conn)
+        self.refresh(force=True)
+
+    def _create_type(self, conn: Connection, etype: EntityType, fields: list[Field]) -> None:
+        conn.execute(sa.insert(t.schema_entity_types).values(**_type_row(etype)))
+        taken = {"id", "retirement_date"}
+        placed: list[Field] = []
+        for pos, f in enumerate(fields):
+            f = _event_log_columns(f) if etype.name == "EventLogEntry" else assign_columns(f, taken)
+            conn.execute(sa.insert(t.schema_fields).values(**_field_row(f, pos)))
+            placed.append(f)
+        if etype.name != "EventLogEntry":  # the event log's table comes from the migrations
+            t.entity_table(sa.MetaData(), etype, placed).create(conn)
+
+    def _add_field(self, conn: Connection, etype: EntityType, field: Field) -> Field:
+        existing = list(
+            conn.execute(
+                sa.select(t.schema_fields.c.column_name, t.schema_fields.c.type_column, t.schema_fields.c.position).where(
+                    t.schema_fields.c.entity_type == etype.name
+                )
+            )
+        )
+        taken = {"id", "retirement_date"} | {c for r in existing for c in (r[0], r[1]) if c}
+        field = assign_columns(field, taken)
+        position = max((r[2] for r in existing), default=-1) + 1
+        conn.execute(sa.insert(t.schema_fields).values(**_field_row(field, position)))
+        ops = Operations(MigrationContext.configure(conn))
+        if field.storage is Storage.LINK:
+            assert field.type_column and field.column
+            ops.add_column(etype.table, sa.Column(field.type_column, sa.String(64), nullable=True))
+            ops.add_column(etype.table, sa.Column(field.column, sa.BigInteger, nullable=True))
+            ops.create_index(f"ix_{etype.table}_{field.column}", etype.table, [field.column, field.type_column])
+        elif field.storage is Storage.COLUMN:
+            assert field.column
+            checkbox = field.data_type == "checkbox"
+            ops.add_column(
+                etype.table,
+                sa.Column(
+                    field.column,
+                    t.column_type(field),
+                    nullable=not checkbox,
+                    **({"server_default": sa.false()} if checkbox else {}),
+                ),
+            )
+        return field
+
+    def create_field(
+        self,
+        entity_type: str,
+        data_type_name: str,
+        display_name: str,
+        properties: dict[str, Any] | None = None,
+        *,
+        name: str | None = None,
+    ) -> str:
+        """Create a custom field (``sg_`` prefix) and return its internal name."""
+        dtype = data_type(data_type_name)
+        if dtype.storage in (Storage.VIRTUAL,):
+            raise SchemaError(f"Fields of data type {data_type_name!r} are computed by FPTR and cannot be created")
+        if not isinstance(display_name, str) or not display_name.strip():
+            raise SchemaError(f"A field needs a display name, got {display_name!r}")
+        props = dict(properties or {})
+        with self.db.write() as conn:
+            schema = self._reload_in(conn)
+            etype = schema.entity(entity_type)
+            if not etype.mutable:
+                raise SchemaError(f"Fields cannot be added to {entity_type}")
+            wanted = name or custom_field_name(display_name)
+            if not wanted.startswith("sg_") or not _FIELD_NAME.match(wanted):
+                raise SchemaError(f"Custom field names must match sg_[a-z0-9_]+, got {wanted!r}")
+            taken = set(schema.fields[entity_type]) | set(schema.retired_fields[entity_type])
+            field_name = wanted
+            n = 1
+            while field_name in taken:
+                field_name = f"{wanted}_{n}"
+                n += 1
+            field = _field_with_properties(
+                Field(entity_type=entity_type, name=field_name, data_type=dtype.name, display_name=display_name.strip(), builtin=False),
+                props,
+                schema,
+            )
+            self._add_field(conn, etype, field)
+            _bump(conn)
+        self.refresh(force=True)
+        return field_name
+
+    def update_field(self, entity_type: str, field_name: str, properties: dict[str, Any]) -> None:
+        with self.db.write() as conn:
+            schema = self._reload_in(conn)
+            field = schema.field(entity_type, field_name)
+            updated = _field_with_properties(field, properties, schema)
+            row = _field_row(updated, 0)
+            row.pop("position")
+            conn.execute(
+                sa.update(t.schema_fields)
+                .where(t.schema_fields.c.entity_type == entity_type, t.schema_fields.c.name == field_name)
+                .values(**row)
+            )
+            _bump(conn)
+        self.refresh(force=True)
+
+    def delete_field(self, entity_type: str, field_name: str) -> None:
+        """Retire a custom field. Its column and data stay, so nothing is lost; FPTR does the same."""
+        with self.db.write() as conn:
+            schema = self._reload_in(conn)
+            field = schema.field(entity_type, field_name)
+            if field.builtin:
+                raise SchemaError(f"{field.qualified} is a built-in field and cannot be deleted")
+            conn.execute(
+                sa.update(t.schema_fields)
+                .where(t.schema_fields.c.entity_type == entity_type, t.schema_fields.c.name == field_name)
+                .values(retired=True)
+            )
+            _bump(conn)
+        self.refresh(force=True)
+
+    def revive_field(self, entity_type: str, field_name: str) -> None:
+        with self.db.write() as conn:
+            schema = self._reload_in(conn)
+            schema.entity(entity_type)
+            if field_name not in schema.retired_fields[entity_type]:
+                raise UnknownField(entity_type, field_name)
+            conn.execute(
+                sa.update(t.schema_fields)
+                .where(t.schema_fields.c.entity_type == entity_type, t.schema_fields.c.name == field_name)
+                .values(retired=False)
+            )
+            _bump(conn)
+        self.refresh(force=True)
+
+    def create_entity_type(self, name: str, display_name: str | None = None, *, project_scoped: bool = True) -> None:
+        """A custom entity type with the common fields and ``code`` as its display field."""
+        if not isinstance(name, str) or not _TYPE_NAME.match(name):
+            raise SchemaError(f"Entity type names must be CamelCase letters and digits, got {name!r}")
+        with self.db.write() as conn:
+            schema = self._reload_in(conn)
+            existing = conn.execute(
+                sa.select(t.schema_entity_types.c.retired).where(t.schema_entity_types.c.name == name)
+            ).first()
+            if existing is not None:
+                if existing.retired:
+                    conn.execute(
+                        sa.update(t.schema_entity_types).where(t.schema_entity_types.c.name == name).values(retired=False)
+                    )
+                    _bump(conn)
+                    return
+                raise SchemaError(f"Entity type {name} already exists")
+            table_names = {r[0] for r in conn.execute(sa.select(t.schema_entity_types.c.table_name))}
+            table = _pick(f"entity_{name.lower()}", table_names)
+            etype = EntityType(
+                name=name,
+                display_name=(display_name or name).strip(),
+                table=table,
+                display_field="code",
+                project_scoped=project_scoped,
+                builtin=False,
+            )
+            fields = common_fields(name, project_scoped) + [
+                Field(entity_type=name, name="code", data_type="text", display_name=f"{etype.display_name} Name"),
+                Field(entity_type=name, name="description", data_type="text", display_name="Description"),
+                Field(entity_type=name, name="sg_status_list", data_type="status_list", display_name="Status",
+                      valid_values=("wtg", "ip", "fin"), builtin=False),
+            ]
+            del schema
+            self._create_type(conn, etype, fields)
+            _bump(conn)
+        self.refresh(force=True)
+
+    def update_entity_type(self, name: str, *, display_name: str | None = None, visible: bool | None = None) -> None:
+        values: dict[str, Any] = {}
+        if display_name is not None:
+            if not isinstance(display_name, str) or not display_name.strip():
+                raise SchemaError(f"Display name must be non-empty text, got {display_name!r}")
+            values["display_name"] = display_name.strip()
+        if visible is not None:
+            values["visible"] = bool(visible)
+        with self.db.write() as conn:
+            self._reload_in(conn).entity(name)
+            if values:
+                conn.execute(sa.update(t.schema_entity_types).where(t.schema_entity_types.c.name == name).values(**values))
+                _bump(conn)
+        self.refresh(force=True)
+
+    def delete_entity_type(self, name: str) -> None:
+        """Retire a custom entity type; its table and rows stay and come back if it is re-created."""
+        with self.db.write() as conn:
+            etype = self._reload_in(conn).entity(name)
+            if etype.builtin:
+                raise SchemaError(f"{name} is a built-in entity type and cannot be deleted")
+            conn.execute(sa.update(t.schema_entity_types).where(t.schema_entity_types.c.name == name).values(retired=True))
+            _bump(conn)
+        self.refresh(force=True)
+
+    def _reload_in(self, conn: Connection) -> Schema:
+        version = conn.execute(sa.select(t.schema_state.c.version)).scalar() or 0
+        self._load(conn, version)
+        assert self._schema is not None
+        return self._schema
+
+
+def _bump(conn: Connection) -> None:
+    conn.execute(sa.update(t.schema_state).values(version=t.schema_state.c.version + 1))
+
+
+def _event_log_columns(field: Field) -> Field:
+    """EventLogEntry's columns are fixed by the migrations; map each field onto them."""
+    if field.storage is Storage.LINK:
+        return field.with_(type_column=f"{field.name}_type", column=f"{field.name}_id")
+    if field.storage is Storage.COLUMN:
+        return field.with_(column=field.name)
+    return field
+
+
+_PROPERTY_KEYS = {
+    "name": "display_name",
+    "description": "description",
+    "valid_types": "valid_types",
+    "valid_values": "valid_values",
+    "display_values": "display_values",
+    "hidden_values": "hidden_values",
+    "default_value": "default",
+    "visible": "visible",
+    "mandatory": "mandatory",
+    "unique": "unique",
+}
+
+
+def _field_with_properties(field: Field, props: dict[str, Any], schema: Schema) -> Field:
+    """Apply FPTR schema properties (``name``, ``valid_types``, ``valid_values``...) to a field."""
+    changes: dict[str, Any] = {}
+    extra = dict(field.properties)
+    for key, value in props.items():
+        attr = _PROPERTY_KEYS.get(key)
+        if attr is None:
+            if not isinstance(key, str):
+                raise SchemaError(f"Schema property names are strings, got {key!r}")
+            extra[key] = value  # e.g. summary_default, regex_validation: kept and read back
+            continue
+        if attr in ("valid_types", "valid_values", "hidden_values"):
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+                raise SchemaError(f"{field.qualified}: property {key} expects a list of strings, got {value!r}")
+            if attr == "valid_types":
+                for v in value:
+                    if v != "*" and not schema.has_entity(v):
+                        raise SchemaError(f"{field.qualified}: valid type {v!r} is not an entity type")
+            value = tuple(value)
+        elif attr == "display_name":
+            if not isinstance(value, str) or not value.strip():
+                raise SchemaError(f"{field.qualified}: property name expects non-empty text, got {value!r}")
+            value = value.strip()
+        elif attr in ("visible", "mandatory", "unique"):
+            if not isinstance(value, bool):
+                raise SchemaError(f"{field.qualified}: property {key} expects true or false, got {value!r}")
+        elif attr == "display_values":
+            if not isinstance(value, dict):
+                raise SchemaError(f"{field.qualified}: property {key} expects a mapping, got {value!r}")
+        elif attr == "description" and not isinstance(value, str):
+            raise SchemaError(f"{field.qualified}: property description expects text, got {value!r}")
+        changes[attr] = value
+    if extra != dict(field.properties):
+        changes["properties"] = extra
+    updated = field.with_(**changes)
+    if updated.storage in (Storage.LINK, Storage.MULTI) and not updated.reverse_of and not updated.valid_types:
+        raise SchemaError(f"{field.qualified}: entity fields need valid_types (a list of entity types)")
+    return updated
+
+
+def _type_row(etype: EntityType) -> dict[str, Any]:
+    return {
+        "name": etype.name,
+        "display_name": etype.display_name,
+        "table_name": etype.table,
+        "display_field": etype.display_field,
+        "project_scoped": etype.project_scoped,
+        "retirable": etype.retirable,
+        "mutable": etype.mutable,
+        "builtin": etype.builtin,
+        "visible": etype.visible,
+        "retired": etype.retired,
+    }
+
+
+def _type_from_row(row: Any) -> EntityType:
+    return EntityType(
+        name=row["name"],
+        display_name=row["display_name"],
+        table=row["table_name"],
+        display_field=row["display_field"],
+        project_scoped=row["project_scoped"],
+        retirable=row["retirable"],
+        mutable=row["mutable"],
+        builtin=row["builtin"],
+        visible=row["visible"],
+        retired=row["retired"],
+    )
+
+
+def _field_row(f: Field, position: int) -> dict[str, Any]:
+    return {
+        "entity_type": f.entity_type,
+        "name": f.name,
+        "position": position,
+        "data_type": f.data_type,
+        "display_name": f.display_name,
+        "description": f.description,
+        "valid_types": list(f.valid_types),
+        "valid_values": list(f.valid_values),
+        "display_values": dict(f.display_values),
+        "hidden_values": list(f.hidden_values),
+        "default_value": f.default,
+        "editable": f.editable,
+        "mandatory": f.mandatory,
+        "is_unique": f.unique,
+        "builtin": f.builtin,
+        "visible": f.visible,
+        "reverse_of": f.reverse_of,
+        "column_name": f.column,
+        "type_column": f.type_column,
+        "retired": f.retired,
+        "properties": dict(f.properties),
+    }
+
+
+def _field_from_row(row: Any) -> Field:
+    return Field(
+        entity_type=row["entity_type"],
+        name=row["name"],
+        data_type=row["data_type"],
+        display_name=row["display_name"],
+        description=row["description"],
+        valid_types=tuple(row["valid_types"]),
+        valid_values=tuple(row["valid_values"]),
+        display_values=dict(row["display_values"]),
+        hidden_values=tuple(row["hidden_values"]),
+        default=row["default_value"],
+        editable=row["editable"],
+        mandatory=row["mandatory"],
+        unique=row["is_unique"],
+        builtin=row["builtin"],
+        visible=row["visible"],
+        reverse_of=row["reverse_of"],
+        column=row["column_name"],
+        type_column=row["type_column"],
+        retired=row["retired"],
+        properties=dict(row["properties"]),
+    )

@@ -1,0 +1,137 @@
+"""Engines, transactions and the SQLite/PostgreSQL differences.
+
+One database URL picks the backend. Writes are serialized:
+
+* SQLite allows one writer at a time anyway. shotlog makes that explicit: every write transaction
+  starts with ``BEGIN IMMEDIATE`` on a dedicated writer connection, guarded by an in-process lock, so
+  threads queue on the lock instead of spinning on SQLITE_BUSY, and other processes wait on the
+  database lock (``busy_timeout``). Reads use their own pooled connections and, thanks to WAL, never
+  wait for the writer.
+* PostgreSQL runs write transactions concurrently; only the final step that appends events takes the
+  event-log lock (see ``shotlog.eventlog.log``).
+
+Driver errors are translated here into ``StorageError`` / ``ConflictError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from shotlog.errors import ConflictError, ShotlogError, StorageError
+
+__all__ = ["Database", "DEFAULT_URL", "normalize_url"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = "sqlite:///./shotlog.db"
+
+
+def normalize_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and pick the psycopg 3 driver for them."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+class Database:
+    def __init__(self, url: str = DEFAULT_URL, *, sqlite_synchronous: str = "FULL") -> None:
+        self.url = normalize_url(url)
+        parsed = make_url(self.url)
+        self.backend = parsed.get_backend_name()
+        if self.backend not in ("sqlite", "postgresql"):
+            raise StorageError(f"Unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+        self._write_lock = threading.RLock()
+        if self.backend == "sqlite":
+            if parsed.database in (None, "", ":memory:"):
+                raise StorageError(
+                    "SQLite needs a file (sqlite:///path.db): readers and the writer share it"
+                )
+            sync = sqlite_synchronous.upper()
+            if sync not in ("OFF", "NORMAL", "FULL", "EXTRA"):
+                raise StorageError(f"Unknown SQLite synchronous setting {sqlite_synchronous!r}")
+            self.writer = self._sqlite_engine(sync, immediate=True, pool_size=1)
+            self.reader = self._sqlite_engine(sync, immediate=False, pool_size=8)
+        else:
+            engine = sa.create_engine(
+                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
+            )
+            self.writer = self.reader = engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.backend == "sqlite"
+
+    def _sqlite_engine(self, synchronous: str, *, immediate: bool, pool_size: int) -> Engine:
+        engine = sa.create_engine(
+            self.url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=pool_size,
+            max_overflow=0 if immediate else 16,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+
+        @sa_event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy's begin listener own transactions instead of pysqlite's implicit ones.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+        @sa_event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin)
+
+        return engine
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Connection]:
+        with _translated(), self.reader.connect() as conn:
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: committed when the block ends, rolled back if it raises."""
+        with _translated():
+            if self.is_sqlite:
+                with self._write_lock, self.writer.begin() as conn:
+                    yield conn
+            else:
+                with self.writer.begin() as conn:
+                    yield conn
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except ShotlogError:
+        raise
+    except sa.exc.IntegrityError as exc:
+        raise ConflictError(f"Constraint violated: {exc.orig}") from exc
+    except sa.exc.OperationalError as exc:
+        log.exception("database operation failed")
+        raise StorageError(f"Database error: {exc.orig}") from exc
+    except sa.exc.DBAPIError as exc:
+        log.exception("database error")
+        raise StorageError(f"Database error: {exc.orig}") from exc

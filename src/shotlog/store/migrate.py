@@ -1,0 +1,58 @@
+"""Bringing a database up to date: Alembic migrations, then the default schema.
+
+Safe to run from several processes at once: on PostgreSQL an advisory lock serializes them, on
+SQLite the ``BEGIN IMMEDIATE`` write transaction does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from shotlog.store import tables as t
+from shotlog.store.database import Database
+
+__all__ = ["alembic_config", "upgrade", "current_revision", "head_revision"]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_LOCK_KEY = 0x5107_106  # arbitrary advisory-lock key for "shotlog migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    return cfg
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(db: Database) -> str | None:
+    with db.writer.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(db: Database, *, defaults: bool = True) -> None:
+    """Apply pending migrations and make sure the default schema is present."""
+    if current_revision(db) != head_revision():
+        cfg = alembic_config()
+        with db.write() as conn:
+            if not db.is_sqlite:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            if conn.execute(sa.select(sa.func.count()).select_from(t.schema_state)).scalar() == 0:
+                conn.execute(sa.insert(t.schema_state).values(id=1, version=1))
+    if defaults:
+        from shotlog.store.catalog import Catalog
+        from shotlog.store.seed import ensure_default_script
+
+        catalog = Catalog(db)
+        catalog.apply_defaults()
+        ensure_default_script(db, catalog)

@@ -1,0 +1,221 @@
+"""Reading entities: find with filters, deep fields, sorting and paging; summarize.
+
+One SQL query selects the page (filters, joins for deep paths, order, limit, offset). Values that
+live outside the entity's row (multi-entity, reverse and tag fields) are fetched for the whole page
+in one query per field, and every link is resolved to its current name in one query per type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shotlog.errors import FilterError, ShotlogError
+from shotlog.query.compiler import QueryBuilder, Resolved
+from shotlog.query.filters import Group
+from shotlog.schema.datatypes import Storage
+from shotlog.schema.model import Field, Schema
+from shotlog.store import names
+from shotlog.store.catalog import Catalog
+from shotlog.store.tables import entity_links, entity_tags
+from shotlog.values import from_storage
+
+__all__ = ["Query", "find", "base_query", "fetch_collections"]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    entity_type: str
+    filters: Group
+    fields: Sequence[str] = ("id",)
+    order: list[Any] | None = None
+    limit: int | None = None
+    offset: int = 0
+    retired_only: bool = False
+    include_archived_projects: bool = True
+
+
+def base_query(
+    schema: Schema, catalog: Catalog, q: Query, now: dt.datetime
+) -> tuple[QueryBuilder, sa.ColumnElement[bool]]:
+    """The builder and WHERE clause shared by find and summarize: filters, retirement, archived projects."""
+    qb = QueryBuilder(schema, catalog.table, q.entity_type, now)
+    where = qb.where(q.filters)
+    etype = qb.etype
+    if etype.retirable:
+        retired = qb.base.c.retirement_date
+        where = sa.and_(where, retired.is_not(None) if q.retired_only else retired.is_(None))
+    if not q.include_archived_projects:
+        archived = schema.fields["Project"]["archived"].column
+        assert archived is not None
+        projects = catalog.table("Project")
+        if q.entity_type == "Project":
+            where = sa.and_(where, qb.base.c[archived].is_(sa.false()))
+        elif "project" in schema.fields[q.entity_type]:
+            pf = schema.fields[q.entity_type]["project"]
+            assert pf.column
+            archived_ids = sa.select(projects.c.id).where(projects.c[archived].is_(sa.true()))
+            where = sa.and_(where, sa.or_(qb.base.c[pf.column].is_(None), qb.base.c[pf.column].not_in(archived_ids)))
+    return qb, where
+
+
+def find(conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.datetime) -> list[dict[str, Any]]:
+    if q.limit is not None and (isinstance(q.limit, bool) or not isinstance(q.limit, int) or q.limit < 0):
+        raise FilterError(f"limit must be a non-negative integer, got {q.limit!r}", value=q.limit)
+    if isinstance(q.offset, bool) or not isinstance(q.offset, int) or q.offset < 0:
+        raise FilterError(f"offset must be a non-negative integer, got {q.offset!r}", value=q.offset)
+    qb, where = base_query(schema, catalog, q, now)
+    order = qb.order_by(q.order)
+
+    # Plan the selected columns: (key, resolved field or None, labels)
+    plan: list[tuple[str, Resolved | None, list[str]]] = []
+    cols: list[sa.ColumnElement[Any]] = [qb.base.c.id.label("id")]
+    n = 0
+    for key in dict.fromkeys(q.fields or ()):
+        if not isinstance(key, str):
+            raise FilterError(f"Field names must be strings, got {key!r}", value=key)
+        if key in ("id", "type"):
+            continue
+        try:
+            r = qb.resolve(key)
+        except ShotlogError:
+            plan.append((key, None, []))  # as FPTR: a field this type lacks reads as None
+            continue
+        f = r.field
+        labels: list[str] = []
+        if f.storage is Storage.LINK:
+            assert f.type_column and f.column
+            for c in (f.type_column, f.column):
+                n += 1
+                labels.append(f"c{n}")
+                cols.append(r.alias.c[c].label(f"c{n}"))
+        elif f.storage is Storage.COLUMN:
+            n += 1
+            labels.append(f"c{n}")
+            cols.append(r.alias.c[f.column or "id"].label(f"c{n}"))
+        elif f.storage in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
+            n += 1
+            labels.append(f"c{n}")
+            cols.append(r.alias.c.id.label(f"c{n}"))  # the owner, for fetch_collections
+        plan.append((key, r, labels))
+
+    stmt = sa.select(*cols).select_from(qb.from_).where(where).order_by(*order)
+    if q.limit:
+        stmt = stmt.limit(q.limit)
+    if q.offset:
+        stmt = stmt.offset(q.offset)
+    rows = conn.execute(stmt).all()
+
+    # Collections (multi-entity, reverse, tags) for the whole page, per field.
+    collections: dict[tuple[str, str], dict[int, list[Any]]] = {}
+    for _key, r, labels in plan:
+        if r is None or r.field.storage not in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
+            continue
+        ck = (r.field.entity_type, r.field.name)
+        owners = {getattr(row, labels[0]) for row in rows} - {None}
+        if ck not in collections:
+            collections[ck] = {}
+        missing = owners - set(collections[ck])
+        if missing:
+            collections[ck].update(fetch_collections(conn, schema, catalog, r.field, missing))
+
+    refs: set[tuple[str, int]] = set()
+    for row in rows:
+        for _key, r, labels in plan:
+            if r is None:
+                continue
+            if r.field.storage is Storage.LINK:
+                t, i = getattr(row, labels[0]), getattr(row, labels[1])
+                if t is not None and i is not None:
+                    refs.add((t, i))
+    for per_owner in collections.values():
+        for items in per_owner.values():
+            refs.update(x for x in items if isinstance(x, tuple))
+    resolved = names.resolve(conn, catalog, schema, refs)
+
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        rec: dict[str, Any] = {"type": q.entity_type, "id": row.id}
+        for key, r, labels in plan:
+            if r is None:
+                rec[key] = None
+                continue
+            rec[key] = _value(r.field, row, labels, collections, resolved)
+        out.append(rec)
+    return out
+
+
+def _value(
+    f: Field,
+    row: Any,
+    labels: list[str],
+    collections: dict[tuple[str, str], dict[int, list[Any]]],
+    resolved: names.Resolved,
+) -> Any:
+    storage = f.storage
+    if storage is Storage.COLUMN:
+        return from_storage(f, getattr(row, labels[0]))
+    if storage is Storage.LINK:
+        t, i = getattr(row, labels[0]), getattr(row, labels[1])
+        hit = resolved.get((t, i)) if t is not None and i is not None else None
+        return hit[0].link() if hit else None
+    if storage in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
+        owner = getattr(row, labels[0])
+        items = collections[(f.entity_type, f.name)].get(owner, []) if owner is not None else []
+        if storage is Storage.TAGS:
+            return list(items)
+        return [resolved[x][0].link() for x in items if x in resolved]
+    return None
+
+
+def fetch_collections(
+    conn: Connection, schema: Schema, catalog: Catalog, f: Field, owners: set[int]
+) -> dict[int, list[Any]]:
+    """Multi-entity, reverse or tag values of ``owners``: owner id -> list of (type, id) or tags."""
+    out: dict[int, list[Any]] = {o: [] for o in owners}
+    ids = sorted(owners)
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        if f.storage is Storage.TAGS:
+            stmt = (
+                sa.select(entity_tags.c.owner_id, entity_tags.c.tag)
+                .where(entity_tags.c.field == f.qualified, entity_tags.c.owner_id.in_(chunk))
+                .order_by(entity_tags.c.owner_id, entity_tags.c.position)
+            )
+            for owner, tag in conn.execute(stmt):
+                out[owner].append(tag)
+        elif f.storage is Storage.MULTI:
+            el = entity_links
+            stmt = (
+                sa.select(el.c.src_id, el.c.dst_type, el.c.dst_id)
+                .where(el.c.field == f.qualified, el.c.src_id.in_(chunk))
+                .order_by(el.c.src_id, el.c.position)
+            )
+            for owner, t, i in conn.execute(stmt):
+                out[owner].append((t, i))
+        else:
+            source_type, source_name = f.reverse_source()
+            source = schema.field(source_type, source_name)
+            if source.storage is Storage.LINK:
+                src = catalog.table(source_type)
+                assert source.type_column and source.column
+                stmt = (
+                    sa.select(src.c[source.column], src.c.id)
+                    .where(src.c[source.type_column] == f.entity_type, src.c[source.column].in_(chunk))
+                    .order_by(src.c.id)
+                )
+            else:
+                el = entity_links
+                stmt = (
+                    sa.select(el.c.dst_id, el.c.src_id)
+                    .where(el.c.field == source.qualified, el.c.dst_type == f.entity_type, el.c.dst_id.in_(chunk))
+                    .order_by(el.c.src_id)
+                )
+            for owner, sid in conn.execute(stmt):
+                out[owner].append((source_type, sid))
+    return out

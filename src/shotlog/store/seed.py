@@ -1,0 +1,30 @@
+"""Records every shotlog database has: the ``shotlog`` ApiUser that in-process writes act as."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from shotlog.eventlog.events import Actor
+from shotlog.store.catalog import Catalog
+from shotlog.store.database import Database
+from shotlog.store.writer import WriteTransaction
+from shotlog.values import utcnow
+
+__all__ = ["ensure_default_script", "DEFAULT_SCRIPT"]
+
+DEFAULT_SCRIPT = "shotlog"
+
+
+def ensure_default_script(db: Database, catalog: Catalog) -> None:
+    schema = catalog.schema
+    table = catalog.table("ApiUser")
+    column = schema.fields["ApiUser"]["firstname"].column or "firstname"
+    with db.write() as conn:
+        exists = conn.execute(sa.select(table.c.id).where(table.c[column] == DEFAULT_SCRIPT).limit(1)).first()
+        if exists is None:
+            tx = WriteTransaction(db, catalog, conn, schema, Actor(), utcnow())
+            tx.create(
+                "ApiUser",
+                {"firstname": DEFAULT_SCRIPT, "description": "Writes made in process through shotlog.connect()"},
+            )
+            tx.finish()

@@ -1,0 +1,615 @@
+"""Writing entities: create, update, delete (retire), revive and custom events, with their events.
+
+A ``WriteTransaction`` is one unit of work on one database transaction. Each operation checks its
+input completely before it writes anything, writes the entity rows, and queues the events that
+describe the change; ``finish`` appends the queued events (``shotlog.eventlog.log.append``) as the
+transaction's last step, so the data and its events commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shotlog.errors import (
+    ConflictError,
+    NotFound,
+    PermissionDenied,
+    ReadOnlyField,
+    ValidationError,
+)
+from shotlog.eventlog import log as eventlog
+from shotlog.eventlog.events import Actor, EventBuilder, LinkInfo, PendingEvent, Subject
+from shotlog.query.filters import to_wire
+from shotlog.schema.datatypes import Storage
+from shotlog.schema.model import EntityType, Field, Schema
+from shotlog.store import names
+from shotlog.store.catalog import Catalog
+from shotlog.store.database import Database
+from shotlog.store.reader import Query, fetch_collections, find
+from shotlog.store.tables import entity_links, entity_tags
+from shotlog.values import Link, coerce, coerce_link, coerce_links
+
+__all__ = ["WriteTransaction", "UPDATE_MODES"]
+
+UPDATE_MODES = ("set", "add", "remove")
+_SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
+_EVENT_WRITABLE = frozenset({"event_type", "description", "entity", "project", "attribute_name", "meta"})
+
+
+def _hash_password(value: str) -> str:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(value)
+
+
+class WriteTransaction:
+    def __init__(
+        self, db: Database, catalog: Catalog, conn: Connection, schema: Schema, actor: Actor, now: dt.datetime
+    ) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.conn = conn
+        self.schema = schema
+        self.actor = actor
+        self.now = now
+        self.events: list[PendingEvent] = []
+        self.builder = EventBuilder(actor)
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _etype(self, entity_type: object) -> EntityType:
+        return self.schema.entity(entity_type)
+
+    def _emit(self, *events: PendingEvent) -> None:
+        if self.actor.generates_events:
+            self.events.extend(events)
+
+    def _load(self, etype: EntityType, entity_id: object) -> Any:
+        if isinstance(entity_id, bool) or not isinstance(entity_id, int):
+            raise ValidationError(f"{etype.name} id must be an integer, got {entity_id!r}", value=entity_id)
+        table = self.catalog.table(etype.name)
+        stmt = sa.select(table).where(table.c.id == entity_id)
+        if not self.db.is_sqlite:
+            stmt = stmt.with_for_update()  # the old values we log must be the ones we overwrite
+        return self.conn.execute(stmt).first()
+
+    def _subject(self, etype: EntityType, entity_id: int, row: Any) -> Subject:
+        fields = self.schema.fields[etype.name]
+        name = None
+        display = fields.get(etype.display_field)
+        if display is not None and display.column:
+            value = getattr(row, display.column, None)
+            name = None if value is None else str(value)
+        project = None
+        if etype.name == "Project":
+            project = ("Project", entity_id)
+        elif "project" in fields:
+            pf = fields["project"]
+            assert pf.column and pf.type_column
+            pid = getattr(row, pf.column)
+            project = (getattr(row, pf.type_column), pid) if pid is not None else None
+        return Subject(etype, entity_id, name, project)
+
+    def _status(self, etype: EntityType, row: Any) -> str | None:
+        f = self.schema.fields[etype.name].get("sg_status_list")
+        return getattr(row, f.column) if f is not None and f.column else None
+
+    def _coerce(self, etype: EntityType, name: object, value: Any) -> tuple[Field, Any]:
+        f = self.schema.field(etype.name, name)
+        if name in _SYSTEM_FIELDS or not f.editable or f.storage is Storage.VIRTUAL:
+            raise ReadOnlyField(etype.name, f.name)
+        storage = f.storage
+        if storage is Storage.LINK:
+            return f, None if value is None else coerce_link(f, value)
+        if storage in (Storage.MULTI, Storage.REVERSE):
+            return f, coerce_links(f, value)
+        v = coerce(f, value)
+        if f.data_type == "password" and v is not None:
+            v = _hash_password(v)
+        return f, v
+
+    def _check_links(self, fields: Mapping[str, tuple[Field, Any]]) -> names.Resolved:
+        """Every linked entity must exist and be active; returns what events say about them."""
+        refs: set[tuple[str, int]] = set()
+        for f, v in fields.values():
+            if f.storage is Storage.LINK and v is not None:
+                refs.add(v)
+            elif f.storage in (Storage.MULTI, Storage.REVERSE):
+                refs.update(v)
+        if not refs:
+            return {}
+        for t, _ in refs:
+            if not self.schema.has_entity(t):
+                raise ValidationError(f"Unknown entity type {t!r} in a link", value=t)
+        found = names.resolve(self.conn, self.catalog, self.schema, refs)
+        for f, v in fields.values():
+            links = [v] if f.storage is Storage.LINK and v is not None else (v if f.storage in (Storage.MULTI, Storage.REVERSE) else [])
+            for link in links:
+                if link not in found:
+                    raise ValidationError(
+                        f"{f.qualified}: {link[0]} {link[1]} does not exist or is retired",
+                        entity_type=f.entity_type,
+                        field=f.name,
+                        value={"type": link[0], "id": link[1]},
+                    )
+        return found
+
+    def _check_unique(self, etype: EntityType, f: Field, value: Any, exclude_id: int | None) -> None:
+        if not f.unique or value is None or not f.column:
+            return
+        if not self.db.is_sqlite:  # two concurrent creates must not both pass the check
+            self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f.qualified})
+        table = self.catalog.table(etype.name)
+        stmt = sa.select(table.c.id).where(table.c[f.column] == value).limit(1)
+        if etype.retirable:
+            stmt = stmt.where(table.c.retirement_date.is_(None))
+        if exclude_id is not None:
+            stmt = stmt.where(table.c.id != exclude_id)
+        if self.conn.execute(stmt).first() is not None:
+            raise ConflictError(
+                f"The value for the {f.display_name} field is required to be unique: "
+                f"{etype.name} with {f.name} {value!r} already exists",
+                entity_type=etype.name,
+                field=f.name,
+                value=value,
+            )
+
+    def _read_back(self, etype: EntityType, entity_id: int, fields: Sequence[str]) -> dict[str, Any]:
+        q = Query(
+            etype.name,
+            to_wire([["id", "is", entity_id]]),
+            fields=list(fields),
+            limit=1,
+            retired_only=False,
+        )
+        rows = find(self.conn, self.catalog, self.schema, q, self.now)
+        return rows[0] if rows else {"type": etype.name, "id": entity_id}
+
+    # -- create -----------------------------------------------------------------------------------
+
+    def create(self, entity_type: str, data: Mapping[str, Any], return_fields: Sequence[str] | None = None) -> dict[str, Any]:
+        etype = self._etype(entity_type)
+        if etype.name == "EventLogEntry":
+            return self.create_event(data, return_fields)
+        if not etype.mutable:
+            raise PermissionDenied(f"{etype.name} entities cannot be created through the API")
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"create({etype.name}) expects a dict of field values, got {data!r}", value=data)
+        data = dict(data)
+        if etype.name == "HumanUser":
+            _derive_user_name(data)
+        values: dict[str, tuple[Field, Any]] = {}
+        for name, value in data.items():
+            values[name] = self._coerce(etype, name, value)
+        for f in self.schema.fields[etype.name].values():
+            if f.name in values or f.default is None or f.storage is not Storage.COLUMN:
+                continue
+            if f.data_type == "checkbox" and f.default is False:
+                continue
+            values[f.name] = (f, coerce(f, f.default))
+        for f in self.schema.fields[etype.name].values():
+            if f.mandatory and values.get(f.name, (f, None))[1] in (None, "", []):
+                raise ValidationError(
+                    f"{etype.name}.{f.name} ({f.display_name}) is required", entity_type=etype.name, field=f.name
+                )
+        for f, v in values.values():
+            self._check_unique(etype, f, v, None)
+        found = self._check_links(values)
+
+        table = self.catalog.table(etype.name)
+        row: dict[str, Any] = {}
+        actor = self.actor.link()
+        for key in ("created", "updated"):
+            row[f"{key}_at"] = self.now
+            by = self.schema.fields[etype.name][f"{key}_by"]
+            assert by.column and by.type_column
+            row[by.type_column], row[by.column] = actor if actor else (None, None)
+        for f, v in values.values():
+            if f.storage is Storage.COLUMN:
+                row[f.column or f.name] = v
+            elif f.storage is Storage.LINK:
+                assert f.column and f.type_column
+                row[f.type_column], row[f.column] = v if v is not None else (None, None)
+        entity_id = int(self.conn.execute(sa.insert(table).values(**row)).inserted_primary_key[0])
+        for f, v in values.values():
+            if f.storage is Storage.MULTI:
+                self._write_links(f, entity_id, [], v)
+            elif f.storage is Storage.TAGS:
+                self._write_tags(f, entity_id, [], v)
+
+        new_row = self._load(etype, entity_id)
+        subject = self._subject(etype, entity_id, new_row)
+        me = LinkInfo(etype.name, entity_id, subject.name, self._status(etype, new_row))
+        self._emit(self.builder.new_entity(subject))
+        backrefs: list[PendingEvent] = []
+        for f, v in values.values():
+            if f.storage is Storage.REVERSE:
+                continue
+            if f.storage is Storage.COLUMN:
+                if v is None or (f.data_type == "checkbox" and v is False):
+                    continue
+                self._emit(self.builder.scalar_change(subject, f, None, v, in_create=True))
+            elif f.storage is Storage.LINK:
+                if v is None:
+                    continue
+                ev = self.builder.scalar_change(subject, f, None, found[v][0], in_create=True)
+                self._emit(ev)
+                backrefs += self._backrefs(me, f, [v], [], ev, found, in_create=True)
+            elif f.storage is Storage.MULTI:
+                if not v:
+                    continue
+                ev = self.builder.multi_change(subject, f, [found[x][0] for x in v], [], in_create=True)
+                self._emit(ev)
+                backrefs += self._backrefs(me, f, v, [], ev, found, in_create=True)
+            elif f.storage is Storage.TAGS and v:
+                self._emit(self.builder.tags_change(subject, f, list(v), [], in_create=True))
+        self._emit(*backrefs)
+        for f, v in values.values():
+            if f.storage is Storage.REVERSE and v:
+                self._write_reverse(f, etype, entity_id, [], v)
+        wanted = [k for k in data if k in values] + [k for k in (return_fields or []) if k not in data]
+        return self._read_back(etype, entity_id, wanted)
+
+    def _backrefs(
+        self,
+        me: LinkInfo,
+        f: Field,
+        added: list[Link],
+        removed: list[Link],
+        original: PendingEvent,
+        found: names.Resolved,
+        *,
+        in_create: bool,
+    ) -> list[PendingEvent]:
+        """Changes on the reverse fields (``Shot.tasks``) of the entities a link field gained or lost."""
+        reverses = self.schema.reverse_fields(f.entity_type, f.name)
+        if not reverses or not self.actor.generates_events:
+            return []
+        missing = [x for x in added + removed if x not in found]
+        if missing:
+            found = {**found, **names.resolve(self.conn, self.catalog, self.schema, missing, retired=True)}
+        out: list[PendingEvent] = []
+        for is_added, targets in ((True, added), (False, removed)):
+            for target in targets:
+                if target not in found:
+                    continue
+                info, project = found[target]
+                tsubject = Subject(self.schema.entity(target[0]), target[1], info.name, project)
+                for rf in reverses:
+                    if rf.entity_type == target[0]:
+                        out.append(
+                            self.builder.back_reference(
+                                tsubject, rf, me, f, added=is_added, original=original, in_create=in_create
+                            )
+                        )
+        return out
+
+    def _write_links(self, f: Field, owner: int, old: list[Link], new: list[Link]) -> None:
+        if old == new:
+            return
+        gone = [x for x in old if x not in new]
+        if gone:
+            for t, i in gone:
+                self.conn.execute(
+                    sa.delete(entity_links).where(
+                        entity_links.c.field == f.qualified,
+                        entity_links.c.src_id == owner,
+                        entity_links.c.dst_type == t,
+                        entity_links.c.dst_id == i,
+                    )
+                )
+        kept = [x for x in new if x in old]
+        if kept != [x for x in old if x in new]:  # order changed: rewrite every position
+            self.conn.execute(
+                sa.delete(entity_links).where(entity_links.c.field == f.qualified, entity_links.c.src_id == owner)
+            )
+            old = []
+        rows = [
+            {"field": f.qualified, "src_id": owner, "dst_type": t, "dst_id": i, "position": pos}
+            for pos, (t, i) in enumerate(new)
+            if (t, i) not in old
+        ]
+        if rows:
+            self.conn.execute(sa.insert(entity_links), rows)
+        if old:
+            for pos, (t, i) in enumerate(new):
+                if (t, i) in old:
+                    self.conn.execute(
+                        sa.update(entity_links)
+                        .where(
+                            entity_links.c.field == f.qualified,
+                            entity_links.c.src_id == owner,
+                            entity_links.c.dst_type == t,
+                            entity_links.c.dst_id == i,
+                        )
+                        .values(position=pos)
+                    )
+
+    def _write_tags(self, f: Field, owner: int, old: list[str], new: list[str]) -> None:
+        if old == new:
+            return
+        self.conn.execute(sa.delete(entity_tags).where(entity_tags.c.field == f.qualified, entity_tags.c.owner_id == owner))
+        if new:
+            self.conn.execute(
+                sa.insert(entity_tags),
+                [{"field": f.qualified, "owner_id": owner, "tag": tag, "position": pos} for pos, tag in enumerate(new)],
+            )
+
+    def _write_reverse(self, f: Field, etype: EntityType, owner: int, old: list[Link], new: list[Link]) -> None:
+        """Writing ``Shot.tasks`` really writes ``Task.entity`` on each task gained or lost."""
+        source_type, source_name = f.reverse_source()
+        source = self.schema.field(source_type, source_name)
+        me = {"type": etype.name, "id": owner}
+        for link in new:
+            if link in old:
+                continue
+            if source.storage is Storage.LINK:
+                self.update(source_type, link[1], {source_name: me})
+            else:
+                self.update(source_type, link[1], {source_name: [me]}, {source_name: "add"})
+        for link in old:
+            if link in new:
+                continue
+            if source.storage is Storage.LINK:
+                self.update(source_type, link[1], {source_name: None})
+            else:
+                self.update(source_type, link[1], {source_name: [me]}, {source_name: "remove"})
+
+    # -- update -----------------------------------------------------------------------------------
+
+    def update(
+        self,
+        entity_type: str,
+        entity_id: int,
+        data: Mapping[str, Any],
+        multi_entity_update_modes: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        etype = self._etype(entity_type)
+        if not etype.mutable:
+            raise PermissionDenied(f"{etype.name} entities cannot be updated")
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"update({etype.name}) expects a dict of field values, got {data!r}", value=data)
+        modes = dict(multi_entity_update_modes or {})
+        row = self._load(etype, entity_id)
+        if row is None or (etype.retirable and row.retirement_date is not None):
+            raise NotFound(etype.name, entity_id, retired=None if row is None else True)
+        data = dict(data)
+        if etype.name == "HumanUser":
+            _derive_user_name(data, row)
+        values: dict[str, tuple[Field, Any]] = {}
+        for name, value in data.items():
+            values[name] = self._coerce(etype, name, value)
+        for name, mode in modes.items():
+            if name not in values:
+                continue
+            f = values[name][0]
+            if mode not in UPDATE_MODES:
+                raise ValidationError(
+                    f"{f.qualified}: multi_entity_update_mode must be one of set, add, remove; got {mode!r}",
+                    field=name,
+                    value=mode,
+                )
+            if mode != "set" and f.storage not in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
+                raise ValidationError(
+                    f"{f.qualified} ({f.data_type}) is not a multi-entity field; update mode {mode!r} does not apply",
+                    field=name,
+                    value=mode,
+                )
+
+        # Work out what really changes.
+        changes: list[tuple[Field, Any, Any]] = []  # (field, old, new) in the caller's order
+        for name, (f, new) in values.items():
+            mode = modes.get(name, "set")
+            if f.storage is Storage.COLUMN:
+                old = getattr(row, f.column or f.name)
+                if old != new or (f.data_type == "password" and new is not None):
+                    changes.append((f, old, new))
+            elif f.storage is Storage.LINK:
+                assert f.column and f.type_column
+                pid = getattr(row, f.column)
+                old = (getattr(row, f.type_column), pid) if pid is not None else None
+                if old != new:
+                    changes.append((f, old, new))
+            elif f.storage in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
+                if f.storage is Storage.TAGS:
+                    new = list(new)
+                current = fetch_collections(self.conn, self.schema, self.catalog, f, {entity_id})[entity_id]
+                target = _apply_mode(current, new, mode)
+                if target != current:
+                    changes.append((f, current, target))
+        for f, _old, new in changes:
+            if f.storage is Storage.COLUMN:
+                self._check_unique(etype, f, new, entity_id)
+        found = self._check_links({f.name: (f, [x for x in new if x not in old] if f.storage in (Storage.MULTI, Storage.REVERSE) else new) for f, old, new in changes if f.storage in (Storage.LINK, Storage.MULTI, Storage.REVERSE)})
+
+        if not changes:
+            return self._read_back(etype, entity_id, [k for k in data])
+        table = self.catalog.table(etype.name)
+        sets: dict[str, Any] = {"updated_at": self.now}
+        by = self.schema.fields[etype.name]["updated_by"]
+        assert by.column and by.type_column
+        actor = self.actor.link()
+        sets[by.type_column], sets[by.column] = actor if actor else (None, None)
+        for f, _old, new in changes:
+            if f.storage is Storage.COLUMN:
+                sets[f.column or f.name] = new
+            elif f.storage is Storage.LINK:
+                assert f.column and f.type_column
+                sets[f.type_column], sets[f.column] = new if new is not None else (None, None)
+        self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(**sets))
+        for f, old, new in changes:
+            if f.storage is Storage.MULTI:
+                self._write_links(f, entity_id, old, new)
+            elif f.storage is Storage.TAGS:
+                self._write_tags(f, entity_id, old, new)
+
+        if self.actor.generates_events:
+            new_row = self._load(etype, entity_id)
+            subject = self._subject(etype, entity_id, new_row)
+            me = LinkInfo(etype.name, entity_id, subject.name, self._status(etype, new_row))
+            backrefs: list[PendingEvent] = []
+            olds = [o for f, o, _ in changes if f.storage is Storage.LINK and o is not None]
+            olds += [x for f, o, n in changes if f.storage is Storage.MULTI for x in o if x not in n]
+            if olds:  # what events say about links being removed, retired ones included
+                found = {**names.resolve(self.conn, self.catalog, self.schema, olds, retired=True), **found}
+            for f, old, new in changes:
+                if f.storage is Storage.COLUMN:
+                    self._emit(self.builder.scalar_change(subject, f, old, new))
+                elif f.storage is Storage.LINK:
+                    old_info = found[old][0] if old is not None and old in found else None
+                    new_info = found[new][0] if new is not None else None
+                    ev = self.builder.scalar_change(subject, f, old_info, new_info)
+                    self._emit(ev)
+                    backrefs += self._backrefs(
+                        me, f, [new] if new else [], [old] if old else [], ev, found, in_create=False
+                    )
+                elif f.storage is Storage.MULTI:
+                    added = [x for x in new if x not in old]
+                    removed = [x for x in old if x not in new]
+                    if not added and not removed:
+                        continue  # only the order changed
+                    ev = self.builder.multi_change(
+                        subject, f, [found[x][0] for x in added], [found[x][0] for x in removed if x in found]
+                    )
+                    self._emit(ev)
+                    backrefs += self._backrefs(me, f, added, removed, ev, found, in_create=False)
+                elif f.storage is Storage.TAGS:
+                    added_t = [x for x in new if x not in old]
+                    removed_t = [x for x in old if x not in new]
+                    if added_t or removed_t:
+                        self._emit(self.builder.tags_change(subject, f, added_t, removed_t))
+            self._emit(*backrefs)
+        for f, old, new in changes:
+            if f.storage is Storage.REVERSE:
+                self._write_reverse(f, etype, entity_id, old, new)
+        return self._read_back(etype, entity_id, [k for k in data])
+
+    # -- delete / revive --------------------------------------------------------------------------
+
+    def delete(self, entity_type: str, entity_id: int) -> bool:
+        etype = self._etype(entity_type)
+        if not etype.mutable or not etype.retirable:
+            raise PermissionDenied(f"{etype.name} entities cannot be deleted")
+        row = self._load(etype, entity_id)
+        if row is None:
+            raise NotFound(etype.name, entity_id)
+        if row.retirement_date is not None:
+            return False
+        table = self.catalog.table(etype.name)
+        self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=self.now))
+        self._emit(*self.builder.retirement(self._subject(etype, entity_id, row), self.now))
+        return True
+
+    def revive(self, entity_type: str, entity_id: int) -> bool:
+        etype = self._etype(entity_type)
+        if not etype.mutable or not etype.retirable:
+            raise PermissionDenied(f"{etype.name} entities cannot be revived")
+        row = self._load(etype, entity_id)
+        if row is None:
+            raise NotFound(etype.name, entity_id)
+        if row.retirement_date is None:
+            return False
+        for f in self.schema.fields[etype.name].values():
+            if f.unique and f.column:
+                self._check_unique(etype, f, getattr(row, f.column), entity_id)
+        table = self.catalog.table(etype.name)
+        self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=None))
+        self._emit(*self.builder.revival(self._subject(etype, entity_id, row), row.retirement_date))
+        return True
+
+    # -- custom events ------------------------------------------------------------------------------
+
+    def create_event(self, data: Mapping[str, Any], return_fields: Sequence[str] | None = None) -> dict[str, Any]:
+        """A custom EventLogEntry. ``user`` and ``created_at`` are filled in by shotlog."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"create(EventLogEntry) expects a dict of field values, got {data!r}", value=data)
+        etype = self.schema.entity("EventLogEntry")
+        fields = self.schema.fields["EventLogEntry"]
+        values: dict[str, tuple[Field, Any]] = {}
+        for name, value in data.items():
+            f = self.schema.field("EventLogEntry", name)
+            if name not in _EVENT_WRITABLE:
+                raise ReadOnlyField("EventLogEntry", f.name)
+            if f.storage is Storage.LINK:
+                values[name] = (f, None if value is None else coerce_link(f, value))
+            else:
+                values[name] = (f, coerce(f, value))
+        event_type = values.get("event_type", (fields["event_type"], None))[1]
+        if not event_type:
+            raise ValidationError("EventLogEntry.event_type is required", entity_type="EventLogEntry", field="event_type")
+        links = {k: v for k, v in values.items() if v[0].storage is Storage.LINK and v[1] is not None}
+        for _f, link in links.values():
+            if not self.schema.has_entity(link[0]):
+                raise ValidationError(f"Unknown entity type {link[0]!r} in a link", value=link[0])
+        found = names.resolve(self.conn, self.catalog, self.schema, [v for _, v in links.values()], retired=True)
+        for f, link in links.values():
+            if link not in found:
+                raise ValidationError(
+                    f"{f.qualified}: {link[0]} {link[1]} does not exist",
+                    entity_type="EventLogEntry",
+                    field=f.name,
+                    value={"type": link[0], "id": link[1]},
+                )
+        meta = values.get("meta", (fields["meta"], None))[1]
+        if meta is not None and self.actor.sudo_actual is not None and isinstance(meta, dict):
+            meta = {**meta, "sudo_actual_user": self.actor.sudo_actual.link()}
+        ev = PendingEvent(
+            event_type=event_type,
+            description=values.get("description", (None, None))[1],
+            entity=values.get("entity", (None, None))[1],
+            project=values.get("project", (None, None))[1],
+            attribute_name=values.get("attribute_name", (None, None))[1],
+            meta=meta,
+        )
+        # The row itself is what was asked for, so it is written even for a script whose
+        # generate_event_log_entries is off. Append now, with everything queued before it,
+        # so the caller gets its id.
+        self.events.append(ev)
+        self.flush()
+        assert ev.id is not None
+        wanted = [k for k in data] + [k for k in (return_fields or []) if k not in data]
+        del etype
+        return self._read_back(self.schema.entity("EventLogEntry"), ev.id, wanted)
+
+    # -- end ----------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Append the queued events (assigning their ids)."""
+        if self.events:
+            eventlog.append(self.conn, self.db, self.events, self.actor, self.now)
+            self.events = []
+
+    def finish(self) -> None:
+        self.flush()
+
+
+def _apply_mode(current: list[Any], given: list[Any], mode: str) -> list[Any]:
+    if mode == "add":
+        return current + [x for x in given if x not in current]
+    if mode == "remove":
+        return [x for x in current if x not in given]
+    return list(given)
+
+
+def _derive_user_name(data: dict[str, Any], row: Any = None) -> None:
+    """HumanUser.name is "firstname lastname", kept in step with the two parts."""
+    if "name" in data and "firstname" not in data and "lastname" not in data and row is None:
+        name = data["name"]
+        if isinstance(name, str) and name.strip():
+            first, _, last = name.strip().partition(" ")
+            data.setdefault("firstname", first)
+            data.setdefault("lastname", last or None)
+        return
+    if "firstname" in data or "lastname" in data:
+        first = data.get("firstname", getattr(row, "firstname", None) if row is not None else None)
+        last = data.get("lastname", getattr(row, "lastname", None) if row is not None else None)
+        if "name" not in data and (isinstance(first, str) or isinstance(last, str)):
+            data["name"] = " ".join(p for p in (first, last) if isinstance(p, str) and p) or None
+
+
+

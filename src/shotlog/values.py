@@ -1,0 +1,234 @@
+"""Field values: checking what callers send and shaping what they read back.
+
+Pure functions, no database. The in-process API uses Python values shaped as shotgun_api3 returns
+them: ``date_time`` as an aware ``datetime``, ``date`` as ``"YYYY-MM-DD"``, links as
+``{"type", "id", "name"}`` dicts, multi-entity values as lists of links, checkboxes never null.
+Storage uses naive UTC datetimes and ``datetime.date``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from shotlog.errors import ValidationError
+from shotlog.schema.model import Field
+
+__all__ = [
+    "Link",
+    "coerce",
+    "coerce_link",
+    "coerce_links",
+    "to_storage_datetime",
+    "from_storage",
+    "format_meta_value",
+    "meta_datetime",
+    "utcnow",
+]
+
+Link = tuple[str, int]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_COLOR = re.compile(r"^(\d{1,3}),(\d{1,3}),(\d{1,3})$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+def utcnow() -> dt.datetime:
+    """Now as naive UTC, to whole seconds (the wire has no fractions, so neither does the store)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _bad(field: Field, value: object, expected: str) -> ValidationError:
+    return ValidationError(
+        f"{field.qualified} ({field.data_type}) expects {expected}, got {value!r}",
+        entity_type=field.entity_type,
+        field=field.name,
+        value=value,
+    )
+
+
+def to_storage_datetime(value: object, field: Field | None = None) -> dt.datetime:
+    """A datetime as naive UTC. Naive input is local time, as shotgun_api3 treats it."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            if field is None:
+                raise ValidationError(f"Not a datetime: {value!r}", value=value) from None
+            raise _bad(field, value, "a datetime (YYYY-MM-DDTHH:MM:SSZ)") from None
+    if isinstance(value, dt.datetime):
+        aware = value if value.tzinfo is not None else value.astimezone()
+        return aware.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if field is None:
+        raise ValidationError(f"Not a datetime: {value!r}", value=value)
+    raise _bad(field, value, "a datetime")
+
+
+def _date(field: Field, value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise _bad(field, value, "a date (YYYY-MM-DD), not a datetime")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _bad(field, value, "a date (YYYY-MM-DD)")
+
+
+def coerce_link(field: Field, value: object, valid_types: tuple[str, ...] | None = None) -> Link:
+    """A link dict ``{"type": T, "id": n}`` checked against the field's valid types."""
+    if not isinstance(value, Mapping) or "type" not in value or "id" not in value:
+        raise _bad(field, value, 'an entity link {"type": ..., "id": ...}')
+    etype, eid = value["type"], value["id"]
+    if not isinstance(etype, str) or not isinstance(eid, int) or isinstance(eid, bool):
+        raise _bad(field, value, "an entity link with a string type and an integer id")
+    allowed = field.valid_types if valid_types is None else valid_types
+    if allowed and "*" not in allowed and etype not in allowed:
+        raise ValidationError(
+            f"{field.qualified} cannot link to {etype}; valid types are {', '.join(allowed)}",
+            entity_type=field.entity_type,
+            field=field.name,
+            value=dict(value),
+        )
+    return (etype, eid)
+
+
+def coerce_links(field: Field, value: object) -> list[Link]:
+    if value is None:
+        return []
+    if isinstance(value, Mapping):  # FPTR accepts a single link for a multi-entity field
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise _bad(field, value, "a list of entity links")
+    out: list[Link] = []
+    for item in value:
+        link = coerce_link(field, item)
+        if link not in out:
+            out.append(link)
+    return out
+
+
+def coerce(field: Field, value: object) -> Any:
+    """Check one value for a COLUMN/TAGS field and return its storage form (None allowed)."""
+    kind = field.dtype.kind
+    if value is None:
+        if kind == "bool":
+            return False
+        if kind == "tags":
+            return []
+        return None
+    if kind == "str":
+        if not isinstance(value, str):
+            raise _bad(field, value, "a string")
+        return _check_text(field, value)
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            raise _bad(field, value, "an integer")
+        if not -(2**63) <= value < 2**63:
+            raise _bad(field, value, "an integer that fits in 64 bits")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _bad(field, value, "a number")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _bad(field, value, "a finite number")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise _bad(field, value, "true or false")
+        return value
+    if kind == "date":
+        return _date(field, value)
+    if kind == "datetime":
+        return to_storage_datetime(value, field)
+    if kind == "json":
+        return _check_json(field, value)
+    if kind == "tags":
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise _bad(field, value, "a list of tag names")
+        return list(dict.fromkeys(value))
+    raise _bad(field, value, f"a value of a storable type, not {field.data_type}")
+
+
+def _check_text(field: Field, value: str) -> str:
+    dtype = field.data_type
+    if dtype in ("list", "status_list") and field.valid_values and value not in field.valid_values:
+        raise ValidationError(
+            f"{field.qualified}: {value!r} is not a valid value; "
+            f"valid values are {', '.join(field.valid_values)}",
+            entity_type=field.entity_type,
+            field=field.name,
+            value=value,
+        )
+    if dtype == "color" and not (_COLOR.match(value) or value.replace("_", "").isalnum()):
+        raise _bad(field, value, 'a color "R,G,B" or a color keyword')
+    if dtype == "color":
+        m = _COLOR.match(value)
+        if m and any(int(c) > 255 for c in m.groups()):
+            raise _bad(field, value, "color components from 0 to 255")
+    if dtype == "uuid" and not _UUID.match(value):
+        raise _bad(field, value, "a UUID")
+    if "\x00" in value:
+        raise _bad(field, value, "text without NUL characters")
+    return value
+
+
+def _check_json(field: Field, value: object) -> Any:
+    if field.data_type == "url":
+        if isinstance(value, str):
+            value = {"url": value, "name": value, "link_type": "web"}
+        if not isinstance(value, Mapping):
+            raise _bad(field, value, "a link dict with url or local_path keys")
+        value = dict(value)
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        raise _bad(field, value, "a JSON-serializable value") from None
+    return value
+
+
+def from_storage(field: Field, value: Any) -> Any:
+    """Shape a stored COLUMN value the way the Python API returns it."""
+    kind = field.dtype.kind
+    if value is None:
+        return False if kind == "bool" else None
+    if kind == "datetime":
+        if isinstance(value, str):  # defensive: raw SQLite text
+            value = dt.datetime.fromisoformat(value)
+        return value.replace(tzinfo=dt.UTC)
+    if kind == "date":
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if kind == "bool":
+        return bool(value)
+    if field.data_type == "password":
+        return None  # never read back a password, not even its hash
+    return value
+
+
+def meta_datetime(value: dt.datetime) -> str:
+    """Timestamps inside event meta: "YYYY-MM-DD HH:MM:SS UTC", which clients keep as strings."""
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def format_meta_value(field: Field, value: Any) -> Any:
+    """A stored scalar as it appears in an event's meta old_value/new_value."""
+    if value is None:
+        return None
+    kind = field.dtype.kind
+    if kind == "datetime":
+        return meta_datetime(value)
+    if kind == "date":
+        return value.isoformat()
+    if field.data_type == "password":
+        return None
+    return value

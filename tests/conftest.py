@@ -1,0 +1,91 @@
+"""Fixtures shared by every test: a fresh, migrated database per test, on SQLite or PostgreSQL.
+
+The backend is chosen by ``SHOTLOG_TEST_DATABASE_URL``: unset means SQLite files in a temporary
+directory; a ``postgresql://`` URL names a server and a database to connect to for administration.
+Either way a template database is migrated once per session and each test gets a copy (a file copy
+on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), which keeps hundreds of tests fast.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+import shotlog
+from shotlog.store.database import Database, normalize_url
+from shotlog.store.migrate import upgrade
+
+ADMIN_URL = os.environ.get("SHOTLOG_TEST_DATABASE_URL", "")
+BACKEND = "postgresql" if ADMIN_URL.startswith("postgres") else "sqlite"
+_TEMPLATE = f"shotlog_tpl_{os.getpid()}"
+
+
+def pytest_report_header() -> str:
+    return f"shotlog backend: {BACKEND}" + (f" ({ADMIN_URL})" if ADMIN_URL else "")
+
+
+def _admin_engine() -> sa.Engine:
+    return sa.create_engine(normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def _pg_url(name: str) -> str:
+    return make_url(normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if BACKEND == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        db = Database(f"sqlite:///{path}")
+        upgrade(db)
+        db.dispose()  # closing the last connection folds the WAL into the file: a plain copy is complete
+        yield str(path)
+        return
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_TEMPLATE}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{_TEMPLATE}"')
+    db = Database(_pg_url(_TEMPLATE))
+    upgrade(db)
+    db.dispose()
+    yield _TEMPLATE
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(template: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, migrated database for this test alone."""
+    if BACKEND == "sqlite":
+        path = tmp_path / "shotlog.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite:///{path}"
+        return
+    name = f"shotlog_t_{uuid.uuid4().hex[:12]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def sg(db_url: str) -> Iterator[shotlog.Shotlog]:
+    conn = shotlog.connect(db_url)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def project(sg: shotlog.Shotlog) -> dict[str, object]:
+    return sg.create("Project", {"name": "Demo"})
