@@ -32,7 +32,9 @@ def pytest_report_header() -> str:
 
 
 def _admin_engine() -> sa.Engine:
-    return sa.create_engine(normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    return sa.create_engine(
+        normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
 
 
 def _pg_url(name: str) -> str:

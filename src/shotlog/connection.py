@@ -28,7 +28,7 @@ from shotlog.store.summaries import summarize
 from shotlog.store.writer import WriteTransaction
 from shotlog.values import utcnow
 
-__all__ = ["Shotlog", "BatchError", "connect", "DEFAULT_SCRIPT"]
+__all__ = ["DEFAULT_SCRIPT", "BatchError", "Shotlog", "connect"]
 
 T = TypeVar("T")
 
@@ -85,11 +85,17 @@ class Shotlog:
     # -- who is acting ----------------------------------------------------------------------------
 
     def _view(self, user: tuple[str, int] | None, sudo_actual: LinkInfo | None = None) -> Shotlog:
-        return Shotlog(_shared=self._shared, _user=user, _sudo_actual=sudo_actual, _session_uuid=self.session_uuid)
+        return Shotlog(
+            _shared=self._shared, _user=user, _sudo_actual=sudo_actual, _session_uuid=self.session_uuid
+        )
 
     def as_user(self, user: Mapping[str, Any]) -> Shotlog:
         """The same database, acting as ``user`` (a HumanUser or ApiUser link)."""
-        if not isinstance(user, Mapping) or user.get("type") not in ("HumanUser", "ApiUser") or not isinstance(user.get("id"), int):
+        if (
+            not isinstance(user, Mapping)
+            or user.get("type") not in ("HumanUser", "ApiUser")
+            or not isinstance(user.get("id"), int)
+        ):
             raise ValidationError(f"as_user expects a HumanUser or ApiUser link, got {user!r}", value=user)
         view = self._view((user["type"], user["id"]))
         view._resolve_actor()
@@ -119,7 +125,10 @@ class Shotlog:
                 table = self.catalog.table("ApiUser")
                 name_col = schema.fields["ApiUser"]["firstname"].column or "firstname"
                 row = conn.execute(
-                    sa.select(table.c.id).where(table.c[name_col] == DEFAULT_SCRIPT, table.c.retirement_date.is_(None)).order_by(table.c.id).limit(1)
+                    sa.select(table.c.id)
+                    .where(table.c[name_col] == DEFAULT_SCRIPT, table.c.retirement_date.is_(None))
+                    .order_by(table.c.id)
+                    .limit(1)
                 ).first()
                 user = ("ApiUser", row.id) if row else None
             else:
@@ -256,14 +265,24 @@ class Shotlog:
         wire = to_wire(filters, filter_operator)
         return self._read(
             lambda conn, schema: summarize(
-                conn, self.catalog, schema, entity_type, wire, summary_fields, grouping, include_archived_projects, utcnow()
+                conn,
+                self.catalog,
+                schema,
+                entity_type,
+                wire,
+                summary_fields,
+                grouping,
+                include_archived_projects,
+                utcnow(),
             ),
             entity_type,
         )
 
     # -- writes -----------------------------------------------------------------------------------
 
-    def create(self, entity_type: str, data: Mapping[str, Any], return_fields: Sequence[str] | None = None) -> dict[str, Any]:
+    def create(
+        self, entity_type: str, data: Mapping[str, Any], return_fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
         return self._write(lambda tx: tx.create(entity_type, data, return_fields))
 
     def update(
@@ -283,7 +302,7 @@ class Shotlog:
 
     def batch(self, requests: Sequence[Mapping[str, Any]]) -> list[Any]:
         """Several creates, updates and deletes in one transaction: all of them or none."""
-        if not isinstance(requests, Sequence) or isinstance(requests, str | bytes):
+        if not isinstance(requests, list | tuple):
             raise ValidationError(f"batch expects a list of requests, got {requests!r}", value=requests)
 
         def run(tx: WriteTransaction) -> list[Any]:
@@ -336,7 +355,11 @@ class Shotlog:
         cursor = after_id
         while True:
             page = self.find(
-                "EventLogEntry", [["id", "greater_than", cursor]], fields, order=[{"field_name": "id", "direction": "asc"}], limit=batch
+                "EventLogEntry",
+                [["id", "greater_than", cursor]],
+                fields,
+                order=[{"field_name": "id", "direction": "asc"}],
+                limit=batch,
             )
             if not page:
                 return
@@ -377,11 +400,15 @@ class Shotlog:
         self.catalog.revive_field(entity_type, field_name)
         return True
 
-    def schema_entity_create(self, entity_type: str, display_name: str | None = None, *, project_scoped: bool = True) -> bool:
+    def schema_entity_create(
+        self, entity_type: str, display_name: str | None = None, *, project_scoped: bool = True
+    ) -> bool:
         self.catalog.create_entity_type(entity_type, display_name, project_scoped=project_scoped)
         return True
 
-    def schema_entity_update(self, entity_type: str, *, display_name: str | None = None, visible: bool | None = None) -> bool:
+    def schema_entity_update(
+        self, entity_type: str, *, display_name: str | None = None, visible: bool | None = None
+    ) -> bool:
         self.catalog.update_entity_type(entity_type, display_name=display_name, visible=visible)
         return True
 
@@ -425,11 +452,11 @@ def _run_request(tx: WriteTransaction, req: Mapping[str, Any]) -> Any:
     entity_id = req.get("entity_id", req.get("id"))
     if kind == "update":
         modes = req.get("multi_entity_update_modes")
-        return tx.update(entity_type, entity_id, req.get("data", {}), modes)  # type: ignore[arg-type]
+        return tx.update(entity_type, entity_id, req.get("data", {}), modes)
     if kind == "delete":
-        return tx.delete(entity_type, entity_id)  # type: ignore[arg-type]
+        return tx.delete(entity_type, entity_id)
     if kind == "revive":
-        return tx.revive(entity_type, entity_id)  # type: ignore[arg-type]
+        return tx.revive(entity_type, entity_id)
     raise ValidationError(
         f"Unknown batch request_type {kind!r}; use create, update, delete or revive", value=kind
     )
@@ -438,6 +465,3 @@ def _run_request(tx: WriteTransaction, req: Mapping[str, Any]) -> Any:
 def connect(url: str = DEFAULT_URL, **options: Any) -> Shotlog:
     """Open (and, unless ``migrate=False``, create or upgrade) the database at ``url``."""
     return Shotlog(url, **options)
-
-
-

@@ -10,17 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "ShotlogError",
-    "ValidationError",
-    "UnknownEntityType",
-    "UnknownField",
+    "ConflictError",
     "FilterError",
     "NotFound",
-    "ReadOnlyField",
     "PermissionDenied",
+    "ReadOnlyField",
     "SchemaError",
+    "ShotlogError",
     "StorageError",
-    "ConflictError",
+    "UnknownEntityType",
+    "UnknownField",
+    "ValidationError",
 ]
 
 
@@ -50,9 +50,7 @@ class UnknownEntityType(ValidationError):
 
 class UnknownField(ValidationError):
     def __init__(self, entity_type: str, field: object) -> None:
-        super().__init__(
-            f"{entity_type} has no field {field!r}", entity_type=entity_type, field=field
-        )
+        super().__init__(f"{entity_type} has no field {field!r}", entity_type=entity_type, field=field)
 
 
 class ReadOnlyField(ValidationError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,10 +23,10 @@ __all__ = [
     "coerce",
     "coerce_link",
     "coerce_links",
-    "to_storage_datetime",
-    "from_storage",
     "format_meta_value",
+    "from_storage",
     "meta_datetime",
+    "to_storage_datetime",
     "utcnow",
 ]
 
@@ -140,7 +141,7 @@ def coerce(field: Field, value: object) -> Any:
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _bad(field, value, "a number")
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):
             raise _bad(field, value, "a finite number")
         return float(value)
     if kind == "bool":

@@ -15,7 +15,7 @@ from typing import Any
 from shotlog.schema.model import EntityType, Field
 from shotlog.values import format_meta_value, meta_datetime
 
-__all__ = ["Actor", "LinkInfo", "PendingEvent", "Subject", "EventBuilder"]
+__all__ = ["Actor", "EventBuilder", "LinkInfo", "PendingEvent", "Subject"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,9 @@ class EventBuilder:
             entity=(subject.etype.name, subject.id),
             project=subject.project,
             attribute_name=None,
-            meta=self._meta({"type": "new_entity", "entity_type": subject.etype.name, "entity_id": subject.id}),
+            meta=self._meta(
+                {"type": "new_entity", "entity_type": subject.etype.name, "entity_id": subject.id}
+            ),
         )
 
     def scalar_change(
@@ -135,7 +137,9 @@ class EventBuilder:
         }
         if in_create:
             meta["in_create"] = True
-            text = f'{self.who} set "{fld.display_name}" to "{_show(meta["new_value"])}" on {self._on(subject)}'
+            text = (
+                f'{self.who} set "{fld.display_name}" to "{_show(meta["new_value"])}" on {self._on(subject)}'
+            )
         else:
             text = (
                 f'{self.who} changed "{fld.display_name}" from "{_show(meta["old_value"])}" '
@@ -250,7 +254,9 @@ class EventBuilder:
             original=original,
         )
 
-    def _delta_text(self, display: str, subject: Subject, added: list[LinkInfo], removed: list[LinkInfo]) -> str:
+    def _delta_text(
+        self, display: str, subject: Subject, added: list[LinkInfo], removed: list[LinkInfo]
+    ) -> str:
         parts = []
         if added:
             parts.append(f"added {_names(added)}")

@@ -28,7 +28,7 @@ from shotlog.eventlog.events import Actor, PendingEvent
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 
-__all__ = ["append", "head_id", "iter_rows", "NOTIFY_CHANNEL"]
+__all__ = ["NOTIFY_CHANNEL", "append", "head_id", "iter_rows"]
 
 NOTIFY_CHANNEL = "shotlog_events"
 LOCK_TIMEOUT = "30s"

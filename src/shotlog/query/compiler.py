@@ -18,7 +18,7 @@ Semantics decided here (documented in docs/python-api.md):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,7 @@ class QueryBuilder:
         self.etype = schema.entity(entity_type)
         self.now = now
         self.prefix = prefix
-        self.base = table_of(entity_type).alias(f"{prefix}0")
+        self.base: sa.FromClause = table_of(entity_type).alias(f"{prefix}0")
         self.from_: sa.FromClause = self.base
         self._joins: dict[str, tuple[sa.FromClause, Clause]] = {}
         self._counter = 0
@@ -112,7 +112,9 @@ class QueryBuilder:
                     field=path,
                 )
             if not self.schema.has_entity(target):
-                raise FilterError(f"Unknown entity type {target!r} in path {path!r}", field=path, value=target)
+                raise FilterError(
+                    f"Unknown entity type {target!r} in path {path!r}", field=path, value=target
+                )
             if hop.valid_types and "*" not in hop.valid_types and target not in hop.valid_types:
                 raise FilterError(
                     f"{hop.qualified} never links to {target} (valid types: {', '.join(hop.valid_types)}) "
@@ -150,7 +152,9 @@ class QueryBuilder:
         except FilterError:
             raise
         except ShotlogError as exc:  # unknown field or type inside a filter
-            raise FilterError(f"Bad filter {[node['path'], node['relation'], *node['values']]!r}: {exc}") from exc
+            raise FilterError(
+                f"Bad filter {[node['path'], node['relation'], *node['values']]!r}: {exc}"
+            ) from exc
 
     def _condition(self, path: str, relation: str, values: list[Any]) -> Clause:
         if path.startswith("$FROM$"):
@@ -173,11 +177,15 @@ class QueryBuilder:
                 value=relation,
             )
         if f.data_type == "image" and values != [None]:
-            raise FilterError(f"{f.qualified} (image) can only be compared with None", field=path, value=values)
+            raise FilterError(
+                f"{f.qualified} (image) can only be compared with None", field=path, value=values
+            )
         positive = _NEGATIVE.get(relation)
         if positive is not None:
             # NOT(x = v) is NULL, not TRUE, when x is NULL; coalesce makes the complement exact.
-            clause = sa.not_(sa.func.coalesce(self._dispatch(r, path, positive, values), sa.false(), type_=sa.Boolean))
+            clause = sa.not_(
+                sa.func.coalesce(self._dispatch(r, path, positive, values), sa.false(), type_=sa.Boolean)
+            )
         else:
             clause = self._dispatch(r, path, relation, values)
         return clause if r.guard is None else sa.and_(r.guard, clause)
@@ -236,7 +244,9 @@ class QueryBuilder:
 
     def _one(self, path: str, relation: str, values: list[Any]) -> Any:
         if len(values) != 1:
-            raise FilterError(f"Filter [{path!r}, {relation!r}] expects one value, got {values!r}", field=path, value=values)
+            raise FilterError(
+                f"Filter [{path!r}, {relation!r}] expects one value, got {values!r}", field=path, value=values
+            )
         return values[0]
 
     def _column(self, r: Resolved, path: str, relation: str, values: list[Any]) -> Clause:
@@ -246,7 +256,7 @@ class QueryBuilder:
             v = self._value(f, path, relation, self._one(path, relation, values))
             if v is None:
                 return col.is_(sa.false()) if f.data_type == "checkbox" else col.is_(None)
-            return col == v
+            return sa.and_(col == v)
         if relation == "in":
             items = [self._value(f, path, relation, v) for v in values]
             present = [v for v in items if v is not None]
@@ -256,10 +266,12 @@ class QueryBuilder:
             v = self._value(f, path, relation, self._one(path, relation, values))
             if v is None:
                 raise FilterError(f"Filter [{path!r}, {relation!r}] needs a value, got None", field=path)
-            return col < v if relation == "less_than" else col > v
+            return sa.and_(col < v) if relation == "less_than" else sa.and_(col > v)
         if relation == "between":
             if len(values) != 2:
-                raise FilterError(f"Filter [{path!r}, 'between'] expects [low, high], got {values!r}", field=path)
+                raise FilterError(
+                    f"Filter [{path!r}, 'between'] expects [low, high], got {values!r}", field=path
+                )
             lo, hi = (self._value(f, path, relation, v) for v in values)
             parts = [col.is_not(None)]
             if lo is not None:
@@ -270,9 +282,16 @@ class QueryBuilder:
         if relation in ("contains", "starts_with", "ends_with"):
             v = self._one(path, relation, values)
             if not isinstance(v, str):
-                raise FilterError(f"Filter [{path!r}, {relation!r}] expects text, got {v!r}", field=path, value=v)
-            op = {"contains": col.icontains, "starts_with": col.istartswith, "ends_with": col.iendswith}[relation]
-            return sa.and_(col.is_not(None), op(v, autoescape=True))
+                raise FilterError(
+                    f"Filter [{path!r}, {relation!r}] expects text, got {v!r}", field=path, value=v
+                )
+            if relation == "contains":
+                test = col.icontains(v, autoescape=True)
+            elif relation == "starts_with":
+                test = col.istartswith(v, autoescape=True)
+            else:
+                test = col.iendswith(v, autoescape=True)
+            return sa.and_(col.is_not(None), test)
         if relation in _TIME_RELATIONS:
             if relation.startswith("in_calendar"):
                 lo, hi = calendar_window(relation, values, self.now)
@@ -283,7 +302,9 @@ class QueryBuilder:
             if f.dtype.kind == "date":
                 return sa.and_(col >= lo.date(), col <= hi.date())
             return sa.and_(col >= lo, col <= hi)
-        raise FilterError(f"Relation {relation!r} is not supported on {f.qualified}", field=path, value=relation)
+        raise FilterError(
+            f"Relation {relation!r} is not supported on {f.qualified}", field=path, value=relation
+        )
 
     # Single-entity links ---------------------------------------------------------------------------
 
@@ -320,7 +341,10 @@ class QueryBuilder:
         return self._name_relation(path, relation, values, tcol, icol, f.valid_types)
 
     def _pairs(
-        self, tcol: sa.ColumnElement[Any], icol: sa.ColumnElement[Any], links: list[tuple[str, int] | None]
+        self,
+        tcol: sa.ColumnElement[Any],
+        icol: sa.ColumnElement[Any],
+        links: Sequence[tuple[str, int] | None],
     ) -> list[Clause]:
         by_type: dict[str, list[int]] = {}
         out: list[Clause] = []
@@ -334,7 +358,9 @@ class QueryBuilder:
 
     def _type_name(self, path: str, value: Any) -> str:
         if not isinstance(value, str):
-            raise FilterError(f"Filter on {path!r}: expected an entity type name, got {value!r}", field=path, value=value)
+            raise FilterError(
+                f"Filter on {path!r}: expected an entity type name, got {value!r}", field=path, value=value
+            )
         return value
 
     def _name_relation(
@@ -349,7 +375,9 @@ class QueryBuilder:
         """name_contains / name_is / ...: a test on the linked entity's display field."""
         text = self._one(path, relation, values)
         if not isinstance(text, str):
-            raise FilterError(f"Filter [{path!r}, {relation!r}] expects text, got {text!r}", field=path, value=text)
+            raise FilterError(
+                f"Filter [{path!r}, {relation!r}] expects text, got {text!r}", field=path, value=text
+            )
         types = [t for t in valid_types if t != "*" and self.schema.has_entity(t)]
         if not types or "*" in valid_types:
             types = [t for t in self.schema.types if t != "EventLogEntry"]
@@ -376,7 +404,11 @@ class QueryBuilder:
         f, owner = r.field, r.alias
         if f.storage is Storage.MULTI:
             el = entity_links.alias(f"{self.prefix}l{self._next()}")
-            stmt = sa.select(sa.literal(1)).select_from(el).where(el.c.field == f.qualified, el.c.src_id == owner.c.id)
+            stmt = (
+                sa.select(sa.literal(1))
+                .select_from(el)
+                .where(el.c.field == f.qualified, el.c.src_id == owner.c.id)
+            )
             return stmt, el.c.dst_type, el.c.dst_id
         source_type, source_name = f.reverse_source()
         source = self.schema.field(source_type, source_name)
@@ -384,15 +416,22 @@ class QueryBuilder:
         live = src.c.retirement_date.is_(None) if self.schema.entity(source_type).retirable else sa.true()
         if source.storage is Storage.LINK:
             assert source.type_column and source.column
-            stmt = sa.select(sa.literal(1)).select_from(src).where(
-                src.c[source.type_column] == f.entity_type, src.c[source.column] == owner.c.id, live
+            stmt = (
+                sa.select(sa.literal(1))
+                .select_from(src)
+                .where(src.c[source.type_column] == f.entity_type, src.c[source.column] == owner.c.id, live)
             )
             return stmt, sa.literal(source_type), src.c.id
         el = entity_links.alias(f"{self.prefix}l{self._next()}")
         stmt = (
             sa.select(sa.literal(1))
             .select_from(el.join(src, src.c.id == el.c.src_id))
-            .where(el.c.field == source.qualified, el.c.dst_type == f.entity_type, el.c.dst_id == owner.c.id, live)
+            .where(
+                el.c.field == source.qualified,
+                el.c.dst_type == f.entity_type,
+                el.c.dst_id == owner.c.id,
+                live,
+            )
         )
         return stmt, sa.literal(source_type), el.c.src_id
 
@@ -424,7 +463,11 @@ class QueryBuilder:
     def _tags(self, r: Resolved, path: str, relation: str, values: list[Any]) -> Clause:
         f = r.field
         tg = entity_tags.alias(f"{self.prefix}g{self._next()}")
-        stmt = sa.select(sa.literal(1)).select_from(tg).where(tg.c.field == f.qualified, tg.c.owner_id == r.alias.c.id)
+        stmt = (
+            sa.select(sa.literal(1))
+            .select_from(tg)
+            .where(tg.c.field == f.qualified, tg.c.owner_id == r.alias.c.id)
+        )
         for v in values:
             if v is not None and not isinstance(v, str):
                 raise FilterError(f"Filter on {path!r}: tags are strings, got {v!r}", field=path, value=v)
@@ -450,7 +493,9 @@ class QueryBuilder:
         if link.storage is not Storage.LINK:
             raise FilterError(f"{link.qualified} is not a single-entity field (path {path!r})", field=path)
         assert link.type_column and link.column
-        sub = QueryBuilder(self.schema, self.table_of, source_type, self.now, prefix=f"{self.prefix}f{self._next()}_")
+        sub = QueryBuilder(
+            self.schema, self.table_of, source_type, self.now, prefix=f"{self.prefix}f{self._next()}_"
+        )
         cond = sub._condition(sub_path, relation, values)
         src = sub.base
         return (
@@ -471,7 +516,9 @@ class QueryBuilder:
             path = s.get("field_name", s.get("column"))
             direction = str(s.get("direction", "asc")).lower()
             if direction not in ("asc", "desc"):
-                raise FilterError(f"Sort direction must be 'asc' or 'desc', got {s.get('direction')!r}", value=s)
+                raise FilterError(
+                    f"Sort direction must be 'asc' or 'desc', got {s.get('direction')!r}", value=s
+                )
             if not isinstance(path, str):
                 raise FilterError(f"A sort needs a field_name, got {s!r}", value=s)
             r = self.resolve(path)

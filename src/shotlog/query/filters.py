@@ -12,7 +12,7 @@ from typing import Any
 
 from shotlog.errors import FilterError
 
-__all__ = ["to_wire", "check_wire", "Condition", "Group"]
+__all__ = ["Condition", "Group", "check_wire", "to_wire"]
 
 Condition = dict[str, Any]
 Group = dict[str, Any]
@@ -80,7 +80,9 @@ def _check_condition(cond: Mapping[str, Any]) -> Condition:
     if not isinstance(path, str) or not path:
         raise FilterError(f"A filter's field must be a non-empty string, got {path!r}", value=path)
     if not isinstance(relation, str):
-        raise FilterError(f"Filter on {path!r}: the relation must be a string, got {relation!r}", value=relation)
+        raise FilterError(
+            f"Filter on {path!r}: the relation must be a string, got {relation!r}", value=relation
+        )
     if not isinstance(values, list | tuple):
         values = [values]
     return {"path": path, "relation": relation, "values": list(values)}

@@ -9,7 +9,7 @@ import datetime as dt
 
 from shotlog.errors import FilterError
 
-__all__ = ["relative_window", "calendar_window", "UNITS"]
+__all__ = ["UNITS", "calendar_window", "relative_window"]
 
 UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
 

@@ -99,7 +99,14 @@ _ALL = [
     _dt("entity", Storage.LINK, "link", _LINK),
     _dt("multi_entity", Storage.MULTI, "links", _LINK, empty=(), sortable=False),
     _dt("addressing", Storage.MULTI, "links", _LINK, empty=(), sortable=False),
-    _dt("tag_list", Storage.TAGS, "tags", ("is", "is_not", "in", "not_in", "name_id"), empty=(), sortable=False),
+    _dt(
+        "tag_list",
+        Storage.TAGS,
+        "tags",
+        ("is", "is_not", "in", "not_in", "name_id"),
+        empty=(),
+        sortable=False,
+    ),
     _dt("summary", Storage.VIRTUAL, "json", (), sortable=False),
     _dt("pivot_column", Storage.VIRTUAL, "json", (), sortable=False),
 ]

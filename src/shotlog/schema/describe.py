@@ -6,7 +6,7 @@ from typing import Any
 
 from shotlog.schema.model import EntityType, Field
 
-__all__ = ["field_schema", "entity_schema"]
+__all__ = ["entity_schema", "field_schema"]
 
 
 def _p(value: Any, editable: bool = False) -> dict[str, Any]:

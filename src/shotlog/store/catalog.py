@@ -25,7 +25,7 @@ from shotlog.schema.model import EntityType, Field, Schema
 from shotlog.store import tables as t
 from shotlog.store.database import Database
 
-__all__ = ["Catalog", "custom_field_name", "REFRESH_SECONDS"]
+__all__ = ["REFRESH_SECONDS", "Catalog", "custom_field_name"]
 
 REFRESH_SECONDS = 1.0
 _MAX_IDENT = 63  # PostgreSQL's identifier limit
@@ -58,7 +58,9 @@ def assign_columns(field: Field, taken: set[str]) -> Field:
     if field.name == "id":
         return field.with_(column="id")
     if storage is Storage.LINK:
-        return field.with_(type_column=_pick(f"{field.name}_type", taken), column=_pick(f"{field.name}_id", taken))
+        return field.with_(
+            type_column=_pick(f"{field.name}_type", taken), column=_pick(f"{field.name}_id", taken)
+        )
     if storage is Storage.COLUMN:
         return field.with_(column=_pick(field.name, taken))
     return field
@@ -112,7 +114,9 @@ class Catalog:
         schema = Schema(types, fields, version)
         md = sa.MetaData()
         tables = {
-            name: t.entity_table(md, etype, list(schema.fields[name].values()) + list(schema.retired_fields[name].values()))
+            name: t.entity_table(
+                md, etype, list(schema.fields[name].values()) + list(schema.retired_fields[name].values())
+            )
             for name, etype in schema.types.items()
         }
         with self._lock:
@@ -133,7 +137,9 @@ class Catalog:
             for f in default_fields():
                 by_type.setdefault(f.entity_type, []).append(f)
             for etype in default_entity_types():
-                new_fields = [f for f in by_type.get(etype.name, []) if (etype.name, f.name) not in have_fields]
+                new_fields = [
+                    f for f in by_type.get(etype.name, []) if (etype.name, f.name) not in have_fields
+                ]
                 if etype.name not in have_types:
                     self._create_type(conn, etype, new_fields)
                     changed = True
@@ -159,9 +165,9 @@ class Catalog:
     def _add_field(self, conn: Connection, etype: EntityType, field: Field) -> Field:
         existing = list(
             conn.execute(
-                sa.select(t.schema_fields.c.column_name, t.schema_fields.c.type_column, t.schema_fields.c.position).where(
-                    t.schema_fields.c.entity_type == etype.name
-                )
+                sa.select(
+                    t.schema_fields.c.column_name, t.schema_fields.c.type_column, t.schema_fields.c.position
+                ).where(t.schema_fields.c.entity_type == etype.name)
             )
         )
         taken = {"id", "retirement_date"} | {c for r in existing for c in (r[0], r[1]) if c}
@@ -173,19 +179,11 @@ class Catalog:
             assert field.type_column and field.column
             ops.add_column(etype.table, sa.Column(field.type_column, sa.String(64), nullable=True))
             ops.add_column(etype.table, sa.Column(field.column, sa.BigInteger, nullable=True))
-            ops.create_index(f"ix_{etype.table}_{field.column}", etype.table, [field.column, field.type_column])
-        elif field.storage is Storage.COLUMN:
-            assert field.column
-            checkbox = field.data_type == "checkbox"
-            ops.add_column(
-                etype.table,
-                sa.Column(
-                    field.column,
-                    t.column_type(field),
-                    nullable=not checkbox,
-                    **({"server_default": sa.false()} if checkbox else {}),
-                ),
+            ops.create_index(
+                f"ix_{etype.table}_{field.column}", etype.table, [field.column, field.type_column]
             )
+        elif field.storage is Storage.COLUMN:
+            ops.add_column(etype.table, t.field_column(field))
         return field
 
     def create_field(
@@ -200,7 +198,9 @@ class Catalog:
         """Create a custom field (``sg_`` prefix) and return its internal name."""
         dtype = data_type(data_type_name)
         if dtype.storage in (Storage.VIRTUAL,):
-            raise SchemaError(f"Fields of data type {data_type_name!r} are computed by FPTR and cannot be created")
+            raise SchemaError(
+                f"Fields of data type {data_type_name!r} are computed by FPTR and cannot be created"
+            )
         if not isinstance(display_name, str) or not display_name.strip():
             raise SchemaError(f"A field needs a display name, got {display_name!r}")
         props = dict(properties or {})
@@ -219,7 +219,13 @@ class Catalog:
                 field_name = f"{wanted}_{n}"
                 n += 1
             field = _field_with_properties(
-                Field(entity_type=entity_type, name=field_name, data_type=dtype.name, display_name=display_name.strip(), builtin=False),
+                Field(
+                    entity_type=entity_type,
+                    name=field_name,
+                    data_type=dtype.name,
+                    display_name=display_name.strip(),
+                    builtin=False,
+                ),
                 props,
                 schema,
             )
@@ -272,7 +278,9 @@ class Catalog:
             _bump(conn)
         self.refresh(force=True)
 
-    def create_entity_type(self, name: str, display_name: str | None = None, *, project_scoped: bool = True) -> None:
+    def create_entity_type(
+        self, name: str, display_name: str | None = None, *, project_scoped: bool = True
+    ) -> None:
         """A custom entity type with the common fields and ``code`` as its display field."""
         if not isinstance(name, str) or not _TYPE_NAME.match(name):
             raise SchemaError(f"Entity type names must be CamelCase letters and digits, got {name!r}")
@@ -284,7 +292,9 @@ class Catalog:
             if existing is not None:
                 if existing.retired:
                     conn.execute(
-                        sa.update(t.schema_entity_types).where(t.schema_entity_types.c.name == name).values(retired=False)
+                        sa.update(t.schema_entity_types)
+                        .where(t.schema_entity_types.c.name == name)
+                        .values(retired=False)
                     )
                     _bump(conn)
                     return
@@ -300,17 +310,27 @@ class Catalog:
                 builtin=False,
             )
             fields = common_fields(name, project_scoped) + [
-                Field(entity_type=name, name="code", data_type="text", display_name=f"{etype.display_name} Name"),
+                Field(
+                    entity_type=name, name="code", data_type="text", display_name=f"{etype.display_name} Name"
+                ),
                 Field(entity_type=name, name="description", data_type="text", display_name="Description"),
-                Field(entity_type=name, name="sg_status_list", data_type="status_list", display_name="Status",
-                      valid_values=("wtg", "ip", "fin"), builtin=False),
+                Field(
+                    entity_type=name,
+                    name="sg_status_list",
+                    data_type="status_list",
+                    display_name="Status",
+                    valid_values=("wtg", "ip", "fin"),
+                    builtin=False,
+                ),
             ]
             del schema
             self._create_type(conn, etype, fields)
             _bump(conn)
         self.refresh(force=True)
 
-    def update_entity_type(self, name: str, *, display_name: str | None = None, visible: bool | None = None) -> None:
+    def update_entity_type(
+        self, name: str, *, display_name: str | None = None, visible: bool | None = None
+    ) -> None:
         values: dict[str, Any] = {}
         if display_name is not None:
             if not isinstance(display_name, str) or not display_name.strip():
@@ -321,7 +341,11 @@ class Catalog:
         with self.db.write() as conn:
             self._reload_in(conn).entity(name)
             if values:
-                conn.execute(sa.update(t.schema_entity_types).where(t.schema_entity_types.c.name == name).values(**values))
+                conn.execute(
+                    sa.update(t.schema_entity_types)
+                    .where(t.schema_entity_types.c.name == name)
+                    .values(**values)
+                )
                 _bump(conn)
         self.refresh(force=True)
 
@@ -331,7 +355,11 @@ class Catalog:
             etype = self._reload_in(conn).entity(name)
             if etype.builtin:
                 raise SchemaError(f"{name} is a built-in entity type and cannot be deleted")
-            conn.execute(sa.update(t.schema_entity_types).where(t.schema_entity_types.c.name == name).values(retired=True))
+            conn.execute(
+                sa.update(t.schema_entity_types)
+                .where(t.schema_entity_types.c.name == name)
+                .values(retired=True)
+            )
             _bump(conn)
         self.refresh(force=True)
 
@@ -384,7 +412,9 @@ def _field_with_properties(field: Field, props: dict[str, Any], schema: Schema) 
             if isinstance(value, str):
                 value = [v.strip() for v in value.split(",") if v.strip()]
             if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-                raise SchemaError(f"{field.qualified}: property {key} expects a list of strings, got {value!r}")
+                raise SchemaError(
+                    f"{field.qualified}: property {key} expects a list of strings, got {value!r}"
+                )
             if attr == "valid_types":
                 for v in value:
                     if v != "*" and not schema.has_entity(v):
@@ -406,7 +436,11 @@ def _field_with_properties(field: Field, props: dict[str, Any], schema: Schema) 
     if extra != dict(field.properties):
         changes["properties"] = extra
     updated = field.with_(**changes)
-    if updated.storage in (Storage.LINK, Storage.MULTI) and not updated.reverse_of and not updated.valid_types:
+    if (
+        updated.storage in (Storage.LINK, Storage.MULTI)
+        and not updated.reverse_of
+        and not updated.valid_types
+    ):
         raise SchemaError(f"{field.qualified}: entity fields need valid_types (a list of entity types)")
     return updated
 

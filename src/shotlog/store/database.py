@@ -27,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from shotlog.errors import ConflictError, ShotlogError, StorageError
 
-__all__ = ["Database", "DEFAULT_URL", "normalize_url"]
+__all__ = ["DEFAULT_URL", "Database", "normalize_url"]
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +52,14 @@ class Database:
         self._write_lock = threading.RLock()
         if self.backend == "sqlite":
             if parsed.database in (None, "", ":memory:"):
-                raise StorageError(
-                    "SQLite needs a file (sqlite:///path.db): readers and the writer share it"
-                )
+                raise StorageError("SQLite needs a file (sqlite:///path.db): readers and the writer share it")
             sync = sqlite_synchronous.upper()
             if sync not in ("OFF", "NORMAL", "FULL", "EXTRA"):
                 raise StorageError(f"Unknown SQLite synchronous setting {sqlite_synchronous!r}")
             self.writer = self._sqlite_engine(sync, immediate=True, pool_size=1)
             self.reader = self._sqlite_engine(sync, immediate=False, pool_size=8)
         else:
-            engine = sa.create_engine(
-                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True
-            )
+            engine = sa.create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
             self.writer = self.reader = engine
 
     @property
@@ -100,9 +96,8 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        with _translated(), self.reader.connect() as conn:
-            with conn.begin():
-                yield conn
+        with _translated(), self.reader.connect() as conn, conn.begin():
+            yield conn
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:

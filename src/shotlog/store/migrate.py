@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from shotlog.store import tables as t
 from shotlog.store.database import Database
 
-__all__ = ["alembic_config", "upgrade", "current_revision", "head_revision"]
+__all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_KEY = 0x5107_106  # arbitrary advisory-lock key for "shotlog migrations"

@@ -8,6 +8,7 @@ retired). One query per entity type per batch of ids.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -25,7 +26,12 @@ _CHUNK = 900
 
 
 def resolve(
-    conn: Connection, catalog: Catalog, schema: Schema, refs: Iterable[tuple[str, int]], *, retired: bool = False
+    conn: Connection,
+    catalog: Catalog,
+    schema: Schema,
+    refs: Iterable[tuple[str, int]],
+    *,
+    retired: bool = False,
 ) -> Resolved:
     """Look up ``refs``. With ``retired=True`` retired entities are resolved too."""
     by_type: dict[str, set[int]] = {}
@@ -39,11 +45,19 @@ def resolve(
         table = catalog.table(etype_name)
         fields = schema.fields[etype_name]
         display = fields.get(etype.display_field)
-        name_col = table.c[display.column] if display is not None and display.column else sa.null()
+        name_col: sa.ColumnElement[Any] = (
+            table.c[display.column] if display is not None and display.column else sa.null()
+        )
         status = fields.get("sg_status_list")
-        status_col = table.c[status.column] if status is not None and status.column else sa.null()
+        status_col: sa.ColumnElement[Any] = (
+            table.c[status.column] if status is not None and status.column else sa.null()
+        )
         project = fields.get("project")
-        cols: list[sa.ColumnElement[object]] = [table.c.id, name_col.label("name"), status_col.label("status")]
+        cols: list[sa.ColumnElement[Any]] = [
+            table.c.id,
+            name_col.label("name"),
+            status_col.label("status"),
+        ]
         if project is not None and project.column and project.type_column:
             cols += [table.c[project.type_column].label("ptype"), table.c[project.column].label("pid")]
         id_list = sorted(ids)

@@ -25,7 +25,7 @@ from shotlog.store.catalog import Catalog
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import from_storage
 
-__all__ = ["Query", "find", "base_query", "fetch_collections"]
+__all__ = ["Query", "base_query", "fetch_collections", "find"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +60,15 @@ def base_query(
             pf = schema.fields[q.entity_type]["project"]
             assert pf.column
             archived_ids = sa.select(projects.c.id).where(projects.c[archived].is_(sa.true()))
-            where = sa.and_(where, sa.or_(qb.base.c[pf.column].is_(None), qb.base.c[pf.column].not_in(archived_ids)))
+            where = sa.and_(
+                where, sa.or_(qb.base.c[pf.column].is_(None), qb.base.c[pf.column].not_in(archived_ids))
+            )
     return qb, where
 
 
-def find(conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.datetime) -> list[dict[str, Any]]:
+def find(
+    conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.datetime
+) -> list[dict[str, Any]]:
     if q.limit is not None and (isinstance(q.limit, bool) or not isinstance(q.limit, int) or q.limit < 0):
         raise FilterError(f"limit must be a non-negative integer, got {q.limit!r}", value=q.limit)
     if isinstance(q.offset, bool) or not isinstance(q.offset, int) or q.offset < 0:
@@ -74,6 +78,7 @@ def find(conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.d
 
     # Plan the selected columns: (key, resolved field or None, labels)
     plan: list[tuple[str, Resolved | None, list[str]]] = []
+    r: Resolved | None
     cols: list[sa.ColumnElement[Any]] = [qb.base.c.id.label("id")]
     n = 0
     for key in dict.fromkeys(q.fields or ()):
@@ -113,7 +118,8 @@ def find(conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.d
 
     # Collections (multi-entity, reverse, tags) for the whole page, per field.
     collections: dict[tuple[str, str], dict[int, list[Any]]] = {}
-    for _key, r, labels in plan:
+    for _key, res, labels in plan:
+        r = res
         if r is None or r.field.storage not in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
             continue
         ck = (r.field.entity_type, r.field.name)
@@ -126,10 +132,8 @@ def find(conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.d
 
     refs: set[tuple[str, int]] = set()
     for row in rows:
-        for _key, r, labels in plan:
-            if r is None:
-                continue
-            if r.field.storage is Storage.LINK:
+        for _key, res, labels in plan:
+            if res is not None and res.field.storage is Storage.LINK:
                 t, i = getattr(row, labels[0]), getattr(row, labels[1])
                 if t is not None and i is not None:
                     refs.add((t, i))
@@ -141,11 +145,8 @@ def find(conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.d
     out: list[dict[str, Any]] = []
     for row in rows:
         rec: dict[str, Any] = {"type": q.entity_type, "id": row.id}
-        for key, r, labels in plan:
-            if r is None:
-                rec[key] = None
-                continue
-            rec[key] = _value(r.field, row, labels, collections, resolved)
+        for key, res, labels in plan:
+            rec[key] = None if res is None else _value(res.field, row, labels, collections, resolved)
         out.append(rec)
     return out
 
@@ -196,8 +197,8 @@ def fetch_collections(
                 .where(el.c.field == f.qualified, el.c.src_id.in_(chunk))
                 .order_by(el.c.src_id, el.c.position)
             )
-            for owner, t, i in conn.execute(stmt):
-                out[owner].append((t, i))
+            for link_row in conn.execute(stmt):
+                out[link_row.src_id].append((link_row.dst_type, link_row.dst_id))
         else:
             source_type, source_name = f.reverse_source()
             source = schema.field(source_type, source_name)
@@ -213,7 +214,9 @@ def fetch_collections(
                 el = entity_links
                 stmt = (
                     sa.select(el.c.dst_id, el.c.src_id)
-                    .where(el.c.field == source.qualified, el.c.dst_type == f.entity_type, el.c.dst_id.in_(chunk))
+                    .where(
+                        el.c.field == source.qualified, el.c.dst_type == f.entity_type, el.c.dst_id.in_(chunk)
+                    )
                     .order_by(el.c.src_id)
                 )
             for owner, sid in conn.execute(stmt):

@@ -10,7 +10,7 @@ from shotlog.store.database import Database
 from shotlog.store.writer import WriteTransaction
 from shotlog.values import utcnow
 
-__all__ = ["ensure_default_script", "DEFAULT_SCRIPT"]
+__all__ = ["DEFAULT_SCRIPT", "ensure_default_script"]
 
 DEFAULT_SCRIPT = "shotlog"
 
@@ -25,6 +25,9 @@ def ensure_default_script(db: Database, catalog: Catalog) -> None:
             tx = WriteTransaction(db, catalog, conn, schema, Actor(), utcnow())
             tx.create(
                 "ApiUser",
-                {"firstname": DEFAULT_SCRIPT, "description": "Writes made in process through shotlog.connect()"},
+                {
+                    "firstname": DEFAULT_SCRIPT,
+                    "description": "Writes made in process through shotlog.connect()",
+                },
             )
             tx.finish()

@@ -23,7 +23,7 @@ from shotlog.store.catalog import Catalog
 from shotlog.store.reader import Query, base_query
 from shotlog.values import from_storage
 
-__all__ = ["summarize", "SUMMARY_TYPES", "GROUPING_TYPES"]
+__all__ = ["GROUPING_TYPES", "SUMMARY_TYPES", "summarize"]
 
 SUMMARY_TYPES = (
     "record_count",
@@ -51,8 +51,14 @@ GROUPING_TYPES = ("exact", "firstletter", "entitytype", "day", "week", "month", 
 _NUMERIC = ("int", "float")
 
 
-def _aggregate(qb: QueryBuilder, spec: Any, idx: int) -> tuple[str, str, sa.ColumnElement[Any], Resolved | None]:
-    if not isinstance(spec, Mapping) or not isinstance(spec.get("field"), str) or not isinstance(spec.get("type"), str):
+def _aggregate(
+    qb: QueryBuilder, spec: Any, idx: int
+) -> tuple[str, str, sa.ColumnElement[Any], Resolved | None]:
+    if (
+        not isinstance(spec, Mapping)
+        or not isinstance(spec.get("field"), str)
+        or not isinstance(spec.get("type"), str)
+    ):
         raise FilterError(f"A summary field is {{'field': name, 'type': kind}}, got {spec!r}", value=spec)
     path, kind = spec["field"], spec["type"]
     if kind not in SUMMARY_TYPES:
@@ -72,11 +78,14 @@ def _aggregate(qb: QueryBuilder, spec: Any, idx: int) -> tuple[str, str, sa.Colu
         stmt, _t, _i = qb.members(r)
         return path, kind, sa.func.sum(sa.case((stmt.exists(), 1), else_=0)).label(label), r
     dkind = f.dtype.kind
+    expr: sa.ColumnElement[Any]
     if kind == "count":
         expr = sa.func.count(col)
     elif kind in ("sum", "average"):
         if dkind not in _NUMERIC:
-            raise FilterError(f"Summary {kind!r} needs a number field, {f.qualified} is {f.data_type}", field=path)
+            raise FilterError(
+                f"Summary {kind!r} needs a number field, {f.qualified} is {f.data_type}", field=path
+            )
         expr = sa.func.sum(col) if kind == "sum" else sa.func.avg(col)
     elif kind in ("maximum", "minimum", "earliest", "latest"):
         if dkind not in (*_NUMERIC, "date", "datetime", "str"):
@@ -84,11 +93,16 @@ def _aggregate(qb: QueryBuilder, spec: Any, idx: int) -> tuple[str, str, sa.Colu
         expr = sa.func.max(col) if kind in ("maximum", "latest") else sa.func.min(col)
     elif kind in ("checked", "unchecked"):
         if f.data_type != "checkbox":
-            raise FilterError(f"Summary {kind!r} needs a checkbox field, {f.qualified} is {f.data_type}", field=path)
+            raise FilterError(
+                f"Summary {kind!r} needs a checkbox field, {f.qualified} is {f.data_type}", field=path
+            )
         expr = sa.func.sum(sa.case((col.is_(kind == "checked"), 1), else_=0))
     elif kind == "status_percentage":
         if f.data_type != "status_list":
-            raise FilterError(f"Summary 'status_percentage' needs a status field, {f.qualified} is {f.data_type}", field=path)
+            raise FilterError(
+                f"Summary 'status_percentage' needs a status field, {f.qualified} is {f.data_type}",
+                field=path,
+            )
         final = "fin" if "fin" in f.valid_values or not f.valid_values else f.valid_values[-1]
         expr = sa.func.sum(sa.case((col == final, 1), else_=0)) * 100.0 / sa.func.nullif(sa.func.count(), 0)
     else:  # percentage: records with a value (checked, for checkboxes)
@@ -97,12 +111,16 @@ def _aggregate(qb: QueryBuilder, spec: Any, idx: int) -> tuple[str, str, sa.Colu
     return path, kind, expr.label(label), r
 
 
-def _group_key(qb: QueryBuilder, spec: Any, is_sqlite: bool, level: int) -> tuple[list[sa.ColumnElement[Any]], Resolved, str]:
+def _group_key(
+    qb: QueryBuilder, spec: Any, is_sqlite: bool, level: int
+) -> tuple[list[sa.ColumnElement[Any]], Resolved, str]:
     if not isinstance(spec, Mapping) or not isinstance(spec.get("field"), str):
         raise FilterError(f"A grouping is {{'field': name, 'type': kind}}, got {spec!r}", value=spec)
     kind = spec.get("type", "exact")
     if kind not in GROUPING_TYPES:
-        raise FilterError(f"Unknown grouping type {kind!r}; use one of {', '.join(GROUPING_TYPES)}", value=kind)
+        raise FilterError(
+            f"Unknown grouping type {kind!r}; use one of {', '.join(GROUPING_TYPES)}", value=kind
+        )
     r = qb.resolve(spec["field"])
     f = r.field
     label = f"g{level}"
@@ -120,12 +138,16 @@ def _group_key(qb: QueryBuilder, spec: Any, is_sqlite: bool, level: int) -> tupl
         expr = sa.func.upper(sa.func.substr(col, 1, 1))
     elif kind in _BUCKETS:
         if dkind not in _NUMERIC:
-            raise FilterError(f"Grouping {kind!r} needs a number field, {f.qualified} is {f.data_type}", field=spec["field"])
+            raise FilterError(
+                f"Grouping {kind!r} needs a number field, {f.qualified} is {f.data_type}", field=spec["field"]
+            )
         n = _BUCKETS[kind]
         expr = sa.cast(sa.func.floor(col / sa.literal(float(n))), sa.BigInteger) * n
     elif kind in ("day", "week", "month", "quarter", "year"):
         if dkind not in ("date", "datetime"):
-            raise FilterError(f"Grouping {kind!r} needs a date field, {f.qualified} is {f.data_type}", field=spec["field"])
+            raise FilterError(
+                f"Grouping {kind!r} needs a date field, {f.qualified} is {f.data_type}", field=spec["field"]
+            )
         expr = _date_bucket(col, kind, is_sqlite)
     return [expr.label(label)], r, kind
 
@@ -143,7 +165,13 @@ def _date_bucket(col: sa.ColumnElement[Any], kind: str, is_sqlite: bool) -> sa.C
             return sa.func.strftime("%Y", col)
         month = sa.cast(sa.func.strftime("%m", col), sa.Integer)
         return sa.func.strftime("%Y", col) + "-Q" + sa.cast((month + 2) / 3, sa.String)
-    fmt = {"day": "YYYY-MM-DD", "week": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY", "quarter": 'YYYY-"Q"Q'}[kind]
+    fmt = {
+        "day": "YYYY-MM-DD",
+        "week": "YYYY-MM-DD",
+        "month": "YYYY-MM",
+        "year": "YYYY",
+        "quarter": 'YYYY-"Q"Q',
+    }[kind]
     base = sa.func.date_trunc("week", col) if kind == "week" else col
     return sa.func.to_char(base, fmt)
 
@@ -171,7 +199,11 @@ def summarize(
         out: dict[str, Any] = {}
         for (path, kind, col, r), _ in zip(aggs, agg_cols, strict=True):
             v = getattr(row, col.name)
-            if r is not None and kind in ("maximum", "minimum", "earliest", "latest") and r.field.storage is Storage.COLUMN:
+            if (
+                r is not None
+                and kind in ("maximum", "minimum", "earliest", "latest")
+                and r.field.storage is Storage.COLUMN
+            ):
                 v = from_storage(r.field, v)
             elif kind in ("average", "percentage", "status_percentage") and v is not None:
                 v = float(v)
@@ -199,7 +231,7 @@ def summarize(
         per_level.append([(tuple(getattr(r, c.name) for c in keys), r) for r in rows])
 
     refs = set()
-    for depth, (cols, r, kind) in enumerate(levels):
+    for depth, (_cols, r, kind) in enumerate(levels):
         if r.field.storage is Storage.LINK and kind != "entitytype":
             offset = sum(len(lv[0]) for lv in levels[:depth])
             for key, _row in per_level[depth]:
@@ -209,7 +241,7 @@ def summarize(
     resolved = names.resolve(conn, catalog, schema, refs, retired=True)
 
     def group_value(depth: int, key: tuple[Any, ...]) -> tuple[str, Any]:
-        cols, r, kind = levels[depth]
+        _cols, r, kind = levels[depth]
         offset = sum(len(lv[0]) for lv in levels[:depth])
         if r.field.storage is Storage.LINK and kind != "entitytype":
             t, i = key[offset], key[offset + 1]

@@ -17,17 +17,18 @@ from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field
 
 __all__ = [
-    "metadata",
-    "schema_state",
-    "schema_entity_types",
-    "schema_fields",
-    "event_log_entries",
-    "entity_links",
-    "entity_tags",
-    "entity_table",
-    "column_type",
     "ID",
     "JSON",
+    "column_type",
+    "entity_links",
+    "entity_table",
+    "entity_tags",
+    "event_log_entries",
+    "field_column",
+    "metadata",
+    "schema_entity_types",
+    "schema_fields",
+    "schema_state",
 ]
 
 # SQLite only turns INTEGER PRIMARY KEY into the rowid alias; BIGINT would lose autoincrement there.
@@ -165,6 +166,14 @@ def column_type(field: Field) -> sa.types.TypeEngine[Any]:
     return JSON
 
 
+def field_column(field: Field) -> sa.Column[Any]:
+    """The column of a COLUMN-stored field. Checkboxes are never NULL: FPTR reads them as false."""
+    assert field.column is not None
+    if field.data_type == "checkbox":
+        return sa.Column(field.column, sa.Boolean(), nullable=False, server_default=sa.false())
+    return sa.Column(field.column, column_type(field), nullable=True)
+
+
 def entity_table(md: sa.MetaData, etype: EntityType, fields: list[Field]) -> sa.Table:
     """The SQLAlchemy table of one entity type, with a column (or two) per stored field."""
     if etype.name == "EventLogEntry":
@@ -182,12 +191,5 @@ def entity_table(md: sa.MetaData, etype: EntityType, fields: list[Field]) -> sa.
             cols.append(sa.Column(f.column, sa.BigInteger, nullable=True))
             indexes.append(sa.Index(f"ix_{etype.table}_{f.column}", f.column, f.type_column))
         elif f.storage is Storage.COLUMN:
-            cols.append(
-                sa.Column(
-                    f.column,
-                    column_type(f),
-                    nullable=f.data_type != "checkbox",
-                    **({"server_default": sa.false()} if f.data_type == "checkbox" else {}),
-                )
-            )
+            cols.append(field_column(f))
     return sa.Table(etype.table, md, *cols, *indexes)

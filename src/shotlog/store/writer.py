@@ -34,7 +34,7 @@ from shotlog.store.reader import Query, fetch_collections, find
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import Link, coerce, coerce_link, coerce_links
 
-__all__ = ["WriteTransaction", "UPDATE_MODES"]
+__all__ = ["UPDATE_MODES", "WriteTransaction"]
 
 UPDATE_MODES = ("set", "add", "remove")
 _SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
@@ -128,7 +128,11 @@ class WriteTransaction:
                 raise ValidationError(f"Unknown entity type {t!r} in a link", value=t)
         found = names.resolve(self.conn, self.catalog, self.schema, refs)
         for f, v in fields.values():
-            links = [v] if f.storage is Storage.LINK and v is not None else (v if f.storage in (Storage.MULTI, Storage.REVERSE) else [])
+            links = (
+                [v]
+                if f.storage is Storage.LINK and v is not None
+                else (v if f.storage in (Storage.MULTI, Storage.REVERSE) else [])
+            )
             for link in links:
                 if link not in found:
                     raise ValidationError(
@@ -172,14 +176,18 @@ class WriteTransaction:
 
     # -- create -----------------------------------------------------------------------------------
 
-    def create(self, entity_type: str, data: Mapping[str, Any], return_fields: Sequence[str] | None = None) -> dict[str, Any]:
+    def create(
+        self, entity_type: str, data: Mapping[str, Any], return_fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
         etype = self._etype(entity_type)
         if etype.name == "EventLogEntry":
             return self.create_event(data, return_fields)
         if not etype.mutable:
             raise PermissionDenied(f"{etype.name} entities cannot be created through the API")
         if not isinstance(data, Mapping):
-            raise ValidationError(f"create({etype.name}) expects a dict of field values, got {data!r}", value=data)
+            raise ValidationError(
+                f"create({etype.name}) expects a dict of field values, got {data!r}", value=data
+            )
         data = dict(data)
         if etype.name == "HumanUser":
             _derive_user_name(data)
@@ -195,7 +203,9 @@ class WriteTransaction:
         for f in self.schema.fields[etype.name].values():
             if f.mandatory and values.get(f.name, (f, None))[1] in (None, "", []):
                 raise ValidationError(
-                    f"{etype.name}.{f.name} ({f.display_name}) is required", entity_type=etype.name, field=f.name
+                    f"{etype.name}.{f.name} ({f.display_name}) is required",
+                    entity_type=etype.name,
+                    field=f.name,
                 )
         for f, v in values.values():
             self._check_unique(etype, f, v, None)
@@ -214,7 +224,8 @@ class WriteTransaction:
                 row[f.column or f.name] = v
             elif f.storage is Storage.LINK:
                 assert f.column and f.type_column
-                row[f.type_column], row[f.column] = v if v is not None else (None, None)
+                link: Link | None = v
+                row[f.type_column], row[f.column] = link if link is not None else (None, None)
         entity_id = int(self.conn.execute(sa.insert(table).values(**row)).inserted_primary_key[0])
         for f, v in values.values():
             if f.storage is Storage.MULTI:
@@ -306,7 +317,9 @@ class WriteTransaction:
         kept = [x for x in new if x in old]
         if kept != [x for x in old if x in new]:  # order changed: rewrite every position
             self.conn.execute(
-                sa.delete(entity_links).where(entity_links.c.field == f.qualified, entity_links.c.src_id == owner)
+                sa.delete(entity_links).where(
+                    entity_links.c.field == f.qualified, entity_links.c.src_id == owner
+                )
             )
             old = []
         rows = [
@@ -333,14 +346,21 @@ class WriteTransaction:
     def _write_tags(self, f: Field, owner: int, old: list[str], new: list[str]) -> None:
         if old == new:
             return
-        self.conn.execute(sa.delete(entity_tags).where(entity_tags.c.field == f.qualified, entity_tags.c.owner_id == owner))
+        self.conn.execute(
+            sa.delete(entity_tags).where(entity_tags.c.field == f.qualified, entity_tags.c.owner_id == owner)
+        )
         if new:
             self.conn.execute(
                 sa.insert(entity_tags),
-                [{"field": f.qualified, "owner_id": owner, "tag": tag, "position": pos} for pos, tag in enumerate(new)],
+                [
+                    {"field": f.qualified, "owner_id": owner, "tag": tag, "position": pos}
+                    for pos, tag in enumerate(new)
+                ],
             )
 
-    def _write_reverse(self, f: Field, etype: EntityType, owner: int, old: list[Link], new: list[Link]) -> None:
+    def _write_reverse(
+        self, f: Field, etype: EntityType, owner: int, old: list[Link], new: list[Link]
+    ) -> None:
         """Writing ``Shot.tasks`` really writes ``Task.entity`` on each task gained or lost."""
         source_type, source_name = f.reverse_source()
         source = self.schema.field(source_type, source_name)
@@ -373,7 +393,9 @@ class WriteTransaction:
         if not etype.mutable:
             raise PermissionDenied(f"{etype.name} entities cannot be updated")
         if not isinstance(data, Mapping):
-            raise ValidationError(f"update({etype.name}) expects a dict of field values, got {data!r}", value=data)
+            raise ValidationError(
+                f"update({etype.name}) expects a dict of field values, got {data!r}", value=data
+            )
         modes = dict(multi_entity_update_modes or {})
         row = self._load(etype, entity_id)
         if row is None or (etype.retirable and row.retirement_date is not None):
@@ -396,7 +418,8 @@ class WriteTransaction:
                 )
             if mode != "set" and f.storage not in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
                 raise ValidationError(
-                    f"{f.qualified} ({f.data_type}) is not a multi-entity field; update mode {mode!r} does not apply",
+                    f"{f.qualified} ({f.data_type}) is not a multi-entity field; "
+                    f"update mode {mode!r} does not apply",
                     field=name,
                     value=mode,
                 )
@@ -425,10 +448,21 @@ class WriteTransaction:
         for f, _old, new in changes:
             if f.storage is Storage.COLUMN:
                 self._check_unique(etype, f, new, entity_id)
-        found = self._check_links({f.name: (f, [x for x in new if x not in old] if f.storage in (Storage.MULTI, Storage.REVERSE) else new) for f, old, new in changes if f.storage in (Storage.LINK, Storage.MULTI, Storage.REVERSE)})
+        found = self._check_links(
+            {
+                f.name: (
+                    f,
+                    [x for x in new if x not in old]
+                    if f.storage in (Storage.MULTI, Storage.REVERSE)
+                    else new,
+                )
+                for f, old, new in changes
+                if f.storage in (Storage.LINK, Storage.MULTI, Storage.REVERSE)
+            }
+        )
 
         if not changes:
-            return self._read_back(etype, entity_id, [k for k in data])
+            return self._read_back(etype, entity_id, list(data))
         table = self.catalog.table(etype.name)
         sets: dict[str, Any] = {"updated_at": self.now}
         by = self.schema.fields[etype.name]["updated_by"]
@@ -487,7 +521,7 @@ class WriteTransaction:
         for f, old, new in changes:
             if f.storage is Storage.REVERSE:
                 self._write_reverse(f, etype, entity_id, old, new)
-        return self._read_back(etype, entity_id, [k for k in data])
+        return self._read_back(etype, entity_id, list(data))
 
     # -- delete / revive --------------------------------------------------------------------------
 
@@ -524,10 +558,14 @@ class WriteTransaction:
 
     # -- custom events ------------------------------------------------------------------------------
 
-    def create_event(self, data: Mapping[str, Any], return_fields: Sequence[str] | None = None) -> dict[str, Any]:
+    def create_event(
+        self, data: Mapping[str, Any], return_fields: Sequence[str] | None = None
+    ) -> dict[str, Any]:
         """A custom EventLogEntry. ``user`` and ``created_at`` are filled in by shotlog."""
         if not isinstance(data, Mapping):
-            raise ValidationError(f"create(EventLogEntry) expects a dict of field values, got {data!r}", value=data)
+            raise ValidationError(
+                f"create(EventLogEntry) expects a dict of field values, got {data!r}", value=data
+            )
         etype = self.schema.entity("EventLogEntry")
         fields = self.schema.fields["EventLogEntry"]
         values: dict[str, tuple[Field, Any]] = {}
@@ -541,12 +579,16 @@ class WriteTransaction:
                 values[name] = (f, coerce(f, value))
         event_type = values.get("event_type", (fields["event_type"], None))[1]
         if not event_type:
-            raise ValidationError("EventLogEntry.event_type is required", entity_type="EventLogEntry", field="event_type")
+            raise ValidationError(
+                "EventLogEntry.event_type is required", entity_type="EventLogEntry", field="event_type"
+            )
         links = {k: v for k, v in values.items() if v[0].storage is Storage.LINK and v[1] is not None}
         for _f, link in links.values():
             if not self.schema.has_entity(link[0]):
                 raise ValidationError(f"Unknown entity type {link[0]!r} in a link", value=link[0])
-        found = names.resolve(self.conn, self.catalog, self.schema, [v for _, v in links.values()], retired=True)
+        found = names.resolve(
+            self.conn, self.catalog, self.schema, [v for _, v in links.values()], retired=True
+        )
         for f, link in links.values():
             if link not in found:
                 raise ValidationError(
@@ -558,9 +600,10 @@ class WriteTransaction:
         meta = values.get("meta", (fields["meta"], None))[1]
         if meta is not None and self.actor.sudo_actual is not None and isinstance(meta, dict):
             meta = {**meta, "sudo_actual_user": self.actor.sudo_actual.link()}
+        description = values.get("description", (None, None))[1]
         ev = PendingEvent(
             event_type=event_type,
-            description=values.get("description", (None, None))[1],
+            description=description or "",
             entity=values.get("entity", (None, None))[1],
             project=values.get("project", (None, None))[1],
             attribute_name=values.get("attribute_name", (None, None))[1],
@@ -572,7 +615,7 @@ class WriteTransaction:
         self.events.append(ev)
         self.flush()
         assert ev.id is not None
-        wanted = [k for k in data] + [k for k in (return_fields or []) if k not in data]
+        wanted = list(data) + [k for k in (return_fields or []) if k not in data]
         del etype
         return self._read_back(self.schema.entity("EventLogEntry"), ev.id, wanted)
 
@@ -601,15 +644,12 @@ def _derive_user_name(data: dict[str, Any], row: Any = None) -> None:
     if "name" in data and "firstname" not in data and "lastname" not in data and row is None:
         name = data["name"]
         if isinstance(name, str) and name.strip():
-            first, _, last = name.strip().partition(" ")
-            data.setdefault("firstname", first)
-            data.setdefault("lastname", last or None)
+            given, _, family = name.strip().partition(" ")
+            data.setdefault("firstname", given)
+            data.setdefault("lastname", family or None)
         return
     if "firstname" in data or "lastname" in data:
-        first = data.get("firstname", getattr(row, "firstname", None) if row is not None else None)
-        last = data.get("lastname", getattr(row, "lastname", None) if row is not None else None)
-        if "name" not in data and (isinstance(first, str) or isinstance(last, str)):
+        first: Any = data.get("firstname", getattr(row, "firstname", None) if row is not None else None)
+        last: Any = data.get("lastname", getattr(row, "lastname", None) if row is not None else None)
+        if "name" not in data:
             data["name"] = " ".join(p for p in (first, last) if isinstance(p, str) and p) or None
-
-
-
