@@ -226,7 +226,9 @@ class WriteTransaction:
                 assert f.column and f.type_column
                 link: Link | None = v
                 row[f.type_column], row[f.column] = link if link is not None else (None, None)
-        entity_id = int(self.conn.execute(sa.insert(table).values(**row)).inserted_primary_key[0])
+        inserted = self.conn.execute(sa.insert(table).values(**row)).inserted_primary_key
+        assert inserted is not None
+        entity_id = int(inserted[0])
         for f, v in values.values():
             if f.storage is Storage.MULTI:
                 self._write_links(f, entity_id, [], v)
