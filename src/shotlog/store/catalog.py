@@ -84,6 +84,8 @@ class Catalog:
         return self._schema
 
     def table(self, entity_type: str) -> sa.Table:
+        if self._schema is None:
+            self.refresh()
         try:
             return self._tables[entity_type]
         except KeyError:
@@ -281,50 +283,40 @@ class Catalog:
     def create_entity_type(
         self, name: str, display_name: str | None = None, *, project_scoped: bool = True
     ) -> None:
-        """A custom entity type with the common fields and ``code`` as its display field."""
+        """A custom entity type with the common fields and ``code`` as its display field.
+
+        Re-creating a deleted custom type revives it, with its table and rows.
+        """
         if not isinstance(name, str) or not _TYPE_NAME.match(name):
             raise SchemaError(f"Entity type names must be CamelCase letters and digits, got {name!r}")
         with self.db.write() as conn:
-            schema = self._reload_in(conn)
             existing = conn.execute(
                 sa.select(t.schema_entity_types.c.retired).where(t.schema_entity_types.c.name == name)
             ).first()
-            if existing is not None:
-                if existing.retired:
-                    conn.execute(
-                        sa.update(t.schema_entity_types)
-                        .where(t.schema_entity_types.c.name == name)
-                        .values(retired=False)
-                    )
-                    _bump(conn)
-                    return
+            if existing is not None and not existing.retired:
                 raise SchemaError(f"Entity type {name} already exists")
-            table_names = {r[0] for r in conn.execute(sa.select(t.schema_entity_types.c.table_name))}
-            table = _pick(f"entity_{name.lower()}", table_names)
-            etype = EntityType(
-                name=name,
-                display_name=(display_name or name).strip(),
-                table=table,
-                display_field="code",
-                project_scoped=project_scoped,
-                builtin=False,
-            )
-            fields = common_fields(name, project_scoped) + [
-                Field(
-                    entity_type=name, name="code", data_type="text", display_name=f"{etype.display_name} Name"
-                ),
-                Field(entity_type=name, name="description", data_type="text", display_name="Description"),
-                Field(
-                    entity_type=name,
-                    name="sg_status_list",
-                    data_type="status_list",
-                    display_name="Status",
-                    valid_values=("wtg", "ip", "fin"),
+            if existing is not None:
+                conn.execute(
+                    sa.update(t.schema_entity_types)
+                    .where(t.schema_entity_types.c.name == name)
+                    .values(retired=False)
+                )
+            else:
+                table_names = {r[0] for r in conn.execute(sa.select(t.schema_entity_types.c.table_name))}
+                etype = EntityType(
+                    name=name,
+                    display_name=(display_name or name).strip(),
+                    table=_pick(f"entity_{name.lower()}", table_names),
+                    display_field="code",
+                    project_scoped=project_scoped,
                     builtin=False,
-                ),
-            ]
-            del schema
-            self._create_type(conn, etype, fields)
+                )
+                own = [
+                    Field(name, "code", "text", f"{etype.display_name} Name"),
+                    Field(name, "description", "text", "Description"),
+                    Field(name, "sg_status_list", "status_list", "Status", valid_values=("wtg", "ip", "fin")),
+                ]
+                self._create_type(conn, etype, common_fields(name, project_scoped) + own)
             _bump(conn)
         self.refresh(force=True)
 
