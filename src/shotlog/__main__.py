@@ -1,0 +1,3 @@
+from shotlog.cli import main
+
+main()

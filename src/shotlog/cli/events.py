@@ -1,0 +1,146 @@
+"""``shotlog events``: read the event log from the terminal."""
+
+from __future__ import annotations
+
+import json
+import time
+from fnmatch import fnmatchcase
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from shotlog.cli.common import database_option, open_store
+
+_FIELDS = [
+    "id",
+    "event_type",
+    "description",
+    "entity",
+    "project",
+    "user",
+    "attribute_name",
+    "meta",
+    "created_at",
+    "session_uuid",
+]
+
+
+def _link(value: Any) -> str:
+    if not value:
+        return ""
+    return f"{value['type']} {value.get('name') or ''} #{value['id']}".replace("  ", " ")
+
+
+def _filters(event_type: str | None, entity_type: str | None, project: int | None) -> list[Any]:
+    filters: list[Any] = []
+    if event_type and not any(c in event_type for c in "*?["):
+        filters.append(["event_type", "is", event_type])
+    if entity_type:
+        filters.append(["entity", "type_is", entity_type])
+    if project is not None:
+        filters.append(["project", "is", {"type": "Project", "id": project}])
+    return filters
+
+
+def _jsonable(event: dict[str, Any]) -> dict[str, Any]:
+    out = dict(event)
+    if out.get("created_at") is not None:
+        out["created_at"] = out["created_at"].strftime("%Y-%m-%dT%H:%M:%SZ")
+    return out
+
+
+@click.group()
+def events() -> None:
+    """List and follow the event log."""
+
+
+@events.command("list")
+@database_option
+@click.option("--after", type=int, default=None, help="Only events with an id greater than this.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--type", "event_type", help="Event type; wildcards allowed (Shotgun_Shot_*).")
+@click.option("--entity-type", help="Only events whose entity is of this type.")
+@click.option("--project", type=int, help="Only events of this project id.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_cmd(
+    database: str,
+    after: int | None,
+    limit: int,
+    event_type: str | None,
+    entity_type: str | None,
+    project: int | None,
+    as_json: bool,
+) -> None:
+    """Show events, the newest last (by default the last 50)."""
+    sg = open_store(database)
+    filters = _filters(event_type, entity_type, project)
+    if after is None:
+        order = [{"field_name": "id", "direction": "desc"}]
+        rows: list[dict[str, Any]] = []
+        for e in sg.find(
+            "EventLogEntry", filters, _FIELDS, order=order, limit=limit * (5 if event_type else 1)
+        ):
+            if not event_type or fnmatchcase(e["event_type"], event_type):
+                rows.append(e)
+        rows = list(reversed(rows[:limit]))
+    else:
+        rows = []
+        for e in sg.iter_events(after, _FIELDS):
+            if _matches(e, event_type, entity_type, project):
+                rows.append(e)
+                if len(rows) >= limit:
+                    break
+    _show(rows, as_json)
+
+
+def _matches(e: dict[str, Any], event_type: str | None, entity_type: str | None, project: int | None) -> bool:
+    if event_type and not fnmatchcase(e["event_type"], event_type):
+        return False
+    if entity_type and (not e["entity"] or e["entity"]["type"] != entity_type):
+        return False
+    return not (project is not None and (not e["project"] or e["project"]["id"] != project))
+
+
+def _show(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        for e in rows:
+            click.echo(json.dumps(_jsonable(e), ensure_ascii=False))
+        return
+    table = Table(show_lines=False)
+    for col in ("id", "created", "event type", "entity", "user", "description"):
+        table.add_column(col, overflow="fold")
+    for e in rows:
+        table.add_row(
+            str(e["id"]),
+            e["created_at"].strftime("%Y-%m-%d %H:%M:%S") if e["created_at"] else "",
+            e["event_type"],
+            _link(e["entity"]),
+            _link(e["user"]),
+            e["description"] or "",
+        )
+    Console().print(table)
+
+
+@events.command("tail")
+@database_option
+@click.option("--from-id", type=int, default=None, help="Start after this id (default: the current head).")
+@click.option("--type", "event_type", help="Event type; wildcards allowed.")
+@click.option("--interval", type=float, default=0.5, show_default=True, help="Seconds between polls.")
+def tail_cmd(database: str, from_id: int | None, event_type: str | None, interval: float) -> None:
+    """Follow the event log, printing one JSON line per new event (Ctrl-C to stop)."""
+    sg = open_store(database)
+    cursor = sg.head_event_id() if from_id is None else from_id
+    try:
+        while True:
+            got = False
+            for e in sg.iter_events(cursor, _FIELDS):
+                cursor = e["id"]
+                got = True
+                if _matches(e, event_type, None, None):
+                    click.echo(json.dumps(_jsonable(e), ensure_ascii=False), nl=True)
+            if not got:
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        pass

@@ -1,0 +1,1 @@
+"""The HTTP server: one ASGI application (``app.py`` holds the whole URL map)."""
