@@ -7,6 +7,7 @@ EventLogEntry rows it produces; ``batch`` runs several writes in one.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid as uuidlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,10 +20,12 @@ from shotlog.eventlog import log as eventlog
 from shotlog.eventlog.events import Actor, LinkInfo
 from shotlog.query.filters import to_wire
 from shotlog.schema.describe import entity_schema, field_schema
+from shotlog.store import follows
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import DEFAULT_URL, Database
 from shotlog.store.migrate import upgrade
-from shotlog.store.reader import Query, find
+from shotlog.store.names import resolve as resolve_names
+from shotlog.store.reader import Query, count_rows, find
 from shotlog.store.seed import DEFAULT_SCRIPT
 from shotlog.store.summaries import summarize
 from shotlog.store.writer import WriteTransaction
@@ -88,6 +91,16 @@ class Shotlog:
         return Shotlog(
             _shared=self._shared, _user=user, _sudo_actual=sudo_actual, _session_uuid=self.session_uuid
         )
+
+    def with_session_uuid(self, session_uuid: str | None) -> Shotlog:
+        """A view that stamps ``session_uuid`` on its events, sharing this view's resolved user."""
+        view = Shotlog(
+            _shared=self._shared, _user=self._user, _sudo_actual=self._sudo_actual, _session_uuid=session_uuid
+        )
+        if self._actor is not None:
+            view._actor = dataclasses.replace(self._actor, session_uuid=session_uuid)
+            view._actor_at = self._actor_at
+        return view
 
     def as_user(self, user: Mapping[str, Any]) -> Shotlog:
         """The same database, acting as ``user`` (a HumanUser or ApiUser link)."""
@@ -224,6 +237,40 @@ class Shotlog:
         )
         return self._read(lambda conn, schema: find(conn, self.catalog, schema, q, utcnow()), entity_type)
 
+    def find_page(
+        self,
+        entity_type: str,
+        filters: Any,
+        fields: Sequence[str] | None = None,
+        order: list[dict[str, str]] | None = None,
+        *,
+        limit: int = DEFAULT_PAGE,
+        offset: int = 0,
+        retired_only: bool = False,
+        include_archived_projects: bool = True,
+        count: bool = False,
+    ) -> tuple[list[dict[str, Any]], bool, int | None]:
+        """One page of a find: (rows, whether more follow, total count if asked). For paging servers."""
+        wire = to_wire(filters)
+        q = Query(
+            entity_type,
+            wire,
+            fields=list(fields or ["id"]),
+            order=order,
+            limit=limit + 1,  # one extra row tells whether there is a next page
+            offset=offset,
+            retired_only=retired_only,
+            include_archived_projects=include_archived_projects,
+        )
+
+        def run(conn: Any, schema: Any) -> tuple[list[dict[str, Any]], bool, int | None]:
+            now = utcnow()
+            rows = find(conn, self.catalog, schema, q, now)
+            total = count_rows(conn, self.catalog, schema, q, now) if count else None
+            return rows[:limit], len(rows) > limit, total
+
+        return self._read(run, entity_type)
+
     def _read(self, fn: Callable[[Any, Any], T], entity_type: str | None = None) -> T:
         if entity_type is not None:
             self.catalog.refresh_if_unknown(entity_type)
@@ -339,6 +386,114 @@ class Shotlog:
             if value is not None:
                 data[key] = value
         return self.create("EventLogEntry", data, fields)
+
+    # -- following ----------------------------------------------------------------------------------
+
+    def follow(self, user: Mapping[str, Any], entity: Mapping[str, Any]) -> dict[str, Any]:
+        u, e = self._existing(user, "user"), self._existing(entity, "entity")
+        with self.db.write() as conn:
+            follows.follow(conn, u, e)
+        return {"followed": True, "user": dict(user), "entity": dict(entity)}
+
+    def unfollow(self, user: Mapping[str, Any], entity: Mapping[str, Any]) -> dict[str, Any]:
+        u, e = self._existing(user, "user"), self._existing(entity, "entity")
+        with self.db.write() as conn:
+            follows.unfollow(conn, u, e)
+        return {"unfollowed": True, "user": dict(user), "entity": dict(entity)}
+
+    def followers(self, entity: Mapping[str, Any]) -> list[dict[str, Any]]:
+        e = self._existing(entity, "entity")
+        with self.db.read() as conn:
+            users = follows.followers(conn, e)
+            info = resolve_names(conn, self.catalog, self.catalog.schema, users)
+        return [info[u][0].meta_item() for u in users if u in info]
+
+    def following(
+        self,
+        user: Mapping[str, Any],
+        project: Mapping[str, Any] | None = None,
+        entity_type: str | None = None,
+    ) -> list[dict[str, Any]]:
+        u = self._existing(user, "user")
+        with self.db.read() as conn:
+            found = follows.following(conn, u, entity_type)
+            info = resolve_names(conn, self.catalog, self.catalog.schema, found)
+        out = []
+        for ref in found:
+            if ref not in info:
+                continue
+            if project is not None and info[ref][1] != (project.get("type"), project.get("id")):
+                continue
+            out.append({"type": ref[0], "id": ref[1]})
+        return out
+
+    def _existing(self, link: Mapping[str, Any], what: str) -> tuple[str, int]:
+        if (
+            not isinstance(link, Mapping)
+            or not isinstance(link.get("type"), str)
+            or not isinstance(link.get("id"), int)
+        ):
+            raise ValidationError(f"{what} must be an entity link {{'type', 'id'}}, got {link!r}", value=link)
+        ref = (link["type"], link["id"])
+        self.catalog.schema.entity(ref[0])
+        with self.db.read() as conn:
+            if ref not in resolve_names(conn, self.catalog, self.catalog.schema, [ref]):
+                raise NotFound(ref[0], ref[1])
+        return ref
+
+    def text_search(
+        self,
+        text: str,
+        entity_types: Mapping[str, Any],
+        project_ids: Sequence[int] | None = None,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
+        """Entities whose display name contains every word of ``text`` (at least 3 characters)."""
+        if not isinstance(text, str) or len(text.strip()) < 3:
+            raise ValidationError(f"text_search needs at least 3 characters, got {text!r}", value=text)
+        if not isinstance(entity_types, Mapping) or not entity_types:
+            raise ValidationError("text_search needs entity_types: {EntityType: filters}", value=entity_types)
+        terms = [t.lower() for t in text.split()]
+        matches: list[dict[str, Any]] = []
+        schema = self.catalog.schema
+        for etype_name, extra in entity_types.items():
+            etype = schema.entity(etype_name)
+            group = to_wire(extra or [])
+            conditions: list[Any] = [
+                {"path": etype.display_field, "relation": "contains", "values": [t]} for t in terms
+            ]
+            if group["conditions"]:
+                conditions.append(group)
+            if project_ids and "project" in schema.fields[etype_name]:
+                conditions.append(
+                    {
+                        "path": "project",
+                        "relation": "in",
+                        "values": [{"type": "Project", "id": p} for p in project_ids],
+                    }
+                )
+            fields = [etype.display_field, "project", "image"]
+            if "sg_status_list" in schema.fields[etype_name]:
+                fields.append("sg_status_list")
+            rows = self.find(
+                etype_name, {"logical_operator": "and", "conditions": conditions}, fields, limit=limit or 0
+            )
+            for r in rows:
+                project = r.get("project")
+                matches.append(
+                    {
+                        "id": r["id"],
+                        "type": etype_name,
+                        "name": r.get(etype.display_field),
+                        "project_id": project["id"] if project else None,
+                        "image": r.get("image"),
+                        "links": [],
+                        "status": r.get("sg_status_list"),
+                    }
+                )
+        if limit:
+            matches = matches[:limit]
+        return {"matches": matches, "terms": terms}
 
     # -- the event log -------------------------------------------------------------------------------
 

@@ -25,10 +25,13 @@ __all__ = [
     "entity_tags",
     "event_log_entries",
     "field_column",
+    "follows",
     "metadata",
     "schema_entity_types",
     "schema_fields",
     "schema_state",
+    "script_keys",
+    "session_tokens",
 ]
 
 # SQLite only turns INTEGER PRIMARY KEY into the rowid alias; BIGINT would lose autoincrement there.
@@ -146,6 +149,42 @@ entity_tags = sa.Table(
     sa.Column("tag", sa.String(255), primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Index("ix_entity_tags_tag", "field", "tag"),
+)
+
+
+# Script keys of ApiUsers. A key is a high-entropy random string, so a SHA-256 digest is enough to
+# keep it unreadable at rest; HumanUser passwords are Argon2 hashes in HumanUser.password_proxy.
+script_keys = sa.Table(
+    "script_keys",
+    metadata,
+    sa.Column("api_user_id", sa.BigInteger, primary_key=True),
+    sa.Column("key_sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# Session tokens from get_session_token and the REST access tokens; stored as SHA-256 digests.
+session_tokens = sa.Table(
+    "session_tokens",
+    metadata,
+    sa.Column("token_sha256", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # session, access, refresh
+    sa.Column("user_type", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Index("ix_session_tokens_expires_at", "expires_at"),
+)
+
+# follow / unfollow / followers
+follows = sa.Table(
+    "follows",
+    metadata,
+    sa.Column("user_type", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.BigInteger, primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_follows_entity", "entity_type", "entity_id"),
 )
 
 

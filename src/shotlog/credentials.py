@@ -1,0 +1,202 @@
+"""Who a request is: script keys, user passwords and session tokens.
+
+* ApiUser script keys are random and long, so they are stored as SHA-256 digests (``script_keys``)
+  and compared in constant time.
+* HumanUser passwords are Argon2id hashes in ``HumanUser.password_proxy``. Argon2 is slow on purpose
+  (tens of milliseconds), so a verified (hash, password) pair is remembered in memory: the stored
+  hash is still read on every request, so a password change or a disabled user takes effect at once.
+* Session and REST access tokens are random, stored as SHA-256 digests with an expiry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from shotlog.connection import Shotlog
+from shotlog.store.tables import script_keys, session_tokens
+from shotlog.values import utcnow
+
+__all__ = ["Credentials", "Principal", "new_secret"]
+
+SESSION_TTL = dt.timedelta(hours=24)
+ACCESS_TTL = dt.timedelta(minutes=10)
+REFRESH_TTL = dt.timedelta(days=1)
+_TTL = {"session": SESSION_TTL, "access": ACCESS_TTL, "refresh": REFRESH_TTL}
+
+
+def new_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    type: str  # HumanUser or ApiUser
+    id: int
+    name: str | None
+    login: str | None = None
+    permission_rule_set: str | None = None
+
+    def link(self) -> dict[str, object]:
+        return {"type": self.type, "id": self.id, "name": self.name}
+
+
+class Credentials:
+    def __init__(self, store: Shotlog) -> None:
+        self.store = store
+        self._hasher = PasswordHasher()
+        self._verified: dict[tuple[str, str], bool] = {}
+        self._lock = threading.Lock()
+
+    # -- scripts ----------------------------------------------------------------------------------
+
+    def set_script_key(self, api_user_id: int, key: str) -> None:
+        with self.store.db.write() as conn:
+            conn.execute(sa.delete(script_keys).where(script_keys.c.api_user_id == api_user_id))
+            conn.execute(
+                sa.insert(script_keys).values(
+                    api_user_id=api_user_id, key_sha256=_digest(key), created_at=utcnow()
+                )
+            )
+
+    def script(self, script_name: object, script_key: object) -> Principal | None:
+        if not isinstance(script_name, str) or not isinstance(script_key, str):
+            return None
+        schema = self.store.catalog.schema
+        table = self.store.catalog.table("ApiUser")
+        fields = schema.fields["ApiUser"]
+        name_col = table.c[fields["firstname"].column or "firstname"]
+        status = table.c[fields["sg_status_list"].column or "sg_status_list"]
+        rules = table.c[fields["permission_rule_set"].column or "permission_rule_set"]
+        stmt = (
+            sa.select(table.c.id, name_col.label("name"), rules.label("rules"), script_keys.c.key_sha256)
+            .join(script_keys, script_keys.c.api_user_id == table.c.id)
+            .where(
+                name_col == script_name,
+                table.c.retirement_date.is_(None),
+                sa.func.coalesce(status, "act") == "act",
+            )
+        )
+        with self.store.db.read() as conn:
+            rows = conn.execute(stmt).all()
+        wanted = _digest(script_key)
+        for row in rows:
+            if hmac.compare_digest(row.key_sha256, wanted):
+                return Principal("ApiUser", row.id, row.name, None, row.rules)
+        return None
+
+    # -- people -----------------------------------------------------------------------------------
+
+    def user(self, login: object, password: object) -> Principal | None:
+        if not isinstance(login, str) or not isinstance(password, str) or not login:
+            return None
+        row = self._human_by_login(login)
+        if row is None or not row.hash:
+            return None
+        key = (row.hash, _digest(password))
+        with self._lock:
+            known = self._verified.get(key)
+        if known is None:
+            try:
+                known = self._hasher.verify(row.hash, password)
+            except (VerificationError, InvalidHashError):
+                known = False
+            with self._lock:
+                if len(self._verified) > 10_000:
+                    self._verified.clear()
+                self._verified[key] = known
+        if not known:
+            return None
+        return Principal("HumanUser", row.id, row.name, row.login, row.rules)
+
+    def _human_by_login(self, login: str) -> sa.Row[Any] | None:
+        schema = self.store.catalog.schema
+        table = self.store.catalog.table("HumanUser")
+        fields = schema.fields["HumanUser"]
+
+        def col(name: str) -> sa.ColumnElement[object]:
+            return table.c[fields[name].column or name]
+
+        stmt = sa.select(
+            table.c.id,
+            col("name").label("name"),
+            col("login").label("login"),
+            col("password_proxy").label("hash"),
+            col("permission_rule_set").label("rules"),
+        ).where(
+            col("login") == login,
+            table.c.retirement_date.is_(None),
+            sa.func.coalesce(col("sg_status_list"), "act") == "act",
+        )
+        with self.store.db.read() as conn:
+            return conn.execute(stmt).first()
+
+    def human(self, login: object) -> Principal | None:
+        """The active HumanUser with ``login`` (for sudo), without checking a password."""
+        row = self._human_by_login(login) if isinstance(login, str) else None
+        return None if row is None else Principal("HumanUser", row.id, row.name, row.login, row.rules)
+
+    # -- tokens -----------------------------------------------------------------------------------
+
+    def issue(self, principal: Principal, kind: str = "session") -> tuple[str, dt.datetime]:
+        token = new_secret()
+        now = utcnow()
+        expires = now + _TTL[kind]
+        with self.store.db.write() as conn:
+            conn.execute(sa.delete(session_tokens).where(session_tokens.c.expires_at < now))
+            conn.execute(
+                sa.insert(session_tokens).values(
+                    token_sha256=_digest(token),
+                    kind=kind,
+                    user_type=principal.type,
+                    user_id=principal.id,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
+        return token, expires
+
+    def token(self, token: object, kind: str = "session") -> Principal | None:
+        if not isinstance(token, str) or not token:
+            return None
+        with self.store.db.read() as conn:
+            row = conn.execute(
+                sa.select(session_tokens.c.user_type, session_tokens.c.user_id).where(
+                    session_tokens.c.token_sha256 == _digest(token),
+                    session_tokens.c.kind == kind,
+                    session_tokens.c.expires_at > utcnow(),
+                )
+            ).first()
+        if row is None:
+            return None
+        return self._principal(row.user_type, row.user_id)
+
+    def revoke(self, token: str) -> None:
+        with self.store.db.write() as conn:
+            conn.execute(sa.delete(session_tokens).where(session_tokens.c.token_sha256 == _digest(token)))
+
+    def _principal(self, user_type: str, user_id: int) -> Principal | None:
+        fields = (
+            ["name", "login", "permission_rule_set"]
+            if user_type == "HumanUser"
+            else ["firstname", "permission_rule_set"]
+        )
+        rows = self.store.find(user_type, [["id", "is", user_id]], fields)
+        if not rows:
+            return None
+        r = rows[0]
+        name = r.get("name") if user_type == "HumanUser" else r.get("firstname")
+        return Principal(user_type, user_id, name, r.get("login"), r.get("permission_rule_set"))

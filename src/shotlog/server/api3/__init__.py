@@ -1,0 +1,1 @@
+"""The shotgun_api3 wire protocol: ``POST /api3/json``."""
