@@ -41,7 +41,8 @@ def serve(database: str, host: str, port: int, demo: bool, log_level: str) -> No
     if made.generated:
         console.print(
             Panel(
-                f"Admin user  login [bold]{made.admin_login}[/bold]  password [bold]{made.admin_password}[/bold]\n"
+                f"Admin user  login [bold]{made.admin_login}[/bold]  "
+                f"password [bold]{made.admin_password}[/bold]\n"
                 f"Script      name  [bold]{made.script_name}[/bold]  key [bold]{made.script_key}[/bold]\n\n"
                 f"shotgun_api3.Shotgun('http://{host}:{port}', script_name='{made.script_name}', "
                 f"api_key='{made.script_key}')\n"

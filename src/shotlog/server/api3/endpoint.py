@@ -89,7 +89,8 @@ class Api3Endpoint:
                 )
         else:
             raise ProtocolError(
-                "Authentication failed: give script_name/script_key, user_login/user_password or session_token",
+                "Authentication failed: give script_name/script_key, "
+                "user_login/user_password or session_token",
                 AUTH_FAILED,
             )
         return principal
