@@ -6,16 +6,20 @@ import logging
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import shotlog
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials
 from shotlog.server.api3.endpoint import Api3Endpoint
+from shotlog.server.api3.wire import encode
+from shotlog.server.rest import shapes
+from shotlog.server.rest.routes import rest_routes
 
 __all__ = ["create_app"]
 
@@ -42,8 +46,26 @@ def create_app(store: Shotlog, credentials: Credentials | None = None) -> Starle
         Route("/healthz", health, methods=["GET"]),
         # shotgun_api3 lower-cases the whole base URL and posts here (or to <prefix>/api3/json).
         Route("/api3/json", api3.endpoint, methods=["POST"]),
+        *rest_routes(store, credentials),  # /api/v1/...
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+        exception_handlers={HTTPException: _http_error},
+    )
     app.state.store = store
     app.state.credentials = credentials
     return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown paths and wrong methods answer in the REST error envelope, not as plain text."""
+    assert isinstance(exc, HTTPException)
+    title = {
+        404: f"No such path: {request.url.path}",
+        405: f"{request.method} is not allowed on {request.url.path}",
+    }
+    body = shapes.error(exc.status_code, title.get(exc.status_code, str(exc.detail)))
+    return Response(
+        encode(body), status_code=exc.status_code, media_type="application/json", headers=exc.headers
+    )
