@@ -126,8 +126,14 @@ class Shotlog:
     def set_session_uuid(self, session_uuid: str | None) -> None:
         """Stamp events written through this connection with ``session_uuid`` (as shotgun_api3 does)."""
         if session_uuid is not None:
-            uuidlib.UUID(str(session_uuid))
+            try:
+                uuidlib.UUID(str(session_uuid))
+            except ValueError:
+                raise ValidationError(
+                    f"session_uuid must be a UUID, got {session_uuid!r}", value=session_uuid
+                ) from None
         self.session_uuid = session_uuid
+        self._actor = None  # the cached actor carries the old uuid
 
     def _resolve_actor(self) -> Actor:
         if self._actor is not None and time.monotonic() - self._actor_at < _ACTOR_TTL:
@@ -339,13 +345,23 @@ class Shotlog:
         data: Mapping[str, Any],
         multi_entity_update_modes: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        return self._write(lambda tx: tx.update(entity_type, entity_id, data, multi_entity_update_modes))
+        result = self._write(lambda tx: tx.update(entity_type, entity_id, data, multi_entity_update_modes))
+        self._forget_actor_if((entity_type, entity_id))
+        return result
 
     def delete(self, entity_type: str, entity_id: int) -> bool:
-        return self._write(lambda tx: tx.delete(entity_type, entity_id))
+        result = self._write(lambda tx: tx.delete(entity_type, entity_id))
+        self._forget_actor_if((entity_type, entity_id))
+        return result
 
     def revive(self, entity_type: str, entity_id: int) -> bool:
         return self._write(lambda tx: tx.revive(entity_type, entity_id))
+
+    def _forget_actor_if(self, *changed: tuple[Any, Any]) -> None:
+        """A write to the acting user's own row (its name, generate_event_log_entries) applies at once."""
+        actor = self._actor
+        if actor is not None and actor.link() in changed:
+            self._actor = None
 
     def batch(self, requests: Sequence[Mapping[str, Any]]) -> list[Any]:
         """Several creates, updates and deletes in one transaction: all of them or none."""
@@ -361,7 +377,11 @@ class Shotlog:
                     raise BatchError(index, exc) from exc
             return results
 
-        return self._write(run)
+        results = self._write(run)
+        self._forget_actor_if(
+            *((r.get("entity_type"), r.get("entity_id")) for r in requests if isinstance(r, Mapping))
+        )
+        return results
 
     def create_event(
         self,

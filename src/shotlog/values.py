@@ -19,6 +19,7 @@ from shotlog.errors import ValidationError
 from shotlog.schema.model import Field
 
 __all__ = [
+    "TAG_MAX",
     "Link",
     "coerce",
     "coerce_link",
@@ -31,6 +32,9 @@ __all__ = [
 ]
 
 Link = tuple[str, int]
+
+#: longest tag name: entity_tags.tag is VARCHAR(255)
+TAG_MAX = 255
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLOR = re.compile(r"^(\d{1,3}),(\d{1,3}),(\d{1,3})$")
@@ -64,8 +68,13 @@ def to_storage_datetime(value: object, field: Field | None = None) -> dt.datetim
                 raise ValidationError(f"Not a datetime: {value!r}", value=value) from None
             raise _bad(field, value, "a datetime (YYYY-MM-DDTHH:MM:SSZ)") from None
     if isinstance(value, dt.datetime):
-        aware = value if value.tzinfo is not None else value.astimezone()
-        return aware.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+        try:
+            aware = value if value.tzinfo is not None else value.astimezone()
+            return aware.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+        except (OverflowError, ValueError):  # year 1 or 9999 shifted out of range by the offset
+            if field is None:
+                raise ValidationError(f"Datetime out of range: {value!r}", value=value) from None
+            raise _bad(field, value, "a datetime between years 1 and 9999 in UTC") from None
     if field is None:
         raise ValidationError(f"Not a datetime: {value!r}", value=value)
     raise _bad(field, value, "a datetime")
@@ -91,10 +100,12 @@ def coerce_link(field: Field, value: object, valid_types: tuple[str, ...] | None
     etype, eid = value["type"], value["id"]
     if not isinstance(etype, str) or not isinstance(eid, int) or isinstance(eid, bool):
         raise _bad(field, value, "an entity link with a string type and an integer id")
+    if not -(2**63) <= eid < 2**63:  # ids are BIGINT; a wider one can only fail in the driver
+        raise _bad(field, value, "an entity link with an id that fits in 64 bits")
     allowed = field.valid_types if valid_types is None else valid_types
     if allowed and "*" not in allowed and etype not in allowed:
         raise ValidationError(
-            f"{field.qualified} cannot link to {etype}; valid types are {', '.join(allowed)}",
+            f"{field.qualified} cannot link to {etype} {eid}; valid types are {', '.join(allowed)}",
             entity_type=field.entity_type,
             field=field.name,
             value=dict(value),
@@ -131,19 +142,25 @@ def coerce(field: Field, value: object) -> Any:
             raise _bad(field, value, "a string")
         return _check_text(field, value)
     if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
+        number = value
+        if isinstance(value, float) and value.is_integer():
+            number = int(value)
+        if isinstance(number, bool) or not isinstance(number, int):
             raise _bad(field, value, "an integer")
-        if not -(2**63) <= value < 2**63:
+        # The columns are BIGINT: anything wider fails in the driver with no field named.
+        if not -(2**63) <= number < 2**63:
             raise _bad(field, value, "an integer that fits in 64 bits")
-        return value
+        return number
     if kind == "float":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _bad(field, value, "a number")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the double range
+            raise _bad(field, value, "a finite number") from None
+        if not math.isfinite(number):
             raise _bad(field, value, "a finite number")
-        return float(value)
+        return number
     if kind == "bool":
         if not isinstance(value, bool):
             raise _bad(field, value, "true or false")
@@ -157,6 +174,9 @@ def coerce(field: Field, value: object) -> Any:
     if kind == "tags":
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise _bad(field, value, "a list of tag names")
+        for tag in value:
+            if not tag or len(tag) > TAG_MAX or _unstorable(tag):
+                raise _bad(field, value, f"tag names of 1 to {TAG_MAX} characters of valid text")
         return list(dict.fromkeys(value))
     raise _bad(field, value, f"a value of a storable type, not {field.data_type}")
 
@@ -181,7 +201,33 @@ def _check_text(field: Field, value: str) -> str:
         raise _bad(field, value, "a UUID")
     if "\x00" in value:
         raise _bad(field, value, "text without NUL characters")
+    if _unstorable(value):
+        raise _bad(field, value, "valid Unicode text (no unpaired surrogates)")
     return value
+
+
+def _unstorable(text: str) -> bool:
+    """True for text neither backend can store: NUL (PostgreSQL) or lone surrogates (both)."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _json_storable(value: object) -> bool:
+    """JSONB refuses NaN/Infinity and strings with NUL; no driver encodes lone surrogates."""
+    if isinstance(value, str):
+        return not _unstorable(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Mapping):
+        return all(_json_storable(k) and _json_storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_json_storable(v) for v in value)
+    return True
 
 
 def _check_json(field: Field, value: object) -> Any:
@@ -192,9 +238,11 @@ def _check_json(field: Field, value: object) -> Any:
             raise _bad(field, value, "a link dict with url or local_path keys")
         value = dict(value)
     try:
-        json.dumps(value)
-    except (TypeError, ValueError):
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
         raise _bad(field, value, "a JSON-serializable value") from None
+    if not _json_storable(value):
+        raise _bad(field, value, "JSON without NaN, infinities, NUL characters or unpaired surrogates")
     return value
 
 

@@ -64,7 +64,7 @@ class Subject:
 @dataclass(slots=True)
 class PendingEvent:
     event_type: str
-    description: str
+    description: str | None
     entity: tuple[str, int] | None
     project: tuple[str, int] | None
     attribute_name: str | None

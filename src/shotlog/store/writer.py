@@ -9,6 +9,7 @@ transaction's last step, so the data and its events commit or roll back together
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,13 +33,61 @@ from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
 from shotlog.store.reader import Query, fetch_collections, find
 from shotlog.store.tables import entity_links, entity_tags
-from shotlog.values import Link, coerce, coerce_link, coerce_links
+from shotlog.store.tables import event_log_entries as ele
+from shotlog.values import Link, coerce, coerce_link, coerce_links, from_storage
 
 __all__ = ["UPDATE_MODES", "WriteTransaction"]
 
 UPDATE_MODES = ("set", "add", "remove")
 _SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
 _EVENT_WRITABLE = frozenset({"event_type", "description", "entity", "project", "attribute_name", "meta"})
+
+
+#: data types whose value reads back exactly as from_storage(coerced value); others (links, image
+#: URLs, password, JSON) are read back from the database
+_PLAIN_READ = frozenset(
+    {
+        "text",
+        "number",
+        "float",
+        "percent",
+        "duration",
+        "timecode",
+        "currency",
+        "checkbox",
+        "date",
+        "date_time",
+        "list",
+        "status_list",
+        "entity_type",
+        "color",
+        "uuid",
+    }
+)
+
+
+# Statements built once per table object (a schema reload makes new tables, and these entries go
+# with the old ones): building a statement and its cache key costs more than running it on SQLite.
+# The SELECT is keyed by backend too, because the event_log_entries table object is shared.
+_LOAD: dict[bool, weakref.WeakKeyDictionary[sa.Table, sa.Select[Any]]] = {
+    True: weakref.WeakKeyDictionary(),
+    False: weakref.WeakKeyDictionary(),
+}
+_UPDATE: weakref.WeakKeyDictionary[sa.Table, sa.Update] = weakref.WeakKeyDictionary()
+
+
+def _varchar_limits(table: sa.Table, names: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for name in names:
+        col_type = table.c[name].type
+        if isinstance(col_type, sa.String) and col_type.length:
+            out[name] = col_type.length
+    return out
+
+
+#: VARCHAR columns of event_log_entries a custom event fills: checked here, because longer text
+#: fails in the PostgreSQL driver without naming the field (SQLite would silently accept it)
+_EVENT_TEXT_LIMITS = _varchar_limits(ele, ("event_type", "attribute_name"))
 
 
 def _hash_password(value: str) -> str:
@@ -72,11 +121,17 @@ class WriteTransaction:
     def _load(self, etype: EntityType, entity_id: object) -> Any:
         if isinstance(entity_id, bool) or not isinstance(entity_id, int):
             raise ValidationError(f"{etype.name} id must be an integer, got {entity_id!r}", value=entity_id)
+        if not -(2**63) <= entity_id < 2**63:
+            return None  # no such row; the driver would fail on the value instead of saying so
         table = self.catalog.table(etype.name)
-        stmt = sa.select(table).where(table.c.id == entity_id)
-        if not self.db.is_sqlite:
-            stmt = stmt.with_for_update()  # the old values we log must be the ones we overwrite
-        return self.conn.execute(stmt).first()
+        cache = _LOAD[self.db.is_sqlite]
+        stmt = cache.get(table)
+        if stmt is None:
+            stmt = sa.select(table).where(table.c.id == sa.bindparam("_pk"))
+            if not self.db.is_sqlite:
+                stmt = stmt.with_for_update()  # the old values we log must be the ones we overwrite
+            cache[table] = stmt
+        return self.conn.execute(stmt, {"_pk": entity_id}).first()
 
     def _subject(self, etype: EntityType, entity_id: int, row: Any) -> Subject:
         fields = self.schema.fields[etype.name]
@@ -111,28 +166,32 @@ class WriteTransaction:
         v = coerce(f, value)
         if f.data_type == "password" and v is not None:
             v = _hash_password(v)
+        elif f.data_type == "entity_type" and v is not None and not self.schema.has_entity(v):
+            raise ValidationError(
+                f"{f.qualified} ({f.data_type}) expects the name of an entity type, got {v!r}",
+                entity_type=etype.name,
+                field=f.name,
+                value=v,
+            )
         return f, v
 
     def _check_links(self, fields: Mapping[str, tuple[Field, Any]]) -> names.Resolved:
         """Every linked entity must exist and be active; returns what events say about them."""
-        refs: set[tuple[str, int]] = set()
-        for f, v in fields.values():
-            if f.storage is Storage.LINK and v is not None:
-                refs.add(v)
-            elif f.storage in (Storage.MULTI, Storage.REVERSE):
-                refs.update(v)
+        per_field = [(f, _links_in(f, v)) for f, v in fields.values()]
+        refs = {link for _, links in per_field for link in links}
         if not refs:
             return {}
-        for t, _ in refs:
-            if not self.schema.has_entity(t):
-                raise ValidationError(f"Unknown entity type {t!r} in a link", value=t)
+        for f, links in per_field:
+            for t, i in links:
+                if not self.schema.has_entity(t):
+                    raise ValidationError(
+                        f"{f.qualified} links to {t} {i}, but there is no entity type {t!r}",
+                        entity_type=f.entity_type,
+                        field=f.name,
+                        value={"type": t, "id": i},
+                    )
         found = names.resolve(self.conn, self.catalog, self.schema, refs)
-        for f, v in fields.values():
-            links = (
-                [v]
-                if f.storage is Storage.LINK and v is not None
-                else (v if f.storage in (Storage.MULTI, Storage.REVERSE) else [])
-            )
+        for f, links in per_field:
             for link in links:
                 if link not in found:
                     raise ValidationError(
@@ -235,7 +294,7 @@ class WriteTransaction:
             elif f.storage is Storage.TAGS:
                 self._write_tags(f, entity_id, [], v)
 
-        new_row = self._load(etype, entity_id)
+        new_row = _Merged(None, {**row, "id": entity_id})
         subject = self._subject(etype, entity_id, new_row)
         me = LinkInfo(etype.name, entity_id, subject.name, self._status(etype, new_row))
         self._emit(self.builder.new_entity(subject))
@@ -398,10 +457,18 @@ class WriteTransaction:
             raise ValidationError(
                 f"update({etype.name}) expects a dict of field values, got {data!r}", value=data
             )
+        if multi_entity_update_modes is not None and not isinstance(multi_entity_update_modes, Mapping):
+            raise ValidationError(
+                f"update({etype.name}): multi_entity_update_modes must be a dict of field name to "
+                f"set, add or remove, got {multi_entity_update_modes!r}",
+                entity_type=etype.name,
+                value=multi_entity_update_modes,
+            )
         modes = dict(multi_entity_update_modes or {})
         row = self._load(etype, entity_id)
         if row is None or (etype.retirable and row.retirement_date is not None):
-            raise NotFound(etype.name, entity_id, retired=None if row is None else True)
+            # retired=False: what is missing is an *active* entity with that id
+            raise NotFound(etype.name, entity_id, retired=None if row is None else False)
         data = dict(data)
         if etype.name == "HumanUser":
             _derive_user_name(data, row)
@@ -415,6 +482,7 @@ class WriteTransaction:
             if mode not in UPDATE_MODES:
                 raise ValidationError(
                     f"{f.qualified}: multi_entity_update_mode must be one of set, add, remove; got {mode!r}",
+                    entity_type=etype.name,
                     field=name,
                     value=mode,
                 )
@@ -422,6 +490,7 @@ class WriteTransaction:
                 raise ValidationError(
                     f"{f.qualified} ({f.data_type}) is not a multi-entity field; "
                     f"update mode {mode!r} does not apply",
+                    entity_type=etype.name,
                     field=name,
                     value=mode,
                 )
@@ -448,6 +517,14 @@ class WriteTransaction:
                 if target != current:
                     changes.append((f, current, target))
         for f, _old, new in changes:
+            if f.mandatory and new in (None, "", []):
+                raise ValidationError(
+                    f"{etype.name}.{f.name} ({f.display_name}) is required and cannot be cleared, "
+                    f"got {new!r}",
+                    entity_type=etype.name,
+                    field=f.name,
+                    value=new,
+                )
             if f.storage is Storage.COLUMN:
                 self._check_unique(etype, f, new, entity_id)
         found = self._check_links(
@@ -464,7 +541,7 @@ class WriteTransaction:
         )
 
         if not changes:
-            return self._read_back(etype, entity_id, list(data))
+            return self._update_result(etype, entity_id, values)
         table = self.catalog.table(etype.name)
         sets: dict[str, Any] = {"updated_at": self.now}
         by = self.schema.fields[etype.name]["updated_by"]
@@ -477,7 +554,11 @@ class WriteTransaction:
             elif f.storage is Storage.LINK:
                 assert f.column and f.type_column
                 sets[f.type_column], sets[f.column] = new if new is not None else (None, None)
-        self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(**sets))
+        stmt = _UPDATE.get(table)
+        if stmt is None:
+            # no .values(): the SET clause comes from the parameter names at execution
+            stmt = _UPDATE[table] = sa.update(table).where(table.c.id == sa.bindparam("_pk"))
+        self.conn.execute(stmt, {"_pk": entity_id, **sets})
         for f, old, new in changes:
             if f.storage is Storage.MULTI:
                 self._write_links(f, entity_id, old, new)
@@ -485,7 +566,7 @@ class WriteTransaction:
                 self._write_tags(f, entity_id, old, new)
 
         if self.actor.generates_events:
-            new_row = self._load(etype, entity_id)
+            new_row = _Merged(row, sets)  # no read-back: this is the hot path of every update
             subject = self._subject(etype, entity_id, new_row)
             me = LinkInfo(etype.name, entity_id, subject.name, self._status(etype, new_row))
             backrefs: list[PendingEvent] = []
@@ -523,7 +604,18 @@ class WriteTransaction:
         for f, old, new in changes:
             if f.storage is Storage.REVERSE:
                 self._write_reverse(f, etype, entity_id, old, new)
-        return self._read_back(etype, entity_id, list(data))
+        return self._update_result(etype, entity_id, values)
+
+    def _update_result(
+        self, etype: EntityType, entity_id: int, values: Mapping[str, tuple[Field, Any]]
+    ) -> dict[str, Any]:
+        """The update response. Plain column values are known without reading the row back, which
+        keeps the common one-field update to a single SELECT."""
+        if all(f.storage is Storage.COLUMN and f.data_type in _PLAIN_READ for f, _ in values.values()):
+            return {"type": etype.name, "id": entity_id} | {
+                name: from_storage(f, v) for name, (f, v) in values.items()
+            }
+        return self._read_back(etype, entity_id, list(values))
 
     # -- delete / revive --------------------------------------------------------------------------
 
@@ -578,7 +670,16 @@ class WriteTransaction:
             if f.storage is Storage.LINK:
                 values[name] = (f, None if value is None else coerce_link(f, value))
             else:
-                values[name] = (f, coerce(f, value))
+                v = coerce(f, value)
+                limit = _EVENT_TEXT_LIMITS.get(name)
+                if limit is not None and v is not None and len(v) > limit:
+                    raise ValidationError(
+                        f"EventLogEntry.{name} is limited to {limit} characters, got {len(v)}: {v[:60]!r}...",
+                        entity_type="EventLogEntry",
+                        field=name,
+                        value=v,
+                    )
+                values[name] = (f, v)
         event_type = values.get("event_type", (fields["event_type"], None))[1]
         if not event_type:
             raise ValidationError(
@@ -602,10 +703,9 @@ class WriteTransaction:
         meta = values.get("meta", (fields["meta"], None))[1]
         if meta is not None and self.actor.sudo_actual is not None and isinstance(meta, dict):
             meta = {**meta, "sudo_actual_user": self.actor.sudo_actual.link()}
-        description = values.get("description", (None, None))[1]
         ev = PendingEvent(
             event_type=event_type,
-            description=description or "",
+            description=values.get("description", (None, None))[1],
             entity=values.get("entity", (None, None))[1],
             project=values.get("project", (None, None))[1],
             attribute_name=values.get("attribute_name", (None, None))[1],
@@ -631,6 +731,31 @@ class WriteTransaction:
 
     def finish(self) -> None:
         self.flush()
+
+
+class _Merged:
+    """A row as written, without reading it back: the row read before the write (None for an
+    INSERT, whose unset columns are NULL) with the written column values laid over it."""
+
+    __slots__ = ("_row", "_sets")
+
+    def __init__(self, row: Any, sets: Mapping[str, Any]) -> None:
+        self._row = row
+        self._sets = sets
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._sets:
+            return self._sets[name]
+        return None if self._row is None else getattr(self._row, name)
+
+
+def _links_in(f: Field, value: Any) -> list[Link]:
+    """The links a coerced value of ``f`` holds (none for non-link fields)."""
+    if f.storage is Storage.LINK:
+        return [] if value is None else [value]
+    if f.storage in (Storage.MULTI, Storage.REVERSE):
+        return list(value)
+    return []
 
 
 def _apply_mode(current: list[Any], given: list[Any], mode: str) -> list[Any]:
