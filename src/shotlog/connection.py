@@ -369,6 +369,13 @@ class Shotlog:
             raise ValidationError(f"batch expects a list of requests, got {requests!r}", value=requests)
 
         def run(tx: WriteTransaction) -> list[Any]:
+            tx.prefetch(
+                [
+                    (r.get("entity_type", r.get("type")), r.get("entity_id", r.get("id")))
+                    for r in requests
+                    if isinstance(r, Mapping) and r.get("request_type") == "update"
+                ]
+            )
             results: list[Any] = []
             for index, req in enumerate(requests):
                 try:

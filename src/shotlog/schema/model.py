@@ -40,14 +40,14 @@ class Field:
     type_column: str | None = None
     retired: bool = False
     properties: Mapping[str, Any] = field(default_factory=dict)
+    # Derived once: both are read many times on every write and read of the field.
+    dtype: DataType = field(init=False, repr=False, compare=False)
+    storage: Storage = field(init=False, repr=False, compare=False)
 
-    @property
-    def dtype(self) -> DataType:
-        return data_type(self.data_type)
-
-    @property
-    def storage(self) -> Storage:
-        return Storage.REVERSE if self.reverse_of else self.dtype.storage
+    def __post_init__(self) -> None:
+        dtype = data_type(self.data_type)
+        object.__setattr__(self, "dtype", dtype)
+        object.__setattr__(self, "storage", Storage.REVERSE if self.reverse_of else dtype.storage)
 
     @property
     def qualified(self) -> str:

@@ -102,7 +102,11 @@ class WriteTransaction:
     ) -> None:
         self.db = db
         self.catalog = catalog
-        self.conn = conn
+        self._buffer = _BufferedConnection(conn)
+        # typed as a Connection: it behaves as one for every caller
+        self.conn: Connection = self._buffer  # type: ignore[assignment]
+        # rows read ahead by prefetch (batches), kept current as this transaction updates them
+        self._rows: dict[tuple[str, int], Any] = {}
         self.schema = schema
         self.actor = actor
         self.now = now
@@ -123,6 +127,9 @@ class WriteTransaction:
             raise ValidationError(f"{etype.name} id must be an integer, got {entity_id!r}", value=entity_id)
         if not -(2**63) <= entity_id < 2**63:
             return None  # no such row; the driver would fail on the value instead of saying so
+        cached = self._rows.get((etype.name, entity_id))
+        if cached is not None:
+            return cached
         table = self.catalog.table(etype.name)
         cache = _LOAD[self.db.is_sqlite]
         stmt = cache.get(table)
@@ -132,6 +139,30 @@ class WriteTransaction:
                 stmt = stmt.with_for_update()  # the old values we log must be the ones we overwrite
             cache[table] = stmt
         return self.conn.execute(stmt, {"_pk": entity_id}).first()
+
+    def prefetch(self, wanted: Sequence[tuple[object, object]]) -> None:
+        """Read the rows a batch is about to update, one SELECT per entity type."""
+        by_type: dict[str, set[int]] = {}
+        for t, i in wanted:
+            if (
+                isinstance(t, str)
+                and self.schema.has_entity(t)
+                and isinstance(i, int)
+                and not isinstance(i, bool)
+                and -(2**63) <= i < 2**63
+            ):
+                by_type.setdefault(t, set()).add(i)
+        for t, ids in by_type.items():
+            if len(ids) < 2:
+                continue
+            table = self.catalog.table(t)
+            ordered = sorted(ids)
+            for start in range(0, len(ordered), 500):
+                stmt = sa.select(table).where(table.c.id.in_(ordered[start : start + 500]))
+                if not self.db.is_sqlite:
+                    stmt = stmt.with_for_update()
+                for row in self.conn.execute(stmt):
+                    self._rows[(t, row.id)] = row
 
     def _subject(self, etype: EntityType, entity_id: int, row: Any) -> Subject:
         fields = self.schema.fields[etype.name]
@@ -558,7 +589,9 @@ class WriteTransaction:
         if stmt is None:
             # no .values(): the SET clause comes from the parameter names at execution
             stmt = _UPDATE[table] = sa.update(table).where(table.c.id == sa.bindparam("_pk"))
-        self.conn.execute(stmt, {"_pk": entity_id, **sets})
+        self._buffer.defer(stmt, {"_pk": entity_id, **sets})
+        if (etype.name, entity_id) in self._rows:
+            self._rows[(etype.name, entity_id)] = _Merged(row, sets)
         for f, old, new in changes:
             if f.storage is Storage.MULTI:
                 self._write_links(f, entity_id, old, new)
@@ -630,6 +663,7 @@ class WriteTransaction:
             return False
         table = self.catalog.table(etype.name)
         self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=self.now))
+        self._rows.pop((etype.name, entity_id), None)
         self._emit(*self.builder.retirement(self._subject(etype, entity_id, row), self.now))
         return True
 
@@ -647,6 +681,7 @@ class WriteTransaction:
                 self._check_unique(etype, f, getattr(row, f.column), entity_id)
         table = self.catalog.table(etype.name)
         self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=None))
+        self._rows.pop((etype.name, entity_id), None)
         self._emit(*self.builder.revival(self._subject(etype, entity_id, row), row.retirement_date))
         return True
 
@@ -730,7 +765,47 @@ class WriteTransaction:
             self.events = []
 
     def finish(self) -> None:
+        """The transaction's last step: send held-back writes, then append the events."""
+        self._buffer.send()
         self.flush()
+
+
+class _BufferedConnection:
+    """A connection that holds back UPDATEs so a run of them goes to the database as one executemany.
+
+    A batch of 100 one-field updates then costs one round of statement processing instead of 100.
+    Any other statement first sends what is held back, in order, so every read in the transaction
+    sees every earlier write.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._held: list[tuple[Any, tuple[str, ...], list[dict[str, Any]]]] = []
+
+    def defer(self, stmt: Any, params: dict[str, Any]) -> None:
+        keys = tuple(params)
+        if self._held and self._held[-1][0] is stmt and self._held[-1][1] == keys:
+            self._held[-1][2].append(params)
+        else:
+            self._held.append((stmt, keys, [params]))
+
+    def send(self) -> None:
+        held, self._held = self._held, []
+        for stmt, _keys, rows in held:
+            self._conn.execute(stmt, rows if len(rows) > 1 else rows[0])
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        if self._held:
+            self.send()
+        return self._conn.execute(*args, **kwargs)
+
+    def exec_driver_sql(self, *args: Any, **kwargs: Any) -> Any:
+        if self._held:
+            self.send()
+        return self._conn.exec_driver_sql(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
 
 
 class _Merged:
