@@ -99,7 +99,8 @@ schema_fields = sa.Table(
 event_log_entries = sa.Table(
     "event_log_entries",
     metadata,
-    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    # INTEGER on SQLite makes it the rowid: no second B-tree to maintain for every event.
+    sa.Column("id", ID, primary_key=True, autoincrement=False),
     sa.Column("event_type", sa.String(255), nullable=False),
     sa.Column("description", sa.Text, nullable=True),
     sa.Column("entity_type", sa.String(64), nullable=True),

@@ -44,7 +44,9 @@ def upgrade() -> None:
 
     op.create_table(
         "event_log_entries",
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
+        ),
         sa.Column("event_type", sa.String(length=255), nullable=False),
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("entity_type", sa.String(length=64), nullable=True),
