@@ -228,8 +228,16 @@ class Shotlog:
                 raise ValidationError(f"{name} must be a non-negative integer, got {value!r}", value=value)
         offset = 0
         if page:
-            size = limit or DEFAULT_PAGE
+            # shotgun_api3's rule: a page is `limit` rows when limit fits in one request, else 500.
+            size = limit if 0 < limit <= DEFAULT_PAGE else DEFAULT_PAGE
             offset, limit = (page - 1) * size, size
+        if isinstance(filters, Mapping) and filter_operator is not None:
+            raise ValidationError(
+                "filter_operator applies to a list of filters; a dict filter carries its own operator",
+                value=filter_operator,
+            )
+        if isinstance(fields, str):
+            fields = [fields]
         wire = to_wire(filters, filter_operator)
         q = Query(
             entity_type,

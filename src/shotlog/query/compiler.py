@@ -12,12 +12,15 @@ Semantics decided here (documented in docs/python-api.md):
   is None`` does not match a Task whose entity is an Asset;
 * every negative relation is the exact complement of its positive one, so rows with a null value
   match ``is_not``, ``not_in``, ``not_contains``...;
-* text relations (contains, starts_with, ends_with, name_*) are case-insensitive; ``is`` is exact.
+* text relations (contains, starts_with, ends_with, name_*) are case-insensitive; ``is`` is exact;
+* a multi-entity field's links to retired entities are ignored, as reads drop them (``assets is
+  None`` matches a shot whose only asset is retired); single-entity links are compared as stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +52,20 @@ _NEGATIVE = {
     "type_is_not": "type_is",
     "name_not_contains": "name_contains",
 }
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
+def _is_int(value: object) -> bool:
+    """An integer the database can bind: larger ones are a driver error, not an empty result."""
+    return isinstance(value, int) and not isinstance(value, bool) and _INT_MIN <= value <= _INT_MAX
+
+
+def _is_text(value: object) -> bool:
+    # PostgreSQL rejects NUL in text parameters; treat it as the caller's mistake on both backends.
+    return isinstance(value, str) and "\x00" not in value
+
+
 _TIME_RELATIONS = (
     "in_last",
     "in_next",
@@ -210,9 +227,11 @@ class QueryBuilder:
         kind = "int" if f.name == "id" else f.dtype.kind
         ok = True
         if kind in ("str", "json"):
-            ok = isinstance(value, str)
+            ok = _is_text(value)
         elif kind == "int":
-            ok = isinstance(value, int) and not isinstance(value, bool)
+            if isinstance(value, float) and value.is_integer():  # as the writer accepts 10.0 for 10
+                value = int(value)
+            ok = _is_int(value)
         elif kind == "float":
             ok = isinstance(value, int | float) and not isinstance(value, bool)
         elif kind == "bool":
@@ -222,15 +241,17 @@ class QueryBuilder:
                 return value.date()
             if isinstance(value, dt.date):
                 return value
-            try:
-                return dt.date.fromisoformat(value) if isinstance(value, str) else None
-            except ValueError:
-                ok = False
-            ok = ok and isinstance(value, str)
+            # Same spelling the writer accepts: fromisoformat alone would also take "20240229".
+            ok = isinstance(value, str) and _DATE.fullmatch(value) is not None
+            if ok:
+                try:
+                    return dt.date.fromisoformat(value)
+                except ValueError:
+                    ok = False
         elif kind == "datetime":
             try:
                 return to_storage_datetime(value)
-            except ShotlogError:
+            except (ShotlogError, OverflowError, ValueError):  # also years out of range after a shift
                 ok = False
         if not ok:
             raise FilterError(
@@ -241,6 +262,13 @@ class QueryBuilder:
                 value=value,
             )
         return value
+
+    def _text(self, path: str, relation: str, value: Any) -> str:
+        if not _is_text(value):
+            raise FilterError(
+                f"Filter [{path!r}, {relation!r}] expects text, got {value!r}", field=path, value=value
+            )
+        return str(value)
 
     def _one(self, path: str, relation: str, values: list[Any]) -> Any:
         if len(values) != 1:
@@ -280,11 +308,7 @@ class QueryBuilder:
                 parts.append(col <= hi)
             return sa.and_(*parts)
         if relation in ("contains", "starts_with", "ends_with"):
-            v = self._one(path, relation, values)
-            if not isinstance(v, str):
-                raise FilterError(
-                    f"Filter [{path!r}, {relation!r}] expects text, got {v!r}", field=path, value=v
-                )
+            v = self._text(path, relation, self._one(path, relation, values))
             if relation == "contains":
                 test = col.icontains(v, autoescape=True)
             elif relation == "starts_with":
@@ -293,12 +317,17 @@ class QueryBuilder:
                 test = col.iendswith(v, autoescape=True)
             return sa.and_(col.is_not(None), test)
         if relation in _TIME_RELATIONS:
+            window = calendar_window if relation.startswith("in_calendar") else relative_window
+            try:
+                lo, hi = window(relation, values, self.now)
+            except FilterError as exc:  # the window knows the values, not which field they were for
+                raise FilterError(
+                    f"Filter [{path!r}, {relation!r}]: {exc}", field=path, value=values
+                ) from exc
             if relation.startswith("in_calendar"):
-                lo, hi = calendar_window(relation, values, self.now)
                 if f.dtype.kind == "date":
                     return sa.and_(col >= lo.date(), col < hi.date())
                 return sa.and_(col >= lo, col < hi)
-            lo, hi = relative_window(relation, values, self.now)
             if f.dtype.kind == "date":
                 return sa.and_(col >= lo.date(), col <= hi.date())
             return sa.and_(col >= lo, col <= hi)
@@ -311,12 +340,7 @@ class QueryBuilder:
     def _link_value(self, f: Field, path: str, value: Any) -> tuple[str, int] | None:
         if value is None:
             return None
-        if (
-            isinstance(value, Mapping)
-            and isinstance(value.get("type"), str)
-            and isinstance(value.get("id"), int)
-            and not isinstance(value.get("id"), bool)
-        ):
+        if isinstance(value, Mapping) and isinstance(value.get("type"), str) and _is_int(value.get("id")):
             return (value["type"], value["id"])
         raise FilterError(
             f"Filter on {path!r}: expected an entity link {{'type': ..., 'id': ...}} or None, got {value!r}",
@@ -361,6 +385,8 @@ class QueryBuilder:
             raise FilterError(
                 f"Filter on {path!r}: expected an entity type name, got {value!r}", field=path, value=value
             )
+        if not self.schema.has_entity(value):
+            raise FilterError(f"Filter on {path!r}: unknown entity type {value!r}", field=path, value=value)
         return value
 
     def _name_relation(
@@ -373,16 +399,9 @@ class QueryBuilder:
         valid_types: tuple[str, ...],
     ) -> Clause:
         """name_contains / name_is / ...: a test on the linked entity's display field."""
-        text = self._one(path, relation, values)
-        if not isinstance(text, str):
-            raise FilterError(
-                f"Filter [{path!r}, {relation!r}] expects text, got {text!r}", field=path, value=text
-            )
-        types = [t for t in valid_types if t != "*" and self.schema.has_entity(t)]
-        if not types or "*" in valid_types:
-            types = [t for t in self.schema.types if t != "EventLogEntry"]
+        text = self._text(path, relation, self._one(path, relation, values))
         clauses: list[Clause] = []
-        for t in types:
+        for t in self._target_types(valid_types):
             target = self._alias(t)
             display = target.c[self.schema.field(t, self.schema.display_field(t)).column or "id"]
             test = {
@@ -397,6 +416,26 @@ class QueryBuilder:
             clauses.append(sa.and_(tcol == t, icol.in_(sub)))
         return sa.or_(sa.false(), *clauses)
 
+    def _target_types(self, valid_types: tuple[str, ...]) -> list[str]:
+        types = [t for t in valid_types if t != "*" and self.schema.has_entity(t)]
+        if not types or "*" in valid_types:
+            types = [t for t in self.schema.types if t != "EventLogEntry"]
+        return types
+
+    def _live(
+        self, tcol: sa.ColumnElement[Any], icol: sa.ColumnElement[Any], valid_types: tuple[str, ...]
+    ) -> Clause:
+        """The link points at an entity that is not retired."""
+        clauses: list[Clause] = []
+        for t in self._target_types(valid_types):
+            if not self.schema.entity(t).retirable:
+                clauses.append(tcol == t)
+                continue
+            target = self._alias(t)
+            live = sa.select(target.c.id).where(target.c.retirement_date.is_(None))
+            clauses.append(sa.and_(tcol == t, icol.in_(live)))
+        return sa.or_(sa.false(), *clauses)
+
     # Multi-entity and reverse fields -----------------------------------------------------------------
 
     def members(self, r: Resolved) -> tuple[sa.Select[Any], sa.ColumnElement[Any], sa.ColumnElement[Any]]:
@@ -404,10 +443,16 @@ class QueryBuilder:
         f, owner = r.field, r.alias
         if f.storage is Storage.MULTI:
             el = entity_links.alias(f"{self.prefix}l{self._next()}")
+            # Reads drop links to retired entities (FPTR retires the connection with the entity), so
+            # filters must not see them either: `assets is None` matches a list that reads as [].
             stmt = (
                 sa.select(sa.literal(1))
                 .select_from(el)
-                .where(el.c.field == f.qualified, el.c.src_id == owner.c.id)
+                .where(
+                    el.c.field == f.qualified,
+                    el.c.src_id == owner.c.id,
+                    self._live(el.c.dst_type, el.c.dst_id, f.valid_types),
+                )
             )
             return stmt, el.c.dst_type, el.c.dst_id
         source_type, source_name = f.reverse_source()
@@ -469,7 +514,7 @@ class QueryBuilder:
             .where(tg.c.field == f.qualified, tg.c.owner_id == r.alias.c.id)
         )
         for v in values:
-            if v is not None and not isinstance(v, str):
+            if v is not None and not _is_text(v):
                 raise FilterError(f"Filter on {path!r}: tags are strings, got {v!r}", field=path, value=v)
         if relation in ("is", "name_id"):
             v = self._one(path, relation, values)
@@ -498,6 +543,8 @@ class QueryBuilder:
         )
         cond = sub._condition(sub_path, relation, values)
         src = sub.base
+        if self.schema.entity(source_type).retirable:  # a retired source links nothing, as in reverse fields
+            cond = sa.and_(cond, src.c.retirement_date.is_(None))
         return (
             sa.select(sa.literal(1))
             .select_from(sub.from_)
@@ -521,7 +568,12 @@ class QueryBuilder:
                 )
             if not isinstance(path, str):
                 raise FilterError(f"A sort needs a field_name, got {s!r}", value=s)
-            r = self.resolve(path)
+            try:
+                r = self.resolve(path)
+            except FilterError:
+                raise
+            except ShotlogError as exc:  # unknown field or type: the same error a filter gives
+                raise FilterError(f"Bad sort on {path!r}: {exc}", field=path) from exc
             f = r.field
             if f.storage is Storage.LINK:
                 assert f.type_column and f.column

@@ -14,9 +14,17 @@ __all__ = ["UNITS", "calendar_window", "relative_window"]
 UNITS = ("HOUR", "DAY", "WEEK", "MONTH", "YEAR")
 
 
+def _out_of_range(amount: object, unit: str) -> FilterError:
+    return FilterError(
+        f"{amount!r} {unit} away from now is outside the supported dates (years 1-9999)", value=amount
+    )
+
+
 def _add_months(when: dt.datetime, months: int) -> dt.datetime:
     month0 = when.month - 1 + months
     year, month = when.year + month0 // 12, month0 % 12 + 1
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise OverflowError(f"year {year} is out of range")
     # clamp the day: Jan 31 + 1 month is Feb 28/29
     for day in (when.day, 30, 29, 28):
         try:
@@ -27,16 +35,19 @@ def _add_months(when: dt.datetime, months: int) -> dt.datetime:
 
 
 def shift(when: dt.datetime, amount: int, unit: str) -> dt.datetime:
-    if unit == "HOUR":
-        return when + dt.timedelta(hours=amount)
-    if unit == "DAY":
-        return when + dt.timedelta(days=amount)
-    if unit == "WEEK":
-        return when + dt.timedelta(weeks=amount)
-    if unit == "MONTH":
-        return _add_months(when, amount)
-    if unit == "YEAR":
-        return _add_months(when, 12 * amount)
+    try:
+        if unit == "HOUR":
+            return when + dt.timedelta(hours=amount)
+        if unit == "DAY":
+            return when + dt.timedelta(days=amount)
+        if unit == "WEEK":
+            return when + dt.timedelta(weeks=amount)
+        if unit == "MONTH":
+            return _add_months(when, amount)
+        if unit == "YEAR":
+            return _add_months(when, 12 * amount)
+    except OverflowError:  # past year 1 or 9999: the caller's number, not a server fault
+        raise _out_of_range(amount, unit) from None
     raise FilterError(f"Unknown time unit {unit!r}; use one of {', '.join(UNITS)}", value=unit)
 
 
@@ -52,9 +63,12 @@ def relative_window(relation: str, values: list[object], now: dt.datetime) -> tu
     if not isinstance(unit, str) or unit.upper() not in UNITS:
         raise FilterError(f"{relation} expects a unit in {', '.join(UNITS)}, got {unit!r}", value=unit)
     unit = unit.upper()
-    if relation.endswith("in_last"):
-        return shift(now, -amount, unit), now
-    return now, shift(now, amount, unit)
+    try:
+        if relation.endswith("in_last"):
+            return shift(now, -amount, unit), now
+        return now, shift(now, amount, unit)
+    except FilterError:  # reword: shift saw the negated count of in_last
+        raise _out_of_range(amount, unit) from None
 
 
 def calendar_window(relation: str, values: list[object], now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -63,17 +77,19 @@ def calendar_window(relation: str, values: list[object], now: dt.datetime) -> tu
     if isinstance(offset, bool) or not isinstance(offset, int):
         raise FilterError(f"{relation} expects an integer offset, got {offset!r}", value=offset)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if relation == "in_calendar_day":
-        start = day + dt.timedelta(days=offset)
-        return start, start + dt.timedelta(days=1)
-    if relation == "in_calendar_week":
-        start = day - dt.timedelta(days=day.weekday()) + dt.timedelta(weeks=offset)
-        return start, start + dt.timedelta(weeks=1)
-    if relation == "in_calendar_month":
-        start = _add_months(day.replace(day=1), offset)
-        return start, _add_months(start, 1)
-    if relation == "in_calendar_year":
-        start = day.replace(month=1, day=1)
-        start = start.replace(year=start.year + offset)
-        return start, start.replace(year=start.year + 1)
+    try:
+        if relation == "in_calendar_day":
+            start = day + dt.timedelta(days=offset)
+            return start, start + dt.timedelta(days=1)
+        if relation == "in_calendar_week":
+            start = day - dt.timedelta(days=day.weekday()) + dt.timedelta(weeks=offset)
+            return start, start + dt.timedelta(weeks=1)
+        if relation == "in_calendar_month":
+            start = _add_months(day.replace(day=1), offset)
+            return start, _add_months(start, 1)
+        if relation == "in_calendar_year":
+            start = _add_months(day.replace(month=1, day=1), 12 * offset)
+            return start, _add_months(start, 12)
+    except (OverflowError, ValueError):  # the window's far end left the calendar (year 1 or 9999)
+        raise _out_of_range(offset, relation.removeprefix("in_calendar_").upper()) from None
     raise FilterError(f"Unknown relation {relation!r}", value=relation)

@@ -85,6 +85,10 @@ class Database:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            # SQLite's own lower()/upper() fold ASCII only; case-insensitive filters must fold
+            # "Élan" like PostgreSQL does.
+            dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
+            dbapi_conn.create_function("upper", 1, _upper, deterministic=True)
 
         begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
 
@@ -114,6 +118,14 @@ class Database:
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _upper(value: Any) -> Any:
+    return value.upper() if isinstance(value, str) else value
 
 
 @contextlib.contextmanager

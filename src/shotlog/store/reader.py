@@ -25,7 +25,7 @@ from shotlog.store.catalog import Catalog
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import from_storage
 
-__all__ = ["Query", "base_query", "fetch_collections", "find"]
+__all__ = ["Query", "base_query", "count_rows", "fetch_collections", "find"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,8 @@ def base_query(
     if etype.retirable:
         retired = qb.base.c.retirement_date
         where = sa.and_(where, retired.is_not(None) if q.retired_only else retired.is_(None))
+    elif q.retired_only:
+        where = sa.false()  # nothing of a type that cannot be retired ever is (EventLogEntry)
     if not q.include_archived_projects:
         archived = schema.fields["Project"]["archived"].column
         assert archived is not None
@@ -222,3 +224,10 @@ def fetch_collections(
             for owner, sid in conn.execute(stmt):
                 out[owner].append((source_type, sid))
     return out
+
+
+def count_rows(conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.datetime) -> int:
+    """How many entities match ``q`` (its filters, retirement and archived-project rules)."""
+    qb, where = base_query(schema, catalog, q, now)
+    stmt = sa.select(sa.func.count()).select_from(qb.from_).where(where)
+    return int(conn.execute(stmt).scalar_one())

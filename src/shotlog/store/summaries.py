@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog.errors import FilterError
+from shotlog.errors import FilterError, ShotlogError
 from shotlog.query.compiler import QueryBuilder, Resolved
 from shotlog.query.filters import Group
 from shotlog.schema.datatypes import Storage
@@ -21,6 +21,7 @@ from shotlog.schema.model import Schema
 from shotlog.store import names
 from shotlog.store.catalog import Catalog
 from shotlog.store.reader import Query, base_query
+from shotlog.store.tables import entity_tags
 from shotlog.values import from_storage
 
 __all__ = ["GROUPING_TYPES", "SUMMARY_TYPES", "summarize"]
@@ -51,6 +52,15 @@ GROUPING_TYPES = ("exact", "firstletter", "entitytype", "day", "week", "month", 
 _NUMERIC = ("int", "float")
 
 
+def _resolve(qb: QueryBuilder, path: str) -> Resolved:
+    try:
+        return qb.resolve(path)
+    except FilterError:
+        raise
+    except ShotlogError as exc:  # an unknown field or type, reported like the same mistake in a filter
+        raise FilterError(f"Bad summary field {path!r}: {exc}", field=path) from exc
+
+
 def _aggregate(
     qb: QueryBuilder, spec: Any, idx: int
 ) -> tuple[str, str, sa.ColumnElement[Any], Resolved | None]:
@@ -66,16 +76,21 @@ def _aggregate(
     label = f"s{idx}"
     if kind == "record_count":
         return path, kind, sa.func.count().label(label), None
-    r = qb.resolve(path)
+    r = _resolve(qb, path)
     f = r.field
     if f.storage is Storage.LINK:
         col: sa.ColumnElement[Any] = r.alias.c[f.column or "id"]
     elif f.storage is Storage.COLUMN:
         col = r.alias.c[f.column or "id"]
     else:
-        if kind != "count":
+        if kind != "count" or f.storage not in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
             raise FilterError(f"Summary {kind!r} does not apply to {f.qualified} ({f.data_type})", field=path)
-        stmt, _t, _i = qb.members(r)
+        # count of a collection field: the records that hold at least one item
+        if f.storage is Storage.TAGS:
+            tg = entity_tags.alias(f"{qb.prefix}g{idx}")
+            stmt = sa.select(sa.literal(1)).where(tg.c.field == f.qualified, tg.c.owner_id == r.alias.c.id)
+        else:
+            stmt, _t, _i = qb.members(r)
         return path, kind, sa.func.sum(sa.case((stmt.exists(), 1), else_=0)).label(label), r
     dkind = f.dtype.kind
     expr: sa.ColumnElement[Any]
@@ -121,32 +136,51 @@ def _group_key(
         raise FilterError(
             f"Unknown grouping type {kind!r}; use one of {', '.join(GROUPING_TYPES)}", value=kind
         )
-    r = qb.resolve(spec["field"])
+    direction = spec.get("direction", "asc")
+    if not isinstance(direction, str) or direction.lower() not in ("asc", "desc"):
+        raise FilterError(f"Grouping direction must be 'asc' or 'desc', got {direction!r}", value=direction)
+    path = spec["field"]
+    r = _resolve(qb, path)
     f = r.field
     label = f"g{level}"
     if f.storage is Storage.LINK:
         assert f.type_column and f.column
         if kind == "entitytype":
             return [r.alias.c[f.type_column].label(f"{label}a")], r, kind
+        if kind != "exact":
+            raise FilterError(
+                f"Grouping {kind!r} does not apply to {f.qualified} ({f.data_type}); use exact or entitytype",
+                field=path,
+            )
         return [r.alias.c[f.type_column].label(f"{label}a"), r.alias.c[f.column].label(f"{label}b")], r, kind
     if f.storage is not Storage.COLUMN:
-        raise FilterError(f"Cannot group by {f.qualified} ({f.data_type})", field=spec["field"])
+        raise FilterError(f"Cannot group by {f.qualified} ({f.data_type})", field=path)
     col = r.alias.c[f.column or "id"]
     dkind = f.dtype.kind
     expr: sa.ColumnElement[Any] = col
+    if kind == "entitytype":
+        raise FilterError(
+            f"Grouping 'entitytype' needs an entity field, {f.qualified} is {f.data_type}", field=path
+        )
     if kind == "firstletter":
+        if dkind != "str":
+            raise FilterError(
+                f"Grouping 'firstletter' needs a text field, {f.qualified} is {f.data_type}", field=path
+            )
         expr = sa.func.upper(sa.func.substr(col, 1, 1))
     elif kind in _BUCKETS:
         if dkind not in _NUMERIC:
             raise FilterError(
-                f"Grouping {kind!r} needs a number field, {f.qualified} is {f.data_type}", field=spec["field"]
+                f"Grouping {kind!r} needs a number field, {f.qualified} is {f.data_type}", field=path
             )
         n = _BUCKETS[kind]
-        expr = sa.cast(sa.func.floor(col / sa.literal(float(n))), sa.BigInteger) * n
+        bucket = sa.cast(sa.func.floor(col / sa.literal(float(n))), sa.BigInteger) * n
+        # SQLAlchemy gives SQLite a Python floor() that raises on NULL, so NULL never reaches it.
+        expr = sa.case((col.is_(None), sa.null()), else_=bucket)
     elif kind in ("day", "week", "month", "quarter", "year"):
         if dkind not in ("date", "datetime"):
             raise FilterError(
-                f"Grouping {kind!r} needs a date field, {f.qualified} is {f.data_type}", field=spec["field"]
+                f"Grouping {kind!r} needs a date field, {f.qualified} is {f.data_type}", field=path
             )
         expr = _date_bucket(col, kind, is_sqlite)
     return [expr.label(label)], r, kind
@@ -164,7 +198,7 @@ def _date_bucket(col: sa.ColumnElement[Any], kind: str, is_sqlite: bool) -> sa.C
         if kind == "year":
             return sa.func.strftime("%Y", col)
         month = sa.cast(sa.func.strftime("%m", col), sa.Integer)
-        return sa.func.strftime("%Y", col) + "-Q" + sa.cast((month + 2) / 3, sa.String)
+        return sa.func.strftime("%Y", col) + "-Q" + sa.cast((month + 2) // 3, sa.String)
     fmt = {
         "day": "YYYY-MM-DD",
         "week": "YYYY-MM-DD",
@@ -209,11 +243,18 @@ def summarize(
                 v = float(v)
             elif kind in ("count", "record_count", "checked", "unchecked", "sum") and v is None:
                 v = 0
+            elif kind == "sum" and r is not None:
+                # PostgreSQL sums integers as numeric: read back as Decimal without this.
+                v = int(v) if r.field.dtype.kind == "int" else float(v)
+            elif kind in ("count", "checked", "unchecked", "record_count"):
+                v = int(v)
             out[path] = v
         return out
 
-    total = conn.execute(sa.select(*agg_cols).select_from(qb.from_).where(where)).one()
-    result: dict[str, Any] = {"summaries": values(total), "groups": []}
+    totals: dict[str, Any] = {}
+    if agg_cols:
+        totals = values(conn.execute(sa.select(*agg_cols).select_from(qb.from_).where(where)).one())
+    result: dict[str, Any] = {"summaries": totals, "groups": []}
     if not levels:
         return result
 
@@ -225,7 +266,8 @@ def summarize(
         order = []
         for i, lvl in enumerate(levels[: depth + 1]):
             for c in lvl[0]:
-                order.append(c.desc() if direction[i] == "desc" else c.asc())
+                # the null group placed as find places nulls, and the same on SQLite and PostgreSQL
+                order.append(c.desc().nulls_last() if direction[i] == "desc" else c.asc().nulls_first())
         stmt = sa.select(*keys, *agg_cols).select_from(qb.from_).where(where).group_by(*keys).order_by(*order)
         rows = conn.execute(stmt).all()
         per_level.append([(tuple(getattr(r, c.name) for c in keys), r) for r in rows])
