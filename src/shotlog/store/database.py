@@ -21,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -59,7 +60,9 @@ class Database:
             self.writer = self._sqlite_engine(sync, immediate=True, pool_size=1)
             self.reader = self._sqlite_engine(sync, immediate=False, pool_size=8)
         else:
-            engine = sa.create_engine(self.url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            engine = sa.create_engine(
+                self.url, pool_size=10, max_overflow=20, pool_pre_ping=True, json_deserializer=orjson.loads
+            )
             self.writer = self.reader = engine
 
     @property
@@ -73,6 +76,8 @@ class Database:
             pool_size=pool_size,
             max_overflow=0 if immediate else 16,
             connect_args={"check_same_thread": False, "timeout": 30},
+            # every event's meta is JSON: orjson decodes a page of 500 several times faster
+            json_deserializer=orjson.loads,
         )
 
         @sa_event.listens_for(engine, "connect")

@@ -32,8 +32,13 @@ def resolve(
     refs: Iterable[tuple[str, int]],
     *,
     retired: bool = False,
+    minimal: bool = False,
 ) -> Resolved:
-    """Look up ``refs``. With ``retired=True`` retired entities are resolved too."""
+    """Look up ``refs``. With ``retired=True`` retired entities are resolved too.
+
+    ``minimal=True`` reads names only (status and project come back None): what reads need, and
+    about half the work on a page of 500 events.
+    """
     by_type: dict[str, set[int]] = {}
     for t, i in refs:
         by_type.setdefault(t, set()).add(i)
@@ -48,29 +53,31 @@ def resolve(
         name_col: sa.ColumnElement[Any] = (
             table.c[display.column] if display is not None and display.column else sa.null()
         )
+        cols: list[sa.ColumnElement[Any]] = [table.c.id, name_col.label("name")]
         status = fields.get("sg_status_list")
-        status_col: sa.ColumnElement[Any] = (
-            table.c[status.column] if status is not None and status.column else sa.null()
-        )
         project = fields.get("project")
-        cols: list[sa.ColumnElement[Any]] = [
-            table.c.id,
-            name_col.label("name"),
-            status_col.label("status"),
-        ]
-        if project is not None and project.column and project.type_column:
-            cols += [table.c[project.type_column].label("ptype"), table.c[project.column].label("pid")]
+        with_status = not minimal and status is not None and status.column is not None
+        with_project = not minimal and project is not None and bool(project.column and project.type_column)
+        if with_status:
+            assert status is not None and status.column
+            cols.append(table.c[status.column])
+        if with_project:
+            assert project is not None and project.column and project.type_column
+            cols += [table.c[project.type_column], table.c[project.column]]
         id_list = sorted(ids)
         for start in range(0, len(id_list), _CHUNK):
             stmt = sa.select(*cols).where(table.c.id.in_(id_list[start : start + _CHUNK]))
             if etype.retirable and not retired:
                 stmt = stmt.where(table.c.retirement_date.is_(None))
             for row in conn.execute(stmt):
-                name = row.name if row.name is None else str(row.name)
+                entity_id, name = row[0], row[1]
+                if name is not None and not isinstance(name, str):
+                    name = str(name)
+                state = row[2] if with_status else None
                 proj = None
                 if etype_name == "Project":
-                    proj = ("Project", row.id)
-                elif "pid" in row._fields and row.pid is not None:
-                    proj = (row.ptype, row.pid)
-                out[(etype_name, row.id)] = (LinkInfo(etype_name, row.id, name, row.status), proj)
+                    proj = ("Project", entity_id)
+                elif with_project and row[-1] is not None:
+                    proj = (row[-2], row[-1])
+                out[(etype_name, entity_id)] = (LinkInfo(etype_name, entity_id, name, state), proj)
     return out

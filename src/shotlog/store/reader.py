@@ -78,11 +78,10 @@ def find(
     qb, where = base_query(schema, catalog, q, now)
     order = qb.order_by(q.order)
 
-    # Plan the selected columns: (key, resolved field or None, labels)
-    plan: list[tuple[str, Resolved | None, list[str]]] = []
+    # Plan the selected columns: (key, resolved field or None, positions in the row)
+    plan: list[tuple[str, Resolved | None, list[int]]] = []
     r: Resolved | None
     cols: list[sa.ColumnElement[Any]] = [qb.base.c.id.label("id")]
-    n = 0
     for key in dict.fromkeys(q.fields or ()):
         if not isinstance(key, str):
             raise FilterError(f"Field names must be strings, got {key!r}", value=key)
@@ -94,22 +93,19 @@ def find(
             plan.append((key, None, []))  # as FPTR: a field this type lacks reads as None
             continue
         f = r.field
-        labels: list[str] = []
+        positions: list[int] = []
         if f.storage is Storage.LINK:
             assert f.type_column and f.column
             for c in (f.type_column, f.column):
-                n += 1
-                labels.append(f"c{n}")
-                cols.append(r.alias.c[c].label(f"c{n}"))
+                positions.append(len(cols))
+                cols.append(r.alias.c[c].label(f"c{len(cols)}"))
         elif f.storage is Storage.COLUMN:
-            n += 1
-            labels.append(f"c{n}")
-            cols.append(r.alias.c[f.column or "id"].label(f"c{n}"))
+            positions.append(len(cols))
+            cols.append(r.alias.c[f.column or "id"].label(f"c{len(cols)}"))
         elif f.storage in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
-            n += 1
-            labels.append(f"c{n}")
-            cols.append(r.alias.c.id.label(f"c{n}"))  # the owner, for fetch_collections
-        plan.append((key, r, labels))
+            positions.append(len(cols))
+            cols.append(r.alias.c.id.label(f"c{len(cols)}"))  # the owner, for fetch_collections
+        plan.append((key, r, positions))
 
     stmt = sa.select(*cols).select_from(qb.from_).where(where).order_by(*order)
     if q.limit:
@@ -120,12 +116,13 @@ def find(
 
     # Collections (multi-entity, reverse, tags) for the whole page, per field.
     collections: dict[tuple[str, str], dict[int, list[Any]]] = {}
-    for _key, res, labels in plan:
+    for _key, res, positions in plan:
         r = res
         if r is None or r.field.storage not in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
             continue
         ck = (r.field.entity_type, r.field.name)
-        owners = {getattr(row, labels[0]) for row in rows} - {None}
+        p0 = positions[0]
+        owners = {row[p0] for row in rows} - {None}
         if ck not in collections:
             collections[ck] = {}
         missing = owners - set(collections[ck])
@@ -133,42 +130,62 @@ def find(
             collections[ck].update(fetch_collections(conn, schema, catalog, r.field, missing))
 
     refs: set[tuple[str, int]] = set()
+    link_positions = [p for _k, res, p in plan if res is not None and res.field.storage is Storage.LINK]
     for row in rows:
-        for _key, res, labels in plan:
-            if res is not None and res.field.storage is Storage.LINK:
-                t, i = getattr(row, labels[0]), getattr(row, labels[1])
-                if t is not None and i is not None:
-                    refs.add((t, i))
+        for pt, pi in link_positions:
+            i = row[pi]
+            if i is not None and row[pt] is not None:
+                refs.add((row[pt], i))
     for per_owner in collections.values():
         for items in per_owner.values():
             refs.update(x for x in items if isinstance(x, tuple))
-    resolved = names.resolve(conn, catalog, schema, refs)
+    resolved = names.resolve(conn, catalog, schema, refs, minimal=True)
 
+    # Shape each row. Plain columns whose stored value is already the API value skip from_storage.
+    shapers = [(key, res, positions, _plain(res)) for key, res, positions in plan]
     out: list[dict[str, Any]] = []
     for row in rows:
-        rec: dict[str, Any] = {"type": q.entity_type, "id": row.id}
-        for key, res, labels in plan:
-            rec[key] = None if res is None else _value(res.field, row, labels, collections, resolved)
+        rec: dict[str, Any] = {"type": q.entity_type, "id": row[0]}
+        for key, res, positions, plain in shapers:
+            if plain:
+                rec[key] = row[positions[0]]
+            elif res is None:
+                rec[key] = None
+            else:
+                rec[key] = _value(res.field, row, positions, collections, resolved)
         out.append(rec)
     return out
+
+
+_PASS_THROUGH = {"str", "int", "float", "json"}
+
+
+def _plain(res: Resolved | None) -> bool:
+    """A column whose stored value is the API value as is (text, numbers, JSON; not passwords)."""
+    return (
+        res is not None
+        and res.field.storage is Storage.COLUMN
+        and res.field.dtype.kind in _PASS_THROUGH
+        and res.field.data_type != "password"
+    )
 
 
 def _value(
     f: Field,
     row: Any,
-    labels: list[str],
+    positions: list[int],
     collections: dict[tuple[str, str], dict[int, list[Any]]],
     resolved: names.Resolved,
 ) -> Any:
     storage = f.storage
     if storage is Storage.COLUMN:
-        return from_storage(f, getattr(row, labels[0]))
+        return from_storage(f, row[positions[0]])
     if storage is Storage.LINK:
-        t, i = getattr(row, labels[0]), getattr(row, labels[1])
+        t, i = row[positions[0]], row[positions[1]]
         hit = resolved.get((t, i)) if t is not None and i is not None else None
         return hit[0].link() if hit else None
     if storage in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
-        owner = getattr(row, labels[0])
+        owner = row[positions[0]]
         items = collections[(f.entity_type, f.name)].get(owner, []) if owner is not None else []
         if storage is Storage.TAGS:
             return list(items)
