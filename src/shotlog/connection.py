@@ -199,7 +199,7 @@ class Shotlog:
 
     def _schema_changed(self) -> bool:
         before = self.catalog.schema.version
-        self.catalog.refresh(force=True)
+        self.catalog.refresh()  # reloads only if the stored version moved
         return self.catalog.schema.version != before
 
     # -- reads ------------------------------------------------------------------------------------

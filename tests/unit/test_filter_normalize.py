@@ -203,3 +203,18 @@ def test_malformed_filters(filters: Any, operator: Any, needle: str) -> None:
     with pytest.raises(FilterError) as info:
         to_wire(filters, operator)
     assert needle in str(info.value)
+
+
+def test_bounds_keep_filters_within_what_both_databases_compile() -> None:
+    from shotlog.query.filters import MAX_CONDITIONS, MAX_DEPTH, MAX_VALUES
+
+    assert len(to_wire([["id", "is", i] for i in range(MAX_CONDITIONS)])["conditions"]) == MAX_CONDITIONS
+    with pytest.raises(FilterError, match=f"at most {MAX_CONDITIONS} conditions"):
+        to_wire([["id", "is", i] for i in range(MAX_CONDITIONS + 1)])
+    with pytest.raises(FilterError, match=f"at most {MAX_VALUES} are allowed"):
+        to_wire([["id", "in", list(range(MAX_VALUES + 1))]])
+    nested: Any = [["id", "is", 1]]
+    for _ in range(MAX_DEPTH):
+        nested = [{"filter_operator": "any", "filters": nested}]
+    with pytest.raises(FilterError, match=f"more than {MAX_DEPTH} levels"):
+        to_wire(nested)

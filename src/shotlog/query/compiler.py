@@ -36,7 +36,9 @@ from shotlog.schema.model import Field, Schema
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import to_storage_datetime
 
-__all__ = ["QueryBuilder", "Resolved"]
+__all__ = ["MAX_SORTS", "QueryBuilder", "Resolved"]
+
+MAX_SORTS = 100
 
 TableOf = Callable[[str], sa.Table]
 Clause = ColumnElement[bool]
@@ -555,6 +557,10 @@ class QueryBuilder:
     # -- sorting ----------------------------------------------------------------------------------
 
     def order_by(self, sorts: list[Any] | None) -> list[sa.ColumnElement[Any]]:
+        if sorts is not None and not isinstance(sorts, list | tuple):
+            raise FilterError(f"order must be a list of sorts, got {sorts!r}", value=sorts)
+        if sorts and len(sorts) > MAX_SORTS:
+            raise FilterError(f"At most {MAX_SORTS} sort fields are allowed, got {len(sorts)}")
         out: list[sa.ColumnElement[Any]] = []
         has_id = False
         for s in sorts or []:

@@ -12,7 +12,13 @@ from typing import Any
 
 from shotlog.errors import FilterError
 
-__all__ = ["Condition", "Group", "check_wire", "to_wire"]
+__all__ = ["MAX_CONDITIONS", "MAX_DEPTH", "MAX_VALUES", "Condition", "Group", "check_wire", "to_wire"]
+
+# Bounds that keep a filter inside what both databases compile: SQLite's expression depth (1000)
+# and PostgreSQL's bind-parameter count (65,535). Far beyond what a real query needs.
+MAX_CONDITIONS = 200
+MAX_DEPTH = 32
+MAX_VALUES = 10_000
 
 Condition = dict[str, Any]
 Group = dict[str, Any]
@@ -29,7 +35,37 @@ def _operator(value: object) -> str:
 
 
 def to_wire(filters: Any, filter_operator: str | None = None) -> Group:
-    """Normalize a list of filters (or an already-wire dict) into a wire group."""
+    """Normalize a list of filters (or an already-wire dict) into a wire group, within the bounds."""
+    group = _to_wire(filters, filter_operator)
+    _check_bounds(group)
+    return group
+
+
+def _check_bounds(group: Group) -> None:
+    count = 0
+
+    def walk(node: Group, depth: int) -> None:
+        nonlocal count
+        if depth > MAX_DEPTH:
+            raise FilterError(f"Filter groups nest more than {MAX_DEPTH} levels deep")
+        for c in node["conditions"]:
+            if "conditions" in c:
+                walk(c, depth + 1)
+                continue
+            count += 1
+            if count > MAX_CONDITIONS:
+                raise FilterError(f"A filter may have at most {MAX_CONDITIONS} conditions")
+            if len(c["values"]) > MAX_VALUES:
+                raise FilterError(
+                    f"Filter on {c['path']!r} has {len(c['values'])} values; "
+                    f"at most {MAX_VALUES} are allowed",
+                    field=c["path"],
+                )
+
+    walk(group, 1)
+
+
+def _to_wire(filters: Any, filter_operator: str | None = None) -> Group:
     if filters is None:
         filters = []
     if isinstance(filters, Mapping):

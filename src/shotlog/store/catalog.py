@@ -104,7 +104,8 @@ class Catalog:
         known = schema.has_entity(entity_type) and (field is None or schema.has_field(entity_type, field))
         if known:
             return False
-        self.refresh(force=True)
+        # a version check, not a reload: only a schema change (which bumps the version) adds names
+        self.refresh()
         return True
 
     def _load(self, conn: Connection, version: int) -> None:

@@ -1,12 +1,25 @@
-"""The OpenAPI 3 document of the REST API, served at ``/api/v1/spec.json``."""
+"""The OpenAPI 3 document of the REST API, served at ``/api/v1/spec.json``.
+
+The document is data. ``spec(entity_names)`` lists the site's entity types as the ``{entity}``
+enum, so a generated client (or a property-based tester) names real types; without names any
+string is allowed. Every status a route can answer is listed, with the error envelope's schema.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import shotlog
 
-__all__ = ["spec"]
+__all__ = ["MAX_ID", "MAX_PAGE", "MAX_PAGE_NUMBER", "spec"]
+
+#: Entity ids are positive 64-bit integers.
+MAX_ID = 2**63 - 1
+#: Largest ``page[size]``.
+MAX_PAGE = 500
+#: Largest ``page[number]`` (keeps the row offset far inside 64 bits).
+MAX_PAGE_NUMBER = 2**31 - 1
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -18,32 +31,28 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 _ERRORS = {
-    "400": _json(_ref("Errors"), "Bad request: the errors say which parameter or value"),
-    "401": _json(_ref("Errors"), "Missing, invalid or expired access token"),
-    "403": _json(_ref("Errors"), "Not allowed"),
+    "400": _json(_ref("Errors"), "Bad request: the errors say which parameter, field or value"),
+    "401": _json(_ref("Errors"), "Missing, invalid or expired access token (code 102)"),
+    "403": _json(_ref("Errors"), "Not allowed (for example changing the event log)"),
     "404": _json(_ref("Errors"), "Unknown entity type, id or field"),
+    "405": _json(_ref("Errors"), "The path does not take this method"),
     "409": _json(_ref("Errors"), "A unique value is taken"),
+    "503": _json(_ref("Errors"), "The database is unavailable or busy; retry"),
 }
 
-_ENTITY = {
-    "name": "entity",
+_ID = {
+    "name": "id",
     "in": "path",
     "required": True,
-    "schema": {"type": "string"},
-    "description": "Entity type: `Shot` or its plural snake-case URL name `shots`",
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
 }
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
 _FIELDS = {
     "name": "fields",
     "in": "query",
     "schema": {"type": "string"},
-    "description": "Comma-separated fields, or * for all",
+    "description": "Comma-separated fields (deep fields such as project.Project.name too), or * for all",
 }
-_QUERY = [
-    _FIELDS,
-    {"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "e.g. -created_at,code"},
-    {"name": "page[number]", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "page[size]", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+_OPTIONS = [
     {
         "name": "options[return_only]",
         "in": "query",
@@ -51,49 +60,109 @@ _QUERY = [
     },
     {"name": "options[include_archived_projects]", "in": "query", "schema": {"type": "boolean"}},
 ]
+_QUERY = [
+    _FIELDS,
+    {"name": "sort", "in": "query", "schema": {"type": "string"}, "description": "e.g. -created_at,code"},
+    {
+        "name": "page[number]",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+    },
+    {"name": "page[size]", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+    *_OPTIONS,
+]
+_FIELD_VALUES = {
+    "required": True,
+    "content": {"application/json": {"schema": {"type": "object"}, "example": {}}},
+}
 
 
-def spec() -> dict[str, Any]:
+def _entity(names: Sequence[str] | None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if names:
+        schema["enum"] = list(names)
+    return {
+        "name": "entity",
+        "in": "path",
+        "required": True,
+        "schema": schema,
+        "description": "Entity type: its plural snake-case URL name `shots` or the type `Shot`",
+    }
+
+
+def _by_id(operation_id: str) -> dict[str, Any]:
+    """An OpenAPI link from a response holding ``data.id`` to an operation on that record."""
+    return {
+        "operationId": operation_id,
+        "parameters": {"entity": "$request.path.entity", "id": "$response.body#/data/id"},
+    }
+
+
+def spec(entity_names: Sequence[str] | None = None) -> dict[str, Any]:
+    entity = _entity(entity_names)
+    record_links = {
+        "ReadEntity": _by_id("readEntity"),
+        "UpdateEntity": _by_id("updateEntity"),
+        "DeleteEntity": _by_id("deleteEntity"),
+    }
     entity_paths: dict[str, dict[str, Any]] = {
         "get": {
-            "summary": "List entities (simple filters as filter[field]=value)",
-            "parameters": [_ENTITY, *_QUERY],
+            "operationId": "listEntities",
+            "summary": "List entities (simple filters as filter[field]=value or =a,b for `in`)",
+            "parameters": [entity, *_QUERY],
             "responses": {"200": _json(_ref("Collection"), "A page of records"), **_ERRORS},
         },
         "post": {
+            "operationId": "createEntity",
             "summary": "Create an entity",
-            "parameters": [_ENTITY, {"name": "options[fields]", "in": "query", "schema": {"type": "string"}}],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+            "parameters": [entity, {"name": "options[fields]", "in": "query", "schema": {"type": "string"}}],
+            "requestBody": _FIELD_VALUES,
+            "responses": {
+                "201": {**_json(_ref("One"), "The created record"), "links": record_links},
+                **_ERRORS,
             },
-            "responses": {"201": _json(_ref("One"), "The created record"), **_ERRORS},
         },
     }
     one_paths: dict[str, dict[str, Any]] = {
         "get": {
+            "operationId": "readEntity",
             "summary": "Read one entity",
-            "parameters": [_ENTITY, _ID, _FIELDS],
+            "parameters": [entity, _ID, _FIELDS, *_OPTIONS],
             "responses": {"200": _json(_ref("One"), "The record"), **_ERRORS},
         },
         "put": {
+            "operationId": "updateEntity",
             "summary": "Update an entity",
-            "parameters": [_ENTITY, _ID],
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            },
-            "responses": {"200": _json(_ref("One"), "The updated fields"), **_ERRORS},
+            "parameters": [entity, _ID],
+            "requestBody": _FIELD_VALUES,
+            "responses": {"200": _json(_ref("One"), "The record with the updated fields"), **_ERRORS},
         },
         "delete": {
+            "operationId": "deleteEntity",
             "summary": "Delete (retire) an entity",
-            "parameters": [_ENTITY, _ID],
-            "responses": {"204": {"description": "Retired"}, **_ERRORS},
+            "parameters": [entity, _ID],
+            "responses": {
+                "204": {
+                    "description": "Retired",
+                    "links": {
+                        "ReviveEntity": {
+                            "operationId": "reviveEntity",
+                            "parameters": {
+                                "entity": "$request.path.entity",
+                                "id": "$request.path.id",
+                                "revive": "true",
+                            },
+                        }
+                    },
+                },
+                **_ERRORS,
+            },
         },
         "post": {
+            "operationId": "reviveEntity",
             "summary": "Revive a retired entity (?revive=true)",
             "parameters": [
-                _ENTITY,
+                entity,
                 _ID,
                 {
                     "name": "revive",
@@ -103,7 +172,7 @@ def spec() -> dict[str, Any]:
                 },
             ],
             "responses": {
-                "200": _json({"type": "object"}, "Revived (meta.revived false if it was active)"),
+                "200": _json(_ref("Revived"), "Revived (meta.revived is false if it was active)"),
                 **_ERRORS,
             },
         },
@@ -114,7 +183,8 @@ def spec() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/api/v1/auth/access_token": {
             "post": {
-                "summary": "Get an access token",
+                "operationId": "accessToken",
+                "summary": "Get an access token (parameters form-encoded or in the query string)",
                 "requestBody": {
                     "required": True,
                     "content": {
@@ -143,18 +213,28 @@ def spec() -> dict[str, Any]:
                         }
                     },
                 },
-                "responses": {"200": _json(_ref("Token"), "Tokens"), "400": _ERRORS["400"]},
+                "responses": {
+                    "200": _json(_ref("Token"), "Tokens"),
+                    "400": _json(_ref("Errors"), "Unknown grant_type, or bad credentials (code 102)"),
+                    "405": _ERRORS["405"],
+                    "503": _ERRORS["503"],
+                },
             }
         },
         "/api/v1/entity/{entity}": entity_paths,
         "/api/v1/entity/{entity}/_search": {
             "post": {
+                "operationId": "searchEntities",
                 "summary": "Search with FPTR filters (array or hash form)",
-                "parameters": [_ENTITY],
+                "parameters": [entity, *_QUERY],
                 "security": bearer,
                 "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("Search")}},
+                    "required": False,
+                    "content": {
+                        "application/json": {"schema": _ref("Search")},
+                        "application/vnd+shotgun.api3_array+json": {"schema": _ref("Search")},
+                        "application/vnd+shotgun.api3_hash+json": {"schema": _ref("Search")},
+                    },
                 },
                 "responses": {"200": _json(_ref("Collection"), "A page of records"), **_ERRORS},
             }
@@ -162,18 +242,32 @@ def spec() -> dict[str, Any]:
         "/api/v1/entity/{entity}/{id}": one_paths,
         "/api/v1/schema/{entity}": {
             "get": {
+                "operationId": "readEntitySchema",
                 "summary": "An entity type's schema",
-                "parameters": [_ENTITY],
+                "parameters": [entity],
                 "security": bearer,
-                "responses": {"200": _json({"type": "object"}, "Schema"), **_ERRORS},
+                "responses": {"200": _json(_ref("SchemaOne"), "Schema"), **_ERRORS},
             }
         },
         "/api/v1/schema/{entity}/fields": {
             "get": {
+                "operationId": "readFieldSchemas",
                 "summary": "An entity type's fields",
-                "parameters": [_ENTITY],
+                "parameters": [entity],
                 "security": bearer,
-                "responses": {"200": _json({"type": "object"}, "Fields"), **_ERRORS},
+                "responses": {"200": _json(_ref("SchemaOne"), "Fields by name"), **_ERRORS},
+            }
+        },
+        "/api/v1/schema/{entity}/fields/{field}": {
+            "get": {
+                "operationId": "readFieldSchema",
+                "summary": "One field of an entity type",
+                "parameters": [
+                    entity,
+                    {"name": "field", "in": "path", "required": True, "schema": {"type": "string"}},
+                ],
+                "security": bearer,
+                "responses": {"200": _json(_ref("SchemaOne"), "The field's schema"), **_ERRORS},
             }
         },
     }
@@ -183,75 +277,146 @@ def spec() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Record": {
+            "schemas": _SCHEMAS,
+        },
+    }
+
+
+_LINK = {
+    "type": "object",
+    "required": ["type", "id"],
+    "properties": {"type": {"type": "string"}, "id": {"type": "integer"}},
+}
+_SELF = {"type": "object", "required": ["self"], "properties": {"self": {"type": "string"}}}
+
+_SCHEMAS: dict[str, Any] = {
+    "Record": {
+        "type": "object",
+        "required": ["type", "id", "attributes", "relationships", "links"],
+        "properties": {
+            "type": {"type": "string"},
+            "id": {"type": "integer"},
+            "attributes": {"type": "object"},
+            "relationships": {
+                "type": "object",
+                "additionalProperties": {
                     "type": "object",
-                    "required": ["type", "id", "attributes", "relationships", "links"],
+                    "required": ["data"],
                     "properties": {
-                        "type": {"type": "string"},
-                        "id": {"type": "integer"},
-                        "attributes": {"type": "object"},
-                        "relationships": {"type": "object"},
-                        "links": {"type": "object"},
-                    },
-                },
-                "One": {"type": "object", "required": ["data"], "properties": {"data": _ref("Record")}},
-                "Collection": {
-                    "type": "object",
-                    "required": ["data", "links"],
-                    "properties": {
-                        "data": {"type": "array", "items": _ref("Record")},
-                        "links": {"type": "object"},
-                    },
-                },
-                "Search": {
-                    "type": "object",
-                    "properties": {
-                        "filters": {"oneOf": [{"type": "array"}, {"type": "object"}]},
-                        "fields": {
-                            "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
-                        },
-                        "sort": {"type": "string"},
-                        "page": {
+                        "data": {"nullable": True, "oneOf": [_LINK, {"type": "array", "items": _LINK}]},
+                        "links": {
                             "type": "object",
-                            "properties": {
-                                "number": {"type": "integer", "minimum": 1},
-                                "size": {"type": "integer", "minimum": 1, "maximum": 500},
-                            },
+                            "properties": {"related": {"type": "string"}},
                         },
-                        "options": {"type": "object"},
-                    },
-                },
-                "Token": {
-                    "type": "object",
-                    "required": ["token_type", "access_token", "expires_in", "refresh_token"],
-                    "properties": {
-                        "token_type": {"type": "string"},
-                        "access_token": {"type": "string"},
-                        "expires_in": {"type": "integer"},
-                        "refresh_token": {"type": "string"},
-                    },
-                },
-                "Errors": {
-                    "type": "object",
-                    "required": ["errors"],
-                    "properties": {
-                        "errors": {
-                            "type": "array",
-                            "items": {
-                                "type": "object",
-                                "required": ["status", "code", "title"],
-                                "properties": {
-                                    "id": {"type": "string"},
-                                    "status": {"type": "integer"},
-                                    "code": {"type": "integer"},
-                                    "title": {"type": "string"},
-                                    "source": {"type": "object"},
-                                },
-                            },
-                        }
                     },
                 },
             },
+            "links": _SELF,
         },
-    }
+    },
+    "One": {
+        "type": "object",
+        "required": ["data", "links"],
+        "properties": {"data": _ref("Record"), "links": _SELF},
+    },
+    "Collection": {
+        "type": "object",
+        "required": ["data", "links"],
+        "properties": {
+            "data": {"type": "array", "items": _ref("Record")},
+            "links": {
+                "type": "object",
+                "required": ["self"],
+                "properties": {
+                    "self": {"type": "string"},
+                    "next": {"type": "string"},
+                    "prev": {"type": "string"},
+                },
+            },
+        },
+    },
+    "Revived": {
+        "type": "object",
+        "required": ["data", "meta"],
+        "properties": {
+            "data": _LINK,
+            "meta": {
+                "type": "object",
+                "required": ["revived"],
+                "properties": {"revived": {"type": "boolean"}},
+            },
+        },
+    },
+    "SchemaOne": {
+        "type": "object",
+        "required": ["data", "links"],
+        "properties": {"data": {"type": "object"}, "links": _SELF},
+    },
+    "Search": {
+        "type": "object",
+        "properties": {
+            "filters": {
+                "oneOf": [
+                    {"type": "array", "items": {"oneOf": [{"type": "array"}, {"type": "object"}]}},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "logical_operator": {"type": "string", "enum": ["and", "or"]},
+                            "conditions": {"type": "array"},
+                        },
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+            "fields": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            "sort": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            "page": {
+                "type": "object",
+                "properties": {
+                    "number": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER},
+                    "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+                },
+            },
+            "options": {
+                "type": "object",
+                "properties": {
+                    "return_only": {"type": "string", "enum": ["active", "retired"]},
+                    "include_archived_projects": {"type": "boolean"},
+                },
+            },
+        },
+    },
+    "Token": {
+        "type": "object",
+        "required": ["token_type", "access_token", "expires_in", "refresh_token"],
+        "properties": {
+            "token_type": {"type": "string", "enum": ["Bearer"]},
+            "access_token": {"type": "string"},
+            "expires_in": {"type": "integer"},
+            "refresh_token": {"type": "string"},
+        },
+    },
+    "Errors": {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {
+            "errors": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["id", "status", "code", "title", "source"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "code": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "source": {"type": "object"},
+                        "detail": {"type": "string", "nullable": True},
+                        "meta": {"type": "object", "nullable": True},
+                    },
+                },
+            }
+        },
+    },
+}

@@ -1,0 +1,189 @@
+"""Helpers of the REST tests: a running ``shotlog serve``, fresh databases, the error envelope."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from shotlog.store.database import normalize_url
+
+ADMIN_URL = os.environ.get("SHOTLOG_TEST_DATABASE_URL", "")
+BACKEND = "postgresql" if ADMIN_URL.startswith("postgres") else "sqlite"
+
+SCRIPT_NAME = "rest_tests"
+SCRIPT_KEY = "rest-" + "0123456789abcdef" * 4
+ADMIN_LOGIN = "rest.admin"
+ADMIN_PASSWORD = "correct horse battery staple"
+STARTUP_TIMEOUT = 60.0
+API = "/api/v1"
+
+# uvicorn's access log line: ... "GET /path HTTP/1.1" 500 Internal Server Error
+SERVER_ERROR = re.compile(r'"[A-Z]+ \S+ HTTP/[\d.]+" 5\d\d ')
+
+
+@dataclass
+class RestServer:
+    """A running ``shotlog serve``: where it listens, its database, and what it printed."""
+
+    url: str
+    db_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _clients: list[httpx.Client] = field(default_factory=list, repr=False)
+    _token: str | None = field(default=None, repr=False)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_mark(self) -> int:
+        return self.log_path.stat().st_size
+
+    def log_since(self, mark: int) -> str:
+        with self.log_path.open("rb") as fh:
+            fh.seek(mark)
+            return fh.read().decode(errors="replace")
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        """An HTTP client for the server; with ``token`` it sends ``Authorization: Bearer``."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        self._clients.append(client)
+        return client
+
+    def grant(self, **params: str) -> httpx.Response:
+        """POST /api/v1/auth/access_token with form-encoded ``params``."""
+        return httpx.post(f"{self.url}{API}/auth/access_token", data=params, timeout=30)
+
+    def script_token(self) -> str:
+        """An access token of the script (fetched once per session; tokens last 10 minutes)."""
+        if self._token is None:
+            reply = self.grant(
+                grant_type="client_credentials", client_id=SCRIPT_NAME, client_secret=SCRIPT_KEY
+            )
+            assert reply.status_code == 200, reply.text
+            self._token = reply.json()["access_token"]
+        return self._token
+
+    def stop(self) -> None:
+        while self._clients:
+            self._clients.pop().close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _admin_engine() -> sa.Engine:
+    return sa.create_engine(
+        normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+
+
+class Databases:
+    """Fresh migrated databases copied from the session's template; dropped at the end."""
+
+    def __init__(self, template: str, directory: Path) -> None:
+        self.template = template
+        self.directory = directory
+        self.made: list[str] = []
+
+    def new(self) -> str:
+        if BACKEND == "sqlite":
+            path = self.directory / f"rest_{uuid.uuid4().hex[:8]}.db"
+            shutil.copyfile(self.template, path)
+            return f"sqlite:///{path}"
+        name = f"shotlog_rest_{uuid.uuid4().hex[:12]}"
+        engine = _admin_engine()
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        engine.dispose()
+        self.made.append(name)
+        return make_url(normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if BACKEND == "sqlite" or not self.made:
+            return
+        engine = _admin_engine()
+        with engine.connect() as conn:
+            for name in self.made:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+def launch(db_url: str, directory: Path) -> RestServer:
+    """Start ``python -m shotlog serve`` on a free port with env credentials; wait for /healthz."""
+    port = _free_port()
+    log_path = directory / f"serve_{port}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
+    env.update(
+        SHOTLOG_SCRIPT_NAME=SCRIPT_NAME,
+        SHOTLOG_SCRIPT_KEY=SCRIPT_KEY,
+        SHOTLOG_ADMIN_LOGIN=ADMIN_LOGIN,
+        SHOTLOG_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        SHOTLOG_SQLITE_SYNCHRONOUS="NORMAL",
+        PYTHONUNBUFFERED="1",
+    )
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shotlog", "serve", "--database", db_url, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    server = RestServer(url=f"http://127.0.0.1:{port}", db_url=db_url, process=process, log_path=log_path)
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"shotlog serve exited with {process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"no /healthz answer in {STARTUP_TIMEOUT}s:\n{server.log()}")
+        time.sleep(0.05)
+
+
+def errors_of(reply: httpx.Response, status: int, code: int | None = None) -> dict[str, Any]:
+    """The one error of an error envelope, after checking the status, content type and shape."""
+    assert reply.status_code == status, reply.text
+    assert reply.headers["content-type"] == "application/json"
+    body = reply.json()
+    assert list(body) == ["errors"], body
+    assert len(body["errors"]) == 1, body
+    error = body["errors"][0]
+    assert set(error) == {"id", "status", "code", "title", "source", "detail", "meta"}, error
+    assert re.fullmatch(r"[0-9a-f]{32}", error["id"]), error
+    assert error["status"] == status
+    assert error["code"] == (status if code is None else code), error
+    assert isinstance(error["title"], str) and error["title"], error
+    assert isinstance(error["source"], dict)
+    assert error["detail"] is None and error["meta"] is None
+    return dict(error)
