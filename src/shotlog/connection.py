@@ -25,7 +25,7 @@ from shotlog.store.catalog import Catalog
 from shotlog.store.database import DEFAULT_URL, Database
 from shotlog.store.migrate import upgrade
 from shotlog.store.names import resolve as resolve_names
-from shotlog.store.reader import Query, count_rows, find
+from shotlog.store.reader import Query, check_presets, count_rows, find
 from shotlog.store.seed import DEFAULT_SCRIPT
 from shotlog.store.summaries import summarize
 from shotlog.store.writer import WriteTransaction
@@ -218,11 +218,7 @@ class Shotlog:
         additional_filter_presets: list[dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """Entities matching ``filters``, as shotgun_api3's ``find``: ``limit`` 0 means all."""
-        if additional_filter_presets:
-            raise ValidationError(
-                "additional_filter_presets are not supported by the in-process API yet",
-                value=additional_filter_presets,
-            )
+        presets = check_presets(additional_filter_presets)
         for name, value in (("limit", limit), ("page", page)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValidationError(f"{name} must be a non-negative integer, got {value!r}", value=value)
@@ -248,6 +244,7 @@ class Shotlog:
             offset=offset,
             retired_only=retired_only,
             include_archived_projects=include_archived_projects,
+            presets=presets,
         )
         return self._read(lambda conn, schema: find(conn, self.catalog, schema, q, utcnow()), entity_type)
 
@@ -263,9 +260,11 @@ class Shotlog:
         retired_only: bool = False,
         include_archived_projects: bool = True,
         count: bool = False,
+        additional_filter_presets: list[dict[str, Any]] | None = None,
     ) -> tuple[list[dict[str, Any]], bool, int | None]:
         """One page of a find: (rows, whether more follow, total count if asked). For paging servers."""
         wire = to_wire(filters)
+        presets = check_presets(additional_filter_presets)
         q = Query(
             entity_type,
             wire,
@@ -275,6 +274,7 @@ class Shotlog:
             offset=offset,
             retired_only=retired_only,
             include_archived_projects=include_archived_projects,
+            presets=presets,
         )
 
         def run(conn: Any, schema: Any) -> tuple[list[dict[str, Any]], bool, int | None]:

@@ -25,7 +25,7 @@ from shotlog.store.catalog import Catalog
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import from_storage
 
-__all__ = ["Query", "base_query", "count_rows", "fetch_collections", "find"]
+__all__ = ["LATEST_BY", "Query", "base_query", "check_presets", "count_rows", "fetch_collections", "find"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +38,23 @@ class Query:
     offset: int = 0
     retired_only: bool = False
     include_archived_projects: bool = True
+    #: LATEST presets (their latest_by values), from ``check_presets``
+    presets: tuple[str, ...] = ()
 
 
 def base_query(
     schema: Schema, catalog: Catalog, q: Query, now: dt.datetime
 ) -> tuple[QueryBuilder, sa.ColumnElement[bool]]:
-    """The builder and WHERE clause shared by find and summarize: filters, retirement, archived projects."""
+    """The builder and WHERE clause shared by find and summarize: filters, retirement, archived
+    projects and filter presets."""
     qb = QueryBuilder(schema, catalog.table, q.entity_type, now)
+    where = _scope(schema, catalog, qb, q)
+    for preset in q.presets:
+        where = sa.and_(where, _latest(schema, catalog, qb, q, now, preset))
+    return qb, where
+
+
+def _scope(schema: Schema, catalog: Catalog, qb: QueryBuilder, q: Query) -> sa.ColumnElement[bool]:
     where = qb.where(q.filters)
     etype = qb.etype
     if etype.retirable:
@@ -65,7 +75,78 @@ def base_query(
             where = sa.and_(
                 where, sa.or_(qb.base.c[pf.column].is_(None), qb.base.c[pf.column].not_in(archived_ids))
             )
-    return qb, where
+    return where
+
+
+LATEST_BY = ("ENTITIES_CREATED_AT", "BY_PIPELINE_STEP_NUMBER_AND_ENTITIES_CREATED_AT")
+_STEP_PATHS = {"sg_task": "sg_task.Task.step.Step.list_order", "task": "task.Task.step.Step.list_order"}
+
+
+def check_presets(presets: Any) -> tuple[str, ...]:
+    """``[{"preset_name": "LATEST", "latest_by": ...}]`` → the ``latest_by`` values, checked."""
+    if not presets:
+        return ()
+    if not isinstance(presets, list | tuple):
+        raise FilterError(f"additional_filter_presets must be a list, got {presets!r}", value=presets)
+    out = []
+    for p in presets:
+        if not isinstance(p, dict) or p.get("preset_name") != "LATEST":
+            raise FilterError(f"Unknown filter preset {p!r}: the supported preset is LATEST", value=p)
+        by = p.get("latest_by")
+        if by not in LATEST_BY:
+            raise FilterError(
+                f"LATEST preset: latest_by must be one of {', '.join(LATEST_BY)}, got {by!r}", value=p
+            )
+        out.append(by)
+    return tuple(out)
+
+
+def _latest(
+    schema: Schema, catalog: Catalog, qb: QueryBuilder, q: Query, now: dt.datetime, latest_by: str
+) -> sa.ColumnElement[bool]:
+    """LATEST: keep a row unless another matching row of the same ``entity`` is later.
+
+    "Later" is a newer ``created_at`` (then a higher id); with BY_PIPELINE_STEP_NUMBER_... a higher
+    ``list_order`` of the task's pipeline step comes first. Rows without an entity are kept.
+    """
+    fields = schema.fields[q.entity_type]
+    link = fields.get("entity")
+    if link is None or link.storage is not Storage.LINK:
+        raise FilterError(
+            f"The LATEST preset needs an entity field; {q.entity_type} has none", value=latest_by
+        )
+    assert link.type_column and link.column
+    other = QueryBuilder(schema, catalog.table, q.entity_type, now, prefix="lt")
+    mine, theirs = qb.base, other.base
+    newer = sa.or_(
+        theirs.c.created_at > mine.c.created_at,
+        sa.and_(theirs.c.created_at == mine.c.created_at, theirs.c.id > mine.c.id),
+    )
+    if latest_by != "ENTITIES_CREATED_AT":
+        task = next((name for name in _STEP_PATHS if name in fields), None)
+        if task is None:
+            raise FilterError(
+                f"{latest_by} needs a task field (sg_task or task) on {q.entity_type}", value=latest_by
+            )
+        path = _STEP_PATHS[task]
+        my_rank = sa.func.coalesce(_column(qb.resolve(path)), -1)
+        their_rank = sa.func.coalesce(_column(other.resolve(path)), -1)
+        newer = sa.or_(their_rank > my_rank, sa.and_(their_rank == my_rank, newer))
+    rival = (
+        sa.select(sa.literal(1))
+        .select_from(other.from_)
+        .where(
+            _scope(schema, catalog, other, q),
+            theirs.c[link.type_column] == mine.c[link.type_column],
+            theirs.c[link.column] == mine.c[link.column],
+            newer,
+        )
+    )
+    return sa.not_(rival.exists())
+
+
+def _column(r: Resolved) -> sa.ColumnElement[Any]:
+    return r.alias.c[r.field.column or "id"]
 
 
 def find(
