@@ -227,6 +227,8 @@ class Shotlog:
             # shotgun_api3's rule: a page is `limit` rows when limit fits in one request, else 500.
             size = limit if 0 < limit <= DEFAULT_PAGE else DEFAULT_PAGE
             offset, limit = (page - 1) * size, size
+            if offset >= 2**62:
+                raise ValidationError(f"page {page} is beyond any possible result", value=page)
         if isinstance(filters, Mapping) and filter_operator is not None:
             raise ValidationError(
                 "filter_operator applies to a list of filters; a dict filter carries its own operator",
@@ -471,6 +473,8 @@ class Shotlog:
             raise ValidationError(f"{what} must be an entity link {{'type', 'id'}}, got {link!r}", value=link)
         ref = (link["type"], link["id"])
         self.catalog.schema.entity(ref[0])
+        if not -(2**63) <= ref[1] < 2**63:
+            raise NotFound(ref[0], ref[1])  # no row can have it; the driver would fail on the value
         with self.db.read() as conn:
             if ref not in resolve_names(conn, self.catalog, self.catalog.schema, [ref]):
                 raise NotFound(ref[0], ref[1])

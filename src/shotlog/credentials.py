@@ -189,13 +189,14 @@ class Credentials:
             conn.execute(sa.delete(session_tokens).where(session_tokens.c.token_sha256 == _digest(token)))
 
     def _principal(self, user_type: str, user_id: int) -> Principal | None:
+        """The active (not retired, not disabled) user a token was issued to."""
         fields = (
-            ["name", "login", "permission_rule_set"]
+            ["name", "login", "permission_rule_set", "sg_status_list"]
             if user_type == "HumanUser"
-            else ["firstname", "permission_rule_set"]
+            else ["firstname", "permission_rule_set", "sg_status_list"]
         )
         rows = self.store.find(user_type, [["id", "is", user_id]], fields)
-        if not rows:
+        if not rows or (rows[0].get("sg_status_list") or "act") != "act":
             return None
         r = rows[0]
         name = r.get("name") if user_type == "HumanUser" else r.get("firstname")

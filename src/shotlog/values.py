@@ -237,6 +237,10 @@ def _check_json(field: Field, value: object) -> Any:
         if not isinstance(value, Mapping):
             raise _bad(field, value, "a link dict with url or local_path keys")
         value = dict(value)
+        if "link_type" not in value:
+            # shotgun_api3 adds local_path and a file:// url only to links that say they are local
+            local = any(k.startswith("local_path") for k in value)
+            value["link_type"] = "local" if local else "web"
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError):

@@ -16,16 +16,17 @@ from click.testing import CliRunner
 
 import shotlog
 from shotlog.cli import main
+from shotlog.store.migrate import head_revision
 
 
 def test_db_upgrade_and_current(db_url: str) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["db", "upgrade", "--database", db_url])
     assert result.exit_code == 0, result.output
-    assert "revision 0001" in result.output
+    assert f"revision {head_revision()}" in result.output
     result = runner.invoke(main, ["db", "current", "--database", db_url])
     assert result.exit_code == 0
-    assert result.output.strip() == "0001: up to date"
+    assert result.output.strip() == f"{head_revision()}: up to date"
 
 
 def test_events_list_json_filters_by_type_pattern(sg: shotlog.Shotlog, db_url: str) -> None:

@@ -64,8 +64,15 @@ def _is_int(value: object) -> bool:
 
 
 def _is_text(value: object) -> bool:
-    # PostgreSQL rejects NUL in text parameters; treat it as the caller's mistake on both backends.
-    return isinstance(value, str) and "\x00" not in value
+    # PostgreSQL rejects NUL in text parameters and neither driver can encode an unpaired
+    # surrogate: both are the caller's mistake, on both backends.
+    if not isinstance(value, str) or "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _TIME_RELATIONS = (

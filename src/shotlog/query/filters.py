@@ -36,7 +36,10 @@ def _operator(value: object) -> str:
 
 def to_wire(filters: Any, filter_operator: str | None = None) -> Group:
     """Normalize a list of filters (or an already-wire dict) into a wire group, within the bounds."""
-    group = _to_wire(filters, filter_operator)
+    try:
+        group = _to_wire(filters, filter_operator)
+    except RecursionError:  # nesting far beyond MAX_DEPTH: refuse it as _check_bounds would
+        raise FilterError(f"Filter groups nest more than {MAX_DEPTH} levels deep") from None
     _check_bounds(group)
     return group
 

@@ -163,6 +163,9 @@ def find(
     plan: list[tuple[str, Resolved | None, list[int]]] = []
     r: Resolved | None
     cols: list[sa.ColumnElement[Any]] = [qb.base.c.id.label("id")]
+    for key in q.fields or ():
+        if not isinstance(key, str):
+            raise FilterError(f"Field names must be strings, got {key!r}", value=key)
     for key in dict.fromkeys(q.fields or ()):
         if not isinstance(key, str):
             raise FilterError(f"Field names must be strings, got {key!r}", value=key)

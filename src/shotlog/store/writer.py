@@ -270,6 +270,13 @@ class WriteTransaction:
         self, entity_type: str, data: Mapping[str, Any], return_fields: Sequence[str] | None = None
     ) -> dict[str, Any]:
         etype = self._etype(entity_type)
+        if return_fields is not None and (
+            not isinstance(return_fields, list | tuple) or not all(isinstance(f, str) for f in return_fields)
+        ):
+            raise ValidationError(
+                f"create({etype.name}): return_fields must be a list of field names, got {return_fields!r}",
+                value=return_fields,
+            )
         if etype.name == "EventLogEntry":
             return self.create_event(data, return_fields)
         if not etype.mutable:

@@ -45,6 +45,9 @@ class Api3Endpoint:
             call = decode(body)
         except ProtocolError as exc:
             return _reply(error_body(exc.message, exc.code))
+        except Exception:
+            log.exception("api3: could not decode a request")
+            return _reply(error_body("The request could not be decoded; the server log has the details"))
         if call.method == "info":
             return _reply(result_body(INFO))
         return _reply(await run_in_threadpool(self.handle, call.method, call.auth, call.args))
@@ -59,6 +62,8 @@ class Api3Endpoint:
             return error_body(exc.message, exc.code)
         except ShotlogError as exc:
             return error_body(crud_message(method, exc), exc.error_code)
+        except RecursionError:
+            return error_body(f"API {method}() arguments are nested too deeply")
         except Exception:
             log.exception("api3 %s() failed", method)
             return error_body(f"API {method}() failed with an internal error; the server log has the details")
@@ -97,20 +102,27 @@ class Api3Endpoint:
 
     def _view(self, principal: Principal, auth: Mapping[str, Any]) -> Shotlog:
         sudo = auth.get("sudo_as_login")
-        key: tuple[Any, ...] = (principal.type, principal.id, sudo)
+        target: Principal | None = None
+        if sudo is not None and sudo != "":
+            # Checked on every request, not only when the view is first made: a script whose rights
+            # were taken away, or a target that was disabled since, must stop working at once.
+            if not isinstance(sudo, str):
+                raise ProtocolError(f"sudo_as_login must be a HumanUser login (a string), got {sudo!r}")
+            if principal.type != "ApiUser" or principal.permission_rule_set not in SUDO_ALLOWED:
+                raise ProtocolError(
+                    f"The user does not have permission to 'sudo': {principal.type} {principal.name!r} "
+                    f"may not act as {sudo!r}"
+                )
+            target = self.credentials.human(sudo)
+            if target is None:
+                raise ProtocolError(f"sudo_as_login: there is no active HumanUser with login {sudo!r}")
+        key: tuple[Any, ...] = (principal.type, principal.id, None if target is None else target.id)
         with self._lock:
             view = self._views.get(key)
         if view is None:
             view = self.store.as_user({"type": principal.type, "id": principal.id})
-            if sudo:
-                if principal.type != "ApiUser" or principal.permission_rule_set not in SUDO_ALLOWED:
-                    raise ProtocolError(
-                        f"The user does not have permission to 'sudo': {principal.type} {principal.name!r} "
-                        f"may not act as {sudo!r}"
-                    )
-                if self.credentials.human(sudo) is None:
-                    raise ProtocolError(f"sudo_as_login: there is no active HumanUser with login {sudo!r}")
-                view = view.sudo(sudo)
+            if target is not None:
+                view = view.sudo(str(sudo))
             with self._lock:
                 if len(self._views) > 10_000:
                     self._views.clear()

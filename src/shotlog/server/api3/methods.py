@@ -11,10 +11,16 @@ from typing import Any
 
 from shotlog.connection import BatchError, Shotlog
 from shotlog.credentials import Credentials, Principal
-from shotlog.errors import ShotlogError, ValidationError
+from shotlog.errors import NotFound, ShotlogError
+from shotlog.schema.describe import field_schema
 from shotlog.server.api3.wire import ProtocolError
 
 __all__ = ["INFO", "METHODS", "Context", "crud_message", "dispatch"]
+
+#: largest page a read may ask for (the client asks for api_max_entities_per_page, 500)
+MAX_PAGE_SIZE = 10_000
+#: a read offset beyond this is past the end of any table
+MAX_OFFSET = 2**62
 
 #: reported version: at least 7.4 so the client pages with has_next_page and turns every feature on
 INFO: dict[str, Any] = {
@@ -90,38 +96,50 @@ def _read(ctx: Context, args: Any) -> Any:
     for name, value in (("entities_per_page", per_page), ("current_page", page)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ProtocolError(f"API read() paging.{name} must be a positive integer, got {value!r}")
+    if per_page > MAX_PAGE_SIZE:
+        raise ProtocolError(
+            f"API read() paging.entities_per_page must be at most {MAX_PAGE_SIZE}, got {per_page!r}"
+        )
     return_only = a.get("return_only", "active")
     if return_only not in ("active", "retired"):
         raise ProtocolError(f"API read() return_only must be 'active' or 'retired', got {return_only!r}")
-    if a.get("additional_filter_presets"):
-        raise ValidationError(
-            "additional_filter_presets are not supported yet", value=a.get("additional_filter_presets")
-        )
     filters = a.get("filters") or {"logical_operator": "and", "conditions": []}
-    fields = a.get("return_fields") or ["id"]
-    if not isinstance(fields, list):
-        raise ProtocolError(f"API read() return_fields must be a list, got {fields!r}")
+    fields = _return_fields(a.get("return_fields"), "read") or ["id"]
+    paging_info: dict[str, Any] = {"has_next_page": False, "current_page": page, "page_count": None}
+    offset = (page - 1) * per_page
+    beyond = offset > MAX_OFFSET  # far past any table's end: an empty page, not an integer overflow
     rows, has_next, count = ctx.sg.find_page(
         entity_type,
         filters,
         fields,
         a.get("sorts"),
-        limit=per_page,
-        offset=(page - 1) * per_page,
+        limit=1 if beyond else per_page,
+        offset=0 if beyond else offset,
         retired_only=return_only == "retired",
         include_archived_projects=a.get("include_archived_projects", True) is not False,
         count=bool(a.get("return_paging_info")),
+        additional_filter_presets=a.get("additional_filter_presets"),
     )
-    paging_info: dict[str, Any] = {"has_next_page": has_next, "current_page": page, "page_count": None}
+    if beyond:
+        rows, has_next = [], False
+    paging_info["has_next_page"] = has_next
     if count is not None:
         paging_info["entity_count"] = count
     return {"entities": rows, "paging_info": paging_info}
 
 
+def _return_fields(raw: Any, method: str) -> list[str] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
+        raise ProtocolError(f"API {method}() return_fields must be a list of field names, got {raw!r}")
+    return raw
+
+
 def _create(ctx: Context, args: Any) -> Any:
     a = _dict(args, "create")
     data, _ = _fields(a.get("fields"), "create")
-    return ctx.sg.create(_type(a, "create"), data, a.get("return_fields"))
+    return ctx.sg.create(_type(a, "create"), data, _return_fields(a.get("return_fields"), "create"))
 
 
 def _update(ctx: Context, args: Any) -> Any:
@@ -140,28 +158,43 @@ def _revive(ctx: Context, args: Any) -> Any:
     return ctx.sg.revive(_type(a, "revive"), _id(a, "revive"))
 
 
+def _batch_failed(index: int, cause: str) -> str:
+    return f"API batch() request with index {index} failed.  All requests rolled back.\n{cause}"
+
+
 def _batch(ctx: Context, args: Any) -> Any:
     if not isinstance(args, list):
         raise ProtocolError(f"API batch() expects a list of requests, got {type(args).__name__}")
     requests = []
+    kinds: list[str] = []
     for index, req in enumerate(args):
-        if not isinstance(req, Mapping):
-            raise ProtocolError(f"API batch() request with index {index} is not an object: {req!r}")
-        kind = req.get("request_type")
-        data, modes = _fields(req.get("fields"), str(kind))
-        if "multi_entity_update_mode" in req:  # the legacy request-level mode applies to every field
-            modes = {**dict.fromkeys(data, str(req["multi_entity_update_mode"])), **modes}
+        kind = req.get("request_type") if isinstance(req, Mapping) else None
+        kinds.append(kind if kind in ("create", "update", "delete", "revive") else "batch")
+        try:
+            if not isinstance(req, Mapping):
+                raise ProtocolError(f"API batch() each request must be an object, got {req!r}")
+            data, modes = _fields(req.get("fields"), kinds[-1])
+            if "multi_entity_update_mode" in req:  # the legacy request-level mode: for every field
+                mode = req["multi_entity_update_mode"]
+                modes = {**dict.fromkeys(data, mode if isinstance(mode, str) else repr(mode)), **modes}
+            return_fields = _return_fields(req.get("return_fields"), kinds[-1])
+        except ProtocolError as exc:
+            raise ProtocolError(_batch_failed(index, exc.message), exc.code) from None
         requests.append(
             {
                 "request_type": kind,
                 "entity_type": req.get("type"),
                 "entity_id": req.get("id"),
                 "data": data,
-                "return_fields": req.get("return_fields"),
+                "return_fields": return_fields,
                 "multi_entity_update_modes": modes,
             }
         )
-    return ctx.sg.batch(requests)
+    try:
+        return ctx.sg.batch(requests)
+    except BatchError as exc:
+        cause = crud_message(kinds[exc.index], exc.cause)
+        raise ProtocolError(_batch_failed(exc.index, cause), exc.error_code) from None
 
 
 def _summarize(ctx: Context, args: Any) -> Any:
@@ -175,17 +208,45 @@ def _summarize(ctx: Context, args: Any) -> Any:
     )
 
 
+def _project(a: Mapping[str, Any], method: str) -> bool:
+    """Whether a ``project`` was passed ({"type": "Project", "id": 0} included), checking its shape."""
+    project = a.get("project")
+    if project is None:
+        return False
+    pid = project.get("id") if isinstance(project, Mapping) else None
+    if (
+        not isinstance(project, Mapping)
+        or project.get("type") != "Project"
+        or isinstance(pid, bool)
+        or not isinstance(pid, int)
+    ):
+        raise ProtocolError(f"API {method}() 'project' must be a Project link {{type, id}}, got {project!r}")
+    return True
+
+
 def _schema_read(ctx: Context, args: Any) -> Any:
-    return ctx.sg.schema_read()
+    if not _project(_dict(args, "schema_read"), "schema_read"):
+        return ctx.sg.schema_read()
+    # per project, the visibility of custom fields is editable
+    schema = ctx.sg.catalog.schema
+    return {t: {n: field_schema(f, project=True) for n, f in schema.fields[t].items()} for t in schema.types}
 
 
 def _schema_entity_read(ctx: Context, args: Any) -> Any:
+    _project(_dict(args, "schema_entity_read"), "schema_entity_read")
     return ctx.sg.schema_entity_read()
 
 
 def _schema_field_read(ctx: Context, args: Any) -> Any:
     a = _dict(args, "schema_field_read")
-    return ctx.sg.schema_field_read(_type(a, "schema_field_read"), a.get("field_name"))
+    entity_type, name = _type(a, "schema_field_read"), a.get("field_name")
+    if name is not None and not isinstance(name, str):
+        raise ProtocolError(f"API schema_field_read() 'field_name' must be a field name, got {name!r}")
+    found = ctx.sg.schema_field_read(entity_type, name)
+    if not _project(a, "schema_field_read"):
+        return found
+    fields = ctx.sg.catalog.schema.fields_of(entity_type)
+    return {n: field_schema(fields[n], project=True) if n in fields else v for n, v in found.items()}
 
 
 def _properties(raw: Any, method: str) -> dict[str, Any]:
@@ -235,7 +296,10 @@ def _schema_field_delete(ctx: Context, args: Any) -> Any:
 def _schema_entity_create(ctx: Context, args: Any) -> Any:
     a = _dict(args, "schema_entity_create")
     props = _properties(a.get("properties"), "schema_entity_create")
-    return ctx.sg.schema_entity_create(_type(a, "schema_entity_create"), props.get("name"))
+    display = props.get("name")
+    if display is not None and not isinstance(display, str):
+        raise ProtocolError(f"API schema_entity_create() 'name' must be text, got {display!r}")
+    return ctx.sg.schema_entity_create(_type(a, "schema_entity_create"), display)
 
 
 def _get_session_token(ctx: Context, args: Any) -> Any:
@@ -275,8 +339,15 @@ def _following(ctx: Context, args: Any) -> Any:
 
 
 def _project_last_accessed(ctx: Context, args: Any) -> Any:
-    a = _dict(args, "update_project_last_accessed")
-    return {"project_id": a.get("project_id"), "updated": True}
+    method = "update_project_last_accessed_by_current_user"
+    a = _dict(args, method)
+    pid = a.get("project_id")
+    if isinstance(pid, bool) or not isinstance(pid, int):
+        raise ProtocolError(f"API {method}() needs 'project_id' (an integer), got {pid!r}")
+    if ctx.sg.find_one("Project", [["id", "is", pid]]) is None:
+        raise NotFound("Project", pid)
+    # Acknowledged (the client needs a truthy record); per-user access times are not kept yet.
+    return {"project_id": pid, "updated": True}
 
 
 def _preferences_read(ctx: Context, args: Any) -> Any:
@@ -317,13 +388,8 @@ METHODS: dict[str, Handler] = {
 def crud_message(method: str, exc: ShotlogError) -> str:
     """The message shape of FPTR's CRUD errors, which some callers match by prefix."""
     if isinstance(exc, BatchError):
-        cause = crud_message(_batch_kind(exc), exc.cause)
-        return f"API batch() request with index {exc.index} failed.  All requests rolled back.\n{cause}"
+        return _batch_failed(exc.index, crud_message("batch", exc.cause))
     return f"API {method}() CRUD ERROR #{exc.error_code}: {exc.message}"
-
-
-def _batch_kind(exc: BatchError) -> str:
-    return str(exc.details.get("request_type") or "batch")
 
 
 def dispatch(ctx: Context, method: str, args: Any) -> Any:

@@ -9,7 +9,9 @@ error envelope ``{"exception": true, "message": ..., "error_code": N}``, always 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ __all__ = [
     "CRUD_ERROR",
     "Call",
     "ProtocolError",
+    "check_payload",
     "decode",
     "encode",
     "error_body",
@@ -27,6 +30,12 @@ __all__ = [
 
 AUTH_FAILED = 102
 CRUD_ERROR = 104
+
+#: deepest nesting of arrays/objects a request may have. Filter groups and values are handled
+#: recursively further in; real requests stay far below this.
+MAX_DEPTH = 64
+#: numbers are stored as 64-bit integers: anything wider is refused here, naming the culprit
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 
 class ProtocolError(Exception):
@@ -48,8 +57,11 @@ def decode(body: bytes) -> Call:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError(f"Request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError(f"Request body is nested more than {MAX_DEPTH} levels deep") from None
     if not isinstance(payload, Mapping):
         raise ProtocolError("Request body must be a JSON object with method_name and params")
+    check_payload(payload)
     method = payload.get("method_name")
     if not isinstance(method, str) or not method:
         raise ProtocolError(f"method_name must be a non-empty string, got {method!r}")
@@ -62,25 +74,75 @@ def decode(body: bytes) -> Call:
         return Call(method, None, None)
     auth = params[0] if params else None
     if auth is not None and not isinstance(auth, Mapping):
-        raise ProtocolError(f"params[0] must be the auth object, got {type(auth).__name__}", 102)
+        raise ProtocolError(f"params[0] must be the auth object, got {type(auth).__name__}", AUTH_FAILED)
     args = params[1] if len(params) > 1 else None
     return Call(method, dict(auth) if auth is not None else None, args)
+
+
+def _valid_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # an unpaired surrogate ("\ud800"): valid JSON, not valid Unicode
+        return False
+    return True
+
+
+def check_payload(payload: Any) -> None:
+    """Refuse what JSON allows but no layer below can hold, before it reaches them.
+
+    Nesting deeper than ``MAX_DEPTH``, integers wider than 64 bits and text with unpaired
+    surrogates are the caller's mistakes; left in, they surface as recursion, overflow or encoding
+    errors deep inside the store. Iterative, so a deep payload cannot exhaust the stack here.
+    """
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, bool) or value is None or isinstance(value, float):
+            continue
+        if isinstance(value, int):
+            if not INT_MIN <= value <= INT_MAX:
+                digits = str(value)
+                shown = digits if len(digits) <= 40 else f"{digits[:20]}...({len(digits)} digits)"
+                raise ProtocolError(f"Integer {shown} does not fit in 64 bits")
+            continue
+        if isinstance(value, str):
+            if not _valid_text(value):
+                raise ProtocolError(f"Text {value!r} is not valid Unicode (unpaired surrogate)")
+            continue
+        if depth > MAX_DEPTH:
+            raise ProtocolError(f"Request body is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not _valid_text(key):
+                    raise ProtocolError(f"Key {key!r} is not valid Unicode (unpaired surrogate)")
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
 
 
 def _default(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        # isoformat, not strftime: "%Y" drops the leading zeros of years before 1000 on glibc
+        return value.replace(microsecond=0).isoformat() + "Z"
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, set | frozenset | tuple):
         return list(value)
+    if isinstance(value, decimal.Decimal):  # PostgreSQL numeric aggregates
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def encode(body: Any) -> bytes:
-    return json.dumps(body, default=_default, ensure_ascii=False, separators=(",", ":")).encode()
+    text = json.dumps(body, default=_default, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode()
+    except UnicodeEncodeError:  # a lone surrogate echoed back in a message: escape it as \udxxx
+        return json.dumps(body, default=_default, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def result_body(results: Any) -> bytes:

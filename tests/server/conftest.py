@@ -1,0 +1,80 @@
+"""A real ``shotlog serve`` process on 127.0.0.1, driven by the real, unmodified shotgun_api3 client.
+
+One server per test session (``server``) keeps the suite fast: tests isolate their data with unique
+names and a Project of their own (``project``), and read the event log only after the head they saw
+when they started. Tests that need a pristine database start their own server (``start_server``).
+
+The backend follows ``SHOTLOG_TEST_DATABASE_URL`` exactly as the top-level conftest does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import shotgun_api3
+from sgserver import Databases, Server, launch
+
+
+@pytest.fixture(scope="session")
+def databases(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(template, tmp_path_factory.mktemp("server_dbs"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(scope="session")
+def start_server(
+    databases: Databases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Server]]:
+    """Factory: ``start_server(env=None)`` runs a server on a fresh database, stopped at session end."""
+    started: list[Server] = []
+    directory = tmp_path_factory.mktemp("server_logs")
+
+    def start(env: dict[str, str] | None = None, db_url: str | None = None) -> Server:
+        server = launch(db_url or databases.new(), directory, env)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(start_server: Callable[..., Server]) -> Iterator[Server]:
+    """The shared server of the session; it must not have logged a single traceback."""
+    srv = start_server()
+    yield srv
+    log = srv.log()
+    assert "Traceback" not in log, log[log.index("Traceback") - 2000 :][:8000]
+
+
+@pytest.fixture(autouse=True)
+def _server_survives(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test leaves the shared server running (a crash would break every later test)."""
+    yield
+    if "server" in request.fixturenames:
+        srv: Server = request.getfixturevalue("server")
+        srv.close_clients()
+        assert srv.alive(), f"shotlog serve died:\n{srv.log()[-5000:]}"
+
+
+@pytest.fixture
+def sg(server: Server) -> shotgun_api3.Shotgun:
+    """The client authenticated with the server's script key."""
+    return server.client()
+
+
+@pytest.fixture
+def uniq(request: pytest.FixtureRequest) -> str:
+    """A name no other test uses."""
+    return f"{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def project(sg: shotgun_api3.Shotgun, uniq: str) -> dict[str, Any]:
+    """A Project of this test's own: scope every filter to it."""
+    return sg.create("Project", {"name": uniq})

@@ -1,0 +1,234 @@
+"""Helpers of the protocol tests: a running ``shotlog serve`` and event-log readers."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import shotgun_api3
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from shotlog.store.database import normalize_url
+
+ADMIN_URL = os.environ.get("SHOTLOG_TEST_DATABASE_URL", "")
+BACKEND = "postgresql" if ADMIN_URL.startswith("postgres") else "sqlite"
+
+SCRIPT_NAME = "protocol_tests"
+SCRIPT_KEY = "k3y-" + "0123456789abcdef" * 4
+ADMIN_LOGIN = "admin.tests"
+ADMIN_PASSWORD = "correct horse battery staple"
+STARTUP_TIMEOUT = 60.0
+
+
+@dataclass
+class Server:
+    """A running ``shotlog serve``: where it listens, how to log in, and what it printed."""
+
+    url: str
+    db_url: str
+    script_name: str
+    script_key: str
+    login: str
+    password: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _http: httpx.Client | None = field(default=None, repr=False)
+    _clients: list[shotgun_api3.Shotgun] = field(default_factory=list, repr=False)
+
+    @property
+    def rpc_url(self) -> str:
+        return f"{self.url}/api3/json"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def log_mark(self) -> int:
+        return self.log_path.stat().st_size
+
+    def log_since(self, mark: int) -> str:
+        with self.log_path.open("rb") as fh:
+            fh.seek(mark)
+            return fh.read().decode(errors="replace")
+
+    def client(self, **kwargs: Any) -> shotgun_api3.Shotgun:
+        """A shotgun_api3 client; script credentials unless other credentials are given."""
+        if not {"login", "session_token", "script_name"} & kwargs.keys():
+            kwargs.update(script_name=self.script_name, api_key=self.script_key)
+        client = shotgun_api3.Shotgun(self.url, **kwargs)
+        self._clients.append(client)
+        return client
+
+    def close_clients(self) -> None:
+        """Close the keep-alive sockets of every client made so far (else: ResourceWarning)."""
+        while self._clients:
+            self._clients.pop().close()
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(base_url=self.url, timeout=30)
+        return self._http
+
+    def auth(self) -> dict[str, str]:
+        return {"script_name": self.script_name, "script_key": self.script_key}
+
+    def post(self, body: bytes | str | dict[str, Any] | list[Any], **headers: str) -> httpx.Response:
+        """POST a raw body to /api3/json (a dict or list is sent as JSON)."""
+        if isinstance(body, dict | list):
+            return self.http.post("/api3/json", json=body, headers=headers)
+        content = body.encode() if isinstance(body, str) else body
+        return self.http.post(
+            "/api3/json", content=content, headers={"content-type": "application/json", **headers}
+        )
+
+    def call(self, method: str, args: Any = None, auth: Any = None) -> Any:
+        """One raw RPC with script credentials; the decoded JSON body (results or error envelope)."""
+        params: list[Any] = [self.auth() if auth is None else auth]
+        if args is not None:
+            params.append(args)
+        reply = self.post({"method_name": method, "params": params})
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        self.close_clients()
+        if self._http is not None:
+            self._http.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _admin_engine() -> sa.Engine:
+    return sa.create_engine(
+        normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+
+
+class Databases:
+    """Fresh migrated databases copied from the session's template, dropped at the end."""
+
+    def __init__(self, template: str, directory: Path) -> None:
+        self.template = template
+        self.directory = directory
+        self.made: list[str] = []
+
+    def new(self) -> str:
+        if BACKEND == "sqlite":
+            path = self.directory / f"server_{uuid.uuid4().hex[:8]}.db"
+            shutil.copyfile(self.template, path)
+            return f"sqlite:///{path}"
+        name = f"shotlog_srv_{uuid.uuid4().hex[:12]}"
+        engine = _admin_engine()
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        engine.dispose()
+        self.made.append(name)
+        return make_url(normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if BACKEND == "sqlite" or not self.made:
+            return
+        engine = _admin_engine()
+        with engine.connect() as conn:
+            for name in self.made:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+def launch(db_url: str, directory: Path, env: dict[str, str] | None = None) -> Server:
+    """Start ``python -m shotlog serve`` on a free port and wait until /healthz answers."""
+    port = _free_port()
+    directory.mkdir(parents=True, exist_ok=True)
+    log_path = directory / f"serve_{port}.log"
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
+    full_env.update(
+        SHOTLOG_SCRIPT_NAME=SCRIPT_NAME,
+        SHOTLOG_SCRIPT_KEY=SCRIPT_KEY,
+        SHOTLOG_ADMIN_LOGIN=ADMIN_LOGIN,
+        SHOTLOG_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        SHOTLOG_SQLITE_SYNCHRONOUS="NORMAL",
+        PYTHONUNBUFFERED="1",
+    )
+    full_env.update(env or {})
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shotlog", "serve", "--database", db_url, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+        )
+    server = Server(
+        url=f"http://127.0.0.1:{port}",
+        db_url=db_url,
+        script_name=full_env["SHOTLOG_SCRIPT_NAME"],
+        script_key=full_env["SHOTLOG_SCRIPT_KEY"],
+        login=full_env["SHOTLOG_ADMIN_LOGIN"],
+        password=full_env["SHOTLOG_ADMIN_PASSWORD"],
+        process=process,
+        log_path=log_path,
+    )
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"shotlog serve exited with {process.returncode}:\n{server.log()}")
+        try:
+            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"no /healthz answer in {STARTUP_TIMEOUT}s:\n{server.log()}")
+        time.sleep(0.05)
+
+
+def head_event_id(sg: shotgun_api3.Shotgun) -> int:
+    head = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+    return 0 if head is None else int(head["id"])
+
+
+def events_after(sg: shotgun_api3.Shotgun, after: int, **filters: Any) -> list[dict[str, Any]]:
+    """Events after id ``after`` in id order, with the fields a shotgunEvents poller asks for."""
+    conditions: list[Any] = [["id", "greater_than", after]]
+    conditions += [[k, "is", v] for k, v in filters.items()]
+    return sg.find(
+        "EventLogEntry",
+        conditions,
+        [
+            "id",
+            "event_type",
+            "attribute_name",
+            "meta",
+            "entity",
+            "user",
+            "project",
+            "session_uuid",
+            "created_at",
+            "description",
+        ],
+        order=[{"field_name": "id", "direction": "asc"}],
+    )

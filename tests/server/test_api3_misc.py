@@ -1,0 +1,169 @@
+"""summarize, text_search, following and the small methods, through the client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import shotgun_api3
+from sgserver import Server
+
+
+@pytest.fixture
+def shots(sg: shotgun_api3.Shotgun, project: dict[str, Any]) -> list[dict[str, Any]]:
+    seq = sg.create("Sequence", {"code": "SQ", "project": project})
+    rows = [("ip", 10, seq), ("ip", 20, seq), ("fin", 5, None), ("wtg", None, None)]
+    return sg.batch(
+        [
+            {
+                "request_type": "create",
+                "entity_type": "Shot",
+                "data": {
+                    "code": f"Zebra {i}",
+                    "sg_status_list": status,
+                    "sg_cut_duration": duration,
+                    "sg_sequence": sequence,
+                    "project": project,
+                },
+            }
+            for i, (status, duration, sequence) in enumerate(rows)
+        ]
+    )
+
+
+def test_summarize_with_grouping(sg: shotgun_api3.Shotgun, project: dict[str, Any], shots: Any) -> None:
+    result = sg.summarize(
+        "Shot",
+        [["project", "is", project]],
+        [
+            {"field": "id", "type": "count"},
+            {"field": "sg_cut_duration", "type": "sum"},
+            {"field": "sg_cut_duration", "type": "maximum"},
+        ],
+        grouping=[{"field": "sg_status_list", "type": "exact", "direction": "asc"}],
+    )
+    # the client's summary_fields are keyed by field: the later one for a field wins
+    assert result == {
+        "summaries": {"id": 4, "sg_cut_duration": 20},
+        "groups": [
+            {"group_name": "fin", "group_value": "fin", "summaries": {"id": 1, "sg_cut_duration": 5}},
+            {"group_name": "ip", "group_value": "ip", "summaries": {"id": 2, "sg_cut_duration": 20}},
+            {"group_name": "wtg", "group_value": "wtg", "summaries": {"id": 1, "sg_cut_duration": None}},
+        ],
+    }
+    totals = sg.summarize(
+        "Shot",
+        [["project", "is", project]],
+        [{"field": "sg_cut_duration", "type": "sum"}, {"field": "code", "type": "record_count"}],
+    )
+    assert totals == {"summaries": {"sg_cut_duration": 35, "code": 4}, "groups": []}
+
+
+def test_summarize_nested_grouping_on_a_link(
+    sg: shotgun_api3.Shotgun, project: dict[str, Any], shots: Any
+) -> None:
+    result = sg.summarize(
+        "Shot",
+        [["project", "is", project]],
+        [{"field": "id", "type": "count"}],
+        grouping=[
+            {"field": "sg_sequence", "type": "exact", "direction": "desc"},
+            {"field": "sg_status_list", "type": "exact", "direction": "asc"},
+        ],
+    )
+    seq = shots[0]["sg_sequence"]
+    assert result["summaries"] == {"id": 4}
+    assert [g["group_name"] for g in result["groups"]] == ["SQ", ""]
+    assert result["groups"][0]["group_value"] == {"type": "Sequence", "id": seq["id"], "name": "SQ"}
+    assert result["groups"][0]["groups"] == [
+        {"group_name": "ip", "group_value": "ip", "summaries": {"id": 2}}
+    ]
+    assert result["groups"][1]["group_value"] is None
+    assert [g["group_value"] for g in result["groups"][1]["groups"]] == ["fin", "wtg"]
+
+
+def test_summarize_filters_and_faults(sg: shotgun_api3.Shotgun, project: dict[str, Any], shots: Any) -> None:
+    result = sg.summarize(
+        "Shot",
+        [["project", "is", project], ["sg_cut_duration", "greater_than", 7]],
+        [{"field": "sg_cut_duration", "type": "average"}],
+    )
+    assert result["summaries"] == {"sg_cut_duration": 15}
+    result = sg.summarize(
+        "Shot",
+        [["sg_status_list", "is", "fin"], ["sg_status_list", "is", "wtg"]],
+        [{"field": "id", "type": "count"}],
+        filter_operator="any",
+    )
+    assert result["summaries"]["id"] >= 2
+    with pytest.raises(shotgun_api3.Fault, match="nonsense"):
+        sg.summarize("Shot", [], [{"field": "id", "type": "nonsense"}])
+    with pytest.raises(shotgun_api3.Fault, match="nope"):
+        sg.summarize("Shot", [], [{"field": "nope", "type": "count"}])
+
+
+def test_text_search(sg: shotgun_api3.Shotgun, project: dict[str, Any], shots: Any) -> None:
+    found = sg.text_search("zebra 1", {"Shot": [["project", "is", project]]})
+    assert found == {
+        "matches": [
+            {
+                "id": shots[1]["id"],
+                "type": "Shot",
+                "name": "Zebra 1",
+                "project_id": project["id"],
+                "image": None,
+                "links": [],
+                "status": "ip",
+            }
+        ],
+        "terms": ["zebra", "1"],
+    }
+    # per-type filters, project ids and the result limit are honoured
+    ip = sg.text_search("ZEBRA", {"Shot": [["sg_status_list", "is", "ip"]]}, project_ids=[project["id"]])
+    assert [m["name"] for m in ip["matches"]] == ["Zebra 0", "Zebra 1"]
+    one = sg.text_search("zebra", {"Shot": []}, project_ids=[project["id"]], limit=1)
+    assert [m["name"] for m in one["matches"]] == ["Zebra 0"]
+    assert sg.text_search("zebra", {"Shot": []}, project_ids=[987654321])["matches"] == []
+    with pytest.raises(shotgun_api3.Fault):
+        sg.text_search("ze", {"Shot": []})
+
+
+def test_follow_unfollow_followers_following(
+    sg: shotgun_api3.Shotgun, project: dict[str, Any], uniq: str
+) -> None:
+    user = sg.create("HumanUser", {"login": f"fol-{uniq}", "name": "Fol Lower"})
+    shot = sg.create("Shot", {"code": "followed", "project": project})
+    asset = sg.create("Asset", {"code": "also followed", "project": project})
+    user_link = {"type": "HumanUser", "id": user["id"]}
+    shot_link = {"type": "Shot", "id": shot["id"]}
+    followed = sg.follow(user_link, shot_link)
+    assert followed["followed"] is True
+    assert followed["entity"]["id"] == shot["id"]
+    assert followed["user"]["id"] == user["id"]
+    sg.follow(user_link, {"type": "Asset", "id": asset["id"]})
+    assert sg.followers(shot_link) == [
+        {"type": "HumanUser", "id": user["id"], "name": "Fol Lower", "status": "act", "valid": "valid"}
+    ]
+    following = sg.following(user_link)
+    assert sorted(following, key=lambda f: (f["type"], f["id"])) == [
+        {"type": "Asset", "id": asset["id"]},
+        shot_link,
+    ]
+    assert sg.following(user_link, entity_type="Asset") == [{"type": "Asset", "id": asset["id"]}]
+    assert len(sg.following(user_link, project=project)) == 2
+    unfollowed = sg.unfollow(user_link, shot_link)
+    assert unfollowed["unfollowed"] is True
+    assert sg.followers(shot_link) == []
+    assert sg.following(user_link) == [{"type": "Asset", "id": asset["id"]}]
+    with pytest.raises(shotgun_api3.Fault):
+        sg.follow(user_link, {"type": "Shot", "id": 987654321})
+
+
+def test_small_methods(server: Server, sg: shotgun_api3.Shotgun, project: dict[str, Any]) -> None:
+    assert sg.update_project_last_accessed(project) is None  # the client returns nothing itself...
+    body = server.call("update_project_last_accessed_by_current_user", {"project_id": project["id"]})
+    assert body["results"]  # ...but needs a truthy record
+    missing = server.call("update_project_last_accessed_by_current_user", {"project_id": 987654321})
+    assert missing["exception"] is True
+    assert sg.preferences_read() == {}
+    assert sg.user_subscriptions_read() == []
