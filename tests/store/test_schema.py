@@ -43,7 +43,7 @@ def test_every_fptr_data_type_is_storable(sg: shotlog.Shotlog) -> None:
         "date": "2026-01-31",
         "list": "b",
         "status_list": "b",
-        "url": {"url": "https://example.com/x", "name": "x"},
+        "url": {"url": "https://example.com/x", "name": "x", "link_type": "web"},
         "duration": 90,
         "percent": 50,
         "color": "255,0,0",

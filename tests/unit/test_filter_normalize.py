@@ -209,7 +209,7 @@ def test_bounds_keep_filters_within_what_both_databases_compile() -> None:
     from shotlog.query.filters import MAX_CONDITIONS, MAX_DEPTH, MAX_VALUES
 
     assert len(to_wire([["id", "is", i] for i in range(MAX_CONDITIONS)])["conditions"]) == MAX_CONDITIONS
-    with pytest.raises(FilterError, match=f"at most {MAX_CONDITIONS} conditions"):
+    with pytest.raises(FilterError, match=f"have {MAX_CONDITIONS + 1} conditions; at most {MAX_CONDITIONS}"):
         to_wire([["id", "is", i] for i in range(MAX_CONDITIONS + 1)])
     with pytest.raises(FilterError, match=f"at most {MAX_VALUES} are allowed"):
         to_wire([["id", "in", list(range(MAX_VALUES + 1))]])

@@ -56,8 +56,6 @@ def _check_bounds(group: Group) -> None:
                 walk(c, depth + 1)
                 continue
             count += 1
-            if count > MAX_CONDITIONS:
-                raise FilterError(f"A filter may have at most {MAX_CONDITIONS} conditions")
             if len(c["values"]) > MAX_VALUES:
                 raise FilterError(
                     f"Filter on {c['path']!r} has {len(c['values'])} values; "
@@ -66,6 +64,8 @@ def _check_bounds(group: Group) -> None:
                 )
 
     walk(group, 1)
+    if count > MAX_CONDITIONS:
+        raise FilterError(f"filters have {count} conditions; at most {MAX_CONDITIONS} are allowed")
 
 
 def _to_wire(filters: Any, filter_operator: str | None = None) -> Group:
