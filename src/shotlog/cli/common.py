@@ -31,9 +31,13 @@ def open_store(url: str, *, migrate: bool = True) -> Any:
 
     settings = Settings.from_env()
     try:
-        return shotlog.connect(url, migrate=migrate, sqlite_synchronous=settings.sqlite_synchronous)
+        store = shotlog.connect(url, migrate=migrate, sqlite_synchronous=settings.sqlite_synchronous)
     except ShotlogError as exc:
         fail(str(exc))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(store.close)  # every command releases its connections when it ends
+    return store
 
 
 def fail(message: str) -> None:
