@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from shotlog.values import utcnow
 __all__ = ["Credentials", "Principal", "new_secret"]
 
 SESSION_TTL = dt.timedelta(hours=24)
+SCRIPT_CACHE_SECONDS = 2.0
 ACCESS_TTL = dt.timedelta(minutes=10)
 REFRESH_TTL = dt.timedelta(days=1)
 _TTL = {"session": SESSION_TTL, "access": ACCESS_TTL, "refresh": REFRESH_TTL}
@@ -59,6 +61,7 @@ class Credentials:
         self.store = store
         self._hasher = PasswordHasher()
         self._verified: dict[tuple[str, str], bool] = {}
+        self._scripts: dict[tuple[str, str], tuple[Principal, float]] = {}
         self._lock = threading.Lock()
 
     # -- scripts ----------------------------------------------------------------------------------
@@ -75,6 +78,25 @@ class Credentials:
     def script(self, script_name: object, script_key: object) -> Principal | None:
         if not isinstance(script_name, str) or not isinstance(script_key, str):
             return None
+        # Scripts authenticate on every api3 call. A success is remembered for SCRIPT_CACHE_SECONDS,
+        # so a disabled or re-keyed script stops working within that time; failures are never kept.
+        key = (script_name, _digest(script_key))
+        now = time.monotonic()
+        with self._lock:
+            hit = self._scripts.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        principal = self._script(script_name, script_key)
+        with self._lock:
+            if principal is None:
+                self._scripts.pop(key, None)
+            else:
+                if len(self._scripts) > 10_000:
+                    self._scripts.clear()
+                self._scripts[key] = (principal, now + SCRIPT_CACHE_SECONDS)
+        return principal
+
+    def _script(self, script_name: str, script_key: str) -> Principal | None:
         schema = self.store.catalog.schema
         table = self.store.catalog.table("ApiUser")
         fields = schema.fields["ApiUser"]
