@@ -35,6 +35,8 @@ LOCK_TIMEOUT = "30s"
 
 _INSERT = sa.insert(ele)
 _MAX_ID = sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))
+# One event in one statement: the id is computed inside the INSERT (SQLite 3.35+ has RETURNING).
+_INSERT_NEXT = sa.insert(ele).values(id=(_MAX_ID.scalar_subquery() + 1)).returning(ele.c.id)
 
 
 def append(
@@ -47,10 +49,14 @@ def append(
         # The lock that makes ids visible in commit order; held until this transaction commits.
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         conn.exec_driver_sql("LOCK TABLE event_log_entries IN EXCLUSIVE MODE")
-    next_id = int(conn.execute(_MAX_ID).scalar_one()) + 1
+    # On SQLite this transaction holds the database's write lock, so the common case (one event)
+    # can compute max(id) + 1 inside its INSERT; several events need their ids up front for
+    # back-references.
+    sqlite_single = db.is_sqlite and len(events) == 1
+    next_id = 0 if sqlite_single else int(conn.execute(_MAX_ID).scalar_one()) + 1
     rows: list[dict[str, Any]] = []
     for ev in events:
-        ev.id = next_id
+        ev.id = next_id or None
         next_id += 1
         if ev.user is None:
             ev.user = actor.link()
@@ -62,7 +68,7 @@ def append(
             ev.meta["original_event_log_entry_id"] = ev.original.id
         rows.append(
             {
-                "id": ev.id,
+                **({} if sqlite_single else {"id": ev.id}),
                 "event_type": ev.event_type,
                 "description": ev.description,
                 "entity_type": ev.entity[0] if ev.entity else None,
@@ -77,6 +83,9 @@ def append(
                 "created_at": ev.created_at,
             }
         )
+    if sqlite_single:
+        events[0].id = int(conn.execute(_INSERT_NEXT, rows[0]).scalar_one())
+        return
     conn.execute(_INSERT, rows)
     if not db.is_sqlite:
         conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})

@@ -99,7 +99,8 @@ class Database:
 
         @sa_event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            conn.exec_driver_sql(begin)
+            # straight to the driver: no statement object or result is needed for BEGIN
+            conn.connection.dbapi_connection.execute(begin)  # type: ignore[union-attr]
 
         return engine
 
