@@ -1,0 +1,375 @@
+"""Write throughput: one-field Shot updates, each its own durable transaction, and batches of 100.
+
+(a) SQLite, in process through ``shotlog.connect(url, sqlite_synchronous=...)``: ``sg.update`` of a
+    Shot's ``sg_status_list`` (toggled, so every update changes the value and writes its
+    ``Shotgun_Shot_Change`` event), one transaction each. Baseline, measured in the same run and
+    interleaved run by run: raw ``sqlite3`` ``BEGIN IMMEDIATE; INSERT one row; COMMIT`` on a WAL
+    database at the same ``synchronous`` setting. Goal: shotlog >= 50% of raw at FULL. NORMAL is
+    measured too, for information.
+(b) ``sg.batch`` with 100 update requests (100 different Shots) in one transaction: updates/s on
+    SQLite (goal >= 20,000/s) and on PostgreSQL (reported).
+(c) single updates on PostgreSQL, with a raw psycopg single-row INSERT transaction as baseline, for
+    information.
+
+Each figure is the median of ``--runs`` timed runs of about ``--duration`` seconds after a warm-up.
+
+    python bench/updates.py [--duration 3] [--runs 5] [--no-pg] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import benchlib as bl
+import shotlog
+
+STATUSES = ("ip", "rdy")
+BATCH = 100
+PG_DB = "shotlog_bench"
+RAW_VALUE = '{"type": "attribute_change", "attribute_name": "sg_status_list", "old_value": "ip"}' * 2
+
+
+def _setup_shots(sg: shotlog.Shotlog, n: int) -> list[int]:
+    project = sg.create("Project", {"name": "bench updates"})
+    reqs = [
+        {
+            "request_type": "create",
+            "entity_type": "Shot",
+            "data": {"code": f"sh{i:04d}", "project": project, "sg_status_list": "wtg"},
+        }
+        for i in range(n)
+    ]
+    return [r["id"] for r in sg.batch(reqs)]
+
+
+def _single_op(sg: shotlog.Shotlog, shot_id: int) -> Callable[[int], None]:
+    def op(i: int) -> None:
+        sg.update("Shot", shot_id, {"sg_status_list": STATUSES[i % 2]})
+
+    return op
+
+
+def _batch_op(sg: shotlog.Shotlog, shot_ids: list[int]) -> Callable[[int], None]:
+    def op(i: int) -> None:
+        status = STATUSES[i % 2]
+        sg.batch(
+            [
+                {
+                    "request_type": "update",
+                    "entity_type": "Shot",
+                    "entity_id": sid,
+                    "data": {"sg_status_list": status},
+                }
+                for sid in shot_ids
+            ]
+        )
+
+    return op
+
+
+def _raw_sqlite(path: Path, synchronous: str) -> tuple[sqlite3.Connection, Callable[[int], None]]:
+    bl.remove_sqlite(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
+
+    def op(i: int) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (v) VALUES (?)", (RAW_VALUE,))
+        conn.execute("COMMIT")
+
+    return conn, op
+
+
+def _sql_floor(
+    path: Path, synchronous: str, shot_id: int
+) -> tuple[sqlite3.Connection, Callable[[int], None]]:
+    """What a shotlog update writes, as hand-written SQL through bare sqlite3, on the shotlog database.
+
+    Not a goal baseline: it shows the cost of the schema itself (entity row, event row and the event
+    log's indexes, one fsync) with no Python layer, i.e. the ceiling any implementation could reach.
+    """
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA busy_timeout=30000")
+    insert = (
+        "INSERT INTO event_log_entries (id, event_type, description, entity_type, entity_id, project_type, "
+        "project_id, user_type, user_id, attribute_name, meta, session_uuid, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+
+    def op(i: int) -> None:
+        new = STATUSES[i % 2]
+        now = time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime())
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("SELECT * FROM entity_shot WHERE id = ?", (shot_id,)).fetchone()
+        conn.execute(
+            "UPDATE entity_shot SET sg_status_list = ?, updated_at = ?, updated_by_type = ?, "
+            "updated_by_id = ? WHERE id = ?",
+            (new, now, "ApiUser", 1, shot_id),
+        )
+        next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM event_log_entries").fetchone()[0]
+        meta = (
+            '{"type": "attribute_change", "attribute_name": "sg_status_list", "entity_type": "Shot", '
+            f'"entity_id": {shot_id}, "field_data_type": "status_list", '
+            f'"old_value": "{STATUSES[(i + 1) % 2]}", '
+            f'"new_value": "{new}"}}'
+        )
+        conn.execute(
+            insert,
+            (next_id, "Shotgun_Shot_Change", f'shotlog changed "Status" to "{new}" on Shot sh0000', "Shot",
+             shot_id, "Project", 1, "ApiUser", 1, "sg_status_list", meta, None, now),
+        )  # fmt: skip
+        conn.execute("SELECT id, sg_status_list FROM entity_shot WHERE id = ?", (shot_id,)).fetchone()
+        conn.execute("COMMIT")
+
+    return conn, op
+
+
+def _raw_pg(url: str) -> tuple[Any, Callable[[int], None]]:
+    import psycopg
+
+    conn = psycopg.connect(url)
+    conn.execute("DROP TABLE IF EXISTS raw_insert_bench")
+    conn.execute("CREATE TABLE raw_insert_bench (id BIGSERIAL PRIMARY KEY, v TEXT NOT NULL)")
+    conn.commit()
+
+    def op(i: int) -> None:
+        conn.execute("INSERT INTO raw_insert_bench (v) VALUES (%s)", (RAW_VALUE,))
+        conn.commit()
+
+    return conn, op
+
+
+def interleaved(
+    ops: dict[str, Callable[[int], None]], *, duration: float, runs: int, warmup: float
+) -> dict[str, dict[str, Any]]:
+    """Time each op in alternating runs (A B A B ...) so disk and machine noise hits all alike."""
+    per_run: dict[str, int] = {}
+    counters = dict.fromkeys(ops, 0)
+    for name, op in ops.items():
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < warmup or done < 20:
+            op(counters[name])
+            counters[name] += 1
+            done += 1
+        per_run[name] = max(20, int(done / (time.perf_counter() - start) * duration))
+    rates: dict[str, list[float]] = {n: [] for n in ops}
+    cpu: dict[str, list[float]] = {n: [] for n in ops}
+    for _ in range(runs):
+        for name, op in ops.items():
+            n = per_run[name]
+            c0, t0 = time.process_time(), time.perf_counter()
+            for _ in range(n):
+                op(counters[name])
+                counters[name] += 1
+            t1, c1 = time.perf_counter(), time.process_time()
+            rates[name].append(n / (t1 - t0))
+            cpu[name].append((c1 - c0) / n)
+    return {
+        name: {
+            "ops_per_run": per_run[name],
+            "runs": rates[name],
+            "median": bl.median(rates[name]),
+            "cpu_ms_per_op": bl.median(cpu[name]) * 1000.0,
+        }
+        for name in ops
+    }
+
+
+def _ratio(res: dict[str, Any]) -> None:
+    """shotlog/raw: the median of the per-run ratios (each shotlog run against the raw run right after
+    it, so slow phases of a shared machine hit both sides of a pair), and the ratio of the medians."""
+    pairs = [s / r for s, r in zip(res["shotlog"]["runs"], res["raw"]["runs"], strict=True)]
+    res["ratio"] = bl.median(pairs)
+    res["ratio_pairs"] = pairs
+    res["ratio_of_medians"] = res["shotlog"]["median"] / res["raw"]["median"]
+
+
+def _print_pair(label: str, res: dict[str, Any], ratio: float | None = None) -> None:
+    s, r = res["shotlog"], res["raw"]
+    print(
+        f"  {label}: shotlog {bl.fmt_rate(s['median'])} updates/s "
+        f"(CPU {s['cpu_ms_per_op']:.3f} ms/update)  |  baseline raw {bl.fmt_rate(r['median'])} tx/s "
+        f"(CPU {r['cpu_ms_per_op']:.3f} ms/tx)"
+        + (
+            f"  |  shotlog/raw = {ratio:.1%} (median of per-run pairs; ratio of medians "
+            f"{res['ratio_of_medians']:.1%})"
+            if ratio is not None
+            else ""
+        )
+    )
+    print(f"      runs shotlog: {[round(x) for x in s['runs']]}  raw: {[round(x) for x in r['runs']]}")
+
+
+def bench_sqlite_single(synchronous: str, args: argparse.Namespace) -> dict[str, Any]:
+    out = bl.ensure_out()
+    path = out / f"updates_{synchronous.lower()}.db"
+    bl.remove_sqlite(path)
+    sg = shotlog.connect(bl.sqlite_url(path), sqlite_synchronous=synchronous)
+    shot, floor_shot = _setup_shots(sg, 2)  # separate Shots: each op's toggle must really change it
+    raw_conn, raw_op = _raw_sqlite(out / f"raw_{synchronous.lower()}.db", synchronous)
+    floor_conn, floor_op = _sql_floor(path, synchronous, floor_shot)
+    try:
+        res = interleaved(
+            {"shotlog": _single_op(sg, shot), "raw": raw_op, "sql_floor": floor_op},
+            duration=args.duration,
+            runs=args.runs,
+            warmup=args.warmup,
+        )
+    finally:
+        raw_conn.close()
+        floor_conn.close()
+        sg.close()
+    _ratio(res)
+    _print_pair(f"SQLite synchronous={synchronous}", res, res["ratio"])
+    f = res["sql_floor"]
+    print(
+        f"      (information) the same writes as hand-written SQL through bare sqlite3: "
+        f"{bl.fmt_rate(f['median'])} tx/s = {f['median'] / res['raw']['median']:.1%} of raw "
+        f"(CPU {f['cpu_ms_per_op']:.3f} ms/tx)"
+    )
+    return res
+
+
+def bench_sqlite_batch(synchronous: str, args: argparse.Namespace) -> dict[str, Any]:
+    path = bl.ensure_out() / f"updates_batch_{synchronous.lower()}.db"
+    bl.remove_sqlite(path)
+    sg = shotlog.connect(bl.sqlite_url(path), sqlite_synchronous=synchronous)
+    shots = _setup_shots(sg, BATCH)
+    try:
+        res = bl.rate_runs(
+            _batch_op(sg, shots), duration=args.duration, runs=args.runs, warmup=args.warmup, calibrate_ops=2
+        )
+    finally:
+        sg.close()
+    res = _per_update(res)
+    print(
+        f"  SQLite synchronous={synchronous} batch of {BATCH}: {bl.fmt_rate(res['updates_per_s'])} updates/s "
+        f"({res['median']:.1f} batches/s; CPU {res['cpu_ms_per_update']:.3f} ms/update)  "
+        f"runs: {[round(x * BATCH) for x in res['runs']]}"
+    )
+    return res
+
+
+def _per_update(res: dict[str, Any]) -> dict[str, Any]:
+    res = dict(res)
+    res["updates_per_s"] = res["median"] * BATCH
+    res["cpu_ms_per_update"] = res["cpu_ms_per_op"] / BATCH
+    return res
+
+
+def bench_pg(args: argparse.Namespace) -> dict[str, Any]:
+    url = bl.pg_create(args.pg_admin_url, PG_DB, recreate=True)
+    settings = bl.pg_settings(url, ["fsync", "synchronous_commit", "wal_sync_method", "shared_buffers"])
+    print(f"  PostgreSQL settings: {settings}")
+    sg = shotlog.connect(url)
+    raw_conn = None
+    try:
+        shots = _setup_shots(sg, BATCH + 1)
+        raw_conn, raw_op = _raw_pg(url)
+        single = interleaved(
+            {"shotlog": _single_op(sg, shots[-1]), "raw": raw_op},
+            duration=args.duration,
+            runs=args.runs,
+            warmup=args.warmup,
+        )
+        _ratio(single)
+        _print_pair("PostgreSQL single update", single, single["ratio"])
+        batch = _per_update(
+            bl.rate_runs(
+                _batch_op(sg, shots[:BATCH]),
+                duration=args.duration,
+                runs=args.runs,
+                warmup=args.warmup,
+                calibrate_ops=2,
+            )
+        )
+        print(
+            f"  PostgreSQL batch of {BATCH}: {bl.fmt_rate(batch['updates_per_s'])} updates/s "
+            f"({batch['median']:.1f} batches/s; CPU {batch['cpu_ms_per_update']:.3f} ms/update)  "
+            f"runs: {[round(x * BATCH) for x in batch['runs']]}"
+        )
+    finally:
+        if raw_conn is not None:
+            raw_conn.close()
+        sg.close()
+        if not args.keep_pg:
+            bl.pg_drop(args.pg_admin_url, PG_DB)
+    return {"settings": settings, "single": single, "batch": batch}
+
+
+def profile_updates(synchronous: str) -> str:
+    """cProfile of single updates and of batches on SQLite: where a shotlog update spends its time."""
+    path = bl.ensure_out() / "updates_profile.db"
+    bl.remove_sqlite(path)
+    sg = shotlog.connect(bl.sqlite_url(path), sqlite_synchronous=synchronous)
+    shots = _setup_shots(sg, BATCH)
+    parts = []
+    for label, op, n, unit, per in (
+        ("single updates", _single_op(sg, shots[0]), 2000, "update", 1),
+        (f"batches of {BATCH}", _batch_op(sg, shots), 20, "update", BATCH),
+    ):
+        for i in range(10):
+            op(i)
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        for i in range(n):
+            op(i)
+        prof.disable()
+        el = time.perf_counter() - t0
+        parts.append(
+            f"cProfile, {n} {label} (SQLite synchronous={synchronous}; {el / (n * per) * 1000:.3f} ms "
+            f"per update under the profiler):\n" + bl.shotlog_breakdown(prof, n * per, unit)
+        )
+    sg.close()
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--duration", type=float, default=3.0, help="seconds per timed run (default 3)")
+    p.add_argument("--runs", type=int, default=7, help="timed runs per figure; the median is reported")
+    p.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before timing")
+    p.add_argument("--keep-pg", action="store_true", help=f"keep the {PG_DB} PostgreSQL database")
+    p.add_argument("--profile", action="store_true", help="also print a cProfile summary of the updates")
+    bl.common_args(p)
+    args = p.parse_args(argv)
+
+    info = bl.machine_info(None if args.no_pg else args.pg_admin_url)
+    bl.print_machine(info)
+    print(f"updates: median of {args.runs} runs of ~{args.duration:g}s each after {args.warmup:g}s warm-up")
+    results: dict[str, Any] = {"machine": info, "command": bl.command_line(), "sqlite": {}}
+    print("(a) single one-field update, one durable transaction each, vs raw sqlite3 BEGIN/INSERT/COMMIT")
+    for sync in ("FULL", "NORMAL"):
+        results["sqlite"][sync] = bench_sqlite_single(sync, args)
+    print(f"(b) sg.batch of {BATCH} updates in one transaction")
+    results["sqlite_batch"] = bench_sqlite_batch("FULL", args)
+    if not args.no_pg:
+        print("(b, c) PostgreSQL: single updates vs raw psycopg INSERT/COMMIT, and batches")
+        results["postgresql"] = bench_pg(args)
+    ratio = results["sqlite"]["FULL"]["ratio"]
+    batch = results["sqlite_batch"]["updates_per_s"]
+    print(
+        f"summary: SQLite FULL single update {ratio:.1%} of raw (goal >= 50%): "
+        f"{'meets' if ratio >= 0.5 else 'MISSES'}; batch {bl.fmt_rate(batch)} updates/s (goal >= 20,000): "
+        f"{'meets' if batch >= 20000 else 'MISSES'}"
+    )
+    if args.profile:
+        results["profile"] = profile_updates("FULL")
+        print(results["profile"])
+    bl.write_json(args.json, results)
+    return results
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
