@@ -15,6 +15,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 import shotlog
 from shotlog.store.writer import WriteTransaction
 from shotlog.values import utcnow
@@ -150,3 +152,23 @@ def test_rolled_back_transaction_leaves_no_hole(sg: shotlog.Shotlog) -> None:
     sg.create("Shot", {"code": "next"})
     ids: list[Any] = [e["id"] for e in sg.iter_events(before, ["id"])]
     assert ids[0] == before + 1
+
+
+def test_postgresql_notifies_the_new_head_after_each_commit(db_url: str) -> None:
+    if not db_url.startswith("postgres"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's wake-up hint; SQLite consumers poll")
+    import psycopg
+
+    from shotlog.eventlog.log import NOTIFY_CHANNEL
+    from shotlog.store.database import normalize_url
+
+    dsn = normalize_url(db_url).replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as listener, shotlog.connect(db_url, migrate=False) as sg:
+        listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        shot = sg.create("Shot", {"code": "n1"})  # several events in one flush
+        sg.update("Shot", shot["id"], {"code": "n2"})  # one event: the single-INSERT path
+        payloads = [n.payload for n in listener.notifies(timeout=5, stop_after=2)]
+        head = sg.head_event_id()
+    assert len(payloads) == 2
+    assert int(payloads[-1]) == head
+    assert int(payloads[0]) == head - 1

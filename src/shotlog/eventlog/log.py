@@ -35,7 +35,7 @@ LOCK_TIMEOUT = "30s"
 
 _INSERT = sa.insert(ele)
 _MAX_ID = sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))
-# One event in one statement: the id is computed inside the INSERT (SQLite 3.35+ has RETURNING).
+# One event in one statement: the id is computed inside the INSERT (RETURNING: PostgreSQL, SQLite 3.35+).
 _INSERT_NEXT = sa.insert(ele).values(id=(_MAX_ID.scalar_subquery() + 1)).returning(ele.c.id)
 
 
@@ -47,13 +47,15 @@ def append(
         return
     if not db.is_sqlite:
         # The lock that makes ids visible in commit order; held until this transaction commits.
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        conn.exec_driver_sql("LOCK TABLE event_log_entries IN EXCLUSIVE MODE")
-    # On SQLite this transaction holds the database's write lock, so the common case (one event)
-    # can compute max(id) + 1 inside its INSERT; several events need their ids up front for
-    # back-references.
-    sqlite_single = db.is_sqlite and len(events) == 1
-    next_id = 0 if sqlite_single else int(conn.execute(_MAX_ID).scalar_one()) + 1
+        # One round trip for both statements (no parameters, so the driver sends them together).
+        conn.exec_driver_sql(
+            f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; LOCK TABLE event_log_entries IN EXCLUSIVE MODE"
+        )
+    # This transaction now holds the only right to append (SQLite's write lock, or the EXCLUSIVE
+    # lock above), so the common case (one event) can compute max(id) + 1 inside its INSERT;
+    # several events need their ids up front for back-references.
+    single = len(events) == 1
+    next_id = 0 if single else int(conn.execute(_MAX_ID).scalar_one()) + 1
     rows: list[dict[str, Any]] = []
     for ev in events:
         ev.id = next_id or None
@@ -68,7 +70,7 @@ def append(
             ev.meta["original_event_log_entry_id"] = ev.original.id
         rows.append(
             {
-                **({} if sqlite_single else {"id": ev.id}),
+                **({} if single else {"id": ev.id}),
                 "event_type": ev.event_type,
                 "description": ev.description,
                 "entity_type": ev.entity[0] if ev.entity else None,
@@ -83,10 +85,12 @@ def append(
                 "created_at": ev.created_at,
             }
         )
-    if sqlite_single:
-        events[0].id = int(conn.execute(_INSERT_NEXT, rows[0]).scalar_one())
-        return
-    conn.execute(_INSERT, rows)
+    if single:
+        new_id = int(conn.execute(_INSERT_NEXT, rows[0]).scalar_one())
+        events[0].id = new_id
+        next_id = new_id + 1  # for the NOTIFY below: the head is next_id - 1
+    else:
+        conn.execute(_INSERT, rows)
     if not db.is_sqlite:
         conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
 
