@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from shotlog.eventlog.events import LinkInfo
@@ -42,6 +43,8 @@ def resolve(
     by_type: dict[str, set[int]] = {}
     for t, i in refs:
         by_type.setdefault(t, set()).add(i)
+    if minimal and by_type:
+        return _names_only(conn, catalog, schema, by_type, retired)
     out: Resolved = {}
     for etype_name, ids in by_type.items():
         if not schema.has_entity(etype_name):
@@ -80,4 +83,44 @@ def resolve(
                 elif with_project and row[-1] is not None:
                     proj = (row[-2], row[-1])
                 out[(etype_name, entity_id)] = (LinkInfo(etype_name, entity_id, name, state), proj)
+    return out
+
+
+def _names_only(
+    conn: Connection, catalog: Catalog, schema: Schema, by_type: dict[str, set[int]], retired: bool
+) -> Resolved:
+    """Names of several entity types in one round trip: a UNION ALL of one indexed lookup per type.
+
+    A page of 500 events links to 8 or 9 types; one statement instead of one each matters most on
+    PostgreSQL, where each is a network round trip. There the ids go as one array parameter per
+    type (``id = ANY(:ids)``), which the driver binds faster than a long ``IN`` list.
+    """
+    pg = not catalog.db.is_sqlite
+    selects = []
+    for etype_name, ids in by_type.items():
+        if not schema.has_entity(etype_name):
+            continue
+        etype = schema.entity(etype_name)
+        table = catalog.table(etype_name)
+        display = schema.fields[etype_name].get(etype.display_field)
+        name_col: sa.ColumnElement[Any] = (
+            sa.cast(table.c[display.column], sa.Text) if display is not None and display.column else sa.null()
+        )
+        id_list = sorted(ids)
+        if pg:
+            match = table.c.id == sa.any_(sa.literal(id_list, postgresql.ARRAY(sa.BigInteger)))
+        else:
+            match = table.c.id.in_(id_list)
+        stmt = sa.select(
+            sa.literal(etype_name).label("t"), table.c.id.label("id"), name_col.label("name")
+        ).where(match)
+        if etype.retirable and not retired:
+            stmt = stmt.where(table.c.retirement_date.is_(None))
+        selects.append(stmt)
+    if not selects:
+        return {}
+    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    out: Resolved = {}
+    for etype_name, entity_id, name in conn.execute(query).all():
+        out[(etype_name, entity_id)] = (LinkInfo(etype_name, entity_id, name, None), None)
     return out
