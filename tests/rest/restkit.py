@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from shotlog.store.database import normalize_url
-
-ADMIN_URL = os.environ.get("SHOTLOG_TEST_DATABASE_URL", "")
-BACKEND = "postgresql" if ADMIN_URL.startswith("postgres") else "sqlite"
+import testdbs
+from testdbs import free_port
 
 SCRIPT_NAME = "rest_tests"
 SCRIPT_KEY = "rest-" + "0123456789abcdef" * 4
@@ -92,52 +85,13 @@ class RestServer:
                 self.process.wait(timeout=15)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _admin_engine() -> sa.Engine:
-    return sa.create_engine(
-        normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
-    )
-
-
-class Databases:
-    """Fresh migrated databases copied from the session's template; dropped at the end."""
-
-    def __init__(self, template: str, directory: Path) -> None:
-        self.template = template
-        self.directory = directory
-        self.made: list[str] = []
-
-    def new(self) -> str:
-        if BACKEND == "sqlite":
-            path = self.directory / f"rest_{uuid.uuid4().hex[:8]}.db"
-            shutil.copyfile(self.template, path)
-            return f"sqlite:///{path}"
-        name = f"shotlog_rest_{uuid.uuid4().hex[:12]}"
-        engine = _admin_engine()
-        with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-        engine.dispose()
-        self.made.append(name)
-        return make_url(normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        if BACKEND == "sqlite" or not self.made:
-            return
-        engine = _admin_engine()
-        with engine.connect() as conn:
-            for name in self.made:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
+class Databases(testdbs.Databases):
+    prefix = "rest"
 
 
 def launch(db_url: str, directory: Path) -> RestServer:
     """Start ``python -m shotlog serve`` on a free port with env credentials; wait for /healthz."""
-    port = _free_port()
+    port = free_port()
     log_path = directory / f"serve_{port}.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
     env.update(

@@ -1,0 +1,69 @@
+"""Databases and ports for the tests that start real ``shotlog serve`` processes.
+
+Importable from every test folder (pytest puts ``tests/`` on the path for its conftest). The
+session's migrated template database comes from the ``template`` fixture in ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from shotlog.store.database import normalize_url
+
+__all__ = ["ADMIN_URL", "BACKEND", "Databases", "admin_engine", "free_port"]
+
+ADMIN_URL = os.environ.get("SHOTLOG_TEST_DATABASE_URL", "")
+BACKEND = "postgresql" if ADMIN_URL.startswith("postgres") else "sqlite"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def admin_engine() -> sa.Engine:
+    return sa.create_engine(
+        normalize_url(ADMIN_URL), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+    )
+
+
+class Databases:
+    """Fresh migrated databases copied from the session's template; dropped at the end."""
+
+    #: names the copies, so a suite's leftovers are recognisable
+    prefix = "t"
+
+    def __init__(self, template: str, directory: Path) -> None:
+        self.template = template
+        self.directory = directory
+        self.made: list[str] = []
+
+    def new(self) -> str:
+        if BACKEND == "sqlite":
+            path = self.directory / f"{self.prefix}_{uuid.uuid4().hex[:8]}.db"
+            shutil.copyfile(self.template, path)
+            return f"sqlite:///{path}"
+        name = f"shotlog_{self.prefix}_{uuid.uuid4().hex[:12]}"
+        engine = admin_engine()
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        engine.dispose()
+        self.made.append(name)
+        return make_url(normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if BACKEND == "sqlite" or not self.made:
+            return
+        engine = admin_engine()
+        with engine.connect() as conn:
+            for name in self.made:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
