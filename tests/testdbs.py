@@ -1,4 +1,4 @@
-"""Databases and ports for the tests that start real ``shotlog serve`` processes.
+"""Databases, ports and server processes for the tests that start real ``shotlog serve`` processes.
 
 Importable from every test folder (pytest puts ``tests/`` on the path for its conftest). The
 session's migrated template database comes from the ``template`` fixture in ``tests/conftest.py``.
@@ -9,15 +9,21 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from shotlog.store.database import normalize_url
 
-__all__ = ["ADMIN_URL", "BACKEND", "Databases", "admin_engine", "free_port"]
+__all__ = ["ADMIN_URL", "BACKEND", "Databases", "admin_engine", "free_port", "start_serve", "wait_healthy"]
+
+STARTUP_TIMEOUT = 60.0
 
 ADMIN_URL = os.environ.get("SHOTLOG_TEST_DATABASE_URL", "")
 BACKEND = "postgresql" if ADMIN_URL.startswith("postgres") else "sqlite"
@@ -67,3 +73,45 @@ class Databases:
             for name in self.made:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         engine.dispose()
+
+
+def start_serve(
+    db_url: str, directory: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """Start ``python -m shotlog serve`` on a free port, output to a log file in ``directory``.
+
+    The caller's ``SHOTLOG_*`` variables are dropped so only ``env`` configures the server.
+    Returns the process, its base URL and the log's path.
+    """
+    port = free_port()
+    directory.mkdir(parents=True, exist_ok=True)
+    log_path = directory / f"serve_{port}.log"
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
+    full_env.update(SHOTLOG_SQLITE_SYNCHRONOUS="NORMAL", PYTHONUNBUFFERED="1")
+    full_env.update(env)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shotlog", "serve", "--database", db_url, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=full_env,
+        )
+    return process, f"http://127.0.0.1:{port}", log_path
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    """Wait until ``/healthz`` answers; raise with the server's log if it exits or never does."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            log = log_path.read_text(errors="replace")
+            raise RuntimeError(f"shotlog serve exited with {process.returncode}:\n{log}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            log = log_path.read_text(errors="replace")
+            raise RuntimeError(f"no /healthz answer in {STARTUP_TIMEOUT}s:\n{log}")
+        time.sleep(0.05)

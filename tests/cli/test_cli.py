@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 import shotlog
 from shotlog.cli import main
 from shotlog.store.migrate import head_revision
+from testdbs import free_port
 
 
 def test_db_upgrade_and_current(db_url: str) -> None:
@@ -80,14 +80,8 @@ def test_bad_database_url_is_a_clean_error() -> None:
     assert "Unsupported database URL" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_starts_on_a_fresh_database_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     db = tmp_path / "fresh.db"
     proc = subprocess.Popen(
         [sys.executable, "-m", "shotlog", "serve", "--database", f"sqlite:///{db}", "--port", str(port)],

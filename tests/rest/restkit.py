@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,13 +11,12 @@ from typing import Any
 import httpx
 
 import testdbs
-from testdbs import free_port
+from testdbs import start_serve, wait_healthy
 
 SCRIPT_NAME = "rest_tests"
 SCRIPT_KEY = "rest-" + "0123456789abcdef" * 4
 ADMIN_LOGIN = "rest.admin"
 ADMIN_PASSWORD = "correct horse battery staple"
-STARTUP_TIMEOUT = 60.0
 API = "/api/v1"
 
 # uvicorn's access log line: ... "GET /path HTTP/1.1" 500 Internal Server Error
@@ -91,38 +87,20 @@ class Databases(testdbs.Databases):
 
 def launch(db_url: str, directory: Path) -> RestServer:
     """Start ``python -m shotlog serve`` on a free port with env credentials; wait for /healthz."""
-    port = free_port()
-    log_path = directory / f"serve_{port}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
-    env.update(
-        SHOTLOG_SCRIPT_NAME=SCRIPT_NAME,
-        SHOTLOG_SCRIPT_KEY=SCRIPT_KEY,
-        SHOTLOG_ADMIN_LOGIN=ADMIN_LOGIN,
-        SHOTLOG_ADMIN_PASSWORD=ADMIN_PASSWORD,
-        SHOTLOG_SQLITE_SYNCHRONOUS="NORMAL",
-        PYTHONUNBUFFERED="1",
-    )
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "shotlog", "serve", "--database", db_url, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    server = RestServer(url=f"http://127.0.0.1:{port}", db_url=db_url, process=process, log_path=log_path)
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"shotlog serve exited with {process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"no /healthz answer in {STARTUP_TIMEOUT}s:\n{server.log()}")
-        time.sleep(0.05)
+    credentials = {
+        "SHOTLOG_SCRIPT_NAME": SCRIPT_NAME,
+        "SHOTLOG_SCRIPT_KEY": SCRIPT_KEY,
+        "SHOTLOG_ADMIN_LOGIN": ADMIN_LOGIN,
+        "SHOTLOG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
+    process, url, log_path = start_serve(db_url, directory, credentials)
+    server = RestServer(url=url, db_url=db_url, process=process, log_path=log_path)
+    try:
+        wait_healthy(url, process, log_path)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
 
 
 def errors_of(reply: httpx.Response, status: int, code: int | None = None) -> dict[str, Any]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,13 +11,12 @@ import httpx
 import shotgun_api3
 
 import testdbs
-from testdbs import free_port
+from testdbs import start_serve, wait_healthy
 
 SCRIPT_NAME = "protocol_tests"
 SCRIPT_KEY = "k3y-" + "0123456789abcdef" * 4
 ADMIN_LOGIN = "admin.tests"
 ADMIN_PASSWORD = "correct horse battery staple"
-STARTUP_TIMEOUT = 60.0
 
 
 @dataclass
@@ -115,28 +111,16 @@ class Databases(testdbs.Databases):
 
 def launch(db_url: str, directory: Path, env: dict[str, str] | None = None) -> Server:
     """Start ``python -m shotlog serve`` on a free port and wait until /healthz answers."""
-    port = free_port()
-    directory.mkdir(parents=True, exist_ok=True)
-    log_path = directory / f"serve_{port}.log"
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
-    full_env.update(
-        SHOTLOG_SCRIPT_NAME=SCRIPT_NAME,
-        SHOTLOG_SCRIPT_KEY=SCRIPT_KEY,
-        SHOTLOG_ADMIN_LOGIN=ADMIN_LOGIN,
-        SHOTLOG_ADMIN_PASSWORD=ADMIN_PASSWORD,
-        SHOTLOG_SQLITE_SYNCHRONOUS="NORMAL",
-        PYTHONUNBUFFERED="1",
-    )
-    full_env.update(env or {})
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "shotlog", "serve", "--database", db_url, "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=full_env,
-        )
+    full_env = {
+        "SHOTLOG_SCRIPT_NAME": SCRIPT_NAME,
+        "SHOTLOG_SCRIPT_KEY": SCRIPT_KEY,
+        "SHOTLOG_ADMIN_LOGIN": ADMIN_LOGIN,
+        "SHOTLOG_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **(env or {}),
+    }
+    process, url, log_path = start_serve(db_url, directory, full_env)
     server = Server(
-        url=f"http://127.0.0.1:{port}",
+        url=url,
         db_url=db_url,
         script_name=full_env["SHOTLOG_SCRIPT_NAME"],
         script_key=full_env["SHOTLOG_SCRIPT_KEY"],
@@ -145,19 +129,12 @@ def launch(db_url: str, directory: Path, env: dict[str, str] | None = None) -> S
         process=process,
         log_path=log_path,
     )
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"shotlog serve exited with {process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"no /healthz answer in {STARTUP_TIMEOUT}s:\n{server.log()}")
-        time.sleep(0.05)
+    try:
+        wait_healthy(url, process, log_path)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
 
 
 def head_event_id(sg: shotgun_api3.Shotgun) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from shotlog.eventlog.events import LinkInfo
-from shotlog.schema.model import Schema
+from shotlog.schema.model import EntityType, Schema
 from shotlog.store.catalog import Catalog
 
 __all__ = ["Resolved", "resolve"]
@@ -52,11 +52,7 @@ def resolve(
         etype = schema.entity(etype_name)
         table = catalog.table(etype_name)
         fields = schema.fields[etype_name]
-        display = fields.get(etype.display_field)
-        name_col: sa.ColumnElement[Any] = (
-            table.c[display.column] if display is not None and display.column else sa.null()
-        )
-        cols: list[sa.ColumnElement[Any]] = [table.c.id, name_col.label("name")]
+        cols: list[sa.ColumnElement[Any]] = [table.c.id, _name_column(schema, etype, table).label("name")]
         status = fields.get("sg_status_list")
         project = fields.get("project")
         with_status = not minimal and status is not None and status.column is not None
@@ -74,8 +70,6 @@ def resolve(
                 stmt = stmt.where(table.c.retirement_date.is_(None))
             for row in conn.execute(stmt):
                 entity_id, name = row[0], row[1]
-                if name is not None and not isinstance(name, str):
-                    name = str(name)
                 state = row[2] if with_status else None
                 proj = None
                 if etype_name == "Project":
@@ -102,10 +96,7 @@ def _names_only(
             continue
         etype = schema.entity(etype_name)
         table = catalog.table(etype_name)
-        display = schema.fields[etype_name].get(etype.display_field)
-        name_col: sa.ColumnElement[Any] = (
-            sa.cast(table.c[display.column], sa.Text) if display is not None and display.column else sa.null()
-        )
+        name_col = _name_column(schema, etype, table)
         id_list = sorted(ids)
         if pg:
             match = table.c.id == sa.any_(sa.literal(id_list, postgresql.ARRAY(sa.BigInteger)))
@@ -124,3 +115,11 @@ def _names_only(
     for etype_name, entity_id, name in conn.execute(query).all():
         out[(etype_name, entity_id)] = (LinkInfo(etype_name, entity_id, name, None), None)
     return out
+
+
+def _name_column(schema: Schema, etype: EntityType, table: sa.Table) -> sa.ColumnElement[Any]:
+    """The display field as text (a number display field reads as its digits), or NULL if none."""
+    display = schema.fields[etype.name].get(etype.display_field)
+    if display is None or not display.column:
+        return sa.null()
+    return sa.cast(table.c[display.column], sa.Text)

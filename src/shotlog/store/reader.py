@@ -287,12 +287,9 @@ def _value(
     resolved: names.Resolved,
 ) -> Any:
     storage = f.storage
+    # plain columns, links and datetimes are shaped inline in find(); this is the rest
     if storage is Storage.COLUMN:
         return from_storage(f, row[positions[0]])
-    if storage is Storage.LINK:
-        t, i = row[positions[0]], row[positions[1]]
-        hit = resolved.get((t, i)) if t is not None and i is not None else None
-        return hit[0].link() if hit else None
     if storage in (Storage.MULTI, Storage.REVERSE, Storage.TAGS):
         owner = row[positions[0]]
         items = collections[(f.entity_type, f.name)].get(owner, []) if owner is not None else []
