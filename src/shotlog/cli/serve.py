@@ -29,6 +29,7 @@ def serve(database: str, host: str, port: int, demo: bool, log_level: str) -> No
     from shotlog.credentials import Credentials
     from shotlog.server.app import create_app
     from shotlog.server.bootstrap import ensure_credentials
+    from shotlog.server.services import serve_services
 
     store = open_store(database)
     credentials = Credentials(store)
@@ -57,5 +58,6 @@ def serve(database: str, host: str, port: int, demo: bool, log_level: str) -> No
         console.print(f"Demo project: {created}")
     console.print(f"shotlog on [bold]http://{host}:{port}[/bold] with {store.db.backend} ({database})")
     # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then returns.
-    uvicorn.run(create_app(store, credentials), host=host, port=port, log_level=log_level)
+    app = create_app(store, credentials, serve_services(store))
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
     store.close()

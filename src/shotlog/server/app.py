@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -20,13 +21,17 @@ from shotlog.server.api3.endpoint import Api3Endpoint
 from shotlog.server.api3.wire import encode
 from shotlog.server.rest import shapes
 from shotlog.server.rest.routes import rest_routes
+from shotlog.server.services import Service, lifespan
 
 __all__ = ["create_app"]
 
 log = logging.getLogger(__name__)
 
 
-def create_app(store: Shotlog, credentials: Credentials | None = None) -> Starlette:
+def create_app(
+    store: Shotlog, credentials: Credentials | None = None, services: Sequence[Service] = ()
+) -> Starlette:
+    """The application; ``services`` start with it and stop with it (see ``serve_services``)."""
     credentials = credentials or Credentials(store)
     api3 = Api3Endpoint(store, credentials)
 
@@ -52,6 +57,7 @@ def create_app(store: Shotlog, credentials: Credentials | None = None) -> Starle
         routes=routes,
         middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
         exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan(services),
     )
     app.state.store = store
     app.state.credentials = credentials

@@ -189,6 +189,13 @@ follows = sa.Table(
 )
 
 
+# -- webhooks (migration 0003) ---------------------------------------------------------------------------
+
+# -- event archive (migration 0004) ----------------------------------------------------------------------
+
+# -- event daemon (migration 0005) -----------------------------------------------------------------------
+
+
 def column_type(field: Field) -> sa.types.TypeEngine[Any]:
     kind = field.dtype.kind
     if kind == "str":
