@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.eventlog.events import Actor, PendingEvent
+from shotlog.store import bulk
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 
@@ -90,7 +91,7 @@ def append(
         events[0].id = new_id
         next_id = new_id + 1  # for the NOTIFY below: the head is next_id - 1
     else:
-        conn.execute(_INSERT, rows)
+        bulk.executemany(conn, _INSERT, rows)
     if not db.is_sqlite:
         conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
 

@@ -28,7 +28,7 @@ from shotlog.eventlog.events import Actor, EventBuilder, LinkInfo, PendingEvent,
 from shotlog.query.filters import to_wire
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field, Schema
-from shotlog.store import names
+from shotlog.store import bulk, names
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
 from shotlog.store.reader import Query, fetch_collections, find
@@ -799,7 +799,10 @@ class _BufferedConnection:
     def send(self) -> None:
         held, self._held = self._held, []
         for stmt, _keys, rows in held:
-            self._conn.execute(stmt, rows if len(rows) > 1 else rows[0])
+            if len(rows) > 1:
+                bulk.executemany(self._conn, stmt, rows)
+            else:
+                self._conn.execute(stmt, rows[0])
 
     def execute(self, *args: Any, **kwargs: Any) -> Any:
         if self._held:
