@@ -90,31 +90,50 @@ def _names_only(
     type (``id = ANY(:ids)``), which the driver binds faster than a long ``IN`` list.
     """
     pg = not catalog.db.is_sqlite
+    known = sorted(t for t in by_type if schema.has_entity(t))
+    if not known:
+        return {}
+    tables = tuple((t, catalog.table(t)) for t in known)
+    key = (pg, retired, tables)
+    query = _NAMES_CACHE.get(key)
+    if query is None:
+        query = _names_statement(schema, tables, pg=pg, retired=retired)
+        if len(_NAMES_CACHE) >= _NAMES_CACHE_SIZE:
+            _NAMES_CACHE.clear()
+        _NAMES_CACHE[key] = query
+    params = {f"ids_{k}": sorted(by_type[t]) for k, t in enumerate(known)}
+    out: Resolved = {}
+    for etype_name, entity_id, name in conn.execute(query, params).all():
+        out[(etype_name, entity_id)] = (LinkInfo(etype_name, entity_id, name, None), None)
+    return out
+
+
+# Statements of _names_only by (backend, retired, the types and their table objects). A page of events
+# links to the same few combinations of types again and again; building the UNION costs more than
+# running it, so it is built once per combination (a schema reload makes new tables, hence new keys).
+_NAMES_CACHE: dict[tuple[Any, ...], sa.CompoundSelect[Any] | sa.Select[Any]] = {}
+_NAMES_CACHE_SIZE = 512
+
+
+def _names_statement(
+    schema: Schema, tables: tuple[tuple[str, sa.Table], ...], *, pg: bool, retired: bool
+) -> sa.CompoundSelect[Any] | sa.Select[Any]:
     selects = []
-    for etype_name, ids in by_type.items():
-        if not schema.has_entity(etype_name):
-            continue
+    for k, (etype_name, table) in enumerate(tables):
         etype = schema.entity(etype_name)
-        table = catalog.table(etype_name)
         name_col = _name_column(schema, etype, table)
-        id_list = sorted(ids)
         if pg:
-            match = table.c.id == sa.any_(sa.literal(id_list, postgresql.ARRAY(sa.BigInteger)))
+            ids = sa.bindparam(f"ids_{k}", type_=postgresql.ARRAY(sa.BigInteger))
+            match = table.c.id == sa.any_(ids)
         else:
-            match = table.c.id.in_(id_list)
+            match = table.c.id.in_(sa.bindparam(f"ids_{k}", expanding=True))
         stmt = sa.select(
             sa.literal(etype_name).label("t"), table.c.id.label("id"), name_col.label("name")
         ).where(match)
         if etype.retirable and not retired:
             stmt = stmt.where(table.c.retirement_date.is_(None))
         selects.append(stmt)
-    if not selects:
-        return {}
-    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
-    out: Resolved = {}
-    for etype_name, entity_id, name in conn.execute(query).all():
-        out[(etype_name, entity_id)] = (LinkInfo(etype_name, entity_id, name, None), None)
-    return out
+    return selects[0] if len(selects) == 1 else sa.union_all(*selects)
 
 
 def _name_column(schema: Schema, etype: EntityType, table: sa.Table) -> sa.ColumnElement[Any]:

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 __all__ = [
     "AUTH_FAILED",
     "CRUD_ERROR",
@@ -137,11 +139,17 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+# Datetimes are stored and read as naive UTC; on the wire they are "YYYY-MM-DDTHH:MM:SSZ", which is
+# what orjson writes for them with these options (an aware one in UTC gets the same "Z").
+_ORJSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
+
+
 def encode(body: Any) -> bytes:
-    text = json.dumps(body, default=_default, ensure_ascii=False, separators=(",", ":"))
     try:
-        return text.encode()
-    except UnicodeEncodeError:  # a lone surrogate echoed back in a message: escape it as \udxxx
+        return orjson.dumps(body, default=_default, option=_ORJSON_OPTIONS)
+    except (orjson.JSONEncodeError, OverflowError):
+        # What orjson refuses and the client still deserves an answer for: a lone surrogate echoed
+        # back in a message (escaped as \udxxx here), an integer beyond 64 bits in an error echo.
         return json.dumps(body, default=_default, ensure_ascii=True, separators=(",", ":")).encode()
 
 
