@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
@@ -101,7 +102,10 @@ def _names_only(
         if len(_NAMES_CACHE) >= _NAMES_CACHE_SIZE:
             _NAMES_CACHE.clear()
         _NAMES_CACHE[key] = query
-    params = {f"ids_{k}": sorted(by_type[t]) for k, t in enumerate(known)}
+    if pg:
+        params: dict[str, Any] = {f"ids_{k}": sorted(by_type[t]) for k, t in enumerate(known)}
+    else:
+        params = {f"ids_{k}": orjson.dumps(sorted(by_type[t])).decode() for k, t in enumerate(known)}
     out: Resolved = {}
     for etype_name, entity_id, name in conn.execute(query, params).all():
         out[(etype_name, entity_id)] = (LinkInfo(etype_name, entity_id, name, None), None)
@@ -126,7 +130,9 @@ def _names_statement(
             ids = sa.bindparam(f"ids_{k}", type_=postgresql.ARRAY(sa.BigInteger))
             match = table.c.id == sa.any_(ids)
         else:
-            match = table.c.id.in_(sa.bindparam(f"ids_{k}", expanding=True))
+            # one JSON array parameter: an expanding IN would be re-rendered for every list length
+            each = sa.func.json_each(sa.bindparam(f"ids_{k}", type_=sa.String)).table_valued("value")
+            match = table.c.id.in_(sa.select(each.c.value))
         stmt = sa.select(
             sa.literal(etype_name).label("t"), table.c.id.label("id"), name_col.label("name")
         ).where(match)
