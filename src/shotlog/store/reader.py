@@ -191,11 +191,15 @@ def find(
             cols.append(r.alias.c.id.label(f"c{len(cols)}"))  # the owner, for fetch_collections
         plan.append((key, r, positions))
 
+    page_ids = _page_ids_by_value(conn, catalog, schema, q, now)
+    if page_ids is not None:
+        where = qb.base.c.id.in_(page_ids)  # the page is known: fetch exactly those rows
     stmt = sa.select(*cols).select_from(qb.from_).where(where).order_by(*order)
-    if q.limit:
-        stmt = stmt.limit(q.limit)
-    if q.offset:
-        stmt = stmt.offset(q.offset)
+    if page_ids is None:
+        if q.limit:
+            stmt = stmt.limit(q.limit)
+        if q.offset:
+            stmt = stmt.offset(q.offset)
     rows = conn.execute(stmt).all()
 
     # Collections (multi-entity, reverse, tags) for the whole page, per field.
@@ -249,6 +253,89 @@ def find(
                 rec[key] = _value(res.field, row, positions, collections, resolved)
         out.append(rec)
     return out
+
+
+#: an ``in`` filter with this many values at most may be split into one ordered scan per value
+MAX_SPLIT_VALUES = 32
+
+
+def _page_ids_by_value(
+    conn: Connection, catalog: Catalog, schema: Schema, q: Query, now: dt.datetime
+) -> list[int] | None:
+    """The ids of a page ordered by id whose filters hold ``field in [a, b, ...]``, or None.
+
+    Such a page ("events of these types in this project after my cursor") has no index that yields
+    its rows in id order: ``(project, event_type, id)`` does so for one event type at a time. The
+    planner then walks the primary key and filters, which on a large log reads tens of thousands
+    of rows for a page. Asking once per value, each with its own ordered index range and limit,
+    and merging the few resulting ids, reads no more than ``values x page`` index entries. Only a
+    plain column qualifies (one value per row, so no row comes back twice).
+    """
+    if not q.limit or q.presets:
+        return None
+    if q.order is not None and not (
+        isinstance(q.order, list | tuple)
+        and len(q.order) == 1
+        and isinstance(q.order[0], dict)
+        and q.order[0].get("field_name", q.order[0].get("column")) == "id"
+    ):
+        return None
+    group = q.filters
+    if not isinstance(group, dict) or group.get("logical_operator", "and") != "and":
+        return None
+    conditions = group.get("conditions") or []
+    splits = [
+        k
+        for k, c in enumerate(conditions)
+        if isinstance(c, dict) and c.get("relation") == "in" and isinstance(c.get("path"), str)
+    ]
+    if len(splits) != 1:
+        return None
+    k = splits[0]
+    cond = conditions[k]
+    path, values = cond["path"], cond.get("values")
+    f = schema.fields[q.entity_type].get(path)
+    if (
+        f is None
+        or "." in path
+        or f.storage is not Storage.COLUMN
+        or not isinstance(values, list)
+        or not 2 <= len(values) <= MAX_SPLIT_VALUES
+        or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values)
+    ):
+        return None
+    members = []
+    for value in dict.fromkeys(values):
+        one = {
+            **group,
+            "conditions": [
+                *conditions[:k],
+                {**cond, "relation": "is", "values": [value]},
+                *conditions[k + 1 :],
+            ],
+        }
+        mq = Query(
+            q.entity_type,
+            one,
+            order=q.order,
+            limit=q.limit + q.offset,
+            retired_only=q.retired_only,
+            include_archived_projects=q.include_archived_projects,
+        )
+        mqb, mwhere = base_query(schema, catalog, mq, now)
+        member = (
+            sa.select(mqb.base.c.id.label("id"))
+            .select_from(mqb.from_)
+            .where(mwhere)
+            .order_by(*mqb.order_by(mq.order))
+            .limit(mq.limit)
+        )
+        members.append(sa.select(member.subquery().c.id))
+    merged = sa.union_all(*members).subquery()
+    descending = q.order is not None and str(q.order[0].get("direction", "asc")).lower() == "desc"
+    stmt = sa.select(merged.c.id).order_by(merged.c.id.desc() if descending else merged.c.id.asc())
+    stmt = stmt.limit(q.limit).offset(q.offset or None)
+    return [int(r[0]) for r in conn.execute(stmt)]
 
 
 _PLAIN, _LINK, _DATETIME, _OTHER = range(4)
