@@ -129,3 +129,59 @@ def test_retired_rows_leave_the_pages(sg: shotgun_api3.Shotgun, project: dict[st
     assert [r["code"] for r in sg.find("Shot", scope, ["code"], limit=2, page=1)] == ["r1", "r3"]
     assert [r["code"] for r in sg.find("Shot", scope, ["code"], limit=2, page=2)] == ["r5"]
     assert [r["code"] for r in sg.find("Shot", scope, ["code"], retired_only=True)] == ["r0", "r2", "r4"]
+
+
+def test_id_ordered_pages_continue_after_the_last_id(
+    server: Server, sg: shotgun_api3.Shotgun, project: dict[str, Any]
+) -> None:
+    """Page N+1 of an id-ordered read starts after page N's last id, even when a row of page N is
+    retired in between (OFFSET paging would silently skip the first row of page N+1)."""
+    made = sg.batch(
+        [
+            {"request_type": "create", "entity_type": "Shot", "data": {"code": f"k{i}", "project": project}}
+            for i in range(9)
+        ]
+    )
+    ids = [m["id"] for m in made]
+
+    def read(page: int, direction: str = "asc") -> list[int]:
+        body = server.call(
+            "read",
+            {
+                "type": "Shot",
+                "return_fields": ["code"],
+                "filters": {
+                    "logical_operator": "and",
+                    "conditions": [{"path": "project", "relation": "is", "values": [project]}],
+                },
+                "sorts": [{"field_name": "id", "direction": direction}],
+                "return_only": "active",
+                "paging": {"entities_per_page": 3, "current_page": page},
+            },
+        )
+        return [e["id"] for e in body["results"]["entities"]]
+
+    assert read(1) == ids[0:3]
+    sg.delete("Shot", ids[1])  # a row of the page already served
+    assert read(2) == ids[3:6]
+    assert read(3) == ids[6:9]
+
+    # descending, and a page asked for without its predecessor (no cursor: plain OFFSET)
+    remaining = [i for i in ids if i != ids[1]][::-1]
+    assert read(2, "desc") == remaining[3:6]
+    assert read(1, "desc") == remaining[0:3]
+    assert read(2, "desc") == remaining[3:6]
+    assert read(3, "desc") == remaining[6:]
+
+
+def test_id_order_helper() -> None:
+    from shotlog.server.api3.pagecursor import after, id_order
+
+    assert id_order(None) == "asc"
+    assert id_order([{"field_name": "id", "direction": "desc"}]) == "desc"
+    assert id_order([{"column": "id"}]) == "asc"
+    assert id_order([{"field_name": "code", "direction": "asc"}]) is None
+    assert id_order([{"field_name": "id"}, {"field_name": "code"}]) is None
+    narrowed = after({"logical_operator": "or", "conditions": [{"path": "a"}]}, "desc", 5)
+    assert narrowed["logical_operator"] == "and"
+    assert narrowed["conditions"][1] == {"path": "id", "relation": "less_than", "values": [5]}

@@ -13,6 +13,7 @@ from shotlog.connection import BatchError, Shotlog
 from shotlog.credentials import Credentials, Principal
 from shotlog.errors import NotFound, ShotlogError
 from shotlog.schema.describe import field_schema
+from shotlog.server.api3.pagecursor import PageCursors, after, id_order
 from shotlog.server.api3.wire import ProtocolError
 
 __all__ = ["INFO", "METHODS", "Context", "crud_message", "dispatch"]
@@ -21,6 +22,9 @@ __all__ = ["INFO", "METHODS", "Context", "crud_message", "dispatch"]
 MAX_PAGE_SIZE = 10_000
 #: a read offset beyond this is past the end of any table
 MAX_OFFSET = 2**62
+
+#: last ids of served pages, so the next page of an id-ordered read needs no OFFSET
+_PAGE_CURSORS = PageCursors()
 
 #: reported version: at least 7.4 so the client pages with has_next_page and turns every feature on
 INFO: dict[str, Any] = {
@@ -108,9 +112,21 @@ def _read(ctx: Context, args: Any) -> Any:
     paging_info: dict[str, Any] = {"has_next_page": False, "current_page": page, "page_count": None}
     offset = (page - 1) * per_page
     beyond = offset > MAX_OFFSET  # far past any table's end: an empty page, not an integer overflow
+    # Paging in id order continues from the previous page's last id instead of an OFFSET
+    # (see pagecursor); a count needs the original filters, so it keeps the OFFSET.
+    direction = None if a.get("return_paging_info") or beyond else id_order(a.get("sorts"))
+    keys: list[tuple[Any, ...] | None] = [None, None]
+    query_filters = filters
+    if direction is not None and isinstance(filters, Mapping):
+        query = {k: v for k, v in a.items() if k != "paging"} | {"per_page": per_page}
+        who = (ctx.principal.type, ctx.principal.id)
+        keys = [PageCursors.key(who, query, page - 1), PageCursors.key(who, query, page)]
+        last = _PAGE_CURSORS.get(keys[0]) if keys[0] is not None and page > 1 else None
+        if last is not None:
+            query_filters, offset = after(filters, direction, last), 0
     rows, has_next, count = ctx.sg.find_page(
         entity_type,
-        filters,
+        query_filters,
         fields,
         a.get("sorts"),
         limit=1 if beyond else per_page,
@@ -122,6 +138,8 @@ def _read(ctx: Context, args: Any) -> Any:
     )
     if beyond:
         rows, has_next = [], False
+    if has_next and rows and keys[1] is not None:
+        _PAGE_CURSORS.put(keys[1], int(rows[-1]["id"]))
     paging_info["has_next_page"] = has_next
     if count is not None:
         paging_info["entity_count"] = count
