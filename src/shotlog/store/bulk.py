@@ -14,9 +14,10 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 __all__ = ["executemany"]
@@ -37,7 +38,7 @@ _CACHE: weakref.WeakKeyDictionary[ClauseElement, dict[tuple[str, tuple[str, ...]
 
 
 def _compile(stmt: ClauseElement, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
-    compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
+    compiled = cast(SQLCompiler, stmt.compile(dialect=dialect, column_keys=list(keys)))
     if compiled.positional:
         names = tuple(compiled.positiontup or ())
     else:
