@@ -206,10 +206,16 @@ def rss_mib() -> float:
 
 
 def peak_rss_mib() -> float:
-    import resource
+    """This process's peak resident memory (VmHWM).
 
-    # ru_maxrss is KiB on Linux
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    Not ``getrusage``: on Linux its max RSS survives exec, so a benchmark started by a process that
+    had just built a large dataset would report the parent's peak as its own.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 # -- PostgreSQL databases ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ process so its peak RSS is its own:
   bare driver (sqlite3 / psycopg), what the database and driver alone cost.
 
 Reported: events/s, RSS sampled every 1M events (every N/10 for smaller logs) to show memory stays
-flat, and peak RSS (``getrusage`` max RSS).
+flat, and peak RSS (VmHWM).
 
     python bench/iterate.py [--events N] [--backend sqlite|postgresql|both] [--modes ...]
 """
