@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -32,19 +31,10 @@ import shotgun_api3
 
 import benchlib as bl
 import dataset
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 
 SCRIPT, KEY = "bench", "bench-key-0123456789abcdef"
-FIELDS = [
-    "id",
-    "event_type",
-    "attribute_name",
-    "meta",
-    "entity",
-    "user",
-    "project",
-    "session_uuid",
-    "created_at",
-]
+FIELDS = list(SHOTGUNEVENTS_FIELDS)
 
 STUB = r"""
 import json, sys
@@ -86,12 +76,6 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -106,7 +90,7 @@ def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
 
 
 def start_shotlog(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    port = bl.free_port()
     env = {**os.environ, "SHOTLOG_SCRIPT_NAME": SCRIPT, "SHOTLOG_SCRIPT_KEY": KEY}
     proc = subprocess.Popen(
         [
@@ -131,7 +115,7 @@ def start_shotlog(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def start_stub(pages: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    port = bl.free_port()
     proc = subprocess.Popen([sys.executable, "-c", STUB, str(port), str(pages)], stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_up(url, proc)
@@ -251,8 +235,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seconds", type=float, default=5.0)
     bl.common_args(parser)
     args = parser.parse_args(argv)
-    info = bl.machine_info(None if args.no_pg else args.pg_admin_url)
-    bl.print_machine(info)
+    info = bl.announce_machine(args)
     results: dict[str, Any] = {"machine": info, "events": args.events}
     print("api3 through shotgun_api3 (stub first, then shotlog)", flush=True)
     results["stub"] = measure_stub(args.events, args.seconds)

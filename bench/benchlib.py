@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import pstats
+import socket
 import sqlite3
 import statistics
 import sys
@@ -49,6 +50,17 @@ def common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this file")
 
 
+def backend_arg(parser: argparse.ArgumentParser) -> None:
+    """``--backend sqlite|postgresql|both`` (default both), read back by ``chosen_backends``."""
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+
+
+def chosen_backends(args: argparse.Namespace) -> list[str]:
+    """The backends ``--backend`` (sqlite, postgresql or both) names, less PostgreSQL under ``--no-pg``."""
+    chosen = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    return [b for b in chosen if not (args.no_pg and b == "postgresql")]
+
+
 # -- statistics -------------------------------------------------------------------------------------
 
 
@@ -77,6 +89,20 @@ def latency_stats(seconds: Sequence[float]) -> dict[str, float]:
         "min_ms": min(ms),
         "max_ms": max(ms),
     }
+
+
+def timed_calls(fn: Callable[[], Any], reps: int, warmup: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and this process's CPU seconds of each of ``reps`` calls, after ``warmup`` calls."""
+    for _ in range(warmup):
+        fn()
+    wall, cpu = [], []
+    for _ in range(reps):
+        c0, t0 = time.process_time(), time.perf_counter()
+        fn()
+        t1, c1 = time.perf_counter(), time.process_time()
+        wall.append(t1 - t0)
+        cpu.append(c1 - c0)
+    return wall, cpu
 
 
 def rate_runs(
@@ -194,6 +220,23 @@ def print_machine(info: dict[str, Any]) -> None:
         f"Python {info['python']}, SQLite {info['sqlite']}, PostgreSQL {info['postgresql']}, "
         f"SQLAlchemy {info['sqlalchemy']}, psycopg {info['psycopg']}; load average {info.get('loadavg')}"
     )
+
+
+def announce_machine(args: argparse.Namespace) -> dict[str, Any]:
+    """The machine facts (PostgreSQL's version unless ``--no-pg``), printed and returned for the results."""
+    info = machine_info(None if args.no_pg else args.pg_admin_url)
+    print_machine(info)
+    return info
+
+
+# -- processes --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server the benchmark starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 # -- memory -----------------------------------------------------------------------------------------

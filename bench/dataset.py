@@ -644,14 +644,19 @@ def ensure(backend: str, n: int, admin_url: str, *, rebuild: bool = False) -> tu
     return url_for(backend, n, admin_url), marker
 
 
+def events_arg(parser: argparse.ArgumentParser) -> None:
+    """``--events N``: the size of the cached log a benchmark reads (default 10 million)."""
+    parser.add_argument("--events", type=int, default=DEFAULT_EVENTS, help="log size (default 10,000,000)")
+
+
 def backends(choice: str) -> list[str]:
     return ["sqlite", "postgresql"] if choice == "both" else [choice]
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--events", type=int, default=DEFAULT_EVENTS)
-    p.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    events_arg(p)
+    bl.backend_arg(p)
     p.add_argument("--rebuild", action="store_true", help="regenerate even if cached")
     p.add_argument("--drop-pg", action="store_true", help="drop the cached PostgreSQL database and exit")
     p.add_argument("--pg-admin-url", default=bl.DEFAULT_PG_ADMIN)

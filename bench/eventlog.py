@@ -26,18 +26,9 @@ from typing import Any
 import benchlib as bl
 import dataset
 import shotlog
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 
-FIELDS = [
-    "id",
-    "event_type",
-    "attribute_name",
-    "meta",
-    "entity",
-    "user",
-    "project",
-    "session_uuid",
-    "created_at",
-]
+FIELDS = list(SHOTGUNEVENTS_FIELDS)
 ASC = [{"field_name": "id", "direction": "asc"}]
 DESC = [{"field_name": "id", "direction": "desc"}]
 PAGE = 500
@@ -112,20 +103,6 @@ def _call(sg: shotlog.Shotlog, q: Q) -> list[dict[str, Any]]:
     return sg.find("EventLogEntry", q.filters, q.fields, order=q.order, limit=q.limit)
 
 
-def _time(fn: Callable[[], Any], reps: int, warmup: int) -> tuple[list[float], list[float]]:
-    """Wall-clock and this process's CPU seconds of each of ``reps`` calls, after ``warmup`` calls."""
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(reps):
-        c0, t0 = time.process_time(), time.perf_counter()
-        fn()
-        t1, c1 = time.perf_counter(), time.process_time()
-        wall.append(t1 - t0)
-        cpu.append(c1 - c0)
-    return wall, cpu
-
-
 def _page_sql(sg: shotlog.Shotlog, q: Q) -> tuple[list[tuple[str, Any]], tuple[str, Any]]:
     """Every statement one call executes, and the page query among them."""
     with bl.captured_sql() as seen:
@@ -186,8 +163,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         for q in queries(sg, marker):
             stmts, (sql, params) = _page_sql(sg, q)
             rows = len(_call(sg, q))
-            api_wall, api_cpu = _time(lambda q=q: _call(sg, q), args.reps, args.warmup)
-            raw_wall, raw_cpu = _time(_sql_only(sg, sql, params), args.reps, args.warmup)
+            api_wall, api_cpu = bl.timed_calls(lambda q=q: _call(sg, q), args.reps, args.warmup)
+            raw_wall, raw_cpu = bl.timed_calls(_sql_only(sg, sql, params), args.reps, args.warmup)
             api, raw = bl.latency_stats(api_wall), bl.latency_stats(raw_wall)
             api["cpu_median_ms"] = bl.median(api_cpu) * 1000.0
             raw["cpu_median_ms"] = bl.median(raw_cpu) * 1000.0
@@ -232,8 +209,8 @@ def bench_backend(backend: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--events", type=int, default=dataset.DEFAULT_EVENTS, help="log size (default 10,000,000)")
-    p.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    dataset.events_arg(p)
+    bl.backend_arg(p)
     p.add_argument("--reps", type=int, default=200, help="timed repetitions per query (default 200)")
     p.add_argument("--warmup", type=int, default=10, help="untimed repetitions first (default 10)")
     p.add_argument("--rebuild", action="store_true", help="regenerate the dataset even if cached")
@@ -241,11 +218,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     p.add_argument("--profile", action="store_true", help="also profile the mid-log id query")
     bl.common_args(p)
     args = p.parse_args(argv)
-    chosen = dataset.backends(args.backend)
-    if args.no_pg:
-        chosen = [b for b in chosen if b != "postgresql"]
-    info = bl.machine_info(None if args.no_pg else args.pg_admin_url)
-    bl.print_machine(info)
+    chosen = bl.chosen_backends(args)
+    info = bl.announce_machine(args)
     print(
         f"event log queries: first page (limit {PAGE}, id asc) through sg.find, {args.reps} reps after "
         f"{args.warmup} warm-up; goal < {GOAL_MS:g} ms"

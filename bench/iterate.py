@@ -122,8 +122,8 @@ def run_child(backend: str, mode: str, args: argparse.Namespace, url: str, total
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--events", type=int, default=dataset.DEFAULT_EVENTS, help="log size (default 10,000,000)")
-    p.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    dataset.events_arg(p)
+    bl.backend_arg(p)
     p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     p.add_argument("--rebuild", action="store_true", help="regenerate the dataset even if cached")
     p.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
@@ -138,11 +138,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bl.write_json(args.json, res)
         return res
 
-    chosen = dataset.backends(args.backend)
-    if args.no_pg:
-        chosen = [b for b in chosen if b != "postgresql"]
-    info = bl.machine_info(None if args.no_pg else args.pg_admin_url)
-    bl.print_machine(info)
+    chosen = bl.chosen_backends(args)
+    info = bl.announce_machine(args)
     results: dict[str, Any] = {"machine": info, "command": bl.command_line(), "events": args.events}
     for backend in chosen:
         url, marker = dataset.ensure(backend, args.events, args.pg_admin_url, rebuild=args.rebuild)

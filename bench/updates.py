@@ -345,8 +345,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     bl.common_args(p)
     args = p.parse_args(argv)
 
-    info = bl.machine_info(None if args.no_pg else args.pg_admin_url)
-    bl.print_machine(info)
+    info = bl.announce_machine(args)
     print(f"updates: median of {args.runs} runs of ~{args.duration:g}s each after {args.warmup:g}s warm-up")
     results: dict[str, Any] = {"machine": info, "command": bl.command_line(), "sqlite": {}}
     print("(a) single one-field update, one durable transaction each, vs raw sqlite3 BEGIN/INSERT/COMMIT")

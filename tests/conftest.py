@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 import shotlog
 from shotlog.store.database import Database, normalize_url
 from shotlog.store.migrate import upgrade
+from testdbs import Databases
 
 ADMIN_URL = os.environ.get("SHOTLOG_TEST_DATABASE_URL", "")
 BACKEND = "postgresql" if ADMIN_URL.startswith("postgres") else "sqlite"
@@ -79,6 +80,15 @@ def db_url(template: str, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_db(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database shared by a module's tests, for modules that start one server for all of them
+    (a server per test would dominate the run)."""
+    dbs = Databases(template, tmp_path_factory.mktemp("db"))
+    yield dbs.new()
+    dbs.drop_all()
 
 
 @pytest.fixture

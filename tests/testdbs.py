@@ -21,7 +21,16 @@ from sqlalchemy.engine import make_url
 
 from shotlog.store.database import normalize_url
 
-__all__ = ["ADMIN_URL", "BACKEND", "Databases", "admin_engine", "free_port", "start_serve", "wait_healthy"]
+__all__ = [
+    "ADMIN_URL",
+    "BACKEND",
+    "Databases",
+    "admin_engine",
+    "free_port",
+    "start_serve",
+    "stop_serve",
+    "wait_healthy",
+]
 
 STARTUP_TIMEOUT = 60.0
 
@@ -97,6 +106,17 @@ def start_serve(
             env=full_env,
         )
     return process, f"http://127.0.0.1:{port}", log_path
+
+
+def stop_serve(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:

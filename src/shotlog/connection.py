@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from shotlog.errors import NotFound, ShotlogError, UnknownEntityType, UnknownField, ValidationError
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 from shotlog.eventlog import log as eventlog
 from shotlog.eventlog.events import Actor, LinkInfo
 from shotlog.query.filters import to_wire
@@ -544,7 +545,13 @@ class Shotlog:
     def iter_events(
         self, after_id: int = 0, fields: Sequence[str] | None = None, *, batch: int = 500
     ) -> Iterator[dict[str, Any]]:
-        """Every event after ``after_id`` in id order, read a page at a time (flat memory)."""
+        """Every event after ``after_id`` in id order, read a page at a time (flat memory).
+
+        Raises ``shotlog.archive.CursorArchived`` if events after ``after_id`` were archived.
+        """
+        from shotlog.archive.floor import check_cursor
+
+        check_cursor(self.db, after_id)  # a cursor behind the live log would silently skip events
         fields = list(fields or _EVENT_FIELDS)
         cursor = after_id
         while True:
@@ -620,18 +627,7 @@ class Shotlog:
         self.close()
 
 
-_EVENT_FIELDS = [
-    "id",
-    "event_type",
-    "attribute_name",
-    "meta",
-    "entity",
-    "user",
-    "project",
-    "session_uuid",
-    "created_at",
-    "description",
-]
+_EVENT_FIELDS = [*SHOTGUNEVENTS_FIELDS, "description"]
 
 
 def _run_request(tx: WriteTransaction, req: Mapping[str, Any]) -> Any:

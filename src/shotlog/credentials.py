@@ -33,7 +33,7 @@ SESSION_TTL = dt.timedelta(hours=24)
 SCRIPT_CACHE_SECONDS = 2.0
 ACCESS_TTL = dt.timedelta(minutes=10)
 REFRESH_TTL = dt.timedelta(days=1)
-_TTL = {"session": SESSION_TTL, "access": ACCESS_TTL, "refresh": REFRESH_TTL}
+_TTL = {"session": SESSION_TTL, "access": ACCESS_TTL, "refresh": REFRESH_TTL, "web": SESSION_TTL}
 
 
 def new_secret() -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 import testdbs
-from testdbs import start_serve, wait_healthy
+from testdbs import start_serve, stop_serve, wait_healthy
 
 SCRIPT_NAME = "rest_tests"
 SCRIPT_KEY = "rest-" + "0123456789abcdef" * 4
@@ -72,13 +72,7 @@ class RestServer:
     def stop(self) -> None:
         while self._clients:
             self._clients.pop().close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+        stop_serve(self.process)
 
 
 class Databases(testdbs.Databases):

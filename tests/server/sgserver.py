@@ -11,7 +11,8 @@ import httpx
 import shotgun_api3
 
 import testdbs
-from testdbs import start_serve, wait_healthy
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
+from testdbs import start_serve, stop_serve, wait_healthy
 
 SCRIPT_NAME = "protocol_tests"
 SCRIPT_KEY = "k3y-" + "0123456789abcdef" * 4
@@ -96,13 +97,7 @@ class Server:
         self.close_clients()
         if self._http is not None:
             self._http.close()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+        stop_serve(self.process)
 
 
 class Databases(testdbs.Databases):
@@ -149,17 +144,6 @@ def events_after(sg: shotgun_api3.Shotgun, after: int, **filters: Any) -> list[d
     return sg.find(
         "EventLogEntry",
         conditions,
-        [
-            "id",
-            "event_type",
-            "attribute_name",
-            "meta",
-            "entity",
-            "user",
-            "project",
-            "session_uuid",
-            "created_at",
-            "description",
-        ],
+        [*SHOTGUNEVENTS_FIELDS, "description"],
         order=[{"field_name": "id", "direction": "asc"}],
     )

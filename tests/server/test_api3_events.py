@@ -12,18 +12,9 @@ from sgserver import Server, head_event_id
 
 import shotlog
 from shotlog.credentials import Credentials
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 
-POLL_FIELDS = [
-    "id",
-    "event_type",
-    "attribute_name",
-    "meta",
-    "entity",
-    "user",
-    "project",
-    "session_uuid",
-    "created_at",
-]
+POLL_FIELDS = list(SHOTGUNEVENTS_FIELDS)
 
 
 def poll(sg: shotgun_api3.Shotgun, after: int) -> list[dict[str, Any]]:

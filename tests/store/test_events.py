@@ -15,21 +15,12 @@ from typing import Any
 import pytest
 
 import shotlog
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 from shotlog.values import utcnow
 
 Link = dict[str, Any]
 
-POLL_FIELDS = [
-    "id",
-    "event_type",
-    "attribute_name",
-    "meta",
-    "entity",
-    "user",
-    "project",
-    "session_uuid",
-    "created_at",
-]
+POLL_FIELDS = list(SHOTGUNEVENTS_FIELDS)
 
 
 def since(sg: shotlog.Shotlog, head: int) -> list[dict[str, Any]]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import click
 
+from shotlog.cli.archive import archive
+from shotlog.cli.daemon import daemon
 from shotlog.cli.db import db
 from shotlog.cli.events import events
 from shotlog.cli.schema import schema
 from shotlog.cli.serve import serve
+from shotlog.cli.webhooks import webhooks
+from shotlog.cli.worker import worker
 
 __all__ = ["main"]
 
@@ -18,7 +22,11 @@ def main() -> None:
     """shotlog: a self-hosted event platform for production tracking, compatible with FPTR."""
 
 
+main.add_command(archive)
+main.add_command(daemon)
 main.add_command(db)
 main.add_command(events)
 main.add_command(schema)
 main.add_command(serve)
+main.add_command(webhooks)
+main.add_command(worker)

@@ -87,7 +87,7 @@ def list_cmd(
         rows = list(reversed(rows[:limit]))
     else:
         rows = []
-        for e in sg.iter_events(after, _FIELDS):
+        for e in _iter_events(sg, after):
             if _matches(e, event_type, entity_type, project):
                 rows.append(e)
                 if len(rows) >= limit:
@@ -135,7 +135,7 @@ def tail_cmd(database: str, from_id: int | None, event_type: str | None, interva
     try:
         while True:
             got = False
-            for e in sg.iter_events(cursor, _FIELDS):
+            for e in _iter_events(sg, cursor):
                 cursor = e["id"]
                 got = True
                 if _matches(e, event_type, None, None):
@@ -144,3 +144,18 @@ def tail_cmd(database: str, from_id: int | None, event_type: str | None, interva
                 time.sleep(interval)
     except KeyboardInterrupt:
         pass
+
+
+def _iter_events(sg: Any, after: int) -> Any:
+    """``sg.iter_events`` with a cursor behind the archive reported as a message, not a traceback."""
+    from shotlog.archive import CursorArchived
+
+    try:
+        yield from sg.iter_events(after, _FIELDS)
+    except CursorArchived as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+from shotlog.cli.export import export_cmd  # noqa: E402  (the command lives in its own module)
+
+events.add_command(export_cmd)

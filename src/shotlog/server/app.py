@@ -17,11 +17,15 @@ from starlette.routing import Route
 import shotlog
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials
+from shotlog.server.actions_routes import actions_routes
 from shotlog.server.api3.endpoint import Api3Endpoint
 from shotlog.server.api3.wire import encode
 from shotlog.server.rest import shapes
 from shotlog.server.rest.routes import rest_routes
 from shotlog.server.services import Service, lifespan
+from shotlog.server.stream import stream_routes
+from shotlog.web import web_routes
+from shotlog.webhooks.routes import webhook_routes
 
 __all__ = ["create_app"]
 
@@ -52,10 +56,15 @@ def create_app(
         # shotgun_api3 lower-cases the whole base URL and posts here (or to <prefix>/api3/json).
         Route("/api3/json", api3.endpoint, methods=["POST"]),
         *rest_routes(store, credentials),  # /api/v1/...
+        *actions_routes(store, credentials),  # /api/v1/action_menu_items/..., /export/events.csv
+        *webhook_routes(store, credentials),  # /api/v1/webhook/...
+        *stream_routes(store, credentials),  # /api/v1/events/stream, /api/v1/daemon/plugins
+        *web_routes(store, credentials),  # the web UI: /, /login, /events, /webhooks..., its 404 page
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(GZipMiddleware, minimum_size=1024)],
+        # zlib's default level: 9 costs three times the CPU for pages about 10% smaller
+        middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan(services),
     )

@@ -36,6 +36,12 @@ class Service(Protocol):
 def serve_services(store: Shotlog) -> list[Service]:
     """The services ``shotlog serve`` runs by default (each may be switched off by its own setting)."""
     services: list[Service] = []
+    from shotlog.webhooks.worker import webhook_service
+
+    services.extend(webhook_service(store))  # SHOTLOG_WEBHOOKS=0 switches it off
+    from shotlog.archive.service import archive_service
+
+    services.extend(archive_service(store))  # with SHOTLOG_ARCHIVE_URL; SHOTLOG_ARCHIVE_INTERVAL=0: off
     return services
 
 

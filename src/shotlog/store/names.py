@@ -19,7 +19,7 @@ from shotlog.eventlog.events import LinkInfo
 from shotlog.schema.model import EntityType, Schema
 from shotlog.store.catalog import Catalog
 
-__all__ = ["Resolved", "resolve"]
+__all__ = ["Resolved", "names_of", "resolve"]
 
 #: (type, id) -> (LinkInfo, project link or None); absent when missing or retired
 Resolved = dict[tuple[str, int], tuple[LinkInfo, tuple[str, int] | None]]
@@ -81,9 +81,29 @@ def resolve(
     return out
 
 
+def names_of(
+    conn: Connection, catalog: Catalog, schema: Schema, refs: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], Any]:
+    """The display names of ``refs`` that exist and are not retired, as ``resolve(minimal=True)``
+    finds them, without building a ``LinkInfo`` per entity (the event daemon reads every event)."""
+    by_type: dict[str, set[int]] = {}
+    for t, i in refs:
+        by_type.setdefault(t, set()).add(i)
+    return _name_rows(conn, catalog, schema, by_type, False) if by_type else {}
+
+
 def _names_only(
     conn: Connection, catalog: Catalog, schema: Schema, by_type: dict[str, set[int]], retired: bool
 ) -> Resolved:
+    return {
+        (t, i): (LinkInfo(t, i, name, None), None)
+        for (t, i), name in _name_rows(conn, catalog, schema, by_type, retired).items()
+    }
+
+
+def _name_rows(
+    conn: Connection, catalog: Catalog, schema: Schema, by_type: dict[str, set[int]], retired: bool
+) -> dict[tuple[str, int], Any]:
     """Names of several entity types in one round trip: a UNION ALL of one indexed lookup per type.
 
     A page of 500 events links to 8 or 9 types; one statement instead of one each matters most on
@@ -106,10 +126,9 @@ def _names_only(
         params: dict[str, Any] = {f"ids_{k}": sorted(by_type[t]) for k, t in enumerate(known)}
     else:
         params = {f"ids_{k}": orjson.dumps(sorted(by_type[t])).decode() for k, t in enumerate(known)}
-    out: Resolved = {}
-    for etype_name, entity_id, name in conn.execute(query, params).all():
-        out[(etype_name, entity_id)] = (LinkInfo(etype_name, entity_id, name, None), None)
-    return out
+    return {
+        (etype_name, entity_id): name for etype_name, entity_id, name in conn.execute(query, params).all()
+    }
 
 
 # Statements of _names_only by (backend, retired, the types and their table objects). A page of events

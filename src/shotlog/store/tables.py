@@ -19,7 +19,13 @@ from shotlog.schema.model import EntityType, Field
 __all__ = [
     "ID",
     "JSON",
+    "archive_segments",
+    "archive_state",
     "column_type",
+    "daemon_cursors",
+    "daemon_feeds",
+    "daemon_instances",
+    "daemon_journal",
     "entity_links",
     "entity_table",
     "entity_tags",
@@ -32,6 +38,10 @@ __all__ = [
     "schema_state",
     "script_keys",
     "session_tokens",
+    "webhook_attempts",
+    "webhook_cursor",
+    "webhook_deliveries",
+    "webhook_hooks",
 ]
 
 # SQLite only turns INTEGER PRIMARY KEY into the rowid alias; BIGINT would lose autoincrement there.
@@ -168,7 +178,7 @@ session_tokens = sa.Table(
     "session_tokens",
     metadata,
     sa.Column("token_sha256", sa.String(64), primary_key=True),
-    sa.Column("kind", sa.String(16), nullable=False),  # session, access, refresh
+    sa.Column("kind", sa.String(16), nullable=False),  # session, access, refresh, web
     sa.Column("user_type", sa.String(64), nullable=False),
     sa.Column("user_id", sa.BigInteger, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
@@ -191,9 +201,199 @@ follows = sa.Table(
 
 # -- webhooks (migration 0003) ---------------------------------------------------------------------------
 
+# One row per hook (FPTR's webhook). Secrets are stored as given: HMAC needs the key itself.
+webhook_hooks = sa.Table(
+    "webhook_hooks",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("token", sa.Text, nullable=True),
+    sa.Column("signing_secrets", JSON, nullable=False),  # Standard Webhooks secrets, newest first
+    sa.Column("standard_webhooks", sa.Boolean, nullable=False),
+    sa.Column("entity_types", JSON, nullable=True),
+    sa.Column("event_types", JSON, nullable=True),
+    sa.Column("projects", JSON, nullable=False),
+    sa.Column("include_in_create", sa.Boolean, nullable=False),
+    sa.Column("validate_ssl_cert", sa.Boolean, nullable=False),
+    sa.Column("batch_deliveries", sa.Boolean, nullable=False),
+    sa.Column("ordered", sa.Boolean, nullable=False),
+    sa.Column("max_concurrency", sa.Integer, nullable=False),
+    sa.Column("timeout", sa.Float, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    # events up to this id existed before the hook and are never delivered to it (replay aside)
+    sa.Column("start_event_id", sa.BigInteger, nullable=False),
+    # the retry back-off of the whole hook: consecutive failed requests, and no request before this
+    sa.Column("consecutive_failures", sa.Integer, nullable=False),
+    sa.Column("paused_until", sa.DateTime, nullable=True),
+    sa.Column("num_deliveries", sa.BigInteger, nullable=False),
+    sa.Column("last_success_at", sa.DateTime, nullable=True),
+    sa.Column("last_error_at", sa.DateTime, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# The dispatcher's cursor: the last event id turned into deliveries (one row, id 1).
+webhook_cursor = sa.Table(
+    "webhook_cursor",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_event_id", sa.BigInteger, nullable=False),
+)
+
+# One row per event x hook (or service message x hook): what happened to event E at hook H.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("hook_id", sa.String(36), nullable=False),
+    sa.Column("event_id", sa.BigInteger, nullable=False),  # 0 for Test_Connection / Webhook_Status_Change
+    sa.Column("kind", sa.String(16), nullable=False),  # event, test, status, replay
+    sa.Column("service_data", JSON, nullable=True),  # the data of service messages (no event-log row)
+    sa.Column("state", sa.String(16), nullable=False),  # pending, delivered, failed, held, discarded
+    sa.Column("event_time", sa.DateTime, nullable=False),
+    sa.Column("entity_type", sa.String(64), nullable=True),
+    sa.Column("entity_id", sa.BigInteger, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+    sa.Column("claimed_until", sa.DateTime, nullable=True),
+    sa.Column("last_attempt_id", sa.String(36), nullable=True),
+    sa.Column("response_code", sa.Integer, nullable=True),
+    sa.Column("process_time", sa.Float, nullable=True),
+    sa.Column("acknowledgement", sa.Text, nullable=True),
+    sa.Column("redelivery_of", sa.String(36), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    # the worker's claim query: due pending deliveries of a hook in order
+    sa.Index("ix_webhook_deliveries_due", "state", "hook_id", "next_attempt_at", "event_id"),
+    # ordered hooks take the oldest pending event first
+    sa.Index("ix_webhook_deliveries_order", "state", "hook_id", "event_id"),
+    sa.Index("ix_webhook_deliveries_hook", "hook_id", "event_time"),
+    sa.Index("ix_webhook_deliveries_created_at", "created_at"),
+)
+
+# One row per HTTP request (a batched request carries several deliveries): the bounded capture.
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("hook_id", sa.String(36), nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("succeeded", sa.Boolean, nullable=False),
+    sa.Column("response_code", sa.Integer, nullable=True),
+    sa.Column("process_time", sa.Float, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("request_headers", JSON, nullable=False),
+    sa.Column("request_body", sa.Text, nullable=False),
+    sa.Column("response_headers", JSON, nullable=True),
+    sa.Column("response_body", sa.Text, nullable=True),
+    sa.Index("ix_webhook_attempts_hook", "hook_id", "started_at"),
+    sa.Index("ix_webhook_attempts_started_at", "started_at"),
+)
+
 # -- event archive (migration 0004) ----------------------------------------------------------------------
 
+# One row per archived segment: a gzip'd JSON Lines object holding the events first_id..last_id of
+# one month. ``state`` is the archive job's state machine (see shotlog.archive.job): writing ->
+# stored -> done, later purging -> purged; only ``done`` segments are part of the archive.
+archive_segments = sa.Table(
+    "archive_segments",
+    metadata,
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("month", sa.String(7), nullable=False),  # 2024-03
+    sa.Column("first_id", sa.BigInteger, nullable=False),
+    sa.Column("last_id", sa.BigInteger, nullable=False),
+    sa.Column("first_at", sa.DateTime, nullable=True),
+    sa.Column("last_at", sa.DateTime, nullable=True),
+    sa.Column("event_count", sa.BigInteger, nullable=False),
+    sa.Column("key", sa.String(512), nullable=False, unique=True),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_archive_segments_first_id", "first_id"),
+    sa.Index("ix_archive_segments_month", "month"),
+)
+
+# One row (id 1): every event with id <= archived_through has left the live log for the archive.
+archive_state = sa.Table(
+    "archive_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("archived_through", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
 # -- event daemon (migration 0005) -----------------------------------------------------------------------
+
+# One row per (daemon, plugin): where the plugin is in the log and what state it is in. The daemon
+# advances ``position`` in the same transaction that records the event as processed, so a kill -9
+# re-runs at most the event in flight (shotlog.daemon.cursors).
+daemon_cursors = sa.Table(
+    "daemon_cursors",
+    metadata,
+    sa.Column("daemon", sa.String(64), primary_key=True),
+    sa.Column("collection", sa.String(512), primary_key=True),  # plugin directory as configured
+    sa.Column("plugin", sa.String(255), primary_key=True),  # file name without .py
+    sa.Column("position", sa.BigInteger, nullable=False),  # last processed position of the source
+    sa.Column("last_event_id", sa.BigInteger, nullable=True),
+    # ids at or below last_event_id still to process (imported backlog), and the callbacks that
+    # already succeeded on the event after ``position`` (so a resumed plugin does not re-run them)
+    sa.Column("pending", JSON, nullable=True),
+    sa.Column("done_callbacks", JSON, nullable=True),
+    # polling source, imported state: ids at or below this were done by shotgunEvents (but pending)
+    sa.Column("fence_event_id", sa.BigInteger, nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("paused", sa.Boolean, nullable=False),  # operator's pause, written by status actions
+    sa.Column("resume_token", sa.Integer, nullable=False),  # bumped by "resume": retry a failure
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("error_event_id", sa.BigInteger, nullable=True),
+    sa.Column("processed", sa.BigInteger, nullable=False),
+    sa.Column("errors", sa.BigInteger, nullable=False),
+    sa.Column("path", sa.Text, nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# One row per running daemon: who holds it (so a second daemon with the same name refuses to
+# start) and the head of the log it last saw (so status can show lag without asking the source).
+daemon_instances = sa.Table(
+    "daemon_instances",
+    metadata,
+    sa.Column("daemon", sa.String(64), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("head_position", sa.BigInteger, nullable=False),
+    sa.Column("head_event_id", sa.BigInteger, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("heartbeat_at", sa.DateTime, nullable=False),
+    sa.Column("stopped_at", sa.DateTime, nullable=True),
+)
+
+# The polling source's journal: events of a remote api3 site in the order the daemon first saw
+# them (``seq``), so a late-committed lower id gets a new position instead of moving cursors back.
+daemon_journal = sa.Table(
+    "daemon_journal",
+    metadata,
+    sa.Column("daemon", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("event_id", sa.BigInteger, nullable=False),
+    sa.Column("event", JSON, nullable=False),
+    sa.Index("ix_daemon_journal_event", "daemon", "event_id", unique=True),
+)
+
+# The polling source's view of the remote log: highest id seen and the ids still missing below it.
+daemon_feeds = sa.Table(
+    "daemon_feeds",
+    metadata,
+    sa.Column("daemon", sa.String(64), primary_key=True),
+    sa.Column("max_seen_id", sa.BigInteger, nullable=False),
+    sa.Column("holes", JSON, nullable=False),  # {"<id>": "<deadline, ISO UTC>"}
+    sa.Column("seq", sa.BigInteger, nullable=False),
+)
 
 
 def column_type(field: Field) -> sa.types.TypeEngine[Any]:

@@ -24,12 +24,7 @@ from starlette.routing import Route
 from shotlog.connection import Shotlog
 from shotlog.credentials import ACCESS_TTL, Credentials, Principal
 from shotlog.errors import (
-    ConflictError,
-    NotFound,
-    PermissionDenied,
     ShotlogError,
-    StorageError,
-    UnknownEntityType,
     UnknownField,
 )
 from shotlog.server.api3.wire import encode
@@ -69,18 +64,6 @@ def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 def _http_error(exc: HttpError) -> Response:
     body = shapes.error(exc.status, exc.title, code=exc.code, source=exc.source)
     return _json(body, exc.status, exc.headers)
-
-
-def _status(exc: ShotlogError) -> int:
-    if isinstance(exc, NotFound | UnknownEntityType):
-        return 404
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(exc, ConflictError):
-        return 409
-    if isinstance(exc, StorageError):
-        return 503
-    return 400
 
 
 def _source(exc: ShotlogError) -> dict[str, Any]:
@@ -133,7 +116,7 @@ class Rest:
             except HttpError as exc:
                 return _http_error(exc)
             except ShotlogError as exc:
-                status = _status(exc)
+                status = shapes.http_status(exc)
                 body = shapes.error(status, exc.message, code=exc.error_code, source=_source(exc))
                 return _json(body, status)
             except Exception:

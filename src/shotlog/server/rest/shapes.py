@@ -13,7 +13,15 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from shotlog.errors import FilterError
+from shotlog.errors import (
+    ConflictError,
+    FilterError,
+    NotFound,
+    PermissionDenied,
+    ShotlogError,
+    StorageError,
+    UnknownEntityType,
+)
 from shotlog.query.filters import to_wire
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import Field, Schema
@@ -26,6 +34,7 @@ __all__ = [
     "MAX_SORT",
     "bounded_filters",
     "error",
+    "http_status",
     "parse_fields",
     "parse_simple_filters",
     "parse_sort",
@@ -270,3 +279,16 @@ def _hash_group(raw: Mapping[str, Any]) -> dict[str, Any]:
         else:
             items.append(c)
     return {"filter_operator": _LOGICAL[op.lower()], "filters": items}
+
+
+def http_status(exc: ShotlogError) -> int:
+    """The HTTP status of a shotlog error in the REST envelope (a database outage is 503, not 400)."""
+    if isinstance(exc, NotFound | UnknownEntityType):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, ConflictError):
+        return 409
+    if isinstance(exc, StorageError):
+        return 503
+    return 400

@@ -1,0 +1,474 @@
+"""The daemon's configuration: a ``shotgunEventDaemon.conf`` file as studios have it, read as is.
+
+Every section and key of shotgunEvents' file is understood (``[daemon]``, ``[shotgun]``,
+``[plugins]``, ``[emails]``), plus an optional ``[shotlog]`` section for what shotgunEvents lacks
+(the event source, the state database). Differences from upstream, each deliberate:
+
+* Interpolation: ``%(NAME)s`` is another option of the same section (as ConfigParser does) or an
+  environment variable, and ``${NAME}`` is an environment variable. The environment is **not** the
+  default section, so unrelated variables (``USERNAME``, ``PORT``...) never become options.
+* ``SHOTLOG_DAEMON_<SECTION>_<KEY>`` environment variables override single keys
+  (``SHOTLOG_DAEMON_SHOTGUN_KEY``), so secrets can stay out of the file.
+* Relative paths are resolved against the configuration file's directory, not the working directory.
+* A missing or invalid key is a ``ConfigError`` naming the section, the key and the value.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CONFIG_ENV",
+    "ConfigError",
+    "DaemonConfig",
+    "EmailConfig",
+    "find_config",
+    "load_config",
+    "parse_config",
+]
+
+CONFIG_ENV = "SHOTLOG_DAEMON_CONFIG"
+OVERRIDE_PREFIX = "SHOTLOG_DAEMON_"
+FILE_NAME = "shotgunEventDaemon.conf"
+SOURCES = ("direct", "stream", "api3")
+
+# Keys of each known section (lower case: ConfigParser folds option names).
+KNOWN: dict[str, set[str]] = {
+    "daemon": {
+        "pidfile",
+        "eventidfile",
+        "logmode",
+        "logpath",
+        "logfile",
+        "logging",
+        "timing_log",
+        "conn_retry_sleep",
+        "max_conn_retries",
+        "fetch_interval",
+        "max_event_batch_size",
+    },
+    "shotgun": {"server", "name", "key", "proxy_server", "use_session_uuid"},
+    "plugins": {"paths"},
+    "emails": {
+        "enabled",
+        "server",
+        "port",
+        "usetls",
+        "usessl",
+        "username",
+        "password",
+        "from",
+        "to",
+        "subject",
+    },
+    "shotlog": {
+        "name",
+        "source",
+        "database_url",
+        "state_url",
+        "gap_timeout",
+        "stop_timeout",
+        "socket_timeout",
+        "retry_max_sleep",
+        "hot_reload",
+        "email_interval",
+        "log_locals",
+        "commit_every",
+        "commit_interval",
+        "cursor_dir",
+    },
+}
+_SECRETS = {("shotgun", "key"), ("emails", "password"), ("shotlog", "database_url"), ("shotlog", "state_url")}
+
+
+class ConfigError(ValueError):
+    """A configuration problem, naming the section, the key and the value involved."""
+
+    def __init__(self, message: str, section: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.section, self.key = section, key
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    server: str
+    port: int
+    use_tls: bool  # STARTTLS after connecting
+    use_ssl: bool  # implicit TLS from the first byte (SMTPS, usually port 465)
+    username: str | None
+    password: str | None
+    sender: str
+    to: tuple[str, ...]
+    subject: str
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    path: Path | None
+    parser: configparser.ConfigParser = field(repr=False)
+    # [daemon]
+    pid_file: Path | None = None
+    event_id_file: Path | None = None
+    log_mode: int = 1
+    log_path: Path | None = None
+    log_file: str = "shotgunEventDaemon"
+    log_level: int = 20
+    timing_log: bool = False
+    conn_retry_sleep: float = 60.0
+    max_conn_retries: int = 5
+    fetch_interval: float = 5.0
+    max_event_batch_size: int = 500
+    # [shotgun]
+    server: str = ""
+    script_name: str | None = None
+    script_key: str | None = field(default=None, repr=False)
+    proxy_server: str | None = None
+    use_session_uuid: bool = False
+    # [plugins]
+    plugin_paths: tuple[Path, ...] = ()
+    plugin_path_names: tuple[str, ...] = ()  # as written in the file: they key the legacy state
+    # [emails]
+    emails: EmailConfig | None = None
+    # [shotlog]
+    name: str = "default"
+    source: str = "api3"
+    database_url: str | None = field(default=None, repr=False)
+    state_url: str | None = field(default=None, repr=False)
+    gap_timeout: float = 300.0
+    stop_timeout: float = 30.0
+    socket_timeout: float = 60.0
+    retry_max_sleep: float = 60.0
+    hot_reload: bool = True
+    email_interval: float = 60.0
+    log_locals: bool = False
+    #: database cursor commits: at most every this many events and this many seconds (the per-plugin
+    #: progress files in ``cursor_dir`` record every event in between)
+    commit_every: int = 1000
+    commit_interval: float = 0.1
+    cursor_dir: Path | None = None
+
+    @property
+    def cursor_directory(self) -> Path:
+        """Where the per-plugin progress files live: ``cursor_dir``, else ``<logPath>/cursors``."""
+        if self.cursor_dir is not None:
+            return self.cursor_dir
+        logs = self.log_path or (self.path.parent if self.path else Path.cwd())
+        return logs / "cursors"
+
+    @property
+    def state_database_url(self) -> str:
+        """Where cursors live: ``state_url``, else the shotlog database of the direct source."""
+        url = self.state_url or (self.database_url if self.source == "direct" else None)
+        if url is None:  # parse_config makes this unreachable; kept for type narrowing
+            raise ConfigError("[shotlog] state_url is required with the stream and api3 sources")
+        return url
+
+    def plugin_view(self) -> configparser.ConfigParser:
+        """What plugins see as ``reg.logger.config``: the file's values without the daemon's secrets."""
+        view = configparser.ConfigParser(interpolation=None)
+        view.optionxform = self.parser.optionxform  # type: ignore[method-assign]
+        for section in self.parser.sections():
+            view.add_section(section)
+            for key, value in self.parser.items(section, raw=False):
+                if (section.lower(), key) not in _SECRETS:
+                    view.set(section, key, value)
+        return view
+
+
+class _Interpolation(configparser.Interpolation):
+    """``%(name)s`` = option of the section, else environment variable; ``${NAME}`` = environment."""
+
+    _TOKEN = re.compile(r"%%|\$\$|%\((\w+)\)s|\$\{(\w+)\}")
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self._folded = {k.lower(): v for k, v in env.items()}
+
+    def before_get(
+        self,
+        parser: Any,
+        section: str,
+        option: str,
+        value: str,
+        defaults: Any,
+    ) -> str:
+        return self._expand(parser, section, option, value, 0)
+
+    def _expand(self, parser: Any, section: str, option: str, value: str, depth: int) -> str:
+        if depth > 10:
+            raise ConfigError(
+                f"[{section}] {option} = {value!r}: interpolation is nested too deeply (a loop?)",
+                section,
+                option,
+            )
+
+        def sub(m: re.Match[str]) -> str:
+            token = m.group(0)
+            if token == "%%":
+                return "%"
+            if token == "$$":
+                return "$"
+            name = m.group(1) or m.group(2)
+            if m.group(1) is not None:
+                key = parser.optionxform(name)
+                if key != option and parser.has_option(section, key):
+                    raw = parser.get(section, key, raw=True)
+                    return self._expand(parser, section, key, raw, depth + 1)
+                found = self.env.get(name, self._folded.get(name.lower()))
+            else:
+                found = self.env.get(name)
+            if found is None:
+                raise ConfigError(
+                    f"[{section}] {option} = {value!r}: {token} is neither an option of [{section}] "
+                    "nor a set environment variable",
+                    section,
+                    option,
+                )
+            return found
+
+        return self._TOKEN.sub(sub, value)
+
+
+def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
+    """``--config``, else ``SHOTLOG_DAEMON_CONFIG``, else ./shotgunEventDaemon.conf, else /etc/."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"Configuration file {str(path)!r} (--config) does not exist")
+        return path
+    if env.get(CONFIG_ENV):
+        path = Path(env[CONFIG_ENV])
+        if not path.is_file():
+            raise ConfigError(f"Configuration file {str(path)!r} ({CONFIG_ENV}) does not exist")
+        return path
+    for candidate in (Path.cwd() / FILE_NAME, Path("/etc") / FILE_NAME):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"No {FILE_NAME} in the current directory or /etc; pass --config PATH or set {CONFIG_ENV}"
+    )
+
+
+def load_config(
+    explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> DaemonConfig:
+    env = dict(os.environ if env is None else env)
+    path = find_config(explicit, env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read configuration file {str(path)!r}: {exc}") from None
+    return parse_config(text, env, path=path)
+
+
+def parse_config(text: str, env: Mapping[str, str], *, path: Path | None = None) -> DaemonConfig:
+    parser = configparser.ConfigParser(interpolation=_Interpolation(env))
+    try:
+        parser.read_string(text, source=str(path or "<config>"))
+    except configparser.Error as exc:
+        raise ConfigError(f"Configuration file {str(path or '<config>')!r} is not valid: {exc}") from None
+    _apply_overrides(parser, env)
+    return _Reader(parser, path).config()
+
+
+def _apply_overrides(parser: configparser.ConfigParser, env: Mapping[str, str]) -> None:
+    for name, value in env.items():
+        if not name.startswith(OVERRIDE_PREFIX) or name == CONFIG_ENV:
+            continue
+        section, _, key = name[len(OVERRIDE_PREFIX) :].lower().partition("_")
+        if section not in KNOWN:
+            continue
+        match = next((k for k in KNOWN[section] if k == key), None)
+        if match is None:
+            raise ConfigError(f"{name}: [{section}] has no key {key!r}", section, key)
+        if not parser.has_section(section):
+            parser.add_section(section)
+        parser.set(section, match, value.replace("%", "%%"))
+
+
+_TRUE = {"1", "yes", "true", "on"}
+_FALSE = {"0", "no", "false", "off", ""}
+
+
+class _Reader:
+    def __init__(self, parser: configparser.ConfigParser, path: Path | None) -> None:
+        self.parser = parser
+        self.path = path
+        self.base = path.parent.resolve() if path else Path.cwd()
+
+    def raw(self, section: str, key: str) -> str | None:
+        if not self.parser.has_option(section, key):
+            return None
+        try:
+            return self.parser.get(section, key).strip()
+        except configparser.Error as exc:
+            raise ConfigError(f"[{section}] {key}: {exc}", section, key) from None
+
+    def required(self, section: str, key: str, why: str = "") -> str:
+        value = self.raw(section, key)
+        if not value:
+            state = "is missing" if value is None else "is empty"
+            raise ConfigError(f"[{section}] {key} {state}{why}", section, key)
+        return value
+
+    def number(
+        self, section: str, key: str, default: float, *, integer: bool, low: float, high: float
+    ) -> Any:
+        value = self.raw(section, key)
+        if value is None or value == "":
+            return default
+        try:
+            number: float = int(value) if integer else float(value)
+        except ValueError:
+            kind = "an integer" if integer else "a number"
+            raise ConfigError(f"[{section}] {key} = {value!r} is not {kind}", section, key) from None
+        if not low <= number <= high:
+            raise ConfigError(f"[{section}] {key} = {value!r} must be from {low:g} to {high:g}", section, key)
+        return number
+
+    def boolean(self, section: str, key: str, default: bool) -> bool:
+        value = self.raw(section, key)
+        if value is None:
+            return default
+        low = value.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ConfigError(
+            f"[{section}] {key} = {value!r} is not a boolean (true/false, yes/no, on/off, 1/0)", section, key
+        )
+
+    def path_value(self, section: str, key: str) -> Path | None:
+        value = self.raw(section, key)
+        return (self.base / Path(value).expanduser()) if value else None
+
+    def config(self) -> DaemonConfig:
+        p = self.parser
+        for section in p.sections():
+            known = KNOWN.get(section.lower())
+            if known is None:
+                continue  # a plugin's own section, read by the plugin through reg.logger.config
+            for key in p.options(section):
+                if key not in known:
+                    raise ConfigError(
+                        f"[{section}] {key} is not a known key of [{section}] "
+                        f"(known: {', '.join(sorted(known))})",
+                        section,
+                        key,
+                    )
+        log_mode = self.number("daemon", "logmode", 1, integer=True, low=0, high=1)
+        level = self.number("daemon", "logging", 20, integer=True, low=0, high=50)
+        timing = self.raw("daemon", "timing_log")
+        source = (self.raw("shotlog", "source") or "").lower()
+        database_url = self.raw("shotlog", "database_url") or None
+        if not source:
+            source = "direct" if database_url else "api3"
+        if source not in SOURCES:
+            raise ConfigError(
+                f"[shotlog] source = {source!r} must be one of {', '.join(SOURCES)}", "shotlog", "source"
+            )
+        script_name = script_key = None
+        # Plugins always get shotgun_api3 connections to the site, whatever the event source.
+        server = self.required("shotgun", "server", " (the site plugins connect to)")
+        if not re.match(r"^https?://[^/\s]+", server):
+            raise ConfigError(f"[shotgun] server = {server!r} is not an http(s) URL", "shotgun", "server")
+        if source == "direct":
+            if not database_url:
+                raise ConfigError(
+                    "[shotlog] database_url is missing (required by source = direct)",
+                    "shotlog",
+                    "database_url",
+                )
+        else:
+            script_name = self.required("shotgun", "name", f" (required by source = {source})")
+            script_key = self.required("shotgun", "key", f" (required by source = {source})")
+        state_url = self.raw("shotlog", "state_url") or None
+        if source != "direct" and not state_url:
+            raise ConfigError(
+                f"[shotlog] state_url is missing (required by source = {source}; e.g. sqlite:////var/lib/shotlog/daemon.db)",
+                "shotlog",
+                "state_url",
+            )
+        paths_raw = self.required("plugins", "paths")
+        names = tuple(s.strip() for s in paths_raw.split(",") if s.strip())
+        if not names:
+            raise ConfigError(f"[plugins] paths = {paths_raw!r} names no directory", "plugins", "paths")
+        paths = tuple((self.base / Path(n).expanduser()).resolve() for n in names)
+        name = self.raw("shotlog", "name") or "default"
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+            raise ConfigError(
+                f"[shotlog] name = {name!r} must be 1-64 letters, digits, '.', '_' or '-'", "shotlog", "name"
+            )
+        return DaemonConfig(
+            path=self.path,
+            parser=p,
+            pid_file=self.path_value("daemon", "pidfile"),
+            event_id_file=self.path_value("daemon", "eventidfile"),
+            log_mode=log_mode,
+            log_path=self.path_value("daemon", "logpath"),
+            log_file=self.raw("daemon", "logfile") or "shotgunEventDaemon",
+            log_level=level,
+            timing_log=(timing or "").lower() in _TRUE,
+            conn_retry_sleep=self.number(
+                "daemon", "conn_retry_sleep", 60.0, integer=False, low=0, high=86400
+            ),
+            max_conn_retries=self.number("daemon", "max_conn_retries", 5, integer=True, low=1, high=10**6),
+            fetch_interval=self.number("daemon", "fetch_interval", 5.0, integer=False, low=0.01, high=3600),
+            max_event_batch_size=self.number(
+                "daemon", "max_event_batch_size", 500, integer=True, low=1, high=5000
+            ),
+            server=server.rstrip("/"),
+            script_name=script_name,
+            script_key=script_key,
+            proxy_server=self.raw("shotgun", "proxy_server") or None,
+            use_session_uuid=self.boolean("shotgun", "use_session_uuid", False),
+            plugin_paths=paths,
+            plugin_path_names=names,
+            emails=self.emails(),
+            name=name,
+            source=source,
+            database_url=database_url,
+            state_url=state_url,
+            gap_timeout=self.number("shotlog", "gap_timeout", 300.0, integer=False, low=0, high=7 * 86400),
+            stop_timeout=self.number("shotlog", "stop_timeout", 30.0, integer=False, low=0, high=3600),
+            socket_timeout=self.number("shotlog", "socket_timeout", 60.0, integer=False, low=1, high=3600),
+            retry_max_sleep=self.number(
+                "shotlog", "retry_max_sleep", 60.0, integer=False, low=0.01, high=3600
+            ),
+            hot_reload=self.boolean("shotlog", "hot_reload", True),
+            email_interval=self.number("shotlog", "email_interval", 60.0, integer=False, low=0, high=86400),
+            log_locals=self.boolean("shotlog", "log_locals", False),
+            commit_every=self.number("shotlog", "commit_every", 1000, integer=True, low=1, high=1_000_000),
+            commit_interval=self.number("shotlog", "commit_interval", 0.1, integer=False, low=0, high=3600),
+            cursor_dir=self.path_value("shotlog", "cursor_dir"),
+        )
+
+    def emails(self) -> EmailConfig | None:
+        if not self.boolean("emails", "enabled", False):
+            return None
+        why = " (required when [emails] enabled is true)"
+        use_tls = self.boolean("emails", "usetls", False)
+        use_ssl = self.boolean("emails", "usessl", False)
+        if use_tls and use_ssl:
+            raise ConfigError(
+                "[emails] useTLS and useSSL are both on: pick STARTTLS or implicit TLS", "emails", "usessl"
+            )
+        to = tuple(a.strip() for a in self.required("emails", "to", why).split(",") if a.strip())
+        return EmailConfig(
+            server=self.required("emails", "server", why),
+            port=self.number("emails", "port", 465 if use_ssl else 25, integer=True, low=1, high=65535),
+            use_tls=use_tls,
+            use_ssl=use_ssl,
+            username=self.raw("emails", "username") or None,
+            password=self.raw("emails", "password") or None,
+            sender=self.required("emails", "from", why),
+            to=to,
+            subject=self.required("emails", "subject", why),
+        )

@@ -1,0 +1,327 @@
+"""HTTP routes of Action Menu Items and event export (the web UI calls these; docs/export.md).
+
+    GET  /api/v1/action_menu_items?entity_type=Shot[&project_id=3]   the items a page shows
+    POST /api/v1/action_menu_items/{id}/trigger                       trigger one (JSON or form body)
+    GET|POST /export/events.csv, /export/events.jsonl                 stream an export of a filter
+    GET  /api/v1/archive/segments                                     archived segments (admins)
+    GET  /api/v1/archive/download?month=2024-03&format=csv            stream archived events (admins)
+
+Authentication: the web UI's session cookie (a POST must then carry its CSRF token in
+``X-CSRF-Token`` or a ``csrf_token`` field), or ``Authorization: Bearer`` with a REST access token or
+an api3 session token. Errors answer in the REST envelope ``{"errors": [...]}`` with a 4xx status
+that names the parameter and value; nothing is streamed until every input has been checked.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from shotlog.actions import (
+    TriggerContext,
+    form_fields,
+    ids_from,
+    menu_items,
+    post_payload,
+    query_from_dict,
+    trigger,
+)
+from shotlog.archive import Archive
+from shotlog.connection import Shotlog
+from shotlog.credentials import Credentials, Principal
+from shotlog.errors import ShotlogError
+from shotlog.export import Export, StoreSource
+from shotlog.server.rest import shapes
+
+__all__ = ["actions_routes"]
+
+log = logging.getLogger("shotlog.actions")
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int, title: str, source: Mapping[str, Any] | None = None) -> None:
+        super().__init__(title)
+        self.status, self.title, self.source = status, title, dict(source or {})
+
+
+def _error(status: int, title: str, source: Mapping[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse(shapes.error(status, title, source=source), status_code=status)
+
+
+def _source(exc: ShotlogError) -> dict[str, Any]:
+    for key in ("option", "field", "parameter"):
+        value = exc.details.get(key)
+        if isinstance(value, str):
+            return {"parameter": value}
+    return {}
+
+
+def _int(value: Any, name: str, *, required: bool = False) -> int | None:
+    if value in (None, ""):
+        if required:
+            raise _HttpError(400, f"{name} is required", {"parameter": name})
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 0
+    if isinstance(value, bool) or not 1 <= number < 2**63:
+        raise _HttpError(400, f"{name} must be a positive integer, got {value!r}", {"parameter": name})
+    return number
+
+
+class ActionsApi:
+    def __init__(self, store: Shotlog, credentials: Credentials) -> None:
+        self.store = store
+        self.credentials = credentials
+
+    # -- plumbing -------------------------------------------------------------------------------------
+
+    def endpoint(
+        self, handler: Callable[[Request, Principal, dict[str, Any]], Any]
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def run(request: Request) -> Response:
+            try:
+                body = await self._body(request)
+                principal = await run_in_threadpool(self._principal, request, body)
+                result = await run_in_threadpool(handler, request, principal, body)
+                return result if isinstance(result, Response) else JSONResponse(result)
+            except _HttpError as exc:
+                return _error(exc.status, exc.title, exc.source)
+            except ShotlogError as exc:
+                return _error(shapes.http_status(exc), exc.message, _source(exc))
+            except Exception:
+                log.exception("%s %s failed", request.method, request.url.path)
+                return _error(500, "Internal error; the server log has the details")
+
+        return run
+
+    async def _body(self, request: Request) -> dict[str, Any]:
+        """Query parameters, overlaid by a JSON or form body (lists kept for repeated fields)."""
+        data: dict[str, Any] = {}
+        for key in request.query_params:
+            values = request.query_params.getlist(key)
+            data[key] = values if len(values) > 1 else values[0]
+        if request.method != "POST":
+            return data
+        kind = request.headers.get("content-type", "").split(";")[0].strip()
+        if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            form = await request.form()
+            for key in form:
+                fields = [v for v in form.getlist(key) if isinstance(v, str)]
+                data[key] = (
+                    fields if len(fields) > 1 or key in ("cols", "column_display_names") else fields[0]
+                )
+            return data
+        raw = await request.body()
+        if raw.strip():
+            try:
+                body = json.loads(raw)
+            except ValueError as exc:
+                raise _HttpError(400, f"the request body is not valid JSON: {exc}") from None
+            if not isinstance(body, dict):
+                raise _HttpError(400, f"the request body must be a JSON object, got {type(body).__name__}")
+            data.update(body)
+        return data
+
+    def _principal(self, request: Request, body: Mapping[str, Any]) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            principal = self.credentials.token(token.strip(), "access") or self.credentials.token(
+                token.strip(), "session"
+            )
+            if principal is None:
+                raise _HttpError(401, "The bearer token is invalid or has expired")
+            return principal
+        from shotlog.web.sessions import check_csrf, current_user
+
+        user = current_user(request, self.credentials)
+        if user is None:
+            raise _HttpError(401, "Sign in to the web UI, or send Authorization: Bearer <access token>")
+        if request.method == "POST":
+            submitted = request.headers.get("x-csrf-token") or body.get("csrf_token")
+            if not check_csrf(request, submitted):
+                raise _HttpError(
+                    403, "The CSRF token is missing or wrong; reload the page", {"parameter": "csrf_token"}
+                )
+        return user
+
+    def _view(self, principal: Principal) -> Shotlog:
+        return self.store.as_user({"type": principal.type, "id": principal.id})
+
+    # -- handlers -------------------------------------------------------------------------------------
+
+    def list_items(self, request: Request, principal: Principal, data: dict[str, Any]) -> Any:
+        entity_type = data.get("entity_type")
+        if not isinstance(entity_type, str) or not entity_type:
+            raise _HttpError(
+                400, "entity_type is required (the type of the page)", {"parameter": "entity_type"}
+            )
+        project_id = _int(data.get("project_id"), "project_id")
+        items = menu_items(self.store, entity_type, project_id, principal.link())
+        return {"data": items}
+
+    def trigger_item(self, request: Request, principal: Principal, data: dict[str, Any]) -> Any:
+        item_id = _int(request.path_params["id"], "id", required=True)
+        assert item_id is not None
+        entity_type = data.get("entity_type")
+        if not isinstance(entity_type, str) or not entity_type:
+            raise _HttpError(
+                400, "entity_type is required (the type of the page)", {"parameter": "entity_type"}
+            )
+        query = data.get("query") or {}
+        if isinstance(query, str):
+            try:
+                query = json.loads(query)
+            except ValueError:
+                raise _HttpError(
+                    400, f"query must be a JSON object of filters, got {query!r}", {"parameter": "query"}
+                ) from None
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = data.get(key) or ()
+            return tuple(str(v) for v in (value if isinstance(value, list | tuple) else [value]))
+
+        ctx = TriggerContext(
+            entity_type=entity_type,
+            selected_ids=ids_from(data.get("selected_ids"), "selected_ids"),
+            ids=ids_from(data.get("ids"), "ids"),
+            page_id=_int(data.get("page_id"), "page_id"),
+            project_id=_int(data.get("project_id"), "project_id"),
+            cols=strings("cols"),
+            column_display_names=strings("column_display_names"),
+            sort_column=data.get("sort_column"),
+            sort_direction=data.get("sort_direction"),
+            grouping_column=data.get("grouping_column"),
+            grouping_direction=data.get("grouping_direction"),
+            grouping_method=data.get("grouping_method"),
+            title=data.get("title"),
+            referrer_path=data.get("referrer_path") or request.headers.get("referer"),
+            server_hostname=request.url.hostname,
+            session_uuid=data.get("session_uuid"),
+            query=query,
+        )
+        fmt = data.get("format", "csv")
+        columns = data.get("columns")
+        result = trigger(self.store, item_id, ctx, principal.link(), principal.login)
+        if result.action == "export":
+            assert result.query is not None
+            export = Export(StoreSource(self.store), result.query, columns, fmt)
+            return _stream(export, "events")
+        out: dict[str, Any] = {
+            "action": "post",
+            "url": result.item.get("url"),
+            "payload": result.payload,
+            "form": form_fields(result.payload),
+            "event_id": result.event_id,
+        }
+        if data.get("deliver") == "server":
+            status, reply = post_payload(str(result.item.get("url")), result.payload)
+            out.update(action="posted", status=status, response=reply.decode(errors="replace"))
+        return out
+
+    def archive_segments(self, request: Request, principal: Principal, data: dict[str, Any]) -> Any:
+        _archive_reader(principal)
+        archive = Archive(self.store)
+        purged = str(data.get("all", "false")).lower() in ("1", "true", "yes")
+        return {
+            "data": [s.as_dict() for s in archive.segments(include_purged=purged)],
+            "live_floor": archive.live_floor(),
+        }
+
+    def archive_download(self, request: Request, principal: Principal, data: dict[str, Any]) -> Any:
+        """``?month=2024-03`` (repeatable) or ``?segment=4``, ``format=csv|jsonl``, ``columns``, filters."""
+        _archive_reader(principal)
+        fmt = data.get("format", "csv")
+        months = data.get("month") or []
+        months = [months] if isinstance(months, str) else list(months)
+        segments = list(ids_from(data.get("segment"), "segment"))
+        filters = {k: v for k, v in data.items() if k not in ("format", "month", "segment", "columns", "bom")}
+        for key in ("project_ids", "entity_ids", "ids"):
+            if isinstance(filters.get(key), str):
+                filters[key] = list(ids_from(filters[key], key))
+        archive = Archive(self.store)
+        if not archive.policy.url:
+            raise _HttpError(409, "no archive is configured (SHOTLOG_ARCHIVE_URL)")
+        archive.storage.check()
+        export = archive.download(
+            fmt,
+            months=months,
+            segment_ids=segments,
+            query=query_from_dict(filters),
+            columns=data.get("columns"),
+        )
+        stem = "archive-" + ("-".join(months) if months else "events")
+        return _stream(export, stem)
+
+    def export_events(self, request: Request, principal: Principal, data: dict[str, Any]) -> Any:
+        fmt = "jsonl" if request.url.path.endswith(".jsonl") else "csv"
+        filters = data.get("query")
+        if filters is None:
+            # Flat parameters (?project_ids=1&event_types=Shotgun_Shot_*): everything but the options.
+            filters = {k: v for k, v in data.items() if k not in ("columns", "csrf_token", "bom", "limit")}
+            for key in ("project_ids", "entity_ids", "ids"):
+                if isinstance(filters.get(key), str):
+                    filters[key] = list(ids_from(filters[key], key))
+            for key in ("min_id", "max_id"):
+                if key in filters:
+                    filters[key] = _int(filters[key], key)
+        elif isinstance(filters, str):
+            try:
+                filters = json.loads(filters)
+            except ValueError:
+                raise _HttpError(
+                    400, "query must be a JSON object of filters", {"parameter": "query"}
+                ) from None
+        query = query_from_dict(filters)
+        limit = _int(data.get("limit"), "limit")
+        bom = str(data.get("bom", "true")).lower() not in ("0", "false", "no")
+        export = Export(
+            StoreSource(self._view(principal)), query, data.get("columns"), fmt, bom=bom, limit=limit
+        )
+        return _stream(export, "events")
+
+
+#: permission groups that may read the archive (FPTR: the admin menu's "Archived Data")
+ARCHIVE_READERS = ("Admin", "Manager", "API Admin")
+
+
+def _archive_reader(principal: Principal) -> None:
+    if principal.permission_rule_set not in ARCHIVE_READERS:
+        raise _HttpError(
+            403,
+            f"the archive is for the {', '.join(ARCHIVE_READERS)} permission groups",
+            {"parameter": "user"},
+        )
+
+
+def _stream(export: Export, stem: str) -> StreamingResponse:
+    """The export as a download; the generator runs in the thread pool, a page at a time."""
+    return StreamingResponse(
+        export.chunks(),
+        media_type=export.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{export.filename(stem)}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def actions_routes(store: Shotlog, credentials: Credentials) -> list[Route]:
+    api = ActionsApi(store, credentials)
+    return [
+        Route("/api/v1/action_menu_items", api.endpoint(api.list_items), methods=["GET"]),
+        Route("/api/v1/action_menu_items/{id}/trigger", api.endpoint(api.trigger_item), methods=["POST"]),
+        Route("/export/events.csv", api.endpoint(api.export_events), methods=["GET", "POST"]),
+        Route("/export/events.jsonl", api.endpoint(api.export_events), methods=["GET", "POST"]),
+        Route("/api/v1/archive/segments", api.endpoint(api.archive_segments), methods=["GET"]),
+        Route("/api/v1/archive/download", api.endpoint(api.archive_download), methods=["GET"]),
+    ]

@@ -1,0 +1,129 @@
+"""Passwords: people change their own; admins list the HumanUsers and set anyone's.
+
+Passwords are written through the store (``HumanUser.password_proxy``, kept as an Argon2 hash and
+never read back; its Change event carries no value), as the signed-in user, so the event log says
+who did it. FPTR's ``Shotgun_User_PasswordChange`` event is written too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from shotlog.credentials import Principal
+from shotlog.errors import ShotlogError
+
+if TYPE_CHECKING:
+    from shotlog.web.routes import Web
+
+__all__ = ["MIN_PASSWORD", "AccountPages", "account_routes", "check_new_password"]
+
+Handler = Callable[[Request], Awaitable[Response]]
+MIN_PASSWORD = 8
+
+
+def check_new_password(new: str, confirm: str) -> dict[str, str]:
+    """The form errors of a new password and its confirmation (pure)."""
+    if len(new) < MIN_PASSWORD:
+        return {"new": f"Use at least {MIN_PASSWORD} characters."}
+    if len(new) > 1024:
+        return {"new": "Use at most 1,024 characters."}
+    if new != confirm:
+        return {"confirm": "The two passwords differ."}
+    return {}
+
+
+class AccountPages:
+    def __init__(self, web: Web) -> None:
+        self.web = web
+
+    def _set_password(self, actor: Principal, user_id: int, password: str) -> None:
+        view = self.web.store.as_user({"type": "HumanUser", "id": actor.id})
+        view.update("HumanUser", user_id, {"password_proxy": password})
+        view.create_event(
+            "Shotgun_User_PasswordChange",
+            description=f"{actor.name or actor.login} changed the password of HumanUser {user_id} (web)",
+            entity={"type": "HumanUser", "id": user_id},
+            meta={"type": "password_change", "source": "web", "user_id": user_id},
+        )
+
+    async def own_form(self, request: Request) -> Response:
+        return self.web.render(request, "password.html", target=None, errors={})
+
+    async def change_own(self, request: Request) -> Response:
+        values = await self.web.form(request)
+        if values is None:
+            return self.web.csrf_failed(request)
+        user: Principal = request.state.user
+        errors = check_new_password(values.get("new", ""), values.get("confirm", ""))
+        current = values.get("current", "")
+        if not current:
+            errors["current"] = "Enter your current password."
+        elif await run_in_threadpool(self.web.credentials.user, user.login, current) is None:
+            errors["current"] = "This is not your current password."
+        if errors:
+            return self.web.render(request, "password.html", 400, target=None, errors=errors)
+        await run_in_threadpool(self._set_password, user, user.id, values["new"])
+        return self.web.redirect("/events", "Your password is changed.")
+
+    async def users(self, request: Request) -> Response:
+        def load() -> list[dict[str, Any]]:
+            return self.web.store.find(
+                "HumanUser",
+                [],
+                ["name", "login", "email", "sg_status_list", "permission_rule_set"],
+                order=[{"field_name": "name", "direction": "asc"}],
+                limit=1000,
+            )
+
+        people = await run_in_threadpool(load)
+        return self.web.render(request, "users.html", people=people)
+
+    def _target(self, user_id: int) -> dict[str, Any] | None:
+        return self.web.store.find_one("HumanUser", [["id", "is", user_id]], ["name", "login"])
+
+    async def user_form(self, request: Request) -> Response:
+        target = await run_in_threadpool(self._target, request.path_params["id"])
+        if target is None:
+            return self.web.not_found(request, f"There is no HumanUser {request.path_params['id']}.")
+        return self.web.render(request, "password.html", target=target, errors={})
+
+    async def set_for_user(self, request: Request) -> Response:
+        target = await run_in_threadpool(self._target, request.path_params["id"])
+        if target is None:
+            return self.web.not_found(request, f"There is no HumanUser {request.path_params['id']}.")
+        values = await self.web.form(request)
+        if values is None:
+            return self.web.csrf_failed(request)
+        errors = check_new_password(values.get("new", ""), values.get("confirm", ""))
+        if not errors:
+            try:
+                await run_in_threadpool(self._set_password, request.state.user, target["id"], values["new"])
+            except ShotlogError as exc:
+                errors = {"new": str(exc)}
+        if errors:
+            return self.web.render(request, "password.html", 400, target=target, errors=errors)
+        who = target.get("name") or target.get("login")
+        return self.web.redirect("/admin/users", f"Password set for {who}.")
+
+
+def account_routes(
+    web: Web,
+) -> tuple[list[tuple[str, Handler, tuple[str, ...]]], list[tuple[str, Handler, tuple[str, ...]]]]:
+    """(pages for every signed-in user, admin pages)."""
+    pages = AccountPages(web)
+    return (
+        [
+            ("/account/password", pages.own_form, ("GET",)),
+            ("/account/password", pages.change_own, ("POST",)),
+        ],
+        [
+            ("/admin/users", pages.users, ("GET",)),
+            ("/admin/users/{id:int}/password", pages.user_form, ("GET",)),
+            ("/admin/users/{id:int}/password", pages.set_for_user, ("POST",)),
+        ],
+    )

@@ -1,0 +1,246 @@
+"""Reading the event log for the web UI: pages by keyset, live tails, one event, filter choices.
+
+Everything goes through the public Python API (``Shotlog.find``), so the UI sees exactly what api3
+clients see. Speed on a 10-million-event log comes from the shape of the queries, not from a cache:
+
+* in id order (the default) pages are keyset pages: ``id < cursor ORDER BY id DESC LIMIT n+1``,
+  an index range scan whatever the depth, and the extra row says whether a next page exists;
+* other orders use offsets (bounded by ``MAX_OFFSET``) and sort at most ``COUNT_CAP`` matching rows,
+  or else the matches among the newest ``SCAN_WINDOW`` events;
+* no ``COUNT(*)``: an unfiltered log shows its head id, a filtered one counts at most
+  ``COUNT_CAP`` matching ids ("1,000+");
+* a filter no index serves (text in the description, the attribute, an event-type pattern) would
+  read the whole log when it matches little, so such a page reads at most ``SCAN_WINDOW`` ids past
+  its cursor and offers to search on from there ("searched events #a to #b").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shotlog.connection import Shotlog
+from shotlog.errors import FilterError, ShotlogError
+from shotlog.web.filters import EventQuery
+
+__all__ = [
+    "COUNT_CAP",
+    "EVENT_FIELDS",
+    "Choices",
+    "EventPage",
+    "choices",
+    "event_page",
+    "get_event",
+    "live_events",
+    "scan_bounded",
+    "subject",
+]
+
+EVENT_FIELDS = [
+    "id",
+    "description",
+    "event_type",
+    "user",
+    "created_at",
+    "project",
+    "entity",
+    "attribute_name",
+    "meta",
+    "image",
+    "session_uuid",
+]
+COUNT_CAP = 1000
+MAX_OFFSET = 100_000
+#: ids one page reads at most when a filter has no index (description text, attribute, patterns)
+SCAN_WINDOW = 100_000
+LIVE_LIMIT = 200
+
+
+@dataclass
+class EventPage:
+    rows: list[dict[str, Any]]
+    has_next: bool = False
+    has_prev: bool = False
+    next_cursor: int | None = None  # id to pass as ``after`` (keyset) for the next page
+    prev_cursor: int | None = None  # id to pass as ``before`` for the previous page
+    count: int | None = None  # matching rows, capped at COUNT_CAP + 1
+    head: int = 0  # newest event id in the log
+    error: str = ""  # a filter the store refused (shown above the table)
+    window: tuple[int, int] | None = None  # the ids a scan-bounded page read (first, last)
+
+
+def subject(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The event's entity, or for a retired one the link its meta still names (marked retired)."""
+    if event.get("entity"):
+        return dict(event["entity"])
+    meta = event.get("meta")
+    event_type = str(event.get("event_type") or "")
+    if not isinstance(meta, dict) or "actual_attribute_changed" in meta:
+        return None
+    etype, eid = meta.get("entity_type"), meta.get("entity_id")
+    if isinstance(etype, str) and isinstance(eid, int) and event_type.startswith(f"Shotgun_{etype}_"):
+        name = meta.get("display_name") or f"{etype} #{eid}"
+        return {"type": etype, "id": eid, "name": name, "retired": True}
+    return None
+
+
+def scan_bounded(q: EventQuery) -> bool:
+    """Whether the query has a filter no index serves (description text, attribute, an event-type
+    pattern), so a page must bound how much of the log it reads. An entity filter is selective
+    enough by itself."""
+    return bool(q.text or q.attribute or "*" in q.event_type) and q.entity_id is None
+
+
+def event_page(store: Shotlog, q: EventQuery, *, window: int = SCAN_WINDOW) -> EventPage:
+    """The page ``q`` asks for; ``window`` bounds the ids a scan-bounded page reads."""
+    head = store.head_event_id()
+    filters = q.filters()
+    bounded = scan_bounded(q)
+    try:
+        # an unindexed filter is counted only when the whole log fits in one window
+        count = count_capped(store, filters) if filters and (not bounded or head <= window) else None
+        if q.by_id:
+            page = _keyset_page(store, q, filters, head, window if bounded else None)
+        else:
+            # Another order sorts every matching row: fine for a few, not for millions (and no
+            # index serves NULLS FIRST/LAST text orders on PostgreSQL), so a large or unindexed
+            # match is sorted within the newest `window` events.
+            small = count is not None and count <= COUNT_CAP
+            page = _offset_page(store, q, filters, head, None if small else window)
+        page.count = count
+    except FilterError as exc:
+        return EventPage([], head=head, error=str(exc))
+    page.head = head
+    return page
+
+
+def _keyset_page(
+    store: Shotlog, q: EventQuery, filters: list[Any], head: int, window: int | None
+) -> EventPage:
+    """One page in id order, travelling forward (``after``) or back (``before``) from a cursor.
+
+    With a ``window``, the page reads at most that many ids past its cursor; when they hold less
+    than a page, the pager offers to go on from the window's edge.
+    """
+    desc = q.descending
+    backwards = q.before is not None and q.after is None
+    # ids are read from `start` (excluded) away from it: towards lower ids when `down`
+    down = desc != backwards
+    if backwards:
+        start = q.before
+    elif q.after is not None:
+        start = q.after
+    else:
+        start = head + 1 if desc else 0
+    assert start is not None
+    bounds: list[Any] = [["id", "less_than" if down else "greater_than", start]]
+    edge: int | None = None  # the last id the window may read, if the window stops short of the log's end
+    if window is not None:
+        edge = start - window if down else start + window
+        if (down and edge > 1) or (not down and edge < head):
+            bounds.append(["id", "greater_than" if down else "less_than", edge - 1 if down else edge + 1])
+        else:
+            edge = None
+    rows = store.find(
+        "EventLogEntry",
+        filters + bounds,
+        EVENT_FIELDS,
+        order=[{"field_name": "id", "direction": "desc" if down else "asc"}],
+        limit=q.size + 1,
+    )
+    more = len(rows) > q.size
+    rows = rows[: q.size]
+    if backwards:
+        rows.reverse()
+    page = EventPage(rows)
+    # `beyond`: where reading away from the cursor goes on (after the last row read, or past a window
+    # that stopped short); `back`: the cursor that shows the rows on the other side of `start` again
+    beyond = (rows[0 if backwards else -1]["id"] if more else edge) if (more or edge is not None) else None
+    back = start - 1 if down else start + 1
+    if backwards:
+        page.has_prev, page.prev_cursor = beyond is not None, beyond
+        page.has_next, page.next_cursor = True, rows[-1]["id"] if rows else back
+    else:
+        page.has_next, page.next_cursor = beyond is not None, beyond
+        page.has_prev = q.after is not None
+        page.prev_cursor = (rows[0]["id"] if rows else back) if q.after is not None else None
+    if edge is not None:
+        lo, hi = (edge, start - 1) if down else (start + 1, edge)
+        page.window = (max(lo, 1), min(hi, head))
+    return page
+
+
+def _offset_page(
+    store: Shotlog, q: EventQuery, filters: list[Any], head: int, window: int | None
+) -> EventPage:
+    offset = (q.page - 1) * q.size
+    if offset > MAX_OFFSET:
+        raise FilterError(f"Pages beyond row {MAX_OFFSET:,} are not shown in this order; sort by id instead")
+    covered = None
+    if window is not None and head > window:
+        filters = filters + [["id", "greater_than", head - window]]
+        covered = (head - window + 1, head)
+    rows, more, _ = store.find_page(
+        "EventLogEntry", filters, EVENT_FIELDS, q.order(), limit=q.size, offset=offset
+    )
+    return EventPage(rows, has_next=more, has_prev=q.page > 1, window=covered)
+
+
+def count_capped(store: Shotlog, filters: list[Any]) -> int:
+    """How many events match, counting no further than COUNT_CAP + 1."""
+    rows = store.find("EventLogEntry", filters, ["id"], limit=COUNT_CAP + 1)
+    return len(rows)
+
+
+def live_events(store: Shotlog, q: EventQuery, after: int) -> list[dict[str, Any]]:
+    """Events newer than ``after`` that match the query's filters, newest first."""
+    rows = store.find(
+        "EventLogEntry",
+        q.filters() + [["id", "greater_than", after]],
+        EVENT_FIELDS,
+        order=[{"field_name": "id", "direction": "asc"}],
+        limit=LIVE_LIMIT,
+    )
+    rows.reverse()
+    return rows
+
+
+def get_event(store: Shotlog, event_id: int) -> dict[str, Any] | None:
+    fields = EVENT_FIELDS + ["cached_display_name", "filmstrip_image", "image_source_entity"]
+    try:
+        return store.find_one("EventLogEntry", [["id", "is", event_id]], fields)
+    except ShotlogError:
+        return None
+
+
+@dataclass
+class Choices:
+    """The values offered by the filter form's menus."""
+
+    entity_types: list[str] = field(default_factory=list)
+    projects: list[dict[str, Any]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
+
+
+_CHOICES_LIMIT = 500
+
+
+def choices(store: Shotlog) -> Choices:
+    """Entity types, projects and users for the filter menus (read fresh: a new project shows at once)."""
+    name_order = [{"field_name": "name", "direction": "asc"}]
+    made = Choices(
+        entity_types=sorted(store.catalog.schema.types),
+        projects=store.find("Project", [], ["name"], order=name_order, limit=_CHOICES_LIMIT),
+        users=store.find("HumanUser", [], ["name", "login"], order=name_order, limit=_CHOICES_LIMIT)
+        + store.find(
+            "ApiUser",
+            [],
+            ["firstname"],
+            order=[{"field_name": "firstname", "direction": "asc"}],
+            limit=_CHOICES_LIMIT,
+        ),
+    )
+    for user in made.users:
+        if user["type"] == "ApiUser":
+            user["name"] = user.get("firstname")
+    return made

@@ -1,0 +1,151 @@
+// shotlog web UI: small progressive enhancements. Every page works without this file.
+"use strict";
+
+// Selects marked data-autosubmit submit their form when changed (the page-size menu).
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLSelectElement && target.hasAttribute("data-autosubmit") && target.form) {
+    target.form.requestSubmit();
+  }
+});
+
+// Forms with data-confirm ask before submitting (delete, discard, replay).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
+
+// Live mode: poll the page's JSON endpoint every second and put new rows on top of the table.
+(function live() {
+  const list = document.getElementById("event-list");
+  if (!list || !list.dataset.liveUrl) return;
+  const tbody = document.getElementById("event-rows");
+  const status = document.getElementById("live-status");
+  const size = Number(list.dataset.size || "50");
+  let head = list.dataset.head || "0";
+  let failures = 0;
+  let busy = false;
+
+  async function poll() {
+    if (busy || document.hidden) return;
+    busy = true;
+    try {
+      const sep = list.dataset.liveUrl.includes("?") ? "&" : "?";
+      const response = await fetch(`${list.dataset.liveUrl}${sep}head=${encodeURIComponent(head)}`, {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (response.status === 401) {
+        status.textContent = "Live stopped: your session ended. Reload to sign in again.";
+        clearInterval(timer);
+        return;
+      }
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const data = await response.json();
+      failures = 0;
+      if (data.count > 0) {
+        tbody.insertAdjacentHTML("afterbegin", data.html);
+        while (tbody.rows.length > size) tbody.deleteRow(tbody.rows.length - 1);
+        const empty = list.querySelector(".empty");
+        if (empty) empty.remove();
+        head = String(data.head);
+        status.textContent = `Live: ${data.count} new event${data.count === 1 ? "" : "s"} at ${new Date().toLocaleTimeString()}`;
+      } else {
+        status.textContent = `Live: up to date (newest #${head})`;
+      }
+    } catch (err) {
+      failures += 1;
+      status.textContent = `Live: cannot reach the server (${failures})…`;
+    } finally {
+      busy = false;
+    }
+  }
+
+  const timer = setInterval(poll, 1000);
+  poll();
+})();
+
+// Action Menu Items: trigger through /api/v1/action_menu_items/{id}/trigger, then do what it says:
+// download an export, or open the item's URL with FPTR's POST fields in a new tab.
+document.querySelectorAll(".ami").forEach((menu) => {
+  menu.hidden = false;
+  const status = menu.querySelector(".ami-status");
+  const ids = (name) => (menu.dataset[name] || "").split(",").filter((x) => x);
+  menu.addEventListener("click", async (event) => {
+    const button = event.target.closest("[data-ami]");
+    if (!button) return;
+    menu.querySelector("details").open = false;
+    status.textContent = `Running “${button.dataset.amiTitle}”…`;
+    const body = {
+      entity_type: menu.dataset.amiType,
+      selected_ids: ids("amiSelected"),
+      ids: ids("amiIds"),
+      title: button.dataset.amiTitle,
+      referrer_path: location.pathname + location.search,
+    };
+    if (menu.dataset.amiProject) body.project_id = Number(menu.dataset.amiProject);
+    if (menu.dataset.amiQuery) body.query = JSON.parse(menu.dataset.amiQuery);
+    try {
+      const response = await fetch(`/api/v1/action_menu_items/${button.dataset.ami}/trigger`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": menu.dataset.csrf },
+        body: JSON.stringify(body),
+      });
+      const type = response.headers.get("content-type") || "";
+      if (!response.ok) {
+        const data = type.includes("json") ? await response.json() : {};
+        const error = (data.errors && data.errors[0] && data.errors[0].title) || `HTTP ${response.status}`;
+        status.textContent = `“${button.dataset.amiTitle}” failed: ${error}`;
+        return;
+      }
+      if (!type.includes("json")) {
+        const name = /filename="([^"]+)"/.exec(response.headers.get("content-disposition") || "");
+        const link = document.createElement("a");
+        link.href = URL.createObjectURL(await response.blob());
+        link.download = name ? name[1] : "events.csv";
+        document.body.append(link);
+        link.click();
+        link.remove();
+        status.textContent = `Downloaded ${link.download}`;
+        return;
+      }
+      const data = await response.json();
+      if (data.action === "post" && data.url) {
+        const form = document.createElement("form");
+        form.method = "post";
+        form.action = data.url;
+        form.target = "_blank";
+        for (const [key, value] of data.form || []) {
+          const input = document.createElement("input");
+          input.type = "hidden";
+          input.name = key;
+          input.value = value;
+          form.append(input);
+        }
+        document.body.append(form);
+        form.submit();
+        form.remove();
+        status.textContent = `Opened ${data.url}`;
+      } else {
+        status.textContent = `“${button.dataset.amiTitle}” done.`;
+      }
+    } catch (err) {
+      status.textContent = `“${button.dataset.amiTitle}” failed: ${err}`;
+    }
+  });
+});
+
+// Times are shown in UTC (as stored); hovering one shows it in the browser's own time zone.
+function localTimes(root) {
+  root.querySelectorAll("time[datetime]").forEach((el) => {
+    const when = new Date(el.getAttribute("datetime"));
+    if (!Number.isNaN(when.getTime())) el.title = `${when.toLocaleString()} (your time)`;
+  });
+}
+localTimes(document);
+new MutationObserver((changes) => {
+  for (const change of changes) change.addedNodes.forEach((n) => n instanceof Element && localTimes(n));
+}).observe(document.body, { childList: true, subtree: true });

@@ -1,0 +1,436 @@
+"""The Python API of webhooks: what the REST routes, the CLI and the web UI call.
+
+```python
+from shotlog.webhooks.api import Webhooks
+
+hooks = Webhooks(store)                       # store: a shotlog.Shotlog
+hook = hooks.create_hook({"url": "https://hooks.example.com/sg", "token": "s3cret",
+                          "entity_types": {"Shot": {"update": ["sg_status_list"]}}})
+hooks.list_deliveries(hook["id"], status="failed")
+```
+
+Hooks and deliveries are returned as dicts in FPTR's REST shapes (plus shotlog's extra keys), so
+every caller shows the same thing. Errors are ``HookInvalid`` (a bad field, with ``.field``) and
+``WebhookNotFound``; both are ``shotlog.ShotlogError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from shotlog.connection import Shotlog
+from shotlog.errors import ShotlogError
+from shotlog.webhooks import payloads, repository
+from shotlog.webhooks.hooks import HookConfig, HookInvalid, parse_hook
+from shotlog.webhooks.netguard import check_url
+from shotlog.webhooks.repository import AttemptResult, DeliveryFilter, Hook, utcnow
+from shotlog.webhooks.schedule import ACTIVE, DISABLED, is_success
+from shotlog.webhooks.sender import Sender
+from shotlog.webhooks.settings import WebhookSettings
+from shotlog.webhooks.subscriptions import HookSubscription, Subscriptions
+
+T = TypeVar("T")
+
+__all__ = ["MAX_ACKNOWLEDGEMENT", "DeliveryPage", "TestResult", "WebhookNotFound", "Webhooks"]
+
+#: FPTR's limit on an acknowledgement, in bytes of UTF-8
+MAX_ACKNOWLEDGEMENT = 4096
+#: characters of the response body in a delivery's ``body`` (FPTR's listing)
+BODY_PREVIEW = 100
+
+
+class WebhookNotFound(ShotlogError):
+    """No hook or delivery with that id; ``kind`` is ``hook`` or ``delivery``."""
+
+    error_code = 104
+
+    def __init__(self, kind: str, ident: object) -> None:
+        super().__init__(f"{kind}: {ident} not found", kind=kind, ident=ident)
+        self.kind = kind
+        self.valid_id = _is_uuid(ident)
+
+
+def _is_uuid(value: object) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """What ``test_hook`` saw: the receiver's status code (None: no answer), latency and error."""
+
+    ok: bool
+    response_code: int | None
+    latency_ms: float
+    error: str | None
+    delivery_id: str
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    deliveries: list[dict[str, Any]]
+    performance_metrics: dict[str, Any]
+    has_next: bool
+
+
+def _unix(value: dt.datetime | None) -> int | None:
+    return None if value is None else int(value.replace(tzinfo=dt.UTC).timestamp())
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hook_dict(hook: Hook, counts: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """A hook in FPTR's REST shape; secrets are never included, only whether they are set."""
+    c = hook.config
+    out: dict[str, Any] = {
+        "id": hook.id,
+        "url": c.url,
+        "name": c.name,
+        "description": c.description,
+    }
+    if c.entity_types is not None:
+        out["entity_types"] = c.entity_types
+    if c.event_types is not None:
+        out["event_type"] = c.event_types[0] if len(c.event_types) == 1 else list(c.event_types)
+        out["event_types"] = list(c.event_types)
+    out.update(
+        projects=list(c.projects),
+        status=c.status,
+        num_deliveries=hook.num_deliveries,
+        validate_ssl_cert=c.validate_ssl_cert,
+        batch_deliveries=c.batch_deliveries,
+        is_token_set=bool(c.token),
+        # shotlog's additions
+        include_in_create=c.include_in_create,
+        ordered=c.ordered,
+        max_concurrency=c.max_concurrency,
+        timeout=c.timeout,
+        standard_webhooks=c.standard_webhooks,
+        is_signing_secret_set=bool(c.signing_secrets),
+        created_at=_iso(hook.created_at),
+        updated_at=_iso(hook.updated_at),
+        last_success_at=_iso(hook.last_success_at),
+        last_error_at=_iso(hook.last_error_at),
+        last_error=hook.last_error,
+    )
+    if counts is not None:
+        out["pending_deliveries"] = counts.get(repository.PENDING, 0)
+        out["held_deliveries"] = counts.get(repository.HELD, 0)
+    return out
+
+
+def delivery_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A delivery in FPTR's shape (10 keys) plus shotlog's state, attempts and links."""
+    state = row["state"]
+    if state == repository.DELIVERED:
+        status = "delivered"
+    elif row["attempts"] > 0:
+        status = "failed"
+    else:
+        status = state
+    body = row.get("response_body")
+    return {
+        "id": row["id"],
+        "event_time": _unix(row["event_time"]),
+        "status": status,
+        "process_time": row["process_time"],
+        "response_code": row["response_code"],
+        "body": body[:BODY_PREVIEW] if isinstance(body, str) else None,
+        "acknowledgement": row["acknowledgement"],
+        "request_headers": row.get("request_headers"),
+        "response_headers": row.get("response_headers"),
+        "request_body": row.get("request_body"),
+        # shotlog's additions
+        "hook_id": row["hook_id"],
+        "event_log_entry_id": row["event_id"],
+        "kind": row["kind"],
+        "state": state,
+        "attempts": row["attempts"],
+        "next_attempt_at": _iso(row["next_attempt_at"]) if state == repository.PENDING else None,
+        "error": row.get("error"),
+        "response_body": body,
+        "entity": {"type": row["entity_type"], "id": row["entity_id"]} if row["entity_type"] else None,
+        "redelivery_of": row["redelivery_of"],
+    }
+
+
+def performance_metrics(deliveries: list[dict[str, Any]]) -> dict[str, Any]:
+    """FPTR's ``performance_metrics`` over the listed deliveries that were attempted."""
+    times = [d["process_time"] for d in deliveries if d["process_time"] is not None]
+    events: list[int] = [d["event_time"] for d in deliveries if d["event_time"] is not None]
+    start = min(events) if events else None
+    end = max(events) if events else None
+    span = max(events) - min(events) if events else 0
+    total = sum(times)
+    return {
+        "event_count": len(deliveries),
+        "event_time_span": span,
+        "process_time_sum": round(total, 6),
+        "mean_process_time": round(total / len(times), 6) if times else None,
+        "max_process_time": max(times) if times else None,
+        "min_process_time": min(times) if times else None,
+        "start_event_time": start,
+        "end_event_time": end,
+        "process_time_ratio": round(total / span, 6) if span else None,
+    }
+
+
+class Webhooks:
+    """Manage hooks and read the delivery log of the database behind ``store``."""
+
+    def __init__(self, store: Shotlog, settings: WebhookSettings | None = None) -> None:
+        self.store = store
+        self.db = store.db
+        self.settings = settings or WebhookSettings.from_env()
+
+    # -- hooks --------------------------------------------------------------------------------------
+
+    def _hook(self, hook_id: str) -> Hook:
+        hook = repository.get_hook(self.db, hook_id) if _is_uuid(hook_id) else None
+        if hook is None:
+            raise WebhookNotFound("hook", hook_id)
+        return hook
+
+    def list_hooks(
+        self, status: str | None = None, *, page: int = 1, page_size: int = 500
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of hooks (optionally of one status) and whether another page follows."""
+        hooks = repository.list_hooks(self.db, status, limit=page_size + 1, offset=(page - 1) * page_size)
+        shown = hooks[:page_size]
+        counts = repository.counts(self.db, [h.id for h in shown])
+        return [hook_dict(h, counts.get(h.id)) for h in shown], len(hooks) > page_size
+
+    def get_hook(self, hook_id: str) -> dict[str, Any]:
+        hook = self._hook(hook_id)
+        return hook_dict(hook, repository.counts(self.db, [hook.id]).get(hook.id))
+
+    def _validate(
+        self, body: Mapping[str, Any], existing: HookConfig | None
+    ) -> tuple[HookConfig, str | None]:
+        generated = None
+        if (
+            isinstance(body, Mapping)
+            and body.get("standard_webhooks") is True
+            and "signing_secret" not in body
+            and not (existing and existing.signing_secrets)
+        ):
+            generated = payloads.new_signing_secret()
+            body = {**body, "signing_secret": generated}
+        self.store.catalog.refresh()
+        config = parse_hook(body, self.store.catalog.schema, existing)
+        if "url" in body:
+            check_url(config.url, self.settings.policy)
+        if config.projects and "projects" in body:
+            found = {
+                p["id"] for p in self.store.find("Project", [["id", "in", list(config.projects)]], ["id"])
+            }
+            missing = [p for p in config.projects if p not in found]
+            if missing:
+                raise HookInvalid("projects", f"projects: no Project with id {missing[0]}")
+        return config, generated
+
+    def create_hook(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a hook from FPTR's create fields (and shotlog's). With ``standard_webhooks`` and no
+        ``signing_secret``, one is generated and returned once, as ``signing_secret``."""
+        config, generated = self._validate(fields, None)
+        hook_id = repository.insert_hook(self.db, config, utcnow())
+        out = self.get_hook(hook_id)
+        if generated:
+            out["signing_secret"] = generated
+        return out
+
+    def update_hook(self, hook_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Change any subset of the fields; ``status`` may be set to active or disabled."""
+        hook = self._hook(hook_id)
+        config, generated = self._validate(fields, hook.config)
+        repository.update_hook(self.db, hook.id, config, utcnow())
+        out = self.get_hook(hook.id)
+        if generated:
+            out["signing_secret"] = generated
+        return out
+
+    def delete_hook(self, hook_id: str) -> None:
+        """Remove the hook and its whole delivery log."""
+        if not (_is_uuid(hook_id) and repository.delete_hook(self.db, hook_id)):
+            raise WebhookNotFound("hook", hook_id)
+
+    def enable_hook(self, hook_id: str) -> dict[str, Any]:
+        """Active again (from Disabled or Failed). Held deliveries stay held: release or discard them."""
+        hook = self._hook(hook_id)
+        config = dataclasses.replace(hook.config, status=ACTIVE)
+        repository.update_hook(self.db, hook.id, config, utcnow())
+        return self.get_hook(hook.id)
+
+    def disable_hook(self, hook_id: str) -> dict[str, Any]:
+        """Stop delivering; new and pending deliveries are held until released or discarded."""
+        hook = self._hook(hook_id)
+        config = dataclasses.replace(hook.config, status=DISABLED)
+        repository.update_hook(self.db, hook.id, config, utcnow())
+        return self.get_hook(hook.id)
+
+    def test_hook(self, hook_id: str) -> TestResult:
+        """Send a ``Test_Connection`` delivery now and report what the receiver answered.
+
+        It is recorded in the delivery log like any delivery. Call from a thread, not from a
+        running event loop (it runs its own).
+        """
+        hook = self._hook(hook_id)
+        now = utcnow()
+        data = payloads.test_connection_data(hook.id)
+        delivery_id = repository.insert_service(self.db, hook.id, "test", data, now)
+        repository.mark_claimed(self.db, delivery_id, now + dt.timedelta(seconds=hook.config.timeout + 60))
+        body = payloads.body(
+            [{**data, "delivery_id": delivery_id}], batched=hook.config.batch_deliveries, now=now
+        )
+        message = payloads.Message(body, (delivery_id,), str(payloads.batch_number()))
+        headers = payloads.headers(hook.signing(self.settings.site_url), message, dt.datetime.now(dt.UTC))
+
+        async def send() -> Any:
+            sender = Sender(self.settings.policy, limit=1, limit_per_host=1)
+            await sender.open()
+            try:
+                return await sender.post(
+                    hook.config.url,
+                    body,
+                    headers,
+                    timeout=hook.config.timeout,
+                    verify_tls=hook.config.validate_ssl_cert,
+                )
+            finally:
+                await sender.close()
+
+        resp = _run_coroutine(send())
+        ok = resp.error is None and is_success(resp.status)
+        repository.record(
+            self.db,
+            [
+                AttemptResult(
+                    hook_id=hook.id,
+                    delivery_ids=[delivery_id],
+                    attempts_before=[0],
+                    started_at=resp.started_at,
+                    succeeded=ok,
+                    response_code=resp.status,
+                    process_time=round(resp.elapsed, 6),
+                    error=resp.error or (None if ok else f"HTTP {resp.status}"),
+                    request_headers=headers,
+                    request_body=body.decode(),
+                    response_headers=resp.headers,
+                    response_body=resp.body,
+                    retry_delays=[None],
+                )
+            ],
+            utcnow(),
+            count_failures=False,
+        )
+        return TestResult(ok, resp.status, round(resp.elapsed * 1000, 3), resp.error, delivery_id)
+
+    # -- deliveries ---------------------------------------------------------------------------------
+
+    def list_deliveries(
+        self,
+        hook_id: str,
+        *,
+        status: str | None = None,
+        entity_type: str | None = None,
+        entity_id: int | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        acknowledgement: str | None = None,
+        page: int = 1,
+        page_size: int = 500,
+    ) -> DeliveryPage:
+        """The hook's deliveries, newest event first, with FPTR's performance metrics of the page.
+
+        ``status``: delivered, failed (the last attempt failed, retrying or given up), pending
+        (not attempted yet), held or discarded. ``since``/``until`` bound the event time (naive UTC).
+        """
+        hook = self._hook(hook_id)
+        f = DeliveryFilter(status, entity_type, entity_id, since, until, acknowledgement)
+        rows, has_next = repository.list_deliveries(
+            self.db, hook.id, f, limit=page_size, offset=(page - 1) * page_size
+        )
+        deliveries = [delivery_dict(r) for r in rows]
+        return DeliveryPage(deliveries, performance_metrics(deliveries), has_next)
+
+    def get_delivery(self, delivery_id: str) -> dict[str, Any]:
+        row = repository.get_delivery(self.db, delivery_id) if _is_uuid(delivery_id) else None
+        if row is None:
+            raise WebhookNotFound("delivery", delivery_id)
+        return delivery_dict(row)
+
+    def acknowledge(self, delivery_id: str, acknowledgement: str | None) -> dict[str, Any]:
+        """Attach the receiver's out-of-band acknowledgement (at most 4096 bytes)."""
+        if acknowledgement is not None:
+            if not isinstance(acknowledgement, str):
+                raise HookInvalid("acknowledgement", "acknowledgement must be a string")
+            if len(acknowledgement.encode()) > MAX_ACKNOWLEDGEMENT:
+                raise HookInvalid("acknowledgement", "acknowledgement must be 4096 bytes long or less")
+        if not (_is_uuid(delivery_id) and repository.acknowledge(self.db, delivery_id, acknowledgement)):
+            raise WebhookNotFound("delivery", delivery_id)
+        return self.get_delivery(delivery_id)
+
+    def redeliver(self, delivery_id: str) -> str:
+        """Queue the delivery's event again to its hook; returns the new delivery's id (which
+        records ``redelivery_of``)."""
+        new = repository.redeliver(self.db, delivery_id, utcnow()) if _is_uuid(delivery_id) else None
+        if new is None:
+            raise WebhookNotFound("delivery", delivery_id)
+        return new
+
+    def replay(
+        self,
+        hook_id: str,
+        *,
+        after_id: int = 0,
+        to_id: int | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> int:
+        """Queue again every event of the range that the hook's subscription matches (older than the
+        hook too); returns how many deliveries were queued."""
+        hook = self._hook(hook_id)
+        if after_id < 0 or (to_id is not None and to_id < after_id):
+            raise HookInvalid("range", f"replay range is empty or negative: after {after_id}, to {to_id}")
+        sub = hook.subscription()
+        matcher = Subscriptions(
+            [
+                HookSubscription(
+                    hook.id, sub.entity_types, sub.event_types, sub.projects, sub.include_in_create, 0
+                )
+            ]
+        )
+        return repository.replay(
+            self.db, hook, matcher, after_id=after_id, to_id=to_id, since=since, until=until, now=utcnow()
+        )
+
+    def release_held(self, hook_id: str) -> int:
+        """Queue the hook's held deliveries for sending (the hook must be active to send them)."""
+        return repository.release_held(self.db, self._hook(hook_id).id, utcnow())
+
+    def discard_held(self, hook_id: str) -> int:
+        """Give up the hook's held deliveries (they stay in the log as discarded)."""
+        return repository.discard_held(self.db, self._hook(hook_id).id, utcnow())
+
+
+def _run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from synchronous code, even when this thread already runs an event
+    loop (an embedding application, a test harness): then on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

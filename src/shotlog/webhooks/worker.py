@@ -1,0 +1,431 @@
+"""The delivery worker: dispatch, exchange (record + claim), send, maintain.
+
+One asyncio task per step, so no step waits for another's I/O:
+
+* **dispatch** wakes on new events (``eventlog.wakeup``) and turns them into deliveries by cursor;
+* **exchange**: one transaction per round records the requests that finished (attempts, the
+  deliveries' new states, the status rules: Unstable, then Failed at the threshold) and claims the
+  next due deliveries per hook, up to the hook's free concurrency plus one round ahead. Hooks are
+  independent: a slow receiver fills only its own slots, so it never delays another hook. An
+  ``ordered`` hook has one request in flight, in event order. A hook whose last request failed is
+  paused until its retry time, then probed with a single request;
+* **send**: one task per request, waiting for one of its hook's slots, then POSTing with the
+  hook's timeout (batched: one second per event, at least the timeout);
+* **maintenance** returns Unstable hooks to Active once their window is clean, and purges the
+  delivery log past its retention.
+
+Database work runs in threads (the store is synchronous); the event loop only does HTTP.
+``DeliveryWorker`` is a ``Service`` for ``shotlog serve`` and the whole of ``shotlog worker``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from typing import Any
+
+from shotlog.eventlog.wakeup import open_wakeup
+from shotlog.store.database import Database
+from shotlog.webhooks import payloads, repository
+from shotlog.webhooks.dispatcher import Dispatcher
+from shotlog.webhooks.repository import AttemptResult, ClaimedDelivery, Hook, utcnow
+from shotlog.webhooks.schedule import (
+    DISABLED,
+    FAILED,
+    FAILURE_WINDOW,
+    UNSTABLE,
+    is_success,
+    next_status,
+    parse_retry_after,
+    retry_decision,
+)
+from shotlog.webhooks.sender import Response, Sender
+from shotlog.webhooks.settings import WebhookSettings
+
+__all__ = ["DeliveryWorker", "build_messages", "webhook_service"]
+
+log = logging.getLogger("shotlog.webhooks")
+
+#: items in one batched request (FPTR's limit)
+BATCH_SIZE = 50
+#: bytes of a request body kept in the delivery log
+REQUEST_CAPTURE = 64 * 1024
+#: results written per transaction at most
+RECORD_BATCH = 2000
+
+
+class _Request:
+    """One HTTP request being prepared or in flight."""
+
+    __slots__ = ("body", "deliveries", "hook", "timeout")
+
+    def __init__(self, hook: Hook, deliveries: list[ClaimedDelivery], body: bytes, timeout: float) -> None:
+        self.hook = hook
+        self.deliveries = deliveries
+        self.body = body
+        self.timeout = timeout
+
+
+def _item(d: ClaimedDelivery, index: int) -> dict[str, Any] | None:
+    if d.kind in ("event", "replay"):
+        if d.event is None:
+            return None
+        return payloads.event_data(d.event, d.id, f"{d.event_id}.{d.attempts}.{index}")
+    data = dict(d.service_data or {})
+    data["delivery_id"] = d.id
+    return data
+
+
+def build_messages(
+    hook: Hook, deliveries: list[ClaimedDelivery], now: dt.datetime
+) -> tuple[list[_Request], list[ClaimedDelivery]]:
+    """The requests for a hook's claimed deliveries, and the deliveries whose event is gone."""
+    gone: list[ClaimedDelivery] = []
+    requests: list[_Request] = []
+    size = BATCH_SIZE if hook.config.batch_deliveries else 1
+    pending: list[tuple[ClaimedDelivery, dict[str, Any]]] = []
+    for d in deliveries:
+        item = _item(d, len(pending) % size)
+        if item is None:
+            gone.append(d)
+        else:
+            pending.append((d, item))
+    for i in range(0, len(pending), size):
+        chunk = pending[i : i + size]
+        body = payloads.body([c[1] for c in chunk], batched=hook.config.batch_deliveries, now=now)
+        timeout = hook.config.timeout
+        if hook.config.batch_deliveries:
+            timeout = max(timeout, float(len(chunk)))
+        requests.append(_Request(hook, [c[0] for c in chunk], body, timeout))
+    return requests, gone
+
+
+class DeliveryWorker:
+    """Delivers webhooks for one database until stopped."""
+
+    name = "webhooks"
+
+    def __init__(
+        self,
+        db: Database,
+        settings: WebhookSettings | None = None,
+        *,
+        dispatch: bool = True,
+        max_in_flight: int = 512,
+        worker_id: str | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings or WebhookSettings.from_env()
+        self.dispatch_enabled = dispatch
+        self.max_in_flight = max_in_flight
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.dispatcher = Dispatcher(db)
+        self.sender = Sender(self.settings.policy, limit=max_in_flight, limit_per_host=max_in_flight)
+        self._kick = asyncio.Event()
+        self._results: list[AttemptResult] = []
+        self._in_flight: dict[str, int] = {}  # requests per hook: claimed, not yet answered
+        self._unrecorded: dict[str, int] = {}  # ordered hooks: requests sent but not yet recorded
+        self._slots: dict[str, tuple[int, asyncio.Semaphore]] = {}
+        self._sends: set[asyncio.Task[None]] = set()
+        self._to_release: list[str] = []  # claimed, cancelled before an answer: hand back on stop
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+
+    # -- life cycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.sender.open()
+        self._stopping = False
+        loops: list[Callable[[], Any]] = [self._exchange_loop, self._maintenance_loop]
+        if self.dispatch_enabled:
+            loops.append(self._dispatch_loop)
+        self._tasks = [asyncio.create_task(loop(), name=f"webhooks-{loop.__name__}") for loop in loops]
+        log.info("webhook worker %s started", self.worker_id)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming, let requests in flight finish (up to ``grace`` s), record them, close."""
+        self._stopping = True
+        # Dispatch and maintenance are single transactions, safe to cancel. The exchange loop is
+        # never cancelled mid-transaction (that would lose the results of requests already sent,
+        # and they would be sent again): it stops claiming, records what remains and returns.
+        for task in self._tasks:
+            if task.get_name() != "webhooks-_exchange_loop":
+                task.cancel()
+        if self._sends:
+            _, late = await asyncio.wait(self._sends, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self._kick.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._results:  # the loop gave up on a failing database: one last try
+            await asyncio.to_thread(repository.record, self.db, self._results, utcnow())
+            self._results = []
+        if self._to_release:
+            await asyncio.to_thread(repository.release, self.db, self._to_release)
+            self._to_release = []
+        await self.sender.close()
+        log.info("webhook worker %s stopped", self.worker_id)
+
+    async def run_until_signal(self) -> None:
+        """``shotlog worker``: run until SIGINT or SIGTERM."""
+        done = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, done.set)
+        await self.start()
+        try:
+            await done.wait()
+        finally:
+            await self.stop()
+
+    def _stop_requested(self) -> bool:
+        return self._stopping
+
+    # -- dispatch -----------------------------------------------------------------------------------
+
+    async def _dispatch_loop(self) -> None:
+        wakeup = await open_wakeup(self.db.url)
+        try:
+            while True:
+                try:
+                    made = await asyncio.to_thread(self.dispatcher.run)
+                except Exception:
+                    log.exception("webhook dispatch failed; retrying")
+                    made = 0
+                    await asyncio.sleep(1.0)
+                if made:
+                    self._kick.set()
+                if self.dispatcher.caught_up:
+                    await wakeup.wait(1.0)
+        finally:
+            await wakeup.close()
+
+    # -- claim and send -----------------------------------------------------------------------------
+
+    def _capacity(self, hook: Hook) -> int:
+        """How many deliveries this worker may take for ``hook`` now.
+
+        A hook has ``max_concurrency`` requests in flight; ``ROUNDS_AHEAD`` more rounds are claimed
+        ahead and wait for a slot, so claims come in batches of at least a round and the slots stay
+        busy while the next transaction runs (a claim is a transaction: fewer, larger ones are what
+        lets the log keep up).
+        """
+        busy = self._in_flight.get(hook.id, 0) + self._unrecorded.get(hook.id, 0)
+        if hook.config.ordered or hook.consecutive_failures > 0:
+            # ordered: one request at a time; failing: a single probe until one succeeds
+            slots = 0 if busy else 1
+        else:
+            limit = (1 + repository.ROUNDS_AHEAD) * hook.config.max_concurrency
+            slots = limit - busy
+            if busy and slots < max(1, hook.config.max_concurrency):
+                slots = 0
+        total = sum(self._in_flight.values())
+        slots = min(slots, self.max_in_flight - total)
+        per_request = BATCH_SIZE if hook.config.batch_deliveries else 1
+        return max(0, slots) * per_request
+
+    def _slot(self, hook: Hook) -> asyncio.Semaphore:
+        """The hook's request slots in this worker (rebuilt when its max_concurrency changes)."""
+        n = hook.config.max_concurrency
+        held = self._slots.get(hook.id)
+        if held is None or held[0] != n:
+            held = self._slots[hook.id] = (n, asyncio.Semaphore(n))
+        return held[1]
+
+    async def _exchange_loop(self) -> None:
+        """Each round: record the finished requests and claim the next ones in one transaction."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), self.settings.poll_interval)
+            self._kick.clear()
+            stopping = self._stop_requested()
+            if stopping and not self._results and not self._sends:
+                return
+            results, self._results = self._results[:RECORD_BATCH], self._results[RECORD_BATCH:]
+            take = not stopping and sum(self._in_flight.values()) < self.max_in_flight
+            try:
+                requests = await asyncio.to_thread(self._exchange, results, take)
+            except Exception:
+                log.exception("recording/claiming webhook deliveries failed; retrying")
+                self._results[:0] = results
+                if stopping:
+                    return
+                await asyncio.sleep(0.5)
+                continue
+            for r in results:
+                if r.hook_id in self._unrecorded:
+                    left = self._unrecorded[r.hook_id] - 1
+                    if left > 0:
+                        self._unrecorded[r.hook_id] = left
+                    else:
+                        del self._unrecorded[r.hook_id]
+            for req in requests:
+                self._in_flight[req.hook.id] = self._in_flight.get(req.hook.id, 0) + 1
+                task = asyncio.create_task(self._send(req))
+                self._sends.add(task)
+                task.add_done_callback(self._sends.discard)
+            if requests or self._results or (results and self._unrecorded):
+                self._kick.set()  # more may be due, or waiting to be written: go again at once
+
+    def _exchange(self, results: list[AttemptResult], take: bool) -> list[_Request]:
+        now = utcnow()
+        if not results and (not take or not repository.has_due(self.db, now)):
+            return []  # nothing to write: an idle worker never takes the write lock
+        failed, claim = repository.exchange(
+            self.db, results, self._capacity, now=now, margin=self.settings.claim_margin, take=take
+        )
+        # Committed: from here on nothing may raise back to the loop, which would record the same
+        # results again. What fails below is logged; the leases bring its deliveries back.
+        try:
+            for hook_id in failed:
+                self._apply_status_rules(hook_id, now)
+            return self._requests(claim, now)
+        except Exception:
+            log.exception("webhook worker: after-commit step failed")
+            return []
+
+    def _requests(self, claim: repository.Claim, now: dt.datetime) -> list[_Request]:
+        requests: list[_Request] = []
+        gone_results: list[AttemptResult] = []
+        for hook_id, deliveries in claim.deliveries.items():
+            hook = claim.hooks[hook_id]
+            reqs, gone = build_messages(hook, deliveries, now)
+            requests.extend(reqs)
+            if gone:
+                gone_results.append(
+                    AttemptResult(
+                        hook_id=hook_id,
+                        delivery_ids=[d.id for d in gone],
+                        attempts_before=[d.attempts for d in gone],
+                        started_at=now,
+                        succeeded=False,
+                        response_code=None,
+                        process_time=0.0,
+                        error="the event is no longer in the event log",
+                        request_headers={},
+                        request_body="",
+                        response_headers=None,
+                        response_body=None,
+                        retry_delays=[None] * len(gone),
+                    )
+                )
+        if gone_results:
+            repository.record(self.db, gone_results, now)
+        return requests
+
+    async def _send(self, req: _Request) -> None:
+        hook = req.hook
+        try:
+            message = payloads.Message(
+                req.body, tuple(d.id for d in req.deliveries), str(payloads.batch_number())
+            )
+            signing = hook.signing(self.settings.site_url)
+            try:
+                async with self._slot(hook):
+                    headers = payloads.headers(signing, message, dt.datetime.now(dt.UTC))
+                    resp = await self.sender.post(
+                        hook.config.url,
+                        req.body,
+                        headers,
+                        timeout=req.timeout,
+                        verify_tls=hook.config.validate_ssl_cert,
+                    )
+            except asyncio.CancelledError:
+                self._to_release.extend(d.id for d in req.deliveries)
+                raise
+            result = self._result(req, headers, resp)
+            if hook.config.ordered:
+                self._unrecorded[hook.id] = self._unrecorded.get(hook.id, 0) + 1
+            self._results.append(result)
+        finally:
+            left = self._in_flight.get(hook.id, 1) - 1
+            if left:
+                self._in_flight[hook.id] = left
+            else:
+                self._in_flight.pop(hook.id, None)
+            self._kick.set()
+
+    def _result(self, req: _Request, headers: dict[str, str], resp: Response) -> AttemptResult:
+        ok = resp.error is None and is_success(resp.status)
+        scale = self.settings.retry_scale
+        delays: list[float | None] = []
+        pause = 0.0
+        if not ok:
+            retry_after = None
+            if resp.status in (429, 503) and resp.headers is not None:
+                retry_after = parse_retry_after(resp.headers, resp.started_at)
+            for d in req.deliveries:
+                if d.kind in ("status", "test"):
+                    # service notifications describe a moment; they are not events to keep retrying
+                    delays.append(None)
+                    continue
+                decision = retry_decision(d.attempts + 1, retry_after, scale=scale)
+                delays.append(None if decision.give_up else decision.delay)
+            hook_decision = retry_decision(
+                min(req.hook.consecutive_failures + 1, 13), retry_after, scale=scale
+            )
+            pause = hook_decision.delay
+        body = req.body[:REQUEST_CAPTURE].decode("utf-8", "replace")
+        return AttemptResult(
+            hook_id=req.hook.id,
+            delivery_ids=[d.id for d in req.deliveries],
+            attempts_before=[d.attempts for d in req.deliveries],
+            started_at=resp.started_at,
+            succeeded=ok,
+            response_code=resp.status,
+            process_time=round(resp.elapsed, 6),
+            error=resp.error if resp.error else (None if ok else f"HTTP {resp.status}"),
+            request_headers=headers,
+            request_body=body,
+            response_headers=resp.headers,
+            response_body=resp.body,
+            retry_delays=delays,
+            hook_pause=pause,
+        )
+
+    # -- record -------------------------------------------------------------------------------------
+
+    def _window(self) -> dt.timedelta:
+        return FAILURE_WINDOW * self.settings.retry_scale
+
+    def _apply_status_rules(self, hook_id: str, now: dt.datetime) -> None:
+        hook = repository.get_hook(self.db, hook_id)
+        if hook is None or hook.status in (FAILED, DISABLED):
+            return
+        failures = repository.failures_in_window(self.db, hook_id, now, self._window())
+        new = next_status(hook.status, failures, threshold=self.settings.failure_threshold)
+        if new != hook.status:
+            repository.set_status(self.db, hook_id, hook.status, new, "system", now)
+            log.warning("webhook %s is now %s (%d failures in the window)", hook_id, new, failures)
+
+    # -- maintenance --------------------------------------------------------------------------------
+
+    async def _maintenance_loop(self) -> None:
+        interval = max(0.1, min(60.0, 3600.0 * self.settings.retry_scale))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self._maintain)
+            except Exception:
+                log.exception("webhook maintenance failed")
+
+    def _maintain(self) -> None:
+        now = utcnow()
+        for hook in repository.list_hooks(self.db, UNSTABLE):
+            if repository.failures_in_window(self.db, hook.id, now, self._window()) == 0:
+                repository.set_status(self.db, hook.id, UNSTABLE, "active", "system", now)
+        before = now - dt.timedelta(days=self.settings.retention_days)
+        repository.purge(self.db, before)
+
+
+def webhook_service(store: Any) -> list[DeliveryWorker]:
+    """The delivery worker ``shotlog serve`` runs, unless ``SHOTLOG_WEBHOOKS=0``."""
+    settings = WebhookSettings.for_server()
+    return [DeliveryWorker(store.db, settings)] if settings.enabled else []

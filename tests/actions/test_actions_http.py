@@ -1,0 +1,221 @@
+"""The Action Menu Item and export routes of a real ``shotlog serve``, with a real receiver."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import httpx
+import pytest
+import shotgun_api3
+
+import shotlog
+from testdbs import start_serve, stop_serve, wait_healthy
+
+SCRIPT, KEY = "ami_tests", "k3y-" + "cd" * 20
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def server(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    db_url, tmp_path = module_db, tmp_path_factory.mktemp("serve")
+    sg = shotlog.connect(db_url)
+    project = sg.create("Project", {"name": "Web"})
+    shots = [sg.create("Shot", {"code": f"sh{i}", "project": project}) for i in range(3)]
+    process, url, log = start_serve(
+        db_url,
+        tmp_path / "serve",
+        {
+            "SHOTLOG_SCRIPT_NAME": SCRIPT,
+            "SHOTLOG_SCRIPT_KEY": KEY,
+            "SHOTLOG_ADMIN_LOGIN": "boss",
+            "SHOTLOG_ADMIN_PASSWORD": PASSWORD,
+        },
+    )
+    client = shotgun_api3.Shotgun(url, script_name=SCRIPT, api_key=KEY, connect=False)
+    try:
+        wait_healthy(url, process, log)
+        token = client.get_session_token()
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+            yield {"url": url, "sg": sg, "api3": client, "http": http, "project": project, "shots": shots}
+    finally:
+        client.close()
+        stop_serve(process, 10)
+        sg.close()
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[list[tuple[str, str]]]]]:
+    got: list[list[tuple[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+            got.append(urllib.parse.parse_qsl(body, keep_blank_values=True))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"report built")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/ami", got
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_list_and_builtin_export(server: dict[str, Any]) -> None:
+    http, shots = server["http"], server["shots"]
+    reply = http.get(
+        "/api/v1/action_menu_items", params={"entity_type": "Shot", "project_id": server["project"]["id"]}
+    )
+    assert reply.status_code == 200, reply.text
+    builtin = next(i for i in reply.json()["data"] if i["builtin"])
+    reply = http.post(
+        f"/api/v1/action_menu_items/{builtin['id']}/trigger",
+        json={"entity_type": "Shot", "selected_ids": [shots[1]["id"]], "columns": "id,event_type,entity"},
+    )
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["content-disposition"] == 'attachment; filename="events.csv"'
+    rows = list(csv.DictReader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    expected = server["sg"].find("EventLogEntry", [["entity", "is", shots[1]]], ["id"])
+    assert [int(r["id"]) for r in rows] == [e["id"] for e in expected]
+    assert {r["entity.name"] for r in rows} == {"sh1"}
+    triggered = server["api3"].find(
+        "EventLogEntry",
+        [["event_type", "is", "Shotgun_ActionMenuItem_Triggered"]],
+        ["entity", "meta", "user"],
+    )
+    triggered = [t for t in triggered if t["entity"]["id"] == builtin["id"]]
+    assert len(triggered) == 1
+    assert triggered[0]["meta"]["export_query"] == {"entity_type": "Shot", "entity_ids": [shots[1]["id"]]}
+    assert triggered[0]["user"]["name"] == SCRIPT
+
+
+def test_external_item_posted_by_the_server(server: dict[str, Any], receiver: tuple[str, list[Any]]) -> None:
+    url, got = receiver
+    item = server["sg"].create("ActionMenuItem", {"title": "Report", "url": url, "entity_type": "Shot"})
+    form = [
+        ("entity_type", "Shot"),
+        ("selected_ids", f"{server['shots'][0]['id']},{server['shots'][2]['id']}"),
+        ("cols", "code"),
+        ("cols", "sg_status_list"),
+        ("column_display_names", "Shot Code"),
+        ("column_display_names", "Status"),
+        ("project_id", str(server["project"]["id"])),
+        ("page_id", "7"),
+        ("deliver", "server"),
+    ]
+    reply = server["http"].post(
+        f"/api/v1/action_menu_items/{item['id']}/trigger",
+        content=urllib.parse.urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["action"] == "posted" and body["status"] == 200 and body["response"] == "report built"
+    sent = got[0]
+    assert [v for k, v in sent if k == "cols"] == ["code", "sg_status_list"]
+    fields = dict(sent)
+    assert fields["selected_ids"] == f"{server['shots'][0]['id']},{server['shots'][2]['id']}"
+    assert fields["project_name"] == "Web" and fields["page_id"] == "7" and fields["user_login"] == ""
+    assert fields["server_hostname"] == "127.0.0.1" and fields["title"] == "Report"
+
+
+def test_export_route_and_errors(server: dict[str, Any]) -> None:
+    http = server["http"]
+    reply = http.get(
+        "/export/events.csv", params={"event_types": "Shotgun_Shot_New", "columns": "id,entity.Shot.code"}
+    )
+    assert reply.status_code == 200, reply.text
+    rows = list(csv.DictReader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    assert [r["entity.Shot.code"] for r in rows] == ["sh0", "sh1", "sh2"]
+    reply = http.post(
+        "/export/events.jsonl",
+        json={"query": {"project_ids": [server["project"]["id"]]}, "columns": ["id"], "limit": 2},
+    )
+    assert reply.status_code == 200 and len(reply.content.splitlines()) == 2
+    for method, path, kwargs, status, words in [
+        ("GET", "/export/events.csv", {"params": {"columns": "id,nope"}}, 400, "unknown column 'nope'"),
+        ("GET", "/export/events.csv", {"params": {"colour": "red"}}, 400, "unknown filter 'colour'"),
+        ("GET", "/export/events.csv", {"params": {"since": "soon"}}, 400, "since must be an ISO date"),
+        (
+            "POST",
+            "/api/v1/action_menu_items/999/trigger",
+            {"json": {"entity_type": "Shot"}},
+            404,
+            "No ActionMenuItem with id 999",
+        ),
+        (
+            "POST",
+            "/api/v1/action_menu_items/abc/trigger",
+            {"json": {"entity_type": "Shot"}},
+            400,
+            "id must be a positive integer",
+        ),
+        (
+            "POST",
+            "/api/v1/action_menu_items/1/trigger",
+            {"content": b"{", "headers": {"Content-Type": "application/json"}},
+            400,
+            "not valid JSON",
+        ),
+        ("GET", "/api/v1/action_menu_items", {}, 400, "entity_type is required"),
+        (
+            "GET",
+            "/api/v1/action_menu_items",
+            {"params": {"entity_type": "Shoot"}},
+            404,
+            "Unknown entity type 'Shoot'",
+        ),
+    ]:
+        reply = http.request(method, path, **kwargs)
+        assert reply.status_code == status, (path, reply.text)
+        assert words in reply.json()["errors"][0]["title"], reply.text
+    anonymous = httpx.get(f"{server['url']}/export/events.csv")
+    assert anonymous.status_code == 401
+    bad = httpx.get(f"{server['url']}/export/events.csv", headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401
+
+
+def test_web_session_cookie_needs_the_csrf_token_on_post(server: dict[str, Any]) -> None:
+    """The web UI's own session works too; a POST with it must carry the page's CSRF token."""
+    import hashlib
+
+    with httpx.Client(base_url=server["url"], timeout=30) as browser:
+        browser.get("/login")
+        login_csrf = browser.cookies["shotlog_login_csrf"]
+        reply = browser.post("/login", data={"login": "boss", "password": PASSWORD, "csrf": login_csrf})
+        assert reply.status_code in (200, 303), reply.text
+        session = browser.cookies["shotlog_session"]
+        csrf = hashlib.sha256(b"shotlog-web-csrf:" + session.encode()).hexdigest()
+        items = browser.get("/api/v1/action_menu_items", params={"entity_type": "Shot"})
+        assert items.status_code == 200, items.text
+        builtin = next(i for i in items.json()["data"] if i["builtin"])
+        path = f"/api/v1/action_menu_items/{builtin['id']}/trigger"
+        forged = browser.post(path, json={"entity_type": "Shot"})
+        assert forged.status_code == 403 and "CSRF" in forged.json()["errors"][0]["title"]
+        wrong = browser.post(path, json={"entity_type": "Shot"}, headers={"X-CSRF-Token": "0" * 64})
+        assert wrong.status_code == 403
+        ok = browser.post(
+            path,
+            json={"entity_type": "Shot", "query": {"event_types": ["Shotgun_Shot_New"]}},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert ok.status_code == 200, ok.text
+        assert len(ok.content.decode("utf-8-sig").splitlines()) == 1 + 3
+    triggered = server["api3"].find(
+        "EventLogEntry",
+        [["event_type", "is", "Shotgun_ActionMenuItem_Triggered"], ["user", "type_is", "HumanUser"]],
+        ["user"],
+    )
+    assert len(triggered) == 1  # written as the signed-in HumanUser

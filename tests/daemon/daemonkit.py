@@ -1,0 +1,214 @@
+"""Helpers of the daemon tests: a real ``shotlog serve``, scripts for plugins, config files, engines.
+
+Plugins under ``tests/daemon/plugins`` write what they see to JSON-lines files in the directory
+named by ``[tests] out_dir`` of the configuration, so tests (and subprocess daemons) can check
+exactly which events each callback received.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import shotgun_api3
+
+import shotlog
+from shotlog.credentials import Credentials, new_secret
+from shotlog.daemon.conf import DaemonConfig, parse_config
+from shotlog.daemon.launch import Daemon
+from shotlog.daemon.runner import Engine
+from testdbs import start_serve, wait_healthy
+
+HERE = Path(__file__).resolve().parent
+PLUGINS = HERE / "plugins"
+SCRIPT_NAME = "daemon_tests"
+SCRIPT_KEY = "k3y-" + "fedcba9876543210" * 4
+TIMEOUT = 30.0
+
+
+class Client(shotgun_api3.Shotgun):  # type: ignore[misc]
+    """The official client; one retry when the server closed an idle keep-alive connection
+    (uvicorn does after 5 s, and these tests often wait longer than that between calls)."""
+
+    def _http_request(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._http_request(*args, **kwargs)
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            self._close_connection()
+            return super()._http_request(*args, **kwargs)
+
+
+@dataclass
+class Site:
+    """A running ``shotlog serve`` and the database behind it."""
+
+    url: str
+    db_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    scripts: dict[str, str] = field(default_factory=dict)
+    _clients: list[shotgun_api3.Shotgun] = field(default_factory=list)
+
+    def client(self, name: str = SCRIPT_NAME, key: str = SCRIPT_KEY) -> shotgun_api3.Shotgun:
+        sg = Client(self.url, script_name=name, api_key=key)
+        self._clients.append(sg)
+        return sg
+
+    def script(self, name: str) -> tuple[str, str]:
+        """An ApiUser ``name`` with a fresh key (one per plugin, as the maintainers recommend)."""
+        if name not in self.scripts:
+            key = new_secret()
+            with shotlog.connect(self.db_url) as store:
+                found = store.find_one("ApiUser", [["firstname", "is", name]], ["id"])
+                if found is None:
+                    found = store.create("ApiUser", {"firstname": name})
+                Credentials(store).set_script_key(found["id"], key)
+            self.scripts[name] = key
+        return name, self.scripts[name]
+
+    def head(self) -> int:
+        sg = self.client()
+        row = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+        return int(row["id"]) if row else 0
+
+    def stop(self) -> None:
+        for sg in self._clients:
+            sg.close()
+        self._clients.clear()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+
+
+def launch_site(db_url: str, directory: Path) -> Site:
+    env = {"SHOTLOG_SCRIPT_NAME": SCRIPT_NAME, "SHOTLOG_SCRIPT_KEY": SCRIPT_KEY}
+    process, url, log_path = start_serve(db_url, directory, env)
+    site = Site(url, db_url, process, log_path)
+    try:
+        wait_healthy(url, process, log_path)
+    except RuntimeError:
+        site.stop()
+        raise
+    return site
+
+
+def copy_plugins(names: list[str], target: Path, source: str = "contract") -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(PLUGINS / source / f"{name}.py", target / f"{name}.py")
+    return target
+
+
+def config_text(
+    site: Site,
+    plugin_dirs: list[Path],
+    out_dir: Path,
+    *,
+    source: str = "direct",
+    state_url: str | None = None,
+    name: str | None = None,
+    extra: str = "",
+    batch: int = 500,
+    fetch_interval: float = 0.05,
+    scripts: dict[str, tuple[str, str]] | None = None,
+) -> str:
+    lines = [
+        "[daemon]",
+        f"pidFile = {out_dir / 'daemon.pid'}",
+        f"eventIdFile = {out_dir / 'state.id'}",
+        "logMode = 1",
+        f"logPath = {out_dir / 'logs'}",
+        "logFile = shotgunEventDaemon",
+        "logging = 20",
+        "timing_log = on",
+        "conn_retry_sleep = 1",
+        "max_conn_retries = 3",
+        f"fetch_interval = {fetch_interval}",
+        f"max_event_batch_size = {batch}",
+        "",
+        "[shotgun]",
+        f"server = {site.url}",
+        f"name = {SCRIPT_NAME}",
+        f"key = {SCRIPT_KEY}",
+        "use_session_uuid = true",
+        "",
+        "[plugins]",
+        "paths = " + ", ".join(str(p) for p in plugin_dirs),
+        "",
+        "[emails]",
+        "enabled = false",
+        "",
+        "[shotlog]",
+        f"name = {name or 'd' + uuid.uuid4().hex[:8]}",
+        f"source = {source}",
+        f"database_url = {site.db_url}",
+        "stop_timeout = 10",
+        "gap_timeout = 600",
+    ]
+    if state_url:
+        lines.append(f"state_url = {state_url}")
+    lines += ["", "[tests]", f"out_dir = {out_dir}"]
+    for plugin, (sname, skey) in (scripts or {}).items():
+        lines += [f"{plugin}_name = {sname}", f"{plugin}_key = {skey}"]
+    return "\n".join(lines) + "\n" + extra
+
+
+def make_config(text: str, path: Path) -> DaemonConfig:
+    path.write_text(text)
+    return parse_config(text, {}, path=path)
+
+
+class RunningEngine:
+    """An engine in a thread of the test process."""
+
+    def __init__(self, config: DaemonConfig, **kwargs: Any) -> None:
+        self.daemon = Daemon(config, foreground=False, **kwargs)
+        self.engine: Engine = self.daemon.engine
+        self.thread = threading.Thread(target=self.daemon.run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.engine.stop()
+        self.thread.join(timeout=30)
+        assert not self.thread.is_alive(), "the engine did not stop"
+
+
+def records(out_dir: Path, plugin: str) -> list[dict[str, Any]]:
+    path = out_dir / f"{plugin}.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def python() -> str:
+    return sys.executable
+
+
+def iter_ids(rows: list[dict[str, Any]]) -> Iterator[int]:
+    for r in rows:
+        yield int(r["id"])

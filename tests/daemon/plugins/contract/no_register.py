@@ -1,0 +1,3 @@
+"""No registerCallbacks at all."""
+
+VALUE = 1

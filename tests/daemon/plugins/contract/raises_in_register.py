@@ -1,0 +1,5 @@
+"""Raises while registering."""
+
+
+def registerCallbacks(reg):
+    raise RuntimeError("cannot register today")

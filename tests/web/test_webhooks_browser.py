@@ -1,0 +1,114 @@
+"""Webhook administration in a real browser: create, see deliveries, redeliver, disable and hold."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import shotgun_api3
+from playwright.sync_api import expect
+from webkit import Receiver, navigate, reload_until
+
+
+def create_hook(page: Any, name: str, url: str, project: dict[str, Any], **choices: str) -> None:
+    page.goto("/webhooks/new?entity_type=Shot&action=update&fields=sg_status_list")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("URL").fill(url)
+    page.get_by_label("Projects").select_option(label=project["name"])
+    for label, value in choices.items():
+        page.get_by_label(label).fill(value)
+    navigate(page, page.get_by_role("button", name="Create webhook").click)
+
+
+def test_create_a_webhook_see_its_deliveries_and_redeliver(
+    signed_in: Any, sg: shotgun_api3.Shotgun, project: dict[str, Any], receiver: Receiver
+) -> None:
+    page = signed_in
+    name = f"status-{uuid.uuid4().hex[:6]}"
+    create_hook(page, name, receiver.url, project)
+    expect(page.get_by_role("status")).to_have_text("Webhook created.")
+    expect(page.locator("#hook-status")).to_have_text("active")
+    hook_url = page.url
+
+    shot = sg.create("Shot", {"code": "wh010", "project": project})
+    sg.update("Shot", shot["id"], {"sg_status_list": "ip"})
+    event = sg.find_one(
+        "EventLogEntry",
+        [
+            ["entity", "is", shot],
+            ["event_type", "is", "Shotgun_Shot_Change"],
+            ["attribute_name", "is", "sg_status_list"],
+        ],
+        ["id"],
+        order=[{"field_name": "id", "direction": "desc"}],
+    )
+    reload_until(page, "#delivery-rows tr", "delivered")
+    row = page.locator("#delivery-rows tr").filter(has_text=f"#{event['id']}")
+    expect(row).to_contain_text("delivered")
+    expect(row).to_contain_text("200")
+
+    # the full request and response of that delivery
+    row.get_by_role("link").first.click()
+    expect(page.locator("#delivery-status")).to_have_text("delivered")
+    expect(page.locator("#request-body")).to_contain_text(f'"event_log_entry_id": {event["id"]}')
+    expect(page.locator("#response-body")).to_have_text("received by the tests")
+    sent = [r for r in receiver.requests if r["json"]["data"].get("event_log_entry_id") == event["id"]]
+    assert len(sent) == 1
+
+    page.get_by_role("button", name="Redeliver").click()
+    expect(page.get_by_role("status")).to_have_text("Redelivery queued.")
+    expect(page.locator("dl.fields")).to_contain_text("Redelivery of")
+    reload_until(page, "#delivery-status", "delivered")
+    sent = [r for r in receiver.requests if r["json"]["data"].get("event_log_entry_id") == event["id"]]
+    assert len(sent) == 2
+
+    page.goto(hook_url + "?status=delivered")
+    expect(page.locator("#delivery-rows tr").filter(has_text="redelivery")).to_have_count(1)
+
+
+def test_bad_webhook_forms_are_refused_next_to_the_field_and_nothing_is_saved(
+    signed_in: Any, project: dict[str, Any], receiver: Receiver
+) -> None:
+    page = signed_in
+    name = f"refused-{uuid.uuid4().hex[:6]}"
+    create_hook(page, name, "http://10.20.30.40/hook", project)
+    expect(page.locator("#e-url")).to_contain_text("10.20.30.40 is a private address")
+    expect(page.get_by_label("URL")).to_have_attribute("aria-invalid", "true")
+
+    page.get_by_label("URL").fill("not a url")
+    page.get_by_label("Only updates of these fields").fill("sg_no_such_field")
+    navigate(page, page.get_by_role("button", name="Create webhook").click)
+    expect(page.locator(".field-error")).to_have_count(1)
+    page.get_by_label("URL").fill(receiver.url)
+    navigate(page, page.get_by_role("button", name="Create webhook").click)
+    expect(page.locator("#e-entity_type")).to_contain_text("Shot has no field 'sg_no_such_field'")
+
+    page.get_by_label("Only updates of these fields").fill("")
+    page.get_by_label("Timeout (seconds)").fill("0.5")
+    navigate(page, page.get_by_role("button", name="Create webhook").click)
+    expect(page.locator("#e-timeout")).to_contain_text("timeout must be a number of seconds from 1 to 120")
+
+    page.goto("/webhooks")
+    expect(page.get_by_text(name)).to_have_count(0)
+
+
+def test_test_connection_disable_hold_and_release(
+    signed_in: Any, sg: shotgun_api3.Shotgun, project: dict[str, Any], receiver: Receiver
+) -> None:
+    page = signed_in
+    create_hook(page, f"held-{uuid.uuid4().hex[:6]}", receiver.url, project)
+    page.get_by_role("button", name="Test connection").click()
+    result = page.locator("#test-result")
+    expect(result).to_contain_text("succeeded")
+    expect(result).to_contain_text("200")
+
+    page.get_by_role("button", name="Disable").click()
+    expect(page.locator("#hook-status")).to_have_text("disabled")
+    shot = sg.create("Shot", {"code": "held010", "project": project})
+    sg.update("Shot", shot["id"], {"sg_status_list": "fin"})
+    reload_until(page, ".held", "held deliveries")
+    page.get_by_role("button", name="Enable").click()
+    expect(page.locator("#hook-status")).to_have_text("active")
+    page.get_by_role("button", name="Release them").click()
+    expect(page.get_by_role("status")).to_have_text("Released 1 held delivery.")
+    reload_until(page, "#delivery-rows tr", "delivered")

@@ -1,0 +1,177 @@
+"""Webhook pages over plain HTTP: who may use them, CSRF, server-side validation, 404s, replay."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+import shotgun_api3
+from webkit import Receiver, WebServer, csrf_of
+
+
+@pytest.fixture
+def admin(server: WebServer) -> Any:
+    return server.signed_in()
+
+
+def new_hook(http: Any, receiver: Receiver, project: dict[str, Any], **extra: str) -> str:
+    token = csrf_of(http.get("/webhooks/new").text)
+    form = {
+        "csrf": token,
+        "name": f"h-{uuid.uuid4().hex[:6]}",
+        "url": receiver.url,
+        "kind": "entity",
+        "entity_type": "Shot",
+        "action_create": "on",
+        "projects": str(project["id"]),
+        "validate_ssl_cert": "on",
+        "timeout": "6",
+        "max_concurrency": "10",
+        **extra,
+    }
+    reply = http.post("/webhooks/new", data=form)
+    assert reply.status_code == 303, reply.text
+    return reply.headers["location"].rsplit("/", 1)[-1]
+
+
+def test_only_admins_and_managers_manage_webhooks(server: WebServer, sg: shotgun_api3.Shotgun) -> None:
+    login = f"artist{uuid.uuid4().hex[:6]}"
+    sg.create(
+        "HumanUser",
+        {
+            "login": login,
+            "firstname": "Art",
+            "lastname": "Ist",
+            "password_proxy": "paint it black",
+            "permission_rule_set": "Artist",
+        },
+    )
+    http = server.signed_in(login, "paint it black")
+    assert http.get("/events").status_code == 200
+    for path in ("/webhooks", "/webhooks/new", "/daemon"):
+        reply = http.get(path)
+        assert reply.status_code == 403 and "Admin or Manager permission set" in reply.text
+    assert http.post("/webhooks/new", data={"csrf": csrf_of(http.get("/events").text)}).status_code == 403
+
+
+def test_webhook_posts_need_the_csrf_token(admin: Any, receiver: Receiver, project: dict[str, Any]) -> None:
+    hook_id = new_hook(admin, receiver, project)
+    for action in ("disable", "delete", "test", "release", "discard", "replay"):
+        reply = admin.post(f"/webhooks/{hook_id}/{action}", data={"csrf": "forged"})
+        assert reply.status_code == 403, action
+    refused = admin.post(
+        "/webhooks/new", data={"url": receiver.url, "entity_type": "Shot", "action_create": "on"}
+    )
+    assert refused.status_code == 403
+    assert "active" in admin.get(f"/webhooks/{hook_id}").text  # nothing was disabled or deleted
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "message"),
+    [
+        ({"url": ""}, "url", "Enter the URL deliveries are sent to."),
+        ({"url": "ftp://example.com/x"}, "url", "an http:// or https:// URL is required"),
+        ({"url": "http://192.168.1.10/x"}, "url", "192.168.1.10 is a private address"),
+        ({"entity_type": "Spaceship"}, "entity_type", "unknown entity type &#39;Spaceship&#39;"),
+        ({"entity_type": "EventLogEntry"}, "entity_type", "EventLogEntry cannot be subscribed to"),
+        ({"action_create": ""}, "entity_type", "Choose at least one action"),
+        ({"kind": "event", "event_types": ""}, "event_types", "Enter at least one event type"),
+        ({"kind": "event", "event_types": "Shotgun_Bogus_Thing"}, "event_types", "is not one of FPTR"),
+        ({"projects": "0"}, "projects", "Projects must be project ids"),
+        ({"projects": "987654"}, "projects", "no Project with id 987654"),
+        ({"timeout": "soon"}, "timeout", "Timeout must be a number of seconds"),
+        ({"max_concurrency": "1000"}, "max_concurrency", "max_concurrency must be an integer from 1 to 100"),
+        ({"signing_secret": "nope"}, "signing_secret", "signing_secret must be whsec_"),
+    ],
+)
+def test_bad_webhooks_are_refused_next_to_the_field(
+    admin: Any, receiver: Receiver, project: dict[str, Any], extra: dict[str, str], field: str, message: str
+) -> None:
+    before = admin.get("/webhooks").text.count('href="/webhooks/')
+    token = csrf_of(admin.get("/webhooks/new").text)
+    form = {
+        "csrf": token,
+        "name": "bad",
+        "url": receiver.url,
+        "kind": "entity",
+        "entity_type": "Shot",
+        "action_create": "on",
+        "timeout": "6",
+        "max_concurrency": "10",
+        **extra,
+    }
+    reply = admin.post("/webhooks/new", data=form)
+    assert reply.status_code == 400
+    assert f'id="e-{field}"' in reply.text
+    assert message in re.search(rf'id="e-{field}">([^<]*)<', reply.text).group(1)  # type: ignore[union-attr]
+    assert admin.get("/webhooks").text.count('href="/webhooks/') == before  # nothing saved
+
+
+def test_edit_keeps_the_token_unless_changed(admin: Any, receiver: Receiver, project: dict[str, Any]) -> None:
+    hook_id = new_hook(admin, receiver, project, token="s3cret")
+    page = admin.get(f"/webhooks/{hook_id}/edit").text
+    assert "set — leave empty to keep it" in page
+    form = {
+        "csrf": csrf_of(page),
+        "name": "renamed",
+        "url": receiver.url,
+        "kind": "event",
+        "event_types": "Shotgun_User_Login",
+        "timeout": "10",
+        "max_concurrency": "2",
+        "ordered": "on",
+    }
+    assert admin.post(f"/webhooks/{hook_id}/edit", data=form).status_code == 303
+    shown = admin.get(f"/webhooks/{hook_id}").text
+    assert "renamed" in shown and "Shotgun_User_Login" in shown and "ordered" in shown
+    assert re.search(r"Secret token</dt><dd>set", shown)
+
+
+def test_unknown_hooks_and_deliveries_are_404(admin: Any) -> None:
+    missing = str(uuid.uuid4())
+    for path in (
+        f"/webhooks/{missing}",
+        "/webhooks/not-a-uuid",
+        f"/webhooks/{missing}/edit",
+        f"/webhooks/deliveries/{missing}",
+    ):
+        reply = admin.get(path)
+        assert reply.status_code == 404 and "There is no" in reply.text, path
+    token = csrf_of(admin.get("/webhooks").text)
+    assert admin.post(f"/webhooks/{missing}/delete", data={"csrf": token}).status_code == 404
+    assert admin.post(f"/webhooks/deliveries/{missing}/redeliver", data={"csrf": token}).status_code == 404
+
+
+def test_replay_validates_its_range_and_queues_matching_events(
+    admin: Any, sg: shotgun_api3.Shotgun, receiver: Receiver, project: dict[str, Any]
+) -> None:
+    before = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])["id"]
+    sg.create("Shot", {"code": "replay010", "project": project})
+    sg.create("Shot", {"code": "replay020", "project": project})
+    hook_id = new_hook(admin, receiver, project)  # created after the shots: only a replay sends them
+    token = csrf_of(admin.get(f"/webhooks/{hook_id}").text)
+    bad = admin.post(f"/webhooks/{hook_id}/replay", data={"csrf": token, "after_id": "ten"})
+    assert bad.status_code == 400 and "Event ids are whole numbers, got &#39;ten&#39;." in bad.text
+    empty = admin.post(f"/webhooks/{hook_id}/replay", data={"csrf": token})
+    assert empty.status_code == 400 and "Give a range" in empty.text
+    backwards = admin.post(
+        f"/webhooks/{hook_id}/replay", data={"csrf": token, "after_id": "50", "to_id": "10"}
+    )
+    assert backwards.status_code == 400 and "replay range is empty" in backwards.text
+    done = admin.post(f"/webhooks/{hook_id}/replay", data={"csrf": token, "after_id": str(before)})
+    assert done.status_code == 303
+    assert "Replay queued 2 deliveries." in admin.get(done.headers["location"]).text
+
+
+def test_bad_delivery_filters_are_shown_next_to_the_field(
+    admin: Any, receiver: Receiver, project: dict[str, Any]
+) -> None:
+    hook_id = new_hook(admin, receiver, project)
+    reply = admin.get(f"/webhooks/{hook_id}?status=lost&entity_type=Spaceship&entity_id=x&since=monday")
+    assert reply.status_code == 400
+    assert "Unknown entity type &#39;Spaceship&#39;." in reply.text
+    for field in ("status", "entity_type", "entity_id", "since"):
+        assert f'id="e-{field}"' in reply.text
+    assert admin.get("/webhooks?status=broken").status_code == 400
