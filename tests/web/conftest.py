@@ -122,9 +122,10 @@ def receiver() -> Iterator[Receiver]:
     thread.join()
 
 
-# package scope: Playwright's sync API keeps an event loop running on the main thread while the
-# browser is open, which later packages' synchronous code must not see.
-@pytest.fixture(scope="package")
+# module scope: Playwright's sync API keeps an event loop running on the main thread while the
+# browser is open, which synchronous code in later test directories must not see (tests/web is not a
+# Python package, so "package" scope would last the whole session).
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
