@@ -433,10 +433,13 @@ def render_export(x: dict[str, Any]) -> tuple[list[str], list[str]]:
             )
         c, d = r.get("csv"), r.get("driver")
         if c:
-            ok = c["events_per_s"] >= 100_000 and c["peak_rss_mib"] * 2**20 < 200e6
+            # memory is judged on all the export's processes together, not on the largest alone
+            total = c.get("peak_rss_sum_mib", c["peak_rss_mib"])
+            ok = c["events_per_s"] >= 100_000 and total * 2**20 < 200e6
+            jobs = f", {c['processes']} processes" if c.get("processes", 1) > 1 else ""
             rows.append(
                 f"| 6 | Export all events to CSV, {_backend(b)} | {_r(c['events_per_s'])} events/s, peak RSS "
-                f"{c['peak_rss_mib']:.0f} MiB | "
+                f"{total:.0f} MiB{jobs} (largest {c['peak_rss_mib']:.0f} MiB) | "
                 + (f"bare driver + csv.writer: {_r(d['events_per_s'])} events/s" if d else "–")
                 + f" | ≥ 100,000 events/s, < 200 MB | {c['events_per_s'] / 100_000:.0%} of goal "
                 f"| {_yes(ok)} |"
