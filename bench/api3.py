@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import subprocess
 import sys
 import threading
@@ -89,45 +88,12 @@ def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-def start_shotlog(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = bl.free_port()
-    env = {**os.environ, "SHOTLOG_SCRIPT_NAME": SCRIPT, "SHOTLOG_SCRIPT_KEY": KEY}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shotlog",
-            "serve",
-            "--database",
-            db_url,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_up(url, proc)
-    return proc, url
-
-
 def start_stub(pages: int) -> tuple[subprocess.Popen[bytes], str]:
     port = bl.free_port()
     proc = subprocess.Popen([sys.executable, "-c", STUB, str(port), str(pages)], stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_up(url, proc)
     return proc, url
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def _updater(url: str, shot_id: int, seconds: float, out: Any) -> None:
@@ -189,7 +155,7 @@ def paging(url: str, server: subprocess.Popen[bytes] | None) -> dict[str, float]
 
 
 def measure(db_url: str, events: int, seconds: float, label: str) -> dict[str, Any]:
-    server, url = start_shotlog(db_url)
+    server, url = bl.start_serve(db_url, {"SHOTLOG_SCRIPT_NAME": SCRIPT, "SHOTLOG_SCRIPT_KEY": KEY})
     try:
         sg = shotgun_api3.Shotgun(url, SCRIPT, KEY)
         project = sg.find_one("Project", [], ["id"]) or sg.create("Project", {"name": "Bench"})
@@ -206,7 +172,7 @@ def measure(db_url: str, events: int, seconds: float, label: str) -> dict[str, A
             flush=True,
         )
     finally:
-        stop(server)
+        bl.stop_process(server, 20)
     return result
 
 
@@ -223,7 +189,7 @@ def measure_stub(events: int, seconds: float) -> dict[str, Any]:
             f"  stub: paged {result['paging']['rows']:,} rows at {result['paging']['rows_per_s']:,.0f} rows/s"
         )
     finally:
-        stop(server)
+        bl.stop_process(server, 20)
     return result
 
 

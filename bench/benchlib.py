@@ -16,6 +16,7 @@ import pstats
 import socket
 import sqlite3
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -230,6 +231,43 @@ def announce_machine(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # -- processes --------------------------------------------------------------------------------------
+
+
+def start_serve(db_url: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """``shotlog serve`` on a free port with ``env`` added to this environment; returns once
+    /healthz answers (the process and its base URL)."""
+    import httpx
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "shotlog", "serve", "--database", db_url, "--port", str(port)]
+    proc = subprocess.Popen(
+        [*cmd, "--log-level", "warning"],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"shotlog serve exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("shotlog serve did not start")
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def free_port() -> int:

@@ -24,8 +24,6 @@ import argparse
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -58,55 +56,6 @@ def noop(sg, logger, event, args):
     CALLS.append((time.perf_counter(), event["id"]))
 """
 PLUGIN = PLUGIN_TEMPLATE.replace("SCRIPT", SCRIPT).replace("KEY", KEY)
-
-
-def start_server(db_url: str) -> tuple[subprocess.Popen[bytes], str]:
-    import httpx
-
-    port = bl.free_port()
-    env = {
-        **os.environ,
-        "SHOTLOG_SCRIPT_NAME": SCRIPT,
-        "SHOTLOG_SCRIPT_KEY": KEY,
-        "SHOTLOG_SQLITE_SYNCHRONOUS": "FULL",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "shotlog",
-            "serve",
-            "--database",
-            db_url,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"shotlog serve exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("shotlog serve did not start")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
 
 
 def config_for(source: str, url: str, db_url: str, plugins: Path, work: Path, name: str) -> Any:
@@ -251,7 +200,10 @@ def run_backend(label: str, db_url: str, args: argparse.Namespace) -> dict[str, 
     (plugins / "noop.py").write_text(PLUGIN)
     with shotlog.connect(db_url) as store:  # migrates the cached log to this version (daemon tables)
         head = store.head_event_id()
-    server, url = start_server(db_url)
+    server, url = bl.start_serve(
+        db_url,
+        {"SHOTLOG_SCRIPT_NAME": SCRIPT, "SHOTLOG_SCRIPT_KEY": KEY, "SHOTLOG_SQLITE_SYNCHRONOUS": "FULL"},
+    )
     out: dict[str, Any] = {"events": head}
     try:
         print(f"drain of {head:,} events (no-op plugin):", flush=True)
@@ -264,7 +216,7 @@ def run_backend(label: str, db_url: str, args: argparse.Namespace) -> dict[str, 
             s: latency(s, url, db_url, plugins, work, args.updates) for s in ("direct", "stream", "api3")
         }
     finally:
-        stop(server)
+        bl.stop_process(server)
         shutil.rmtree(work, ignore_errors=True)
     return out
 
