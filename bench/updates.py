@@ -103,10 +103,13 @@ def _sql_floor(
     insert = (
         "INSERT INTO event_log_entries (id, event_type, description, entity_type, entity_id, project_type, "
         "project_id, user_type, user_id, attribute_name, meta, session_uuid, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "VALUES ((SELECT coalesce(max(id), 0) + 1 FROM event_log_entries), "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
     )
 
     def op(i: int) -> None:
+        # shotlog's statements: read the row, UPDATE it, INSERT the event with its id computed
+        # inside the INSERT; the response needs no read-back for a plain column
         new = STATUSES[i % 2]
         now = time.strftime("%Y-%m-%d %H:%M:%S.000000", time.gmtime())
         conn.execute("BEGIN IMMEDIATE")
@@ -116,7 +119,6 @@ def _sql_floor(
             "updated_by_id = ? WHERE id = ?",
             (new, now, "ApiUser", 1, shot_id),
         )
-        next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM event_log_entries").fetchone()[0]
         meta = (
             '{"type": "attribute_change", "attribute_name": "sg_status_list", "entity_type": "Shot", '
             f'"entity_id": {shot_id}, "field_data_type": "status_list", '
@@ -125,10 +127,9 @@ def _sql_floor(
         )
         conn.execute(
             insert,
-            (next_id, "Shotgun_Shot_Change", f'shotlog changed "Status" to "{new}" on Shot sh0000', "Shot",
+            ("Shotgun_Shot_Change", f'shotlog changed "Status" to "{new}" on Shot sh0000', "Shot",
              shot_id, "Project", 1, "ApiUser", 1, "sg_status_list", meta, None, now),
-        )  # fmt: skip
-        conn.execute("SELECT id, sg_status_list FROM entity_shot WHERE id = ?", (shot_id,)).fetchone()
+        ).fetchone()  # fmt: skip
         conn.execute("COMMIT")
 
     return conn, op

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from shotlog.errors import NotFound, ShotlogError, UnknownEntityType, UnknownField, ValidationError
 from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
@@ -21,6 +22,7 @@ from shotlog.eventlog import log as eventlog
 from shotlog.eventlog.events import Actor, LinkInfo
 from shotlog.query.filters import to_wire
 from shotlog.schema.describe import entity_schema, field_schema
+from shotlog.schema.model import Schema
 from shotlog.store import follows
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import DEFAULT_URL, Database
@@ -186,12 +188,16 @@ class Shotlog:
         for attempt in (1, 2):
             schema = self.catalog.schema
             actor = self._resolve_actor()
-            try:
-                with self.db.write() as conn:
-                    tx = WriteTransaction(self.db, self.catalog, conn, schema, actor, utcnow())
-                    result = fn(tx)
-                    tx.finish()
+
+            def work(conn: Connection, schema: Schema = schema, actor: Actor = actor) -> T:
+                tx = WriteTransaction(self.db, self.catalog, conn, schema, actor, utcnow())
+                result = fn(tx)
+                tx.finish()
                 return result
+
+            try:
+                # concurrent writers (server threads) share a commit, and its fsync
+                return self.db.write_grouped(work)
             except (UnknownEntityType, UnknownField):
                 # Another process may have changed the schema since we loaded it: reload, retry once.
                 if attempt == 2 or not self._schema_changed():

@@ -15,7 +15,7 @@ from shotlog.store.tables import metadata
 
 def test_migrations_match_declared_tables(db_url: str) -> None:
     db = Database(db_url)
-    with db.writer.connect() as conn:
+    with db.reader.connect() as conn:
         entity_tables = {
             r[0] for r in conn.execute(sa.text("SELECT table_name FROM schema_entity_types"))
         } - {"event_log_entries"}
@@ -41,7 +41,7 @@ def test_database_is_at_head_and_upgrade_is_idempotent(db_url: str) -> None:
 def test_entity_tables_match_the_registry(db_url: str) -> None:
     db = Database(db_url)
     catalog = Catalog(db)
-    inspector = sa.inspect(db.writer)
+    inspector = sa.inspect(db.reader)
     for name in catalog.schema.types:
         declared = catalog.table(name)
         actual = {c["name"] for c in inspector.get_columns(declared.name)}
@@ -56,5 +56,5 @@ def test_custom_field_column_survives_reconnect(db_url: str) -> None:
         table = sg.catalog.table("Shot")
         assert name == "sg_frame_handles"
         assert name in table.c
-        cols = {c["name"] for c in sa.inspect(sg.db.writer).get_columns(table.name)}
+        cols = {c["name"] for c in sa.inspect(sg.db.reader).get_columns(table.name)}
         assert name in cols

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.eventlog.events import Actor, PendingEvent
-from shotlog.store import bulk
+from shotlog.store import driver
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 
@@ -38,6 +38,10 @@ _INSERT = sa.insert(ele)
 _MAX_ID = sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))
 # One event in one statement: the id is computed inside the INSERT (RETURNING: PostgreSQL, SQLite 3.35+).
 _INSERT_NEXT = sa.insert(ele).values(id=(_MAX_ID.scalar_subquery() + 1)).returning(ele.c.id)
+# PostgreSQL: the lock that makes ids visible in commit order (one round trip for both statements:
+# with no parameters the driver sends them together), and the wake-up hint.
+_LOCK = sa.text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; LOCK TABLE event_log_entries IN EXCLUSIVE MODE")
+_NOTIFY = sa.text("SELECT pg_notify(:c, :p)")
 
 
 def append(
@@ -47,11 +51,8 @@ def append(
     if not events:
         return
     if not db.is_sqlite:
-        # The lock that makes ids visible in commit order; held until this transaction commits.
-        # One round trip for both statements (no parameters, so the driver sends them together).
-        conn.exec_driver_sql(
-            f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; LOCK TABLE event_log_entries IN EXCLUSIVE MODE"
-        )
+        # held until this transaction commits
+        driver.execute(conn, _LOCK, {})
     # This transaction now holds the only right to append (SQLite's write lock, or the EXCLUSIVE
     # lock above), so the common case (one event) can compute max(id) + 1 inside its INSERT;
     # several events need their ids up front for back-references.
@@ -87,13 +88,15 @@ def append(
             }
         )
     if single:
-        new_id = int(conn.execute(_INSERT_NEXT, rows[0]).scalar_one())
+        inserted = driver.fetch_one(conn, _INSERT_NEXT, rows[0])
+        assert inserted is not None  # RETURNING always gives the row it inserted
+        new_id = int(inserted.id)
         events[0].id = new_id
         next_id = new_id + 1  # for the NOTIFY below: the head is next_id - 1
     else:
-        bulk.executemany(conn, _INSERT, rows)
+        driver.executemany(conn, _INSERT, rows)
     if not db.is_sqlite:
-        conn.execute(sa.text("SELECT pg_notify(:c, :p)"), {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
+        driver.execute(conn, _NOTIFY, {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
 
 
 def head_id(conn: Connection) -> int:

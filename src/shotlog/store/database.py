@@ -6,7 +6,8 @@ One database URL picks the backend. Writes are serialized:
   starts with ``BEGIN IMMEDIATE`` on a dedicated writer connection, guarded by an in-process lock, so
   threads queue on the lock instead of spinning on SQLITE_BUSY, and other processes wait on the
   database lock (``busy_timeout``). Reads use their own pooled connections and, thanks to WAL, never
-  wait for the writer.
+  wait for the writer. The writer connection stays checked out between transactions, so anything
+  that is not a write goes through ``reader``.
 * PostgreSQL runs write transactions concurrently; only the final step that appends events takes the
   event-log lock (see ``shotlog.eventlog.log``).
 
@@ -18,8 +19,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -27,12 +28,15 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from shotlog.errors import ConflictError, ShotlogError, StorageError
+from shotlog.store.commitgroup import CommitGroup
 
 __all__ = ["DEFAULT_URL", "Database", "normalize_url"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///./shotlog.db"
+
+T = TypeVar("T")
 
 
 def normalize_url(url: str) -> str:
@@ -51,6 +55,8 @@ class Database:
         if self.backend not in ("sqlite", "postgresql"):
             raise StorageError(f"Unsupported database URL {url!r}: use sqlite:/// or postgresql://")
         self._write_lock = threading.RLock()
+        self._write_conn: Connection | None = None  # SQLite: the writer connection, kept checked out
+        self.commits = CommitGroup(self.write)
         if self.backend == "sqlite":
             if parsed.database in (None, "", ":memory:"):
                 raise StorageError("SQLite needs a file (sqlite:///path.db): readers and the writer share it")
@@ -120,13 +126,30 @@ class Database:
         """A write transaction: committed when the block ends, rolled back if it raises."""
         with _translated():
             if self.is_sqlite:
-                with self._write_lock, self.writer.begin() as conn:
-                    yield conn
+                with self._write_lock:
+                    # One writer at a time holds the lock, so the one connection stays checked out
+                    # rather than going through the pool (and its reset-on-return) per transaction.
+                    # After a connection error SQLAlchemy reconnects it on next use.
+                    conn = self._write_conn
+                    if conn is None or conn.closed:
+                        conn = self._write_conn = self.writer.connect()
+                    with conn.begin():
+                        yield conn
             else:
                 with self.writer.begin() as conn:
                     yield conn
 
+    def write_grouped(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)`` in a write transaction that may be shared with concurrent writers, each in
+        a savepoint of its own, to share one commit (see ``shotlog.store.commitgroup``)."""
+        with _translated():
+            return self.commits.run(work)
+
     def dispose(self) -> None:
+        with self._write_lock:
+            if self._write_conn is not None:
+                self._write_conn.close()
+                self._write_conn = None
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()

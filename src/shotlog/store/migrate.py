@@ -34,7 +34,7 @@ def head_revision() -> str | None:
 
 
 def current_revision(db: Database) -> str | None:
-    with db.writer.connect() as conn:
+    with db.read() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

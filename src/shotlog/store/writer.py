@@ -28,7 +28,7 @@ from shotlog.eventlog.events import Actor, EventBuilder, LinkInfo, PendingEvent,
 from shotlog.query.filters import to_wire
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field, Schema
-from shotlog.store import bulk, names
+from shotlog.store import driver, names
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
 from shotlog.store.reader import Query, fetch_collections, find
@@ -138,7 +138,7 @@ class WriteTransaction:
             if not self.db.is_sqlite:
                 stmt = stmt.with_for_update()  # the old values we log must be the ones we overwrite
             cache[table] = stmt
-        return self.conn.execute(stmt, {"_pk": entity_id}).first()
+        return self._buffer.fetch_one(stmt, {"_pk": entity_id})
 
     def prefetch(self, wanted: Sequence[tuple[object, object]]) -> None:
         """Read the rows a batch is about to update, one SELECT per entity type."""
@@ -800,9 +800,9 @@ class _BufferedConnection:
         held, self._held = self._held, []
         for stmt, _keys, rows in held:
             if len(rows) > 1:
-                bulk.executemany(self._conn, stmt, rows)
+                driver.executemany(self._conn, stmt, rows)
             else:
-                self._conn.execute(stmt, rows[0])
+                driver.execute(self._conn, stmt, rows[0])
 
     def execute(self, *args: Any, **kwargs: Any) -> Any:
         if self._held:
@@ -813,6 +813,12 @@ class _BufferedConnection:
         if self._held:
             self.send()
         return self._conn.exec_driver_sql(*args, **kwargs)
+
+    def fetch_one(self, stmt: Any, params: dict[str, Any]) -> driver.Record | None:
+        """``driver.fetch_one`` after sending what is held, so the read sees every earlier write."""
+        if self._held:
+            self.send()
+        return driver.fetch_one(self._conn, stmt, params)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog.store import bulk
+from shotlog.store import driver
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 from shotlog.store.tables import webhook_attempts as att
@@ -98,7 +98,7 @@ EVENT_COLUMNS = [
 ]
 
 
-# The hot statements, built once: ``bulk.executemany`` compiles each once and sends plain driver SQL.
+# The hot statements, built once: ``driver.executemany`` compiles each once and sends plain driver SQL.
 _INSERT_DELIVERY = sa.insert(dlv)
 _INSERT_ATTEMPT = sa.insert(att)
 #: what every attempt writes on its deliveries, finished or to be retried (``record_in``'s ``base``)
@@ -454,7 +454,7 @@ def dispatch(
                     )
                 )
         if rows:
-            bulk.executemany(conn, _INSERT_DELIVERY, rows)
+            driver.executemany(conn, _INSERT_DELIVERY, rows)
         conn.execute(sa.update(cur).where(cur.c.id == 1).values(last_event_id=events[-1].id))
     return len(events), len(rows)
 
@@ -669,11 +669,11 @@ def record_in(
                 else:
                     retry.append({**base, "b_next": now + dt.timedelta(seconds=delay)})
     failed_hooks: list[str] = []
-    bulk.executemany(conn, _INSERT_ATTEMPT, attempt_rows)
+    driver.executemany(conn, _INSERT_ATTEMPT, attempt_rows)
     if done:
-        bulk.executemany(conn, _FINISH, done)
+        driver.executemany(conn, _FINISH, done)
     if retry:
-        bulk.executemany(conn, _RETRY, retry)
+        driver.executemany(conn, _RETRY, retry)
     per_hook: dict[str, list[AttemptResult]] = {}
     for r in results:
         per_hook.setdefault(r.hook_id, []).append(r)
