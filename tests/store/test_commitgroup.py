@@ -74,15 +74,15 @@ def _events_for(sg: shotlog.Shotlog, shot_ids: list[int], after: int) -> list[An
 
 
 def _head(sg: shotlog.Shotlog) -> int:
-    return int(sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])["id"])
+    return int(
+        sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])["id"]
+    )
 
 
 def test_queued_writes_commit_as_one_group(sg: shotlog.Shotlog) -> None:
     ids = _shots(sg, 4)
     head = _head(sg)
-    writes = [
-        (lambda sid=sid: sg.update("Shot", sid, {"description": f"grouped {sid}"})) for sid in ids
-    ]
+    writes = [(lambda sid=sid: sg.update("Shot", sid, {"description": f"grouped {sid}"})) for sid in ids]
     results, errors, (groups, written) = _queued_behind_a_slow_write(sg, writes)
     assert errors == [None] * 4
     assert [r["description"] for r in results] == [f"grouped {sid}" for sid in ids]

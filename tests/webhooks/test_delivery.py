@@ -19,6 +19,7 @@ from webhookkit import WorkerThread, fast_settings, wait_until
 
 import shotlog
 from shotlog.store.tables import webhook_attempts, webhook_deliveries, webhook_hooks
+from shotlog.webhooks import repository
 from shotlog.webhooks.api import Webhooks
 from shotlog.webhooks.netguard import AddressPolicy
 from testdbs import Databases
@@ -98,6 +99,28 @@ def test_signed_fptr_payloads_for_every_operation(
     assert one["status"] == "delivered" and one["response_code"] == 200 and one["body"] == "ok"
     assert json.loads(one["request_body"]) == received[0].body
     assert wait_until(lambda: hooks.get_hook(hook["id"])["num_deliveries"] == 6)
+
+
+def test_without_hooks_the_worker_writes_nothing_and_a_new_hook_gets_later_events(
+    sg: shotlog.Shotlog, hooks: Webhooks, receiver: Receiver, run_worker: Run
+) -> None:
+    """With no hook the dispatch cursor rests (no write transaction, no fsync, per commit of the
+    log); a hook created later gets the events after its creation and none before."""
+    run_worker()
+    time.sleep(0.3)  # the worker's first look
+    before = repository.cursor_position(sg.db)
+    for i in range(5):
+        sg.create("Shot", {"code": f"unheard{i}"})
+    time.sleep(1.5)  # longer than the worker's look for a first hook (worker.HOOKLESS_RECHECK)
+    assert repository.cursor_position(sg.db) == before
+    shot_hook(hooks, receiver)
+    shot = sg.create("Shot", {"code": "heard"})
+    receiver.wait_for(1)
+    time.sleep(0.3)
+    assert [(i["entity"]["id"], i["event_type"]) for i in receiver.items()] == [
+        (shot["id"], "Shotgun_Shot_New")
+    ]
+    assert wait_until(lambda: repository.cursor_position(sg.db) >= before + 5)
 
 
 def test_in_create_changes_fire_only_when_asked(

@@ -121,4 +121,3 @@ class CommitGroup:
             item.committed = True
             self.groups += 1
             self.writes += 1
-

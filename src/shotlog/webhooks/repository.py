@@ -49,6 +49,7 @@ __all__ = [
     "DeliveryFilter",
     "Hook",
     "acknowledge",
+    "any_hook",
     "claim",
     "claim_in",
     "counts",
@@ -132,6 +133,8 @@ _MATCH_COLUMNS = [
 ]
 #: the dispatch cursor: a single row (id 1) shared by every worker
 _CURSOR = sa.select(cur.c.last_event_id).where(cur.c.id == 1)
+#: whether any hook exists (deleted hooks leave no row)
+_ANY_HOOK = sa.select(hk.c.id).limit(1)
 
 
 def _head_event_id(conn: Connection) -> int:
@@ -432,10 +435,15 @@ def dispatch(
             if head > cursor:
                 conn.execute(sa.update(cur).where(cur.c.id == 1).values(last_event_id=head))
             return head - cursor, 0
+        # No hook takes an event at or before its own start (replays aside), so a cursor left
+        # behind while there were no hooks jumps to the oldest hook's start without reading.
+        start = max(cursor, min(h.start_event_id for h in hooks))
         events = conn.execute(
-            sa.select(*_MATCH_COLUMNS).where(ele.c.id > cursor).order_by(ele.c.id).limit(limit)
+            sa.select(*_MATCH_COLUMNS).where(ele.c.id > start).order_by(ele.c.id).limit(limit)
         ).all()
         if not events:
+            if start > cursor:
+                conn.execute(sa.update(cur).where(cur.c.id == 1).values(last_event_id=start))
             return 0, 0
         held = {h.id for h in hooks if h.status in (FAILED, DISABLED)}
         rows: list[dict[str, Any]] = []
@@ -457,6 +465,14 @@ def dispatch(
             driver.executemany(conn, _INSERT_DELIVERY, rows)
         conn.execute(sa.update(cur).where(cur.c.id == 1).values(last_event_id=events[-1].id))
     return len(events), len(rows)
+
+
+def any_hook(db: Database) -> bool:
+    """Whether any hook exists. While none does, the dispatch cursor may stay behind: a hook made
+    later starts after the head at its creation (``start_event_id``), and ``dispatch`` skips to the
+    oldest hook's start."""
+    with db.read() as conn:
+        return conn.execute(_ANY_HOOK).first() is not None
 
 
 def cursor_position(db: Database) -> int:

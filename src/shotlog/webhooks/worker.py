@@ -58,6 +58,8 @@ BATCH_SIZE = 50
 REQUEST_CAPTURE = 64 * 1024
 #: results written per transaction at most
 RECORD_BATCH = 2000
+#: seconds between two looks for a first hook while there is none
+HOOKLESS_RECHECK = 1.0
 
 
 class _Request:
@@ -202,7 +204,11 @@ class DeliveryWorker:
                     await asyncio.sleep(1.0)
                 if made:
                     self._kick.set()
-                if self.dispatcher.caught_up:
+                if self.dispatcher.hookless:
+                    # Nothing to wake for on every commit: look for a first hook once a second (its
+                    # events are not lost meanwhile, only delivered up to a second later).
+                    await asyncio.sleep(HOOKLESS_RECHECK)
+                elif self.dispatcher.caught_up:
                     await wakeup.wait(1.0)
         finally:
             await wakeup.close()

@@ -3,54 +3,122 @@
 Whatever happens, the reply is HTTP 200 with either results or the error envelope: a traceback never
 reaches the client (it goes to the server log), and no 5xx status ever makes shotgun_api3 retry a
 create.
+
+The endpoint is a bare ASGI application, reached before the application's middleware (see
+``server.app``): every api3 call is one small JSON request, and Starlette's request and response
+objects, routing and gzip middleware cost more per call than the rest of the server's own work.
+The request is read and decoded on the event loop; the call, the encoding of the reply and its
+compression run in one hop to a worker thread (the store is synchronous; zlib releases the GIL).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+import zlib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials, Principal
 from shotlog.errors import ShotlogError
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
-from shotlog.server.api3.wire import AUTH_FAILED, ProtocolError, decode, error_body, result_body
+from shotlog.server.api3.wire import (
+    AUTH_FAILED,
+    Call,
+    ProtocolError,
+    decode,
+    error_body,
+    result_body,
+)
 
-__all__ = ["Api3Endpoint"]
+__all__ = ["GZIP_MINIMUM", "MAX_BODY", "Api3Endpoint"]
 
 log = logging.getLogger("shotlog.api3")
 
 SUDO_ALLOWED = ("API Admin", "Admin")
 MAX_BODY = 64 * 1024 * 1024
+#: replies from this size on are gzip-compressed for clients that accept it (the client always does)
+GZIP_MINIMUM = 1024
+#: zlib's default level: 9 costs three times the CPU for pages about 10% smaller
+GZIP_LEVEL = 6
+#: worker threads for api3 calls; the same bound as Starlette's default thread pool
+WORKERS = 40
+
+
+class _Workers:
+    """The process's api3 worker threads, made on first use (threads start as calls need them).
+
+    A plain executor rather than ``anyio.to_thread``: the hop to a thread is a large part of what a
+    short call costs the server, and this one is cheaper (no capacity limiter or run-variable
+    lookups; measured about 35 µs of CPU less per update).
+    """
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="api3")
+        return self._pool
+
+
+_WORKERS = _Workers()
 
 
 class Api3Endpoint:
+    """The api3 RPC endpoint, an ASGI application that compresses its own large replies.
+
+    ``routed`` is the same endpoint for a route inside the application's middleware, whose gzip
+    middleware compresses for it (so nothing is compressed twice).
+    """
+
     def __init__(self, store: Shotlog, credentials: Credentials) -> None:
         self.store = store
         self.credentials = credentials
         self._views: dict[tuple[Any, ...], Shotlog] = {}
         self._lock = threading.Lock()
+        self.routed = _Routed(self)
 
-    async def endpoint(self, request: Request) -> Response:
-        body = await request.body()
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.serve(scope, receive, send, compress=True)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, *, compress: bool) -> None:
+        body = await _read_body(receive)
+        if body is None:
+            return  # the client went away before its request was complete: nobody to answer
+        gzip = _accepts_gzip(scope) if compress else None
         if len(body) > MAX_BODY:
-            return _reply(error_body(f"Request body larger than {MAX_BODY} bytes"))
-        try:
-            call = decode(body)
-        except ProtocolError as exc:
-            return _reply(error_body(exc.message, exc.code))
-        except Exception:
-            log.exception("api3: could not decode a request")
-            return _reply(error_body("The request could not be decoded; the server log has the details"))
-        if call.method == "info":
-            return _reply(result_body(INFO))
-        return _reply(await run_in_threadpool(self.handle, call.method, call.auth, call.args))
+            reply = _reply(error_body(f"Request body larger than {MAX_BODY} bytes"), gzip)
+        else:
+            try:
+                call = decode(body)
+            except ProtocolError as exc:
+                reply = _reply(error_body(exc.message, exc.code), gzip)
+            except Exception:
+                log.exception("api3: could not decode a request")
+                reply = _reply(
+                    error_body("The request could not be decoded; the server log has the details"), gzip
+                )
+            else:
+                if call.method == "info":
+                    reply = _reply(result_body(INFO), gzip)
+                else:
+                    loop = asyncio.get_running_loop()
+                    reply = await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip)
+        await send(reply[0])
+        await send(reply[1])
+
+    def answer(self, call: Call, gzip: bool | None) -> tuple[Message, Message]:
+        """The reply to ``call``, ready to send (runs in a worker thread, compression included)."""
+        return _reply(self.handle(call.method, call.auth, call.args), gzip)
 
     def handle(self, method: str, auth: dict[str, Any] | None, args: Any) -> bytes:
         try:
@@ -137,5 +205,63 @@ class Api3Endpoint:
         return view
 
 
-def _reply(body: bytes) -> Response:
-    return Response(body, status_code=200, media_type="application/json")
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None if the client disconnected first.
+
+    Past ``MAX_BODY`` the rest is still read, so the reply (an error) goes out after the whole
+    request, but only the first ``MAX_BODY + 1`` bytes are kept: enough to know it is too large.
+    """
+    chunks: list[bytes] = []
+    kept = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        if kept <= MAX_BODY and chunk:
+            chunk = chunk[: MAX_BODY + 1 - kept]
+            chunks.append(chunk)
+            kept += len(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    """Whether the first Accept-Encoding header names gzip (as Starlette's middleware decides)."""
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            return b"gzip" in value
+    return False
+
+
+class _Routed:
+    """``Api3Endpoint.routed``: an ASGI application (a plain method would be taken by Starlette's
+    ``Route`` for a request/response function)."""
+
+    def __init__(self, endpoint: Api3Endpoint) -> None:
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.endpoint.serve(scope, receive, send, compress=False)
+
+
+def _reply(body: bytes, gzip: bool | None) -> tuple[Message, Message]:
+    """The ASGI messages of HTTP 200 with ``body``: gzip-compressed from ``GZIP_MINIMUM`` bytes on
+    when ``gzip`` is true; left to the application's middleware when it is None.
+
+    The headers are those Starlette's ``Response`` and ``GZipMiddleware`` wrote before: a large
+    reply carries ``Vary: Accept-Encoding`` whether compressed or not.
+    """
+    headers = [(b"content-type", b"application/json")]
+    if gzip is not None and len(body) >= GZIP_MINIMUM:
+        headers.append((b"vary", b"Accept-Encoding"))
+        if gzip:
+            compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+            body = compressor.compress(body) + compressor.flush()
+            headers.append((b"content-encoding", b"gzip"))
+    headers.append((b"content-length", str(len(body)).encode()))
+    return (
+        {"type": "http.response.start", "status": 200, "headers": headers},
+        {"type": "http.response.body", "body": body},
+    )
