@@ -5,15 +5,16 @@ columns, in a fresh child process so its peak RSS (``VmHWM``) is the exporter's 
 
 * ``shotlog.export``: ``Export(StoreSource(sg), EventQuery(), None, "csv").write_file(...)`` (what
   ``shotlog events export -o x.csv`` runs), link names resolved, ISO dates, meta as JSON text;
-* by default split over one worker process per CPU core (``--jobs``; ``write_file_parallel``, what
-  the CLI runs for a file), and also in a single process (``csv1``, ``--jobs 1``);
+* by default split over one process per CPU core, the exporting process and ``jobs - 1`` lean
+  workers (``--jobs``; ``write_file_parallel``, what the CLI runs for a file), and also in a single
+  process (``csv1``, ``--jobs 1``);
 * JSON Lines, the same way (information);
 * baseline: the same keyset pages (``id > ? ORDER BY id LIMIT 5000``) through the bare driver,
   written with ``csv.writer`` as they come: what the database, driver and csv module alone cost.
 
-Goal: at least 100,000 events/s with a peak RSS under 200 MB. Peak RSS is each process's ``VmHWM``
-(the workers' sampled while they run): the largest and the sum over the processes are reported.
-CPU time includes the workers'.
+Goal: at least 100,000 events/s with a peak RSS under 200 MB, read as the sum over all the
+export's processes. Peak RSS is each process's ``VmHWM`` (the workers' sampled while they run):
+each, the largest and the sum are reported. CPU time includes the workers'.
 
 Archive: on a **copy** of the dataset (a file copy on SQLite, ``CREATE DATABASE ... TEMPLATE`` on
 PostgreSQL; the cached dataset is never modified), with "now" at the end of the dataset's three
@@ -72,10 +73,11 @@ def peak_rss_mib(pid: int | str = "self") -> float:
 
 
 class WorkerPeaks:
-    """The peak RSS of each worker process of this one, sampled while an export runs.
+    """The peak RSS of each child process of this one (the export's workers), sampled while it runs.
 
     ``VmHWM`` only grows, so the last sample of a worker is its peak up to then; workers keep flat
-    memory, so sampling every 0.1 s misses nothing that matters.
+    memory, so sampling every 0.1 s misses nothing that matters. Children are found by scanning
+    ``/proc`` for this process's pid as their parent (workers are plain subprocesses).
     """
 
     def __init__(self) -> None:
@@ -86,13 +88,10 @@ class WorkerPeaks:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        import multiprocessing
-
         while not self._stop.wait(0.1):
-            for proc in multiprocessing.active_children():
-                if proc.pid is not None:
-                    peak = peak_rss_mib(proc.pid)
-                    self.peaks[proc.pid] = max(peak, self.peaks.get(proc.pid, 0.0))
+            for pid in _children(os.getpid()):
+                peak = peak_rss_mib(pid)
+                self.peaks[pid] = max(peak, self.peaks.get(pid, 0.0))
 
     def __enter__(self) -> WorkerPeaks:
         self._thread.start()
@@ -101,6 +100,23 @@ class WorkerPeaks:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _children(parent: int) -> list[int]:
+    """The pids of the live child processes of ``parent``."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")"
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[1]) == parent:
+            out.append(int(entry))
+    return out
 
 
 def _driver_csv(url: str, backend: str, out: Path) -> int:
@@ -170,6 +186,7 @@ def child(backend: str, mode: str, url: str, jobs: int) -> dict[str, Any]:
         "rss_start_mib": round(rss0, 1),
         "peak_rss_mib": round(max(peaks), 1),
         "peak_rss_sum_mib": round(sum(peaks), 1),
+        "peak_rss_each_mib": [round(p, 1) for p in peaks],
         "processes": len(peaks),
     }
 
@@ -306,7 +323,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,
-        help="worker processes of the csv and jsonl runs (default: one per CPU core); csv1 runs one",
+        help="processes of the csv and jsonl runs, this one and jobs - 1 workers (default: one per "
+        "CPU core); csv1 runs one",
     )
     p.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     p.add_argument("--url", help=argparse.SUPPRESS)
@@ -329,7 +347,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for mode in args.modes:
             r = run_child(backend, mode, url, args.jobs)
             results[backend][mode] = r
-            jobs = f", {r['jobs']} worker processes" if r["jobs"] > 1 else ""
+            jobs = f", {r['jobs']} processes" if r["jobs"] > 1 else ""
             print(
                 f"  {LABELS[mode]}{jobs}: {r['events']:,} events in {r['seconds']:.1f}s = "
                 f"{bl.fmt_rate(r['events_per_s'])} events/s "
@@ -340,10 +358,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
         if "csv" in results[backend]:
             r = results[backend]["csv"]
-            ok = r["events_per_s"] >= GOAL_RATE and r["peak_rss_mib"] * 2**20 < GOAL_RSS_MB * 1e6
+            ok = r["events_per_s"] >= GOAL_RATE and r["peak_rss_sum_mib"] * 2**20 < GOAL_RSS_MB * 1e6
             print(
-                f"  => CSV goal {'met' if ok else 'NOT met'} ({r['jobs']} worker processes; "
-                f"RSS goal read per process, {r['peak_rss_sum_mib']:.0f} MiB summed)"
+                f"  => CSV goal {'met' if ok else 'NOT met'} ({r['jobs']} processes; peak RSS "
+                f"{' + '.join(f'{p:.0f}' for p in r['peak_rss_each_mib'])} = "
+                f"{r['peak_rss_sum_mib']:.0f} MiB summed)"
             )
         if not args.skip_archive:
             print(

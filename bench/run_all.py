@@ -423,7 +423,7 @@ def render_export(x: dict[str, Any]) -> tuple[list[str], list[str]]:
             if not m:
                 continue
             cpu = m["events"] / m["cpu_seconds"] if m["cpu_seconds"] else 0
-            jobs = f" ({m['jobs']} workers)" if m.get("jobs", 1) > 1 else ""
+            jobs = f" ({m['jobs']} processes)" if m.get("jobs", 1) > 1 else ""
             rss = f"{m['peak_rss_mib']:.0f} MiB"
             if m.get("processes", 1) > 1:
                 rss += f" largest, {m['peak_rss_sum_mib']:.0f} MiB sum of {m['processes']} processes"

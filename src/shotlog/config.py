@@ -30,7 +30,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "SHOTLOG_SERVER_API_KEY": ("none", "Script key for `shotlog events export --server`"),
     "SHOTLOG_SERVER_LOGIN": ("none", "User login for `shotlog events export --server`"),
     "SHOTLOG_SERVER_PASSWORD": ("none", "User password for `shotlog events export --server`"),
-    "SHOTLOG_EXPORT_JOBS": ("cpu count", "Worker processes of `shotlog events export -o FILE` (`--jobs`)"),
+    "SHOTLOG_EXPORT_JOBS": (
+        "cpu count",
+        "Processes of `shotlog events export -o FILE`, this one and its workers (`--jobs`)",
+    ),
     # -- webhooks (docs/webhooks.md)
     "SHOTLOG_WEBHOOKS": ("1", "Run the webhook delivery worker inside `shotlog serve` (0 turns it off)"),
     "SHOTLOG_WEBHOOKS_ALLOW_PRIVATE": ("0", "1 lets hooks reach loopback, private, link-local addresses"),

@@ -234,8 +234,8 @@ def build_query(lookup: Any, opts: dict[str, Any]) -> EventQuery:
     type=click.IntRange(1),
     envvar="SHOTLOG_EXPORT_JOBS",
     default=None,
-    help="Worker processes for a file export of this database (default: one per CPU core; "
-    "1: a single process). Streams to stdout, --server and --limit use one.",
+    help="Processes for a file export of this database, this one included (default: one per CPU "
+    "core; 1: a single process). Streams to stdout, --server and --limit use one.",
 )
 def export_cmd(
     database: str,
@@ -257,7 +257,7 @@ def export_cmd(
 
     Reads this database directly, or any api3 server with --server and credentials. The file
     is written under a temporary name and renamed when complete; a file export of this database
-    is split over --jobs worker processes (the same bytes as one process writes).
+    is split over --jobs processes, this one included (the same bytes as one process writes).
     """
     to_stdout = output == "-"
     fmt = fmt or format_for_path(None if to_stdout else output)

@@ -1,42 +1,63 @@
-"""A local-store export to a file, split by id range over worker processes.
+"""A local-store export to a file, split by id range over this process and ``jobs - 1`` workers.
 
 Formatting rows is the CPU-bound part of an export and one Python process uses one core, so a
-file export of the local store splits the query's id range into contiguous chunks (a few per
-worker, so a chunk of sparse ids does not leave the others idle), exports each chunk in a worker
-process into a temporary file of its own next to the destination (rows only, no header), and
-concatenates the chunks in id order into the destination's temporary file as soon as each one and
-all before it are done. Every chunk pages and formats exactly as the single-process path does, so
-the output is byte for byte the same.
+file export of the local store splits the query's id range into contiguous chunks (many more than
+processes, so a chunk of sparse ids, or the last one, leaves no core idle for long) that this
+process and its workers take in turn, each into a temporary file of its own next to the
+destination (rows only, no header). This process appends the chunks in id order to the
+destination's temporary file as soon as each one and all before it are done. Every chunk pages and
+formats exactly as the single-process path does (``shotlog.export.reader``), so the output is byte
+for byte the same.
 
-Workers are started with the ``spawn`` context: each opens its own database connection, none
-inherits a forked copy of an open one. Progress is two shared counters (events written, ids
-covered) the parent reads between chunks. Streams (stdout, HTTP responses) stay single-process:
-their consumer reads in order and could not use the parallel work.
+Memory is what shapes the design: the goal is the sum over all the export's processes.
+
+* This process exports chunks itself instead of waiting: ``jobs`` processes use ``jobs`` cores,
+  so the default (one per core) starts one worker on a 2-core machine, not two, and one fewer
+  interpreter with its imports.
+* Workers are lean (``shotlog.export.worker``): started with ``python -c``, they import the
+  driver and the formatting code, not the store (SQLAlchemy, Alembic) nor the parent's
+  ``__main__``. The SQL they run is prepared here and sent as text. Each opens its own
+  connection: nothing is inherited from a process holding connections.
+* Pages are read one ahead of the formatting, and display names go through a bounded cache.
+
+Streams (stdout, HTTP responses) stay single-process: their consumer reads in order and could not
+use the parallel work.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing as mp
 import os
+import pickle
 import shutil
+import subprocess
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from shotlog.export.exporter import Export, Progress, check_destination
-from shotlog.export.query import EventQuery, ExportError
+from shotlog.export.query import ExportError
 from shotlog.export.sources import StoreSource
+from shotlog.export.worker import Assignment, WorkerSpec, export_chunk, worker_command
 
-__all__ = ["CHUNKS_PER_JOB", "default_jobs", "split_range", "write_file_parallel"]
+__all__ = [
+    "CHUNKS_PER_JOB",
+    "CHUNK_IDS",
+    "connect_args",
+    "default_jobs",
+    "plan_chunks",
+    "split_range",
+    "write_file_parallel",
+]
 
-#: chunks per worker: enough to even out chunks of uneven density, few enough to keep start-up cheap
+#: at least this many chunks per process: enough to even out chunks of uneven density
 CHUNKS_PER_JOB = 4
-#: below this many ids per worker a parallel export is not worth starting processes for
+#: at most about this many ids per chunk: a process left alone with the last chunk idles the others
+#: for the time of one chunk (about 1.5 s for 100,000 events); a chunk costs a file and a query
+CHUNK_IDS = 100_000
+#: below this many ids per process a parallel export is not worth starting processes for
 MIN_IDS_PER_JOB = 20_000
 
 
@@ -57,63 +78,151 @@ def split_range(lo: int, hi: int, parts: int) -> list[tuple[int, int]]:
     return out
 
 
-@dataclasses.dataclass(frozen=True)
-class _Chunk:
-    url: str
-    query: EventQuery
-    columns: Sequence[str] | str | None
-    fmt: str
-    page_size: int
-    lo: int
-    hi: int
-    path: str
+def plan_chunks(lo: int, hi: int, jobs: int) -> list[tuple[int, int]]:
+    """The chunks (inclusive id ranges, in order) a parallel export of ids ``lo`` to ``hi`` takes."""
+    span = hi - lo + 1
+    return split_range(lo, hi, max(jobs * CHUNKS_PER_JOB, -(-span // CHUNK_IDS)))
 
 
-# Set in each worker by _init_worker: the parent's shared progress counters.
-_events: Any = None
-_covered: Any = None
+def connect_args(url: str) -> tuple[str, dict[str, Any]]:
+    """The backend of ``url`` and the driver's connect arguments for it, as the store derives them."""
+    from sqlalchemy.engine import make_url
+
+    from shotlog.store.database import normalize_url
+
+    parsed = make_url(normalize_url(url))
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return backend, {"database": os.path.abspath(parsed.database or "")}
+    if backend != "postgresql":
+        raise ExportError(f"a parallel export reads SQLite or PostgreSQL, not {url!r}", option="jobs")
+    _, kwargs = parsed.get_dialect()().create_connect_args(parsed)
+    return backend, dict(kwargs)
 
 
-def _init_worker(events: Synchronized[int], covered: Synchronized[int]) -> None:
-    global _events, _covered
-    _events, _covered = events, covered
+class _Run:
+    """The shared state of one parallel export: which chunks are taken, done, and how far it got."""
+
+    def __init__(self, tasks: list[Assignment]) -> None:
+        self.tasks = tasks
+        self.cond = threading.Condition()
+        self.next = 0  # the next chunk to hand out
+        self.done: dict[int, int] = {}  # chunk index -> events, until appended
+        self.appended = 0  # chunks appended to the output so far
+        self.count = 0  # events appended so far
+        self.events = 0  # events written into chunks (progress)
+        self.covered = 0  # ids covered (progress)
+        self.error: str | None = None
+        self.closing = False
+
+    def claim(self) -> Assignment | None:
+        with self.cond:
+            if self.error is not None or self.closing or self.next >= len(self.tasks):
+                return None
+            task = self.tasks[self.next]
+            self.next += 1
+            return task
+
+    def report(self, events: int, ids: int) -> None:
+        with self.cond:
+            self.events += events
+            self.covered += ids
+
+    def finish(self, index: int, events: int) -> None:
+        with self.cond:
+            self.done[index] = events
+            self.cond.notify_all()
+
+    def fail(self, message: str) -> None:
+        with self.cond:
+            if self.error is None and not self.closing:
+                self.error = message
+            self.cond.notify_all()
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise ExportError(f"export failed after {self.count:,} events: {self.error}", option="output")
+
+    def append_ready(self, out: BinaryIO) -> None:
+        """Append, in order, the finished chunks every earlier chunk of which is appended."""
+        while True:
+            self.check()
+            with self.cond:
+                events = self.done.pop(self.appended, None)
+            if events is None:
+                return
+            task = self.tasks[self.appended]
+            _append(out, task.path)
+            os.unlink(task.path)
+            self.appended += 1
+            self.count += events
+
+    def wait(self, timeout: float) -> None:
+        with self.cond:
+            if self.error is None and self.appended not in self.done:
+                self.cond.wait(timeout)
 
 
-def _export_chunk(task: _Chunk) -> tuple[int, str | None]:
-    """Export one id range into ``task.path``: (events written, error message or None)."""
-    import shotlog
+class _Worker:
+    """A worker process and the thread of this one that feeds it chunks and reads its replies."""
 
-    written = 0
-    try:
-        store = shotlog.connect(task.url, migrate=False)
+    def __init__(self, run: _Run, spec: WorkerSpec) -> None:
+        self.run = run
+        self.spec = spec
+        self.current: int | None = None
+        # Its own process group: Ctrl-C on the terminal reaches this process only, which stops the
+        # workers itself (a worker interrupted while starting would print a traceback).
+        self.proc = subprocess.Popen(
+            worker_command(spec.full), stdin=subprocess.PIPE, stdout=subprocess.PIPE, process_group=0
+        )
+        self.thread = threading.Thread(target=self._serve, name="shotlog-export-worker", daemon=True)
+        self.thread.start()
+
+    def _give(self, task: Assignment | None) -> None:
+        assert self.proc.stdin is not None
+        self.current = None if task is None else task.index
+        pickle.dump(task, self.proc.stdin)
+        self.proc.stdin.flush()
+        if task is None:
+            self.proc.stdin.close()
+
+    def _serve(self) -> None:
+        run, replies = self.run, self.proc.stdout
+        assert replies is not None
         try:
-            source = StoreSource(store, page_size=task.page_size)
-            query = dataclasses.replace(task.query, min_id=task.lo, max_id=task.hi)
-            export = Export(source, query, task.columns, task.fmt, bom=False)
-            page = export.format.page
-            cursor = task.lo - 1
-            with open(task.path, "wb") as fh:
-                for rows in source.pages(query, export.layout):
-                    fh.write(page(rows))
-                    written += len(rows)
-                    last = rows[-1][0]
-                    _add(len(rows), last - cursor)
-                    cursor = last
-            _add(0, task.hi - cursor)
-        finally:
-            store.close()
-    except Exception as exc:  # reported by the parent, which names the export
-        return written, f"{type(exc).__name__}: {exc}"
-    return written, None
+            assert self.proc.stdin is not None
+            pickle.dump(self.spec, self.proc.stdin)
+            self._give(run.claim())
+            while self.current is not None:
+                kind, *rest = pickle.load(replies)
+                if kind == "page":
+                    run.report(rest[0], rest[1])
+                elif kind == "done":
+                    run.finish(rest[0], rest[1])
+                    self._give(run.claim())
+                else:
+                    run.fail(rest[1])
+                    return
+        except (EOFError, OSError, pickle.UnpicklingError):
+            code = self.proc.wait()
+            run.fail(f"a worker process stopped (exit code {code}) in chunk {self.current}")
+        except Exception as exc:  # anything else: never leave this process waiting for the chunk
+            run.fail(f"lost a worker process in chunk {self.current}: {type(exc).__name__}: {exc}")
 
-
-def _add(events: int, ids: int) -> None:
-    if _events is None:
-        return
-    with _events.get_lock():
-        _events.value += events
-    with _covered.get_lock():
-        _covered.value += ids
+    def stop(self, kill: bool) -> None:
+        if kill and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.thread.join()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def _append(out: BinaryIO, path: str) -> None:
@@ -152,12 +261,14 @@ def write_file_parallel(
     min_ids_per_job: int = MIN_IDS_PER_JOB,
 ) -> int:
     """Write ``export`` (a checked local-store export without a limit) to ``path`` with ``jobs``
-    worker processes; the result is the same file ``export.write_file(path)`` writes.
+    processes, this one and ``jobs - 1`` workers; the result is the file ``export.write_file(path)``
+    writes.
 
-    ``url`` is the database to open in each worker, ``columns`` what ``export`` was built with.
-    Falls back to ``export.write_file`` for one job or an id range under ``2 * min_ids_per_job``,
-    which is not worth starting processes for.
+    ``url`` is the database the workers open. ``columns`` is what ``export`` was built with (kept
+    for callers; the checked layout is what workers get). Falls back to ``export.write_file`` for
+    one job or an id range under ``2 * min_ids_per_job``, which is not worth starting processes for.
     """
+    del columns  # the export's checked layout says it all
     source = export.source
     if not isinstance(source, StoreSource) or export.limit is not None:
         raise ExportError("a parallel export reads the local store, without a limit", option="jobs")
@@ -168,55 +279,73 @@ def write_file_parallel(
         return export.write_file(target, progress)
     lo, hi = bounds
     jobs = min(jobs, (hi - lo + 1) // min_ids_per_job)
-    ranges = split_range(lo, hi, jobs * CHUNKS_PER_JOB)
+    backend, connect = connect_args(url)
+    ranges = plan_chunks(lo, hi, jobs)
     stem = f".{target.name}.part-{os.getpid()}"
     temp = target.with_name(stem)
-    parts = [str(target.with_name(f"{stem}.{i}")) for i in range(len(ranges))]
     tasks = [
-        _Chunk(url, export.query, columns, export.format.name, source.page_size, a, b, p)
-        for (a, b), p in zip(ranges, parts, strict=True)
+        Assignment(
+            k,
+            source.plan(dataclasses.replace(export.query, min_id=a, max_id=b), export.layout),
+            a,
+            b,
+            str(target.with_name(f"{stem}.{k}")),
+        )
+        for k, (a, b) in enumerate(ranges)
     ]
-    ctx = mp.get_context("spawn")
-    events = ctx.Value("q", 0)
-    covered = ctx.Value("q", 0)
-    # An executor, not a Pool: a worker that dies (killed, out of memory) breaks it with an error
-    # instead of being replaced while the parent waits forever for its chunk.
-    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(events, covered))
-    count = 0
+    spec = WorkerSpec(
+        backend=backend,
+        connect=connect,
+        url=url,
+        full=bool(export.layout.deep),
+        names=source.name_sql(),
+        layout=export.layout,
+        fmt=export.format.name,
+        name_cache=source.name_cache_size,
+        page_size=source.page_size,
+    )
+    run = _Run(tasks)
+    encode = export.format.page
+
+    def report(events: int, ids: int) -> None:
+        run.report(events, ids)
+        run.check()
+        if progress is not None:
+            progress(lo + run.covered - 1, run.events)
+
+    workers: list[_Worker] = []
+    failed = True
     try:
-        futures = [pool.submit(_export_chunk, task) for task in tasks]
+        for _ in range(jobs - 1):
+            workers.append(_Worker(run, spec))
         with temp.open("wb") as out:
             out.write(export.format.header())
-            for future, part in zip(futures, parts, strict=True):
-                while True:
-                    try:
-                        written, error = future.result(timeout=0.2)
-                        break
-                    except FuturesTimeout:
-                        if progress is not None:
-                            progress(lo + covered.value - 1, events.value)
-                if error is not None:
-                    raise ExportError(f"export failed after {count:,} events: {error}", option="output")
-                count += written
-                _append(out, part)
-                os.unlink(part)
+            while (task := run.claim()) is not None:
+                run.finish(
+                    task.index, export_chunk(source.read(task.plan, export.layout), encode, task, report)
+                )
+                run.append_ready(out)
+            while run.appended < len(tasks):
+                run.wait(0.2)
+                run.append_ready(out)
                 if progress is not None:
-                    progress(lo + covered.value - 1, events.value)
+                    progress(lo + run.covered - 1, run.events)
             out.write(export.format.footer())
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, target)
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        temp.unlink(missing_ok=True)
-        raise
+        failed = False
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for part in parts:
+        with run.cond:
+            run.closing = True
+        for worker in workers:
+            worker.stop(kill=failed)
+        if failed:
+            temp.unlink(missing_ok=True)
+        for task in tasks:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(part)
-    export.count = count
+                os.unlink(task.path)
+    export.count = run.count
     if progress is not None:
-        progress(hi, count)
-    return count
+        progress(hi, run.count)
+    return run.count
