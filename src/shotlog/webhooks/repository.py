@@ -685,6 +685,11 @@ def record_in(
                 else:
                     retry.append({**base, "b_next": now + dt.timedelta(seconds=delay)})
     failed_hooks: list[str] = []
+    if conn.dialect.name == "postgresql":
+        # Lock the hooks first, in id order, as delete_hook does (it deletes the hook row before its
+        # deliveries): taking the deliveries first and the hooks last could deadlock with it.
+        hook_ids = sorted({r.hook_id for r in results})
+        conn.execute(sa.select(hk.c.id).where(hk.c.id.in_(hook_ids)).order_by(hk.c.id).with_for_update())
     driver.executemany(conn, _INSERT_ATTEMPT, attempt_rows)
     if done:
         driver.executemany(conn, _FINISH, done)
