@@ -191,7 +191,10 @@ def records(out_dir: Path, plugin: str) -> list[dict[str, Any]]:
     path = out_dir / f"{plugin}.jsonl"
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    text = path.read_text()
+    # the plugin may be writing its next line right now: only whole lines (newline-terminated) count
+    complete = text[: text.rfind("\n") + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
