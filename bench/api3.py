@@ -25,19 +25,15 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import psutil
-import psycopg
 import shotgun_api3
-from psycopg import sql
 
 import benchlib as bl
 import dataset
@@ -248,30 +244,6 @@ def measure_stub(events: int, seconds: float, parts: set[str]) -> dict[str, Any]
     return result
 
 
-def throwaway_copy(backend: str, n: int, admin_url: str) -> tuple[str, Callable[[], None]]:
-    """A copy of the cached ``n``-event log to measure on, and how to remove it.
-
-    The updates add events (tens of thousands a run), so measuring on the cached log itself would
-    make every later run page through a longer log than the one it names.
-    """
-    if backend == "sqlite":
-        dst = bl.OUT / f"api3_copy_{n}.db"
-        bl.remove_sqlite(dst)
-        # the backup API copies what the WAL holds too, which a file copy could miss
-        with sqlite3.connect(dataset.sqlite_path(n)) as src, sqlite3.connect(dst) as out:
-            src.backup(out)
-        return bl.sqlite_url(dst), lambda: bl.remove_sqlite(dst)
-    name = f"shotlog_bench_api3_{n}"
-    bl.pg_drop(admin_url, name)
-    with psycopg.connect(bl._libpq(admin_url), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(dataset.pg_dbname(n))
-            )
-        )
-    return bl.pg_url(admin_url, name), lambda: bl.pg_drop(admin_url, name)
-
-
 def _parts(text: str) -> set[str]:
     parts = {p.strip() for p in text.split(",") if p.strip()}
     if not parts or parts - set(PARTS):
@@ -301,7 +273,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for backend in bl.chosen_backends(args):
         dataset.ensure(backend, args.events, args.pg_admin_url)
         label = "SQLite" if backend == "sqlite" else "PostgreSQL"
-        db_url, remove = throwaway_copy(backend, args.events, args.pg_admin_url)
+        db_url, remove = dataset.throwaway_copy(backend, args.events, args.pg_admin_url, "api3")
         try:
             results[backend] = measure(db_url, args.seconds, label, args.parts)
         finally:

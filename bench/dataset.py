@@ -37,7 +37,7 @@ import random
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -651,6 +651,30 @@ def events_arg(parser: argparse.ArgumentParser) -> None:
 
 def backends(choice: str) -> list[str]:
     return ["sqlite", "postgresql"] if choice == "both" else [choice]
+
+
+def throwaway_copy(backend: str, n: int, admin_url: str, label: str) -> tuple[str, Callable[[], None]]:
+    """A copy of the cached ``n``-event log to measure on (``label`` names it), and how to remove it.
+
+    Benchmarks that write (updates add events, the archive moves them) run on a copy, so the cached
+    log stays exactly the one its marker describes.
+    """
+    if backend == "sqlite":
+        dst = bl.OUT / f"{label}_copy_{n}.db"
+        bl.remove_sqlite(dst)
+        # the backup API copies what the WAL holds too, which a file copy could miss
+        with sqlite3.connect(sqlite_path(n)) as src, sqlite3.connect(dst) as out:
+            src.backup(out)
+        return bl.sqlite_url(dst), lambda: bl.remove_sqlite(dst)
+    import psycopg
+    from psycopg import sql
+
+    name = f"shotlog_bench_{label}_{n}"
+    bl.pg_drop(admin_url, name)
+    with psycopg.connect(bl._libpq(admin_url), autocommit=True) as conn:
+        template = sql.Identifier(pg_dbname(n))
+        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), template))
+    return bl.pg_url(admin_url, name), lambda: bl.pg_drop(admin_url, name)
 
 
 def main(argv: list[str] | None = None) -> None:

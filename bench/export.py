@@ -216,28 +216,6 @@ def run_child(backend: str, mode: str, url: str, jobs: int) -> dict[str, Any]:
 # -- archive ----------------------------------------------------------------------------------------------
 
 
-def _copy(backend: str, n: int, admin_url: str) -> tuple[str, Callable[[], None]]:
-    """A throw-away copy of the cached dataset, and how to remove it."""
-    if backend == "sqlite":
-        src = dataset.sqlite_path(n)
-        dst = bl.OUT / f"archive_copy_{n}.db"
-        bl.remove_sqlite(dst)
-        shutil.copyfile(src, dst)
-        return bl.sqlite_url(dst), lambda: bl.remove_sqlite(dst)
-    name = f"shotlog_bench_archive_{n}"
-    bl.pg_drop(admin_url, name)
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(bl._libpq(admin_url), autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(dataset.pg_dbname(n))
-            )
-        )
-    return bl.pg_url(admin_url, name), lambda: bl.pg_drop(admin_url, name)
-
-
 def _queries(sg: shotlog.Shotlog) -> dict[str, Callable[[], Any]]:
     """Representative live-log reads (event-log.md §9), run before and after archiving."""
     head = sg.head_event_id()
@@ -281,7 +259,7 @@ def _time_queries(sg: shotlog.Shotlog, reps: int) -> dict[str, float]:
 def run_archive(backend: str, n: int, admin_url: str, reps: int) -> dict[str, Any]:
     from shotlog.archive import Archive, ArchivePolicy
 
-    url, drop = _copy(backend, n, admin_url)
+    url, drop = dataset.throwaway_copy(backend, n, admin_url, "archive")
     dest = bl.OUT / f"archive_dir_{backend}_{n}"
     shutil.rmtree(dest, ignore_errors=True)
     try:
