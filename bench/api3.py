@@ -95,6 +95,48 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
+#: The floor for SQLite: a bare ASGI application on uvicorn that does, per update request, only the
+#: SQL a shotlog update runs (bench/updates.py's hand-written statements) on the same database at
+#: the same synchronous setting, inline on the event loop: no authentication, no validation, no
+#: store. What no server in Python on this machine can beat; information, not a goal baseline.
+FLOOR = r"""
+import json, sys
+from pathlib import Path
+import uvicorn
+sys.path.insert(0, sys.argv[1])
+import updates
+
+port, path, synchronous = int(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
+ops = {int(i): updates._sql_floor(path, synchronous, int(i))[1] for i in sys.argv[5].split(",")}
+INFO = {"version": [8, 50, 0], "api_max_entities_per_page": 500}
+done = [0]
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    request = json.loads(body)
+    if request["method_name"] == "info":
+        result = INFO
+    else:
+        args = request["params"][1]
+        ops[args["id"]](done[0])
+        done[0] += 1
+        result = {"type": "Shot", "id": args["id"], **args["fields"][0]} if "fields" in args else {
+            "type": "Shot", "id": args["id"]}
+    out = json.dumps({"results": result}, separators=(",", ":")).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": out})
+
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+"""
+
+
 def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -114,6 +156,22 @@ def start_stub(pages: int) -> tuple[subprocess.Popen[bytes], str]:
     url = f"http://127.0.0.1:{port}"
     wait_up(url, proc)
     return proc, url
+
+
+def measure_floor(path: Path, shot_ids: list[int], seconds: float, synchronous: str) -> dict[str, Any]:
+    """Update round trips against ``FLOOR`` on the SQLite database at ``path``."""
+    port = bl.free_port()
+    here = str(Path(__file__).resolve().parent)
+    ids = ",".join(map(str, shot_ids))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FLOOR, here, str(port), str(path), synchronous, ids], stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(url, proc)
+        return run_updates(f"floor ({synchronous})", url, shot_ids, seconds, proc)
+    finally:
+        bl.stop_process(proc, 20)
 
 
 def _updater(url: str, shot_id: int, seconds: float, out: Any, ready: Any, go: Any) -> None:
@@ -203,14 +261,22 @@ def paging(url: str, server: subprocess.Popen[bytes] | None) -> dict[str, float]
     }
 
 
-def measure(db_url: str, seconds: float, label: str, parts: set[str]) -> dict[str, Any]:
-    server, url = bl.start_serve(db_url, {"SHOTLOG_SCRIPT_NAME": SCRIPT, "SHOTLOG_SCRIPT_KEY": KEY})
+def measure(
+    db_url: str, seconds: float, label: str, parts: set[str], synchronous: str = "FULL"
+) -> dict[str, Any]:
+    env = {
+        "SHOTLOG_SCRIPT_NAME": SCRIPT,
+        "SHOTLOG_SCRIPT_KEY": KEY,
+        "SHOTLOG_SQLITE_SYNCHRONOUS": synchronous,
+    }
+    server, url = bl.start_serve(db_url, env)
     try:
         result: dict[str, Any] = {"label": label}
         if "updates" in parts:
             sg = shotgun_api3.Shotgun(url, SCRIPT, KEY)
             project = sg.find_one("Project", [], ["id"]) or sg.create("Project", {"name": "Bench"})
             shots = [sg.create("Shot", {"code": f"bench{i}", "project": project})["id"] for i in range(4)]
+            result["shot_ids"] = shots
             result.update(run_updates(label, url, shots, seconds, server))
         if "paging" in parts:
             result["paging"] = paging(url, server)
@@ -263,6 +329,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default=set(PARTS),
         help="what to measure: updates, paging or both (default: updates,paging)",
     )
+    parser.add_argument(
+        "--normal",
+        action="store_true",
+        help="also measure SQLite updates at synchronous=NORMAL (shotlog and the floor), for information",
+    )
     bl.common_args(parser)
     bl.backend_arg(parser)
     args = parser.parse_args(argv)
@@ -275,7 +346,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         label = "SQLite" if backend == "sqlite" else "PostgreSQL"
         db_url, remove = dataset.throwaway_copy(backend, args.events, args.pg_admin_url, "api3")
         try:
-            results[backend] = measure(db_url, args.seconds, label, args.parts)
+            results[backend] = r = measure(db_url, args.seconds, label, args.parts)
+            if backend == "sqlite" and "updates" in args.parts:
+                path = Path(db_url.removeprefix("sqlite:///"))
+                r["floor"] = measure_floor(path, r["shot_ids"], args.seconds, "FULL")
+                if args.normal:
+                    r["normal"] = measure(db_url, args.seconds, f"{label} NORMAL", {"updates"}, "NORMAL")
+                    r["floor_normal"] = measure_floor(path, r["shot_ids"], args.seconds, "NORMAL")
         finally:
             remove()
     stub = results["stub"]
@@ -289,6 +366,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 r[f"{key}_vs_stub"] = r[key] / stub[key]
             one, four = r["updates_1_vs_stub"], r["updates_4_vs_stub"]
             said.append(f"updates 1 client {one:.0%} of stub, 4 clients {four:.0%}")
+            for key, what in (
+                ("floor", "floor (FULL)"),
+                ("normal", "shotlog NORMAL"),
+                ("floor_normal", "floor (NORMAL)"),
+            ):
+                if key in r:
+                    f1, f4 = (r[key][k] / stub[k] for k in ("updates_1", "updates_4"))
+                    r[key]["vs_stub"] = [f1, f4]
+                    said.append(f"{what}: 1 client {f1:.0%}, 4 clients {f4:.0%}")
         if "paging" in args.parts:
             r["paging_vs_stub"] = r["paging"]["rows_per_s"] / stub["paging"]["rows_per_s"]
             said.append(f"paging {r['paging_vs_stub']:.0%} of stub")

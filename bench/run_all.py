@@ -126,6 +126,13 @@ def render_updates(u: dict[str, Any]) -> tuple[list[str], list[str]]:
                 f"{_r(f['median'])}/s = {f['median'] / c['raw']['median']:.0%} of raw | "
                 f"{f['cpu_ms_per_op']:.3f} ms | – | – | {', '.join(_r(x) for x in f['runs'])} |"
             )
+        fb = c.get("sql_floor_busy")
+        if fb:
+            sec.append(
+                f"| {label}: that SQL after {fb['busy_us']:.0f} µs of other Python work per transaction, "
+                f"the work's time taken out (information) | {_r(fb['sql_only_per_s'])}/s = "
+                f"{fb['sql_only_per_s'] / c['raw']['median']:.0%} of raw | – | – | – | – |"
+            )
     sec.append(
         f"| batch of 100, SQLite FULL | {_r(b['updates_per_s'])}/s | "
         f"{b['cpu_ms_per_update']:.3f} ms | – | – | "
@@ -352,7 +359,43 @@ def render_api3(a: dict[str, Any]) -> tuple[list[str], list[str]]:
             f"| 4 | Server memory during that find, {_backend(b)} | +{growth:.0f} MiB at peak | – | flat | "
             f"{p['rss_before_mib']:.0f} → {p['rss_peak_mib']:.0f} MiB | {_yes(growth < 64)} |"
         )
+        if "floor" in r:
+            f = r["floor"]
+            rows.append(
+                f"| 4 | (information) the floor: bare uvicorn + the same SQL by hand, {_backend(b)} FULL, "
+                f"1 / 4 clients | {_r(f['updates_1'])} / {_r(f['updates_4'])}/s | stub | – "
+                f"| {f['vs_stub'][0]:.0%} / {f['vs_stub'][1]:.0%} | – |"
+            )
     sec.append("")
+    floor_rows = [
+        (label, a[b][key])
+        for b in ("sqlite",)
+        if b in a
+        for label, key in (
+            ("the floor, synchronous=FULL", "floor"),
+            ("shotlog, synchronous=NORMAL", "normal"),
+            ("the floor, synchronous=NORMAL", "floor_normal"),
+        )
+        if key in a[b]
+    ]
+    if floor_rows:
+        sec += [
+            "What any server could reach on this machine: the **floor** is a bare ASGI application on "
+            "uvicorn that, for each update request, runs only the SQL a shotlog update runs (bench/"
+            "updates.py's hand-written statements, inline on the event loop) on the same SQLite "
+            "database: no authentication, no validation, no store. shotlog at synchronous=NORMAL "
+            "(durable against a crash of the process, not of the machine) is shown for comparison.",
+            "",
+            "| SQLite | 1 client updates/s | 4 clients updates/s | server CPU per update (1 / 4 clients) |",
+            "|---|---|---|---|",
+        ]
+        for label, f in floor_rows:
+            sec.append(
+                f"| {label} | {_r(f['updates_1'])} ({f['vs_stub'][0]:.0%} of stub) | {_r(f['updates_4'])} "
+                f"({f['vs_stub'][1]:.0%}) | {f['updates_1_server_cpu_us']:,.0f} / "
+                f"{f['updates_4_server_cpu_us']:,.0f} µs |"
+            )
+        sec.append("")
     return rows, sec
 
 
@@ -678,7 +721,7 @@ def main(argv: list[str] | None = None) -> None:
         "updates": ["--profile", *quick_updates],
         "eventlog": ["--events", str(args.events), "--profile"] + (["--reps", "30"] if args.quick else []),
         "iterate": ["--events", str(args.events)],
-        "api3": ["--events", "100000"] + (["--seconds", "2"] if args.quick else []),
+        "api3": ["--events", "100000", "--normal"] + (["--seconds", "2"] if args.quick else []),
         "webui": ["--events", str(args.events)] + (["--reps", "10"] if args.quick else []),
         "export": ["--events", str(args.events)] + (["--reps", "5"] if args.quick else []),
         "webhooks": (

@@ -278,6 +278,32 @@ def test_update_stamps_updated_by_only_when_something_changed(
     assert got["updated_at"] >= before >= got["created_at"] - dt.timedelta(seconds=1)
 
 
+def test_a_batch_stamps_updated_by_on_rows_last_updated_by_someone_else_and_by_the_same_user(
+    sg: shotlog.Shotlog, demo: Link, script: Link
+) -> None:
+    # The UPDATE names updated_by only where it changes, so one batch mixes two statement shapes.
+    jane = sg.create("HumanUser", {"name": "Jane Doe", "login": "jane"})
+    sj = sg.as_user({"type": "HumanUser", "id": jane["id"]})
+    shots = [sg.create("Shot", {"code": f"sh{i}", "project": demo}) for i in range(4)]
+    sj.update("Shot", shots[1]["id"], {"code": "by jane"})
+    sj.update("Shot", shots[2]["id"], {"code": "by jane too"})
+    sg.batch(
+        [
+            {
+                "request_type": "update",
+                "entity_type": "Shot",
+                "entity_id": s["id"],
+                "data": {"description": f"d{i}"},
+            }
+            for i, s in enumerate(shots)
+        ]
+    )
+    for i, s in enumerate(shots):
+        got = read(sg, s, "updated_by", "description")
+        assert got is not None
+        assert (got["updated_by"], got["description"]) == (script, f"d{i}")
+
+
 def test_multi_entity_update_modes_keep_order(sg: shotlog.Shotlog, demo: Link) -> None:
     a = [sg.create("Asset", {"code": f"a{i}", "project": demo}) for i in range(5)]
     names = {x["id"]: f"a{i}" for i, x in enumerate(a)}

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-__all__ = ["Record", "execute", "executemany", "fetch_one"]
+__all__ = ["Record", "execute", "executemany", "fetch_all", "fetch_one"]
 
 
 @dataclass(slots=True)
@@ -124,24 +124,41 @@ def fetch_one(conn: Connection, stmt: ClauseElement, params: Mapping[str, Any]) 
     cursor = _run(conn, c.sql, _args(c, params))
     try:
         raw = cursor.fetchone()
-        if raw is None:
-            return None
-        if c.results is None:
-            codes = [d[1] for d in cursor.description]
-            c.results = tuple(
-                t.result_processor(conn.dialect, code) for t, code in zip(c.types, codes, strict=True)
-            )
+        return None if raw is None else _records(conn, c, cursor, [raw])[0]
     finally:
         cursor.close()
-    return Record(
-        dict(
-            zip(
-                c.columns,
-                [v if p is None or v is None else p(v) for v, p in zip(raw, c.results, strict=True)],
-                strict=True,
+
+
+def fetch_all(conn: Connection, stmt: ClauseElement, params: Mapping[str, Any]) -> list[Record]:
+    """Every row ``stmt`` returns."""
+    c = _compiled(conn, stmt, tuple(params))
+    cursor = _run(conn, c.sql, _args(c, params))
+    try:
+        raws = cursor.fetchall()
+        return _records(conn, c, cursor, raws) if raws else []
+    finally:
+        cursor.close()
+
+
+def _records(conn: Connection, c: _Compiled, cursor: Any, raws: Sequence[Sequence[Any]]) -> list[Record]:
+    if c.results is None:
+        codes = [d[1] for d in cursor.description]
+        c.results = tuple(
+            t.result_processor(conn.dialect, code) for t, code in zip(c.types, codes, strict=True)
+        )
+    columns, results = c.columns, c.results
+    return [
+        Record(
+            dict(
+                zip(
+                    columns,
+                    [v if p is None or v is None else p(v) for v, p in zip(raw, results, strict=True)],
+                    strict=True,
+                )
             )
         )
-    )
+        for raw in raws
+    ]
 
 
 def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -13,7 +13,9 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import (
@@ -74,6 +76,22 @@ _LOAD: dict[bool, weakref.WeakKeyDictionary[sa.Table, sa.Select[Any]]] = {
     False: weakref.WeakKeyDictionary(),
 }
 _UPDATE: weakref.WeakKeyDictionary[sa.Table, sa.Update] = weakref.WeakKeyDictionary()
+_PREFETCH: dict[bool, weakref.WeakKeyDictionary[sa.Table, sa.Select[Any]]] = {
+    True: weakref.WeakKeyDictionary(),
+    False: weakref.WeakKeyDictionary(),
+}
+
+
+def _prefetch_statement(table: sa.Table, *, sqlite: bool) -> sa.Select[Any]:
+    """The rows of ``table`` whose ids are in ``:_ids``: one parameter whatever the number of ids
+    (a JSON array on SQLite, an array on PostgreSQL), so the statement is compiled once; an
+    expanding ``IN`` would be rendered anew for every batch."""
+    if sqlite:
+        each = sa.func.json_each(sa.bindparam("_ids", type_=sa.String)).table_valued("value")
+        return sa.select(table).where(table.c.id.in_(sa.select(each.c.value)))
+    ids = sa.bindparam("_ids", type_=postgresql.ARRAY(sa.BigInteger))
+    # the old values we log must be the ones we overwrite
+    return sa.select(table).where(table.c.id == sa.any_(ids)).with_for_update()
 
 
 def _varchar_limits(table: sa.Table, names: Sequence[str]) -> dict[str, int]:
@@ -152,17 +170,18 @@ class WriteTransaction:
                 and -(2**63) <= i < 2**63
             ):
                 by_type.setdefault(t, set()).add(i)
+        sqlite = self.db.is_sqlite
         for t, ids in by_type.items():
             if len(ids) < 2:
                 continue
             table = self.catalog.table(t)
+            stmt = _PREFETCH[sqlite].get(table)
+            if stmt is None:
+                stmt = _PREFETCH[sqlite][table] = _prefetch_statement(table, sqlite=sqlite)
             ordered = sorted(ids)
-            for start in range(0, len(ordered), 500):
-                stmt = sa.select(table).where(table.c.id.in_(ordered[start : start + 500]))
-                if not self.db.is_sqlite:
-                    stmt = stmt.with_for_update()
-                for row in self.conn.execute(stmt):
-                    self._rows[(t, row.id)] = row
+            param: Any = orjson.dumps(ordered).decode() if sqlite else ordered
+            for row in self._buffer.fetch_all(stmt, {"_ids": param}):
+                self._rows[(t, row.id)] = row
 
     def _subject(self, etype: EntityType, entity_id: int, row: Any) -> Subject:
         fields = self.schema.fields[etype.name]
@@ -584,8 +603,11 @@ class WriteTransaction:
         sets: dict[str, Any] = {"updated_at": self.now}
         by = self.schema.fields[etype.name]["updated_by"]
         assert by.column and by.type_column
-        actor = self.actor.link()
-        sets[by.type_column], sets[by.column] = actor if actor else (None, None)
+        actor = self.actor.link() or (None, None)
+        if (getattr(row, by.type_column), getattr(row, by.column)) != actor:
+            # Only when it changes: SQLite rewrites the index entry of every column a SET names,
+            # same value or not, and a user's run of updates would pay for it on every one.
+            sets[by.type_column], sets[by.column] = actor
         for f, _old, new in changes:
             if f.storage is Storage.COLUMN:
                 sets[f.column or f.name] = new
@@ -819,6 +841,12 @@ class _BufferedConnection:
         if self._held:
             self.send()
         return driver.fetch_one(self._conn, stmt, params)
+
+    def fetch_all(self, stmt: Any, params: dict[str, Any]) -> list[driver.Record]:
+        """``driver.fetch_all`` after sending what is held."""
+        if self._held:
+            self.send()
+        return driver.fetch_all(self._conn, stmt, params)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,15 +56,9 @@ class Call:
 
 
 def decode(body: bytes) -> Call:
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(f"Request body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise ProtocolError(f"Request body is nested more than {MAX_DEPTH} levels deep") from None
+    payload = _parse(body)
     if not isinstance(payload, Mapping):
         raise ProtocolError("Request body must be a JSON object with method_name and params")
-    check_payload(payload)
     method = payload.get("method_name")
     if not isinstance(method, str) or not method:
         raise ProtocolError(f"method_name must be a non-empty string, got {method!r}")
@@ -79,6 +74,34 @@ def decode(body: bytes) -> Call:
         raise ProtocolError(f"params[0] must be the auth object, got {type(auth).__name__}", AUTH_FAILED)
     args = params[1] if len(params) > 1 else None
     return Call(method, dict(auth) if auth is not None else None, args)
+
+
+#: a run of 19 digits could be an integer wider than 64 bits, which orjson would read as a float
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+
+
+def _parse(body: bytes) -> Any:
+    """The request as Python values, refusing what ``check_payload`` refuses.
+
+    The common request goes through orjson alone: it already refuses unpaired surrogates and
+    invalid UTF-8, and the body is known to hold no integer past 64 bits (no run of 19 digits) and
+    no nesting past ``MAX_DEPTH`` (fewer opening brackets than that, counted in strings too). Any
+    other body, or one orjson refuses, takes the checked path, which accepts exactly what it did
+    before (NaN, UTF-16 and the like) and names what it refuses.
+    """
+    if body.count(b"[") + body.count(b"{") <= MAX_DEPTH and not _LONG_DIGITS.search(body):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # the checked path says what is wrong, or accepts what only orjson refuses
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"Request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError(f"Request body is nested more than {MAX_DEPTH} levels deep") from None
+    check_payload(payload)
+    return payload
 
 
 def _valid_text(text: str) -> bool:
