@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from shotlog.eventlog.events import LinkInfo
 from shotlog.schema.model import EntityType, Schema
+from shotlog.store import idlists
 from shotlog.store.catalog import Catalog
 
 __all__ = ["Resolved", "names_of", "resolve"]
@@ -122,10 +121,7 @@ def _name_rows(
         if len(_NAMES_CACHE) >= _NAMES_CACHE_SIZE:
             _NAMES_CACHE.clear()
         _NAMES_CACHE[key] = query
-    if pg:
-        params: dict[str, Any] = {f"ids_{k}": sorted(by_type[t]) for k, t in enumerate(known)}
-    else:
-        params = {f"ids_{k}": orjson.dumps(sorted(by_type[t])).decode() for k, t in enumerate(known)}
+    params = {f"ids_{k}": idlists.param(sorted(by_type[t]), sqlite=not pg) for k, t in enumerate(known)}
     return {
         (etype_name, entity_id): name for etype_name, entity_id, name in conn.execute(query, params).all()
     }
@@ -145,13 +141,7 @@ def _names_statement(
     for k, (etype_name, table) in enumerate(tables):
         etype = schema.entity(etype_name)
         name_col = _name_column(schema, etype, table)
-        if pg:
-            ids = sa.bindparam(f"ids_{k}", type_=postgresql.ARRAY(sa.BigInteger))
-            match = table.c.id == sa.any_(ids)
-        else:
-            # one JSON array parameter: an expanding IN would be re-rendered for every list length
-            each = sa.func.json_each(sa.bindparam(f"ids_{k}", type_=sa.String)).table_valued("value")
-            match = table.c.id.in_(sa.select(each.c.value))
+        match = idlists.among(table.c.id, f"ids_{k}", sqlite=not pg)
         stmt = sa.select(
             sa.literal(etype_name).label("t"), table.c.id.label("id"), name_col.label("name")
         ).where(match)

@@ -12,9 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import FilterError, ShotlogError
@@ -22,7 +20,7 @@ from shotlog.query.compiler import QueryBuilder, Resolved
 from shotlog.query.filters import Group
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import Field, Schema
-from shotlog.store import names
+from shotlog.store import idlists, names
 from shotlog.store.catalog import Catalog
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import from_storage
@@ -195,7 +193,9 @@ def find(
 
     page_ids = _page_ids_by_value(conn, catalog, schema, q, now)
     if page_ids is not None:
-        where = _id_among(qb.base.c.id, page_ids, sqlite=catalog.db.is_sqlite)
+        # the page is known: exactly those rows, the ids as one parameter (a statement that does
+        # not grow with the page)
+        where = idlists.among(qb.base.c.id, "page_ids", sqlite=catalog.db.is_sqlite, ids=page_ids)
     stmt = sa.select(*cols).select_from(qb.from_).where(where).order_by(*order)
     if page_ids is None:
         if q.limit:
@@ -259,16 +259,6 @@ def find(
 
 #: an ``in`` filter with this many values at most may be split into one ordered scan per value
 MAX_SPLIT_VALUES = 32
-
-
-def _id_among(column: sa.ColumnElement[Any], ids: list[int], *, sqlite: bool) -> sa.ColumnElement[bool]:
-    """``column`` is one of ``ids``, the page already known: one parameter for the whole list (a
-    JSON array on SQLite, an array on PostgreSQL). An ``IN`` list would render and cast a
-    parameter per id on every call, which took longer than running the query."""
-    if sqlite:
-        each = sa.func.json_each(sa.bindparam("page_ids", orjson.dumps(ids).decode(), type_=sa.String))
-        return column.in_(sa.select(each.table_valued("value").c.value))
-    return column == sa.any_(sa.bindparam("page_ids", ids, type_=postgresql.ARRAY(sa.BigInteger)))
 
 
 def _page_ids_by_value(

@@ -13,9 +13,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import (
@@ -30,7 +28,7 @@ from shotlog.eventlog.events import Actor, EventBuilder, LinkInfo, PendingEvent,
 from shotlog.query.filters import to_wire
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field, Schema
-from shotlog.store import driver, names
+from shotlog.store import driver, idlists, names
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
 from shotlog.store.reader import Query, fetch_collections, find
@@ -83,15 +81,10 @@ _PREFETCH: dict[bool, weakref.WeakKeyDictionary[sa.Table, sa.Select[Any]]] = {
 
 
 def _prefetch_statement(table: sa.Table, *, sqlite: bool) -> sa.Select[Any]:
-    """The rows of ``table`` whose ids are in ``:_ids``: one parameter whatever the number of ids
-    (a JSON array on SQLite, an array on PostgreSQL), so the statement is compiled once; an
-    expanding ``IN`` would be rendered anew for every batch."""
-    if sqlite:
-        each = sa.func.json_each(sa.bindparam("_ids", type_=sa.String)).table_valued("value")
-        return sa.select(table).where(table.c.id.in_(sa.select(each.c.value)))
-    ids = sa.bindparam("_ids", type_=postgresql.ARRAY(sa.BigInteger))
+    """The rows of ``table`` whose ids are bound as ``_ids`` (see ``shotlog.store.idlists``)."""
+    stmt = sa.select(table).where(idlists.among(table.c.id, "_ids", sqlite=sqlite))
     # the old values we log must be the ones we overwrite
-    return sa.select(table).where(table.c.id == sa.any_(ids)).with_for_update()
+    return stmt if sqlite else stmt.with_for_update()
 
 
 def _varchar_limits(table: sa.Table, names: Sequence[str]) -> dict[str, int]:
@@ -178,9 +171,7 @@ class WriteTransaction:
             stmt = _PREFETCH[sqlite].get(table)
             if stmt is None:
                 stmt = _PREFETCH[sqlite][table] = _prefetch_statement(table, sqlite=sqlite)
-            ordered = sorted(ids)
-            param: Any = orjson.dumps(ordered).decode() if sqlite else ordered
-            for row in self._buffer.fetch_all(stmt, {"_ids": param}):
+            for row in self._buffer.fetch_all(stmt, {"_ids": idlists.param(sorted(ids), sqlite=sqlite)}):
                 self._rows[(t, row.id)] = row
 
     def _subject(self, etype: EntityType, entity_id: int, row: Any) -> Subject:
