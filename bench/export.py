@@ -164,7 +164,7 @@ def child(backend: str, mode: str, url: str, jobs: int) -> dict[str, Any]:
                 sg = shotlog.connect(url, migrate=False)
                 export = Export(StoreSource(sg), EventQuery(), None, "jsonl" if mode == "jsonl" else "csv")
                 if jobs > 1:
-                    n = write_file_parallel(export, url, None, out, jobs=jobs)
+                    n = write_file_parallel(export, url, out, jobs=jobs)
                 else:
                     n = export.write_file(out)
                 sg.close()

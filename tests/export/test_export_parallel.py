@@ -101,7 +101,7 @@ def _parallel(
             then(last_id, count)
 
     # min_ids_per_job=1: split even this small log over both processes, several chunks each.
-    write_file_parallel(export, sg.db.url, columns, path, jobs=2, min_ids_per_job=1, progress=hold, **kw)
+    write_file_parallel(export, sg.db.url, path, jobs=2, min_ids_per_job=1, progress=hold, **kw)
     assert held
     return path.read_bytes()
 
@@ -172,7 +172,6 @@ def test_a_failing_worker_leaves_no_file(sg: shotlog.Shotlog, log: dict[str, Any
         write_file_parallel(
             export,
             f"sqlite:///{out}/missing/x.db",
-            None,
             target,
             jobs=2,
             min_ids_per_job=1,
@@ -201,7 +200,7 @@ def test_a_killed_worker_fails_the_export(sg: shotlog.Shotlog, log: dict[str, An
 
     with pytest.raises(ExportError, match=r"a worker process stopped \(exit code -9\) in chunk \d+"):
         write_file_parallel(
-            export, f"sqlite:///{stuck}", None, target, jobs=2, min_ids_per_job=1, progress=kill_the_worker
+            export, f"sqlite:///{stuck}", target, jobs=2, min_ids_per_job=1, progress=kill_the_worker
         )
     lock.close()
     assert killed
@@ -222,7 +221,7 @@ def test_jobs_counts_this_process(sg: shotlog.Shotlog, log: dict[str, Any], out:
                 seen.extend(_worker_pids(exited=True))
 
         write_file_parallel(
-            export, sg.db.url, None, out / f"j{jobs}.csv", jobs=jobs, min_ids_per_job=1, progress=count
+            export, sg.db.url, out / f"j{jobs}.csv", jobs=jobs, min_ids_per_job=1, progress=count
         )
         started.append(len(seen))
     assert started == [1, 2]
@@ -248,10 +247,10 @@ def test_an_interrupted_export_keeps_the_old_file(
 def test_errors_come_before_any_worker_starts(sg: shotlog.Shotlog, out: Path) -> None:
     export = Export(StoreSource(sg), EventQuery(), None, "csv")
     with pytest.raises(ExportError, match="does not exist"):
-        write_file_parallel(export, sg.db.url, None, out / "no" / "x.csv", jobs=2)
+        write_file_parallel(export, sg.db.url, out / "no" / "x.csv", jobs=2)
     limited = Export(StoreSource(sg), EventQuery(), None, "csv", limit=5)
     with pytest.raises(ExportError, match="without a limit"):
-        write_file_parallel(limited, sg.db.url, None, out / "x.csv", jobs=2)
+        write_file_parallel(limited, sg.db.url, out / "x.csv", jobs=2)
     assert list(out.iterdir()) == []
 
 

@@ -286,7 +286,6 @@ def export_cmd(
                 count = write_file_parallel(
                     export,
                     source.store.db.url,
-                    columns,
                     output,
                     jobs=jobs or default_jobs(),
                     progress=advance,

@@ -33,7 +33,7 @@ import pickle
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -253,7 +253,6 @@ def _append(out: BinaryIO, path: str) -> None:
 def write_file_parallel(
     export: Export,
     url: str,
-    columns: Sequence[str] | str | None,
     path: str | Path,
     *,
     jobs: int,
@@ -264,11 +263,10 @@ def write_file_parallel(
     processes, this one and ``jobs - 1`` workers; the result is the file ``export.write_file(path)``
     writes.
 
-    ``url`` is the database the workers open. ``columns`` is what ``export`` was built with (kept
-    for callers; the checked layout is what workers get). Falls back to ``export.write_file`` for
-    one job or an id range under ``2 * min_ids_per_job``, which is not worth starting processes for.
+    ``url`` is the database the workers open; they get the export's checked layout. Falls back to
+    ``export.write_file`` for one job or an id range under ``2 * min_ids_per_job``, which is not
+    worth starting processes for.
     """
-    del columns  # the export's checked layout says it all
     source = export.source
     if not isinstance(source, StoreSource) or export.limit is not None:
         raise ExportError("a parallel export reads the local store, without a limit", option="jobs")
