@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shotlog import activity, notes
 from shotlog.connection import BatchError, Shotlog
 from shotlog.credentials import Credentials, Principal
 from shotlog.errors import NotFound, ShotlogError
@@ -376,6 +377,19 @@ def _user_subscriptions_read(ctx: Context, args: Any) -> Any:
     return []
 
 
+def _activity_stream(ctx: Context, args: Any) -> Any:
+    a = _dict(args, "activity_stream")
+    q = activity.StreamQuery.parse(
+        a.get("type"), a.get("id"), a.get("entity_fields"), a.get("min_id"), a.get("max_id"), a.get("limit")
+    )
+    return activity.read_stream(ctx.sg, q)
+
+
+def _note_thread(ctx: Context, args: Any) -> Any:
+    a = _dict(args, "note_thread_contents")
+    return notes.read_thread(ctx.sg, a.get("note_id"), a.get("entity_fields"))
+
+
 METHODS: dict[str, Handler] = {
     "read": _read,
     "create": _create,
@@ -400,6 +414,8 @@ METHODS: dict[str, Handler] = {
     "update_project_last_accessed_by_current_user": _project_last_accessed,
     "preferences_read": _preferences_read,
     "user_subscriptions_read": _user_subscriptions_read,
+    "activity_stream": _activity_stream,
+    "note_thread_contents": _note_thread,
 }
 
 
