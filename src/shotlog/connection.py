@@ -593,18 +593,20 @@ class Shotlog:
     def schema_field_create(
         self, entity_type: str, data_type: str, display_name: str, properties: Mapping[str, Any] | None = None
     ) -> str:
-        return self.catalog.create_field(entity_type, data_type, display_name, dict(properties or {}))
+        return self.catalog.create_field(
+            entity_type, data_type, display_name, dict(properties or {}), actor=self.actor
+        )
 
     def schema_field_update(self, entity_type: str, field_name: str, properties: Mapping[str, Any]) -> bool:
-        self.catalog.update_field(entity_type, field_name, dict(properties))
+        self.catalog.update_field(entity_type, field_name, dict(properties), actor=self.actor)
         return True
 
     def schema_field_delete(self, entity_type: str, field_name: str) -> bool:
-        self.catalog.delete_field(entity_type, field_name)
+        self.catalog.delete_field(entity_type, field_name, actor=self.actor)
         return True
 
     def schema_field_revive(self, entity_type: str, field_name: str) -> bool:
-        self.catalog.revive_field(entity_type, field_name)
+        self.catalog.revive_field(entity_type, field_name, actor=self.actor)
         return True
 
     def schema_entity_create(

@@ -6,6 +6,8 @@
   (tens of milliseconds), so a verified (hash, password) pair is remembered in memory: the stored
   hash is still read on every request, so a password change or a disabled user takes effect at once.
 * Session and REST access tokens are random, stored as SHA-256 digests with an expiry.
+
+Sign-in events are written by ``signins`` (``shotlog.signins``), shared by every way in.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from shotlog.connection import Shotlog
+from shotlog.eventlog import log
+from shotlog.eventlog.events import Actor, EventBuilder, script_key_event
+from shotlog.signins import SignIns
 from shotlog.store.tables import script_keys, session_tokens
 from shotlog.values import utcnow
 
@@ -63,17 +68,30 @@ class Credentials:
         self._verified: dict[tuple[str, str], bool] = {}
         self._scripts: dict[tuple[str, str], tuple[Principal, float]] = {}
         self._lock = threading.Lock()
+        self.signins = SignIns(store)
 
     # -- scripts ----------------------------------------------------------------------------------
 
-    def set_script_key(self, api_user_id: int, key: str) -> None:
+    def set_script_key(self, api_user_id: int, key: str, *, by: Actor | None = None) -> None:
+        """Give a script a new key (its previous one stops working), and log the change as FPTR's
+        ``Shotgun_ApiUser_Change`` on ``salted_password``, attributed to ``by``, in one transaction.
+        Setting the key it already has (``serve`` does at every start) changes and logs nothing."""
+        actor = by or Actor()
         with self.store.db.write() as conn:
+            current = conn.execute(
+                sa.select(script_keys.c.key_sha256).where(script_keys.c.api_user_id == api_user_id)
+            ).scalar()
+            if current is not None and hmac.compare_digest(current, _digest(key)):
+                return
             conn.execute(sa.delete(script_keys).where(script_keys.c.api_user_id == api_user_id))
             conn.execute(
                 sa.insert(script_keys).values(
                     api_user_id=api_user_id, key_sha256=_digest(key), created_at=utcnow()
                 )
             )
+            if actor.generates_events:
+                event = script_key_event(EventBuilder(actor), ("ApiUser", api_user_id), None)
+                log.append(conn, self.store.db, [event], actor, utcnow())
 
     def script(self, script_name: object, script_key: object) -> Principal | None:
         if not isinstance(script_name, str) or not isinstance(script_key, str):

@@ -8,9 +8,11 @@ once when they meet a type or field they do not know) and reload.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,11 +21,24 @@ from alembic.operations import Operations
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import SchemaError, UnknownEntityType, UnknownField
+from shotlog.eventlog import log
+from shotlog.eventlog.events import (
+    DISPLAY_COLUMN,
+    Actor,
+    EventBuilder,
+    PendingEvent,
+    display_column_id,
+    field_changed,
+    field_created,
+    field_retired,
+    field_revived,
+)
 from shotlog.schema.datatypes import Storage, data_type
 from shotlog.schema.defaults import common_fields, default_entity_types, default_fields
 from shotlog.schema.model import EntityType, Field, Schema
 from shotlog.store import tables as t
 from shotlog.store.database import Database
+from shotlog.values import utcnow
 
 __all__ = ["REFRESH_SECONDS", "Catalog", "custom_field_name"]
 
@@ -197,8 +212,13 @@ class Catalog:
         properties: dict[str, Any] | None = None,
         *,
         name: str | None = None,
+        actor: Actor | None = None,
     ) -> str:
-        """Create a custom field (``sg_`` prefix) and return its internal name."""
+        """Create a custom field (``sg_`` prefix) and return its internal name.
+
+        Schema changes write FPTR's DisplayColumn events in the same transaction, attributed to
+        ``actor`` (none: written without a user).
+        """
         dtype = data_type(data_type_name)
         if dtype.storage in (Storage.VIRTUAL,):
             raise SchemaError(
@@ -234,10 +254,18 @@ class Catalog:
             )
             self._add_field(conn, etype, field)
             _bump(conn)
+            _log(conn, self.db, actor, lambda b: field_created(b, field))
         self.refresh(force=True)
         return field_name
 
-    def update_field(self, entity_type: str, field_name: str, properties: dict[str, Any]) -> None:
+    def update_field(
+        self,
+        entity_type: str,
+        field_name: str,
+        properties: dict[str, Any],
+        *,
+        actor: Actor | None = None,
+    ) -> None:
         with self.db.write() as conn:
             schema = self._reload_in(conn)
             field = schema.field(entity_type, field_name)
@@ -250,9 +278,10 @@ class Catalog:
                 .values(**row)
             )
             _bump(conn)
+            _log(conn, self.db, actor, lambda b: field_changed(b, field, updated))
         self.refresh(force=True)
 
-    def delete_field(self, entity_type: str, field_name: str) -> None:
+    def delete_field(self, entity_type: str, field_name: str, *, actor: Actor | None = None) -> None:
         """Retire a custom field. Its column and data stay, so nothing is lost; FPTR does the same."""
         with self.db.write() as conn:
             schema = self._reload_in(conn)
@@ -265,13 +294,15 @@ class Catalog:
                 .values(retired=True)
             )
             _bump(conn)
+            _log(conn, self.db, actor, lambda b: field_retired(b, field, utcnow()))
         self.refresh(force=True)
 
-    def revive_field(self, entity_type: str, field_name: str) -> None:
+    def revive_field(self, entity_type: str, field_name: str, *, actor: Actor | None = None) -> None:
         with self.db.write() as conn:
             schema = self._reload_in(conn)
             schema.entity(entity_type)
-            if field_name not in schema.retired_fields[entity_type]:
+            retired = schema.retired_fields[entity_type].get(field_name)
+            if retired is None:
                 raise UnknownField(entity_type, field_name)
             conn.execute(
                 sa.update(t.schema_fields)
@@ -279,6 +310,8 @@ class Catalog:
                 .values(retired=False)
             )
             _bump(conn)
+            retired_at = _retired_at(conn, retired)
+            _log(conn, self.db, actor, lambda b: field_revived(b, retired, retired_at))
         self.refresh(force=True)
 
     def create_entity_type(
@@ -361,6 +394,34 @@ class Catalog:
         self._load(conn, version)
         assert self._schema is not None
         return self._schema
+
+
+def _log(
+    conn: Connection, db: Database, actor: Actor | None, build: Callable[[EventBuilder], list[PendingEvent]]
+) -> None:
+    """Append a schema change's events as the last step of its transaction (they commit with it).
+
+    An ApiUser whose generate_event_log_entries is off logs nothing, as for its data writes.
+    """
+    who = actor or Actor()
+    if not who.generates_events:
+        return
+    log.append(conn, db, build(EventBuilder(who)), who, utcnow())
+
+
+def _retired_at(conn: Connection, fld: Field) -> dt.datetime | None:
+    """When a field was retired: fields keep no date, its newest Retirement event does."""
+    ele = t.event_log_entries
+    return conn.execute(
+        sa.select(ele.c.created_at)
+        .where(
+            ele.c.event_type == "Shotgun_DisplayColumn_Retirement",
+            ele.c.entity_type == DISPLAY_COLUMN.name,
+            ele.c.entity_id == display_column_id(fld.entity_type, fld.name),
+        )
+        .order_by(ele.c.id.desc())
+        .limit(1)
+    ).scalar()
 
 
 def _bump(conn: Connection) -> None:

@@ -173,11 +173,11 @@ class Web:
             return self._login_page(request, target, login, errors, 400)
         user = await run_in_threadpool(self.credentials.user, login, password)
         if user is None:
-            await run_in_threadpool(self._log_failed_login, login)
+            await run_in_threadpool(self.credentials.signins.failed, login, "web")
             return self._login_page(request, target, login, {"password": "Wrong login or password."}, 401)
         response = RedirectResponse(target, status_code=303)
         await run_in_threadpool(sessions.set_session, request, response, self.credentials, user)
-        await run_in_threadpool(self._log_user_event, user, "Shotgun_User_Login", "logged in")
+        await run_in_threadpool(self.credentials.signins.logged_in, user, "web", "password")
         return response
 
     async def logout(self, request: Request) -> Response:
@@ -187,25 +187,8 @@ class Web:
         response = self.redirect("/login", "You are signed out.")
         user: Principal = request.state.user
         await run_in_threadpool(sessions.clear_session, request, response, self.credentials)
-        await run_in_threadpool(self._log_user_event, user, "Shotgun_User_Logout", "logged out")
+        await run_in_threadpool(self.credentials.signins.logged_out, user, "web")
         return response
-
-    def _log_user_event(self, user: Principal, event_type: str, verb: str) -> None:
-        """FPTR's login events, written as the user (so they show who it was)."""
-        link = {"type": "HumanUser", "id": user.id}
-        self.store.as_user(link).create_event(
-            event_type,
-            description=f"{user.name or user.login} {verb} (web)",
-            entity=link,
-            meta={"type": event_type.rsplit("_", 1)[-1].lower(), "source": "web", "login": user.login},
-        )
-
-    def _log_failed_login(self, login: str) -> None:
-        self.store.create_event(
-            "Shotgun_User_FailedLogin",
-            description=f"Failed web login for {login!r}",
-            meta={"type": "failedlogin", "source": "web", "login": login},
-        )
 
     # -- admin --------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from shotlog.errors import ValidationError
+from shotlog.eventlog.global_events import FPTR_GLOBAL_EVENT_TYPES, SCHEMA_EVENT_TYPES
 from shotlog.schema.model import Schema
 from shotlog.webhooks.payloads import valid_signing_secret
 from shotlog.webhooks.schedule import ACTIVE, DISABLED
@@ -36,49 +37,8 @@ DEFAULT_TIMEOUT = 6.0
 MAX_CONCURRENCY = 100
 MAX_TEXT = 10_000
 
-#: The non-entity event types FPTR hooks can subscribe to (webhooks reference §9).
-GLOBAL_EVENT_TYPES: tuple[str, ...] = (
-    "ClientUser_FailedLogin",
-    "ClientUser_Login",
-    "ClientUser_Logout",
-    "CRS_HumanUser_Thumbnail_Access_By_Client",
-    "CRS_PlaylistShare_Create",
-    "CRS_PlaylistShare_Revoke",
-    "CRS_Preferences_Change",
-    "CRS_Version_Media_Download",
-    "CRS_Version_Thumbnail_Access_By_Client",
-    "SG_RV_Session_Validate_Success",
-    "ShotGrid_Invitation",
-    "ShotGrid_PAT_Added",
-    "ShotGrid_PAT_Exchanged",
-    "ShotGrid_PAT_Removed",
-    "Shotgun_ActionMenuItem_Triggered",
-    "Shotgun_CutSupportDataMigration_data_migration",
-    "Shotgun_CutSupportDataMigration_disable_cutversionconnection",
-    "Shotgun_CutSupportDataMigration_schema_cleanup",
-    "Shotgun_DisplayColumn_Delete",
-    "Shotgun_PageSetting_Change",
-    "Shotgun_Preferences_Change",
-    "Shotgun_ProjectConfiguration_Update",
-    "Shotgun_Reading_Change",
-    "Shotgun_Review_Tools_Version_View",
-    "Shotgun_ValidationRule_Create",
-    "Shotgun_ImportApp_Complete",
-    "Shotgun_ImportApp_Failed",
-    "Shotgun_ImportApp_Start",
-    "Shotgun_NotesApp_Summary_Email",
-    "Shotgun_Nsx_Support_Ticket",
-    "Shotgun_PermissionRuleSet_ChangeRule",
-    "Shotgun_PermissionRuleSet_DeleteRule",
-    "Shotgun_PermissionRuleSet_NewRule",
-    "Shotgun_User_FailedLogin",
-    "Shotgun_User_Login",
-    "Shotgun_User_Logout",
-    "Shotgun_User_PasswordChange",
-    "Shotgun_Webhook_Created",
-    "Shotgun_Webhook_Deleted",
-    "Shotgun_Webhook_Updated",
-)
+#: The non-entity event types FPTR hooks can subscribe to (one list, in shotlog.eventlog.global_events)
+GLOBAL_EVENT_TYPES: tuple[str, ...] = FPTR_GLOBAL_EVENT_TYPES
 #: Event types under these prefixes are FPTR's own: only the listed ones are subscribable.
 _RESERVED_PREFIXES = ("Shotgun_", "ShotGrid_", "SG_", "CRS_", "ClientUser_")
 _EVENT_NAME = re.compile(r"[A-Za-z0-9_*?\[\]!.-]{1,255}")
@@ -249,7 +209,7 @@ def _event_types(raw: Any, key: str, schema: Schema) -> tuple[str, ...]:
 
 
 def _known_event_type(pattern: str, schema: Schema) -> bool:
-    if any(fnmatchcase(name, pattern) for name in GLOBAL_EVENT_TYPES):
+    if any(fnmatchcase(name, pattern) for name in (*GLOBAL_EVENT_TYPES, *SCHEMA_EVENT_TYPES)):
         return True
     # Shotgun_<Type>_<New|Change|Retirement|Revival> of a known type, as a name or a pattern
     for etype in schema.types:

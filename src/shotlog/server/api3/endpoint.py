@@ -125,7 +125,9 @@ class Api3Endpoint:
             principal = self.authenticate(auth)
             view = self._view(principal, auth or {})
             ctx = Context(view, principal, self.credentials)
-            return result_body(dispatch(ctx, method, args))
+            result = dispatch(ctx, method, args)
+            self._signed_in(method, principal, auth)
+            return result_body(result)
         except ProtocolError as exc:
             return error_body(exc.message, exc.code)
         except ShotlogError as exc:
@@ -156,6 +158,9 @@ class Api3Endpoint:
         elif "user_login" in auth:
             principal = self.credentials.user(auth.get("user_login"), auth.get("user_password"))
             if principal is None:
+                tried = auth.get("user_login")
+                if isinstance(tried, str) and tried:
+                    self.credentials.signins.failed(tried[:255], "api3")
                 raise ProtocolError(
                     f"Authentication failed: wrong login or password for {auth.get('user_login')!r}",
                     AUTH_FAILED,
@@ -167,6 +172,17 @@ class Api3Endpoint:
                 AUTH_FAILED,
             )
         return principal
+
+    def _signed_in(self, method: str, principal: Principal, auth: Mapping[str, Any] | None) -> None:
+        """Sign-in events of a successful call (when a call counts as a login: ``shotlog.signins``).
+
+        A token minted by ``get_session_token`` starts a session, whatever authenticated the call;
+        otherwise a password call may start one. Tokens continue a session and write nothing.
+        """
+        if method == "get_session_token":
+            self.credentials.signins.logged_in(principal, "api3", "session_token")
+        elif auth and "user_login" in auth and "session_token" not in auth and "script_name" not in auth:
+            self.credentials.signins.password_used(principal, "api3")
 
     def _view(self, principal: Principal, auth: Mapping[str, Any]) -> Shotlog:
         sudo = auth.get("sudo_as_login")

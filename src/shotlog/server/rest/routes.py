@@ -467,7 +467,13 @@ class Rest:
                 source={"parameter": "grant_type"},
             )
         if principal is None:
+            username = params.get("username")
+            if grant == "password" and username:
+                self.credentials.signins.failed(username[:255], "rest")
             raise HttpError(400, f"Invalid credentials for grant_type {grant}", code=102)
+        if grant == "password":
+            # a password grant starts a session; refresh and session_token grants continue one
+            self.credentials.signins.logged_in(principal, "rest", "password")
         access, _ = self.credentials.issue(principal, "access")
         refresh, _ = self.credentials.issue(principal, "refresh")
         return {
