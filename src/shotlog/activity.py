@@ -152,7 +152,9 @@ def update_for(event: Mapping[str, Any], stream: Ref, reply_notes: Mapping[int, 
 def _format_time(value: Any) -> Any:
     # FPTR's stream gives times as text, which the client leaves as it is
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S UTC")  # the store's times are naive UTC
     return value
 
 

@@ -26,7 +26,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "Reply": ("content", "created_at", "user"),
     "Attachment": ("created_at", "created_by"),
 }
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH = dt.datetime(1970, 1, 1)  # naive UTC, as the store's times
 
 
 def thread_order(

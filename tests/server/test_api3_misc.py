@@ -159,11 +159,13 @@ def test_follow_unfollow_followers_following(
         sg.follow(user_link, {"type": "Shot", "id": 987654321})
 
 
-def test_small_methods(server: Server, sg: shotgun_api3.Shotgun, project: dict[str, Any]) -> None:
+def test_update_project_last_accessed_wire(
+    server: Server, sg: shotgun_api3.Shotgun, project: dict[str, Any]
+) -> None:
     assert sg.update_project_last_accessed(project) is None  # the client returns nothing itself...
     body = server.call("update_project_last_accessed_by_current_user", {"project_id": project["id"]})
-    assert body["results"]  # ...but needs a truthy record
+    # ...but reads the answer as a record: the project with the time recorded
+    assert body["results"]["type"] == "Project" and body["results"]["id"] == project["id"]
+    assert body["results"]["last_accessed_by_current_user"].endswith("Z")
     missing = server.call("update_project_last_accessed_by_current_user", {"project_id": 987654321})
-    assert missing["exception"] is True
-    assert sg.preferences_read() == {}
-    assert sg.user_subscriptions_read() == []
+    assert missing["exception"] is True and "987654321" in missing["message"]

@@ -33,11 +33,14 @@ __all__ = [
     "field_column",
     "follows",
     "metadata",
+    "project_accesses",
     "schema_entity_types",
     "schema_fields",
     "schema_state",
     "script_keys",
     "session_tokens",
+    "site_preferences",
+    "user_subscriptions",
     "webhook_attempts",
     "webhook_cursor",
     "webhook_deliveries",
@@ -393,6 +396,38 @@ daemon_feeds = sa.Table(
     sa.Column("max_seen_id", sa.BigInteger, nullable=False),
     sa.Column("holes", JSON, nullable=False),  # {"<id>": "<deadline, ISO UTC>"}
     sa.Column("seq", sa.BigInteger, nullable=False),
+)
+
+
+# -- site state of the api3 methods (migration 0006) ------------------------------------------------
+
+# Site preferences changed from their defaults (preferences_read answers the defaults for the rest).
+site_preferences = sa.Table(
+    "site_preferences",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("value", JSON, nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# When each user last opened each project: Project.last_accessed_by_current_user, per user.
+project_accesses = sa.Table(
+    "project_accesses",
+    metadata,
+    sa.Column("project_id", sa.BigInteger, primary_key=True),
+    sa.Column("user_type", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("accessed_at", sa.DateTime, nullable=False),
+    sa.Index("ix_project_accesses_user", "user_type", "user_id"),
+)
+
+# user_subscriptions_create / _read: each HumanUser's subscription as it was assigned.
+user_subscriptions = sa.Table(
+    "user_subscriptions",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("subscription", JSON, nullable=True),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shotlog import activity, notes
+from shotlog import activity, notes, preferences, project_access, subscriptions, workschedule
 from shotlog.connection import BatchError, Shotlog
 from shotlog.credentials import Credentials, Principal
-from shotlog.errors import NotFound, ShotlogError
+from shotlog.errors import ShotlogError
 from shotlog.schema.describe import field_schema
 from shotlog.server.api3.pagecursor import PageCursors, after, id_order
 from shotlog.server.api3.wire import ProtocolError
@@ -139,6 +139,8 @@ def _read(ctx: Context, args: Any) -> Any:
     )
     if beyond:
         rows, has_next = [], False
+    if entity_type == "Project":
+        project_access.fill_last_accessed(ctx.sg, rows, fields)  # kept per user, outside the row
     if has_next and rows and keys[1] is not None:
         _PAGE_CURSORS.put(keys[1], int(rows[-1]["id"]))
     paging_info["has_next_page"] = has_next
@@ -358,23 +360,86 @@ def _following(ctx: Context, args: Any) -> Any:
 
 
 def _project_last_accessed(ctx: Context, args: Any) -> Any:
-    method = "update_project_last_accessed_by_current_user"
-    a = _dict(args, method)
-    pid = a.get("project_id")
-    if isinstance(pid, bool) or not isinstance(pid, int):
-        raise ProtocolError(f"API {method}() needs 'project_id' (an integer), got {pid!r}")
-    if ctx.sg.find_one("Project", [["id", "is", pid]]) is None:
-        raise NotFound("Project", pid)
-    # Acknowledged (the client needs a truthy record); per-user access times are not kept yet.
-    return {"project_id": pid, "updated": True}
+    a = _dict(args, "update_project_last_accessed_by_current_user")
+    # the client reads the answer as a record list and takes its first item
+    return project_access.touch(ctx.sg, a.get("project_id"), a.get("user_id"))
 
 
 def _preferences_read(ctx: Context, args: Any) -> Any:
-    return {}
+    return preferences.read(ctx.sg, _dict(args, "preferences_read").get("prefs"))
 
 
 def _user_subscriptions_read(ctx: Context, args: Any) -> Any:
-    return []
+    return subscriptions.read(ctx.sg)
+
+
+def _user_subscriptions_create(ctx: Context, args: Any) -> Any:
+    return subscriptions.assign(ctx.sg, _dict(args, "user_subscriptions_create").get("users"))
+
+
+def _work_schedule_read(ctx: Context, args: Any) -> Any:
+    a = _dict(args, "work_schedule_read")
+    return workschedule.read_schedule(
+        ctx.sg, a.get("start_date"), a.get("end_date"), a.get("project"), a.get("user")
+    )
+
+
+def _work_schedule_update(ctx: Context, args: Any) -> Any:
+    a = _dict(args, "work_schedule_update")
+    return workschedule.update_day(
+        ctx.sg,
+        a.get("date"),
+        a.get("working"),
+        a.get("description"),
+        a.get("project"),
+        a.get("user"),
+        a.get("recalculate_field"),
+    )
+
+
+def _export_page(ctx: Context, args: Any) -> Any:
+    a = _dict(args, "export_page")
+    page_id, fmt = a.get("page_id"), a.get("format")
+    if isinstance(page_id, bool) or not isinstance(page_id, int):
+        raise ProtocolError(f"API export_page() page_id must be an integer, got {page_id!r}")
+    if fmt != "csv":
+        raise ProtocolError(f"API export_page() format must be 'csv', got {fmt!r}")
+    layout = a.get("layout_name")
+    if layout is not None and not isinstance(layout, str):
+        raise ProtocolError(f"API export_page() layout_name must be text, got {layout!r}")
+    if ctx.sg.find_one("Page", [["id", "is", page_id]]) is None:
+        raise ProtocolError(f"API export_page() Page {page_id} does not exist")
+    # shotlog keeps a Page's name and type, not its columns, filters or layouts: nothing to export
+    raise ProtocolError(
+        f"API export_page() Page {page_id} is not API exportable"
+        + (f" with layout {layout!r}" if layout is not None else "")
+        + ": shotlog keeps no layouts for pages"
+    )
+
+
+def _nav_path(raw: Any, method: str, name: str) -> str:
+    if not isinstance(raw, str) or not raw.startswith("/"):
+        raise ProtocolError(f"API {method}() {name} must be a navigation path starting with '/', got {raw!r}")
+    return raw
+
+
+def _nav_expand(ctx: Context, args: Any) -> Any:
+    path = _nav_path(_dict(args, "nav_expand").get("path"), "nav_expand", "path")
+    # shotlog has no navigation hierarchy (FPTR's project navigation pages), so no path names an item
+    raise ProtocolError(f"API nav_expand() no navigation item at path {path!r}")
+
+
+def _nav_search(ctx: Context, args: Any) -> Any:
+    a = _dict(args, "nav_search")
+    path = _nav_path(a.get("root_path"), "nav_search", "root_path")
+    criteria = a.get("search_criteria")
+    if not isinstance(criteria, Mapping) or not (
+        isinstance(criteria.get("search_string"), str) or isinstance(criteria.get("entity"), Mapping)
+    ):
+        raise ProtocolError(
+            f"API nav_search() search_criteria needs a search_string or an entity, got {criteria!r}"
+        )
+    raise ProtocolError(f"API nav_search() no navigation item at root_path {path!r}")
 
 
 def _activity_stream(ctx: Context, args: Any) -> Any:
@@ -414,6 +479,12 @@ METHODS: dict[str, Handler] = {
     "update_project_last_accessed_by_current_user": _project_last_accessed,
     "preferences_read": _preferences_read,
     "user_subscriptions_read": _user_subscriptions_read,
+    "user_subscriptions_create": _user_subscriptions_create,
+    "work_schedule_read": _work_schedule_read,
+    "work_schedule_update": _work_schedule_update,
+    "export_page": _export_page,
+    "nav_expand": _nav_expand,
+    "nav_search": _nav_search,
     "activity_stream": _activity_stream,
     "note_thread_contents": _note_thread,
 }

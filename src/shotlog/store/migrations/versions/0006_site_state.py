@@ -1,0 +1,54 @@
+"""site preferences, per-user project access times, user subscriptions
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07 09:30:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "site_preferences",
+        sa.Column("name", sa.String(length=128), nullable=False),
+        sa.Column("value", JSON, nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_site_preferences")),
+    )
+    op.create_table(
+        "project_accesses",
+        sa.Column("project_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_type", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("accessed_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("project_id", "user_type", "user_id", name=op.f("pk_project_accesses")),
+    )
+    with op.batch_alter_table("project_accesses", schema=None) as batch_op:
+        batch_op.create_index("ix_project_accesses_user", ["user_type", "user_id"], unique=False)
+    op.create_table(
+        "user_subscriptions",
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("subscription", JSON, nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_subscriptions")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("user_subscriptions")
+    with op.batch_alter_table("project_accesses", schema=None) as batch_op:
+        batch_op.drop_index("ix_project_accesses_user")
+    op.drop_table("project_accesses")
+    op.drop_table("site_preferences")

@@ -1,0 +1,82 @@
+"""Site state kept outside entity tables: changed preferences, per-user project access times and
+user subscriptions. Plain statements on a connection; the callers decide what to write."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shotlog.store.tables import project_accesses, site_preferences, user_subscriptions
+
+__all__ = [
+    "last_accesses",
+    "read_preferences",
+    "read_subscriptions",
+    "record_access",
+    "write_preference",
+    "write_subscriptions",
+]
+
+
+# Values are stored wrapped in an object: SQLite gives a JSON column numeric affinity, so a bare
+# number would come back as a REAL rather than JSON text.
+
+
+def read_preferences(conn: Connection) -> dict[str, Any]:
+    """The preferences changed from their defaults."""
+    return {row.name: row.value["v"] for row in conn.execute(sa.select(site_preferences))}
+
+
+def write_preference(conn: Connection, name: str, value: Any, now: dt.datetime) -> None:
+    conn.execute(sa.delete(site_preferences).where(site_preferences.c.name == name))
+    conn.execute(sa.insert(site_preferences).values(name=name, value={"v": value}, updated_at=now))
+
+
+def record_access(conn: Connection, project_id: int, user: tuple[str, int], now: dt.datetime) -> None:
+    key = (
+        project_accesses.c.project_id == project_id,
+        project_accesses.c.user_type == user[0],
+        project_accesses.c.user_id == user[1],
+    )
+    # delete then insert: one statement pair that works the same on both backends
+    conn.execute(sa.delete(project_accesses).where(*key))
+    conn.execute(
+        sa.insert(project_accesses).values(
+            project_id=project_id, user_type=user[0], user_id=user[1], accessed_at=now
+        )
+    )
+
+
+def last_accesses(
+    conn: Connection, project_ids: Iterable[int], user: tuple[str, int]
+) -> dict[int, dt.datetime]:
+    ids = sorted(set(project_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        sa.select(project_accesses.c.project_id, project_accesses.c.accessed_at).where(
+            project_accesses.c.user_type == user[0],
+            project_accesses.c.user_id == user[1],
+            project_accesses.c.project_id.in_(ids),
+        )
+    )
+    return {row.project_id: row.accessed_at for row in rows}
+
+
+def read_subscriptions(conn: Connection) -> dict[int, Any]:
+    rows = conn.execute(sa.select(user_subscriptions).order_by(user_subscriptions.c.user_id))
+    return {row.user_id: row.subscription["v"] for row in rows}
+
+
+def write_subscriptions(conn: Connection, assigned: Mapping[int, Any], now: dt.datetime) -> None:
+    for user_id, subscription in assigned.items():
+        conn.execute(sa.delete(user_subscriptions).where(user_subscriptions.c.user_id == user_id))
+        conn.execute(
+            sa.insert(user_subscriptions).values(
+                user_id=user_id, subscription={"v": subscription}, updated_at=now
+            )
+        )

@@ -1,0 +1,180 @@
+"""Work schedules: which days are working days for the studio, a project or a user.
+
+A day follows the studio work week (Monday to Friday) unless a WorkDayRule makes it an exception:
+a user's exception wins over a project's, which wins over a studio-wide one. Exceptions are
+WorkDayRule entities, so changing one writes the usual ``Shotgun_WorkDayRule_New``/``_Change``
+events. ``day_rule`` is the pure decision; ``read_schedule`` and ``update_day`` do the reads and
+writes through the Python API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from shotlog.errors import NotFound, ValidationError
+
+if TYPE_CHECKING:
+    from shotlog.connection import Shotlog
+
+__all__ = ["MAX_DAYS", "STUDIO_WORK_WEEK", "day_rule", "parse_date", "read_schedule", "update_day"]
+
+#: ISO weekdays (Monday = 1) the studio works
+STUDIO_WORK_WEEK = frozenset({1, 2, 3, 4, 5})
+#: the longest range one read may cover
+MAX_DAYS = 3660
+_RULE_FIELDS = ["date", "working", "description", "project", "user"]
+
+
+def parse_date(value: Any, name: str) -> dt.date:
+    if isinstance(value, str) and len(value) == 10:  # fromisoformat alone also takes "20240102"
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValidationError(f"{name} must be a date as YYYY-MM-DD, got {value!r}", field=name, value=value)
+
+
+def day_rule(day: dt.date, exceptions: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The rule for ``day``: ``exceptions`` maps "user", "project" and "studio" to that level's
+    WorkDayRule for this day, where there is one."""
+    for level in ("user", "project", "studio"):
+        rule = exceptions.get(level)
+        if rule is not None:
+            return {
+                "description": rule.get("description"),
+                "reason": f"{level.upper()}_EXCEPTION",
+                "working": bool(rule.get("working")),
+            }
+    return {
+        "description": None,
+        "reason": "STUDIO_WORK_WEEK",
+        "working": day.isoweekday() in STUDIO_WORK_WEEK,
+    }
+
+
+def _link(value: Any, entity_type: str, name: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, Mapping)
+        or value.get("type") != entity_type
+        or isinstance(value.get("id"), bool)
+        or not isinstance(value.get("id"), int)
+    ):
+        raise ValidationError(f"{name} must be a {entity_type} link {{type, id}}, got {value!r}", field=name)
+    return {"type": entity_type, "id": value["id"]}
+
+
+def _existing(sg: Shotlog, link: dict[str, Any] | None) -> None:
+    if link is not None and sg.find_one(link["type"], [["id", "is", link["id"]]]) is None:
+        raise NotFound(link["type"], link["id"])
+
+
+def read_schedule(sg: Shotlog, start: Any, end: Any, project: Any = None, user: Any = None) -> dict[str, Any]:
+    """``work_schedule_read``: every date from ``start`` to ``end`` inclusive → its rule."""
+    first, last = parse_date(start, "start_date"), parse_date(end, "end_date")
+    if last < first:
+        raise ValidationError(f"end_date {end!r} is before start_date {start!r}", field="end_date", value=end)
+    if (last - first).days >= MAX_DAYS:
+        raise ValidationError(
+            f"end_date {end!r} is {MAX_DAYS} or more days after start_date {start!r}: "
+            f"one read covers at most {MAX_DAYS} days",
+            field="end_date",
+            value=end,
+        )
+    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
+    _existing(sg, project_link)
+    _existing(sg, user_link)
+    levels: list[Any] = [["project", "is", None], ["user", "is", None]]  # studio-wide rules
+    if project_link is not None:
+        levels = [
+            {
+                "filter_operator": "any",
+                "filters": [
+                    {"filter_operator": "all", "filters": [["project", "is", None], ["user", "is", None]]},
+                    ["project", "is", project_link],
+                    *([["user", "is", user_link]] if user_link else []),
+                ],
+            }
+        ]
+    elif user_link is not None:
+        levels = [
+            {
+                "filter_operator": "any",
+                "filters": [
+                    {"filter_operator": "all", "filters": [["project", "is", None], ["user", "is", None]]},
+                    ["user", "is", user_link],
+                ],
+            }
+        ]
+    rules = sg.find(
+        "WorkDayRule",
+        [["date", "between", [first.isoformat(), last.isoformat()]], *levels],
+        _RULE_FIELDS,
+        order=[{"field_name": "id", "direction": "asc"}],
+    )
+    by_day: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for rule in rules:
+        level = "user" if rule.get("user") else "project" if rule.get("project") else "studio"
+        by_day.setdefault(str(rule["date"]), {})[level] = rule
+    out: dict[str, Any] = {}
+    day = first
+    while day <= last:
+        out[day.isoformat()] = day_rule(day, by_day.get(day.isoformat(), {}))
+        day += dt.timedelta(days=1)
+    return out
+
+
+def update_day(
+    sg: Shotlog,
+    date: Any,
+    working: Any,
+    description: Any = None,
+    project: Any = None,
+    user: Any = None,
+    recalculate_field: Any = None,
+) -> dict[str, Any]:
+    """``work_schedule_update``: make ``date`` a (non-)working day for the studio, a project or a user."""
+    day = parse_date(date, "date")
+    if not isinstance(working, bool):
+        raise ValidationError(
+            f"working must be true or false, got {working!r}", field="working", value=working
+        )
+    if description is not None and not isinstance(description, str):
+        raise ValidationError(f"description must be text, got {description!r}", field="description")
+    if recalculate_field not in (None, "due_date", "duration"):
+        raise ValidationError(
+            f"recalculate_field must be due_date or duration, got {recalculate_field!r}",
+            field="recalculate_field",
+            value=recalculate_field,
+        )
+    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
+    if project_link is not None and user_link is not None:
+        raise ValidationError(
+            "work_schedule_update takes a project or a user, not both", field="project", value=project
+        )
+    _existing(sg, project_link)
+    _existing(sg, user_link)
+    data: dict[str, Any] = {"working": working, "description": description}
+    if recalculate_field is not None:
+        data["recalculate_field"] = recalculate_field
+    same = sg.find_one(
+        "WorkDayRule",
+        [["date", "is", day.isoformat()], ["project", "is", project_link], ["user", "is", user_link]],
+        ["id"],
+    )
+    if same is None:
+        sg.create(
+            "WorkDayRule", {"date": day.isoformat(), "project": project_link, "user": user_link, **data}
+        )
+    else:
+        sg.update("WorkDayRule", same["id"], data)
+    return {
+        "date": day.isoformat(),
+        "description": description,
+        "project": project,
+        "user": user,
+        "working": working,
+    }
