@@ -69,6 +69,7 @@ _TYPES: list[tuple[str, str, str, bool]] = [
     ("Ticket", "Ticket", "title", True),
     ("TimeLog", "Time Log", "description", True),
     ("Delivery", "Delivery", "title", True),
+    ("WorkDayRule", "Work Day Rule", "description", False),
 ]
 
 F = tuple[str, str, str, dict[str, Any]]
@@ -478,6 +479,15 @@ _FIELDS: dict[str, list[F]] = {
         _status(("opn", "ip", "cmpt", "na"), "opn"),
         _f("sg_delivery_type", "list", "Type", valid_values=("Incoming", "Outgoing")),
         _f("due_date", "date", "Due Date"),
+    ],
+    # an exception to a work week (work_schedule_update): for the studio, one project or one user
+    "WorkDayRule": [
+        _f("date", "date", "Date", mandatory=True),
+        _f("working", "checkbox", "Working"),
+        _f("description", "text", "Description"),
+        _f("project", "entity", "Project", valid_types=("Project",)),
+        _f("user", "entity", "User", valid_types=("HumanUser",)),
+        _f("recalculate_field", "list", "Recalculate Field", valid_values=("due_date", "duration")),
     ],
 }
 
