@@ -242,3 +242,48 @@ def test_export_page_and_navigation_answer_faults(sg: shotgun_api3.Shotgun) -> N
         sg.nav_search_string("/Project/1", "shot")
     with pytest.raises(shotgun_api3.Fault, match="no navigation item"):
         sg.nav_search_entity("/", {"type": "Shot", "id": 1})
+
+
+def test_additional_filter_presets_documented_by_fptr(
+    sg: shotgun_api3.Shotgun, project: dict[str, Any]
+) -> None:
+    shot = sg.create("Shot", {"code": "presets", "project": project})
+    other = sg.create("Shot", {"code": "other", "project": project})
+    rows = [
+        ("p_v3", shot, 3),
+        ("p_v7", shot, 7),
+        ("p_v5", shot, 5),
+        ("o_v1", other, 1),
+        ("o_v2", other, None),
+    ]
+    for code, entity, number in rows:
+        sg.create(
+            "PublishedFile", {"code": code, "entity": entity, "version_number": number, "project": project}
+        )
+        sg.create("Version", {"code": code, "entity": entity, "project": project})
+    mine = [["project", "is", project]]
+
+    def codes(entity_type: str, presets: list[dict[str, Any]]) -> list[str]:
+        found = sg.find(entity_type, mine, ["code"], additional_filter_presets=presets)
+        return sorted(r["code"] for r in found)
+
+    latest = {"preset_name": "LATEST", "latest_by": "ENTITIES_CREATED_AT"}
+    assert codes("Version", [latest]) == ["o_v2", "p_v5"]
+    assert codes("PublishedFile", [latest]) == ["o_v2", "p_v5"]
+    # the highest version_number of each entity (a missing number ranks lowest)
+    assert codes("PublishedFile", [{"preset_name": "LATEST", "latest_by": "VERSION_NUMBER"}]) == [
+        "o_v1",
+        "p_v7",
+    ]
+    by_step = {"preset_name": "LATEST", "latest_by": "BY_PIPELINE_STEP_NUMBER_AND_ENTITIES_CREATED_AT"}
+    assert codes("Version", [by_step]) == ["o_v2", "p_v5"]  # no tasks: the newest
+    faults = [
+        ("Version", {"preset_name": "LATEST", "latest_by": "REVISION_NUMBER"}, "revision_number"),
+        ("Version", {"preset_name": "CUT_SHOT_VERSIONS", "cut_id": 1}, "CUT_SHOT_VERSIONS.*Cut and CutItem"),
+        ("Version", {"preset_name": "CUT_SHOT_VERSIONS", "cut_id": "one"}, "cut_id"),
+        ("Version", {"preset_name": "LATEST", "latest_by": "NEWEST"}, "latest_by must be one of"),
+        ("Version", {"preset_name": "OLDEST"}, "Unknown filter preset"),
+    ]
+    for entity_type, preset, needle in faults:
+        with pytest.raises(shotgun_api3.Fault, match=needle):
+            sg.find(entity_type, mine, ["code"], additional_filter_presets=[preset])

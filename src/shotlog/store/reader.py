@@ -50,6 +50,12 @@ def base_query(
     qb = QueryBuilder(schema, catalog.table, q.entity_type, now)
     where = _scope(schema, catalog, qb, q)
     for preset in q.presets:
+        if preset.startswith("CUT_SHOT_VERSIONS:"):
+            raise FilterError(
+                f"The CUT_SHOT_VERSIONS preset (cut_id {preset.partition(':')[2]}) reads Cut and CutItem "
+                "entities, which shotlog does not have",
+                value=preset,
+            )
         where = sa.and_(where, _latest(schema, catalog, qb, q, now, preset))
     return qb, where
 
@@ -78,20 +84,44 @@ def _scope(schema: Schema, catalog: Catalog, qb: QueryBuilder, q: Query) -> sa.C
     return where
 
 
-LATEST_BY = ("ENTITIES_CREATED_AT", "BY_PIPELINE_STEP_NUMBER_AND_ENTITIES_CREATED_AT")
+#: FPTR's documented LATEST variants: ENTITIES_CREATED_AT and BY_PIPELINE_STEP_... (Version,
+#: PublishedFile), VERSION_NUMBER (PublishedFile), REVISION_NUMBER (Cut)
+LATEST_BY = (
+    "ENTITIES_CREATED_AT",
+    "BY_PIPELINE_STEP_NUMBER_AND_ENTITIES_CREATED_AT",
+    "VERSION_NUMBER",
+    "REVISION_NUMBER",
+)
 _STEP_PATHS = {"sg_task": "sg_task.Task.step.Step.list_order", "task": "task.Task.step.Step.list_order"}
+#: the field each numbered LATEST variant ranks by
+_RANK_FIELDS = {"VERSION_NUMBER": "version_number", "REVISION_NUMBER": "revision_number"}
+_PRESET_NAMES = ("LATEST", "CUT_SHOT_VERSIONS")
 
 
 def check_presets(presets: Any) -> tuple[str, ...]:
-    """``[{"preset_name": "LATEST", "latest_by": ...}]`` → the ``latest_by`` values, checked."""
+    """``[{"preset_name": "LATEST", "latest_by": ...}]`` → the ``latest_by`` values, checked.
+
+    ``CUT_SHOT_VERSIONS`` (``cut_id``) is checked here and refused by ``base_query``: it reads Cut
+    and CutItem entities, which shotlog's schema does not have.
+    """
     if not presets:
         return ()
     if not isinstance(presets, list | tuple):
         raise FilterError(f"additional_filter_presets must be a list, got {presets!r}", value=presets)
     out = []
     for p in presets:
-        if not isinstance(p, dict) or p.get("preset_name") != "LATEST":
-            raise FilterError(f"Unknown filter preset {p!r}: the supported preset is LATEST", value=p)
+        name = p.get("preset_name") if isinstance(p, dict) else None
+        if name not in _PRESET_NAMES:
+            raise FilterError(
+                f"Unknown filter preset {p!r}: the presets are {' and '.join(_PRESET_NAMES)}", value=p
+            )
+        assert isinstance(p, dict)
+        if name == "CUT_SHOT_VERSIONS":
+            cut = p.get("cut_id")
+            if isinstance(cut, bool) or not isinstance(cut, int):
+                raise FilterError(f"CUT_SHOT_VERSIONS preset: cut_id must be a Cut id, got {cut!r}", value=p)
+            out.append(f"CUT_SHOT_VERSIONS:{cut}")
+            continue
         by = p.get("latest_by")
         if by not in LATEST_BY:
             raise FilterError(
@@ -107,22 +137,41 @@ def _latest(
     """LATEST: keep a row unless another matching row of the same ``entity`` is later.
 
     "Later" is a newer ``created_at`` (then a higher id); with BY_PIPELINE_STEP_NUMBER_... a higher
-    ``list_order`` of the task's pipeline step comes first. Rows without an entity are kept.
+    ``list_order`` of the task's pipeline step comes first, with VERSION_NUMBER a higher
+    ``version_number``. Rows without an entity are kept. REVISION_NUMBER (FPTR's preset for Cuts)
+    keeps the rows with the highest ``revision_number`` of all the matching rows.
     """
     fields = schema.fields[q.entity_type]
+    other = QueryBuilder(schema, catalog.table, q.entity_type, now, prefix="lt")
+    mine, theirs = qb.base, other.base
+    rank_field = _RANK_FIELDS.get(latest_by)
+    if rank_field is not None and (rank_field not in fields or not fields[rank_field].column):
+        raise FilterError(
+            f"LATEST by {latest_by} needs a {rank_field} field; {q.entity_type} has none", value=latest_by
+        )
+    if latest_by == "REVISION_NUMBER":
+        rank = fields[rank_field or ""].column or ""
+        higher = sa.func.coalesce(theirs.c[rank], -1) > sa.func.coalesce(mine.c[rank], -1)
+        best = (
+            sa.select(sa.literal(1)).select_from(other.from_).where(_scope(schema, catalog, other, q), higher)
+        )
+        return sa.not_(best.exists())
     link = fields.get("entity")
     if link is None or link.storage is not Storage.LINK:
         raise FilterError(
             f"The LATEST preset needs an entity field; {q.entity_type} has none", value=latest_by
         )
     assert link.type_column and link.column
-    other = QueryBuilder(schema, catalog.table, q.entity_type, now, prefix="lt")
-    mine, theirs = qb.base, other.base
     newer = sa.or_(
         theirs.c.created_at > mine.c.created_at,
         sa.and_(theirs.c.created_at == mine.c.created_at, theirs.c.id > mine.c.id),
     )
-    if latest_by != "ENTITIES_CREATED_AT":
+    if latest_by == "VERSION_NUMBER":
+        column = fields["version_number"].column or ""
+        my_rank = sa.func.coalesce(mine.c[column], -1)
+        their_rank = sa.func.coalesce(theirs.c[column], -1)
+        newer = sa.or_(their_rank > my_rank, sa.and_(their_rank == my_rank, newer))
+    elif latest_by != "ENTITIES_CREATED_AT":
         task = next((name for name in _STEP_PATHS if name in fields), None)
         if task is None:
             raise FilterError(
