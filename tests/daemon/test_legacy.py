@@ -8,10 +8,24 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from daemonkit import RunningEngine, Site, config_text, copy_plugins, make_config, records, wait_for
+from daemonkit import (
+    SCRIPT_KEY,
+    SCRIPT_NAME,
+    RunningEngine,
+    Site,
+    config_text,
+    copy_plugins,
+    make_config,
+    records,
+    wait_for,
+)
+from upstream_sample import fill_in
 
 from shotlog.cli import main
-from shotlog.daemon.legacy import LegacyStateError, read_legacy_state
+from shotlog.daemon.conf import load_config
+from shotlog.daemon.cursors import CursorStore
+from shotlog.daemon.launch import state_session
+from shotlog.daemon.legacy import LegacyStateError, adopt_event_id_file, read_legacy_state
 
 NOW = dt.datetime(2026, 1, 1, 12, 0)
 
@@ -113,3 +127,81 @@ def test_cli_reports_a_bad_state_file(site: Site, tmp_path: Path) -> None:
     bad.write_bytes(b"")
     result = CliRunner().invoke(main, ["daemon", "import-state", "--config", str(conf), str(bad)])
     assert result.exit_code == 1 and "is empty" in result.output and "Traceback" not in result.output
+
+
+def _upstream_conf(site: Site, tmp_path: Path, plugins: Path) -> Path:
+    """shotgunEvents' sample filled in: no [shotlog] section, state next to eventIdFile."""
+    conf = tmp_path / "shotgunEventDaemon.conf"
+    conf.write_text(
+        fill_in(server=site.url, name=SCRIPT_NAME, key=SCRIPT_KEY, plugin_paths=[plugins], directory=tmp_path)
+    )
+    return conf
+
+
+def test_the_event_id_file_is_adopted_on_the_first_run_only(site: Site, tmp_path: Path) -> None:
+    plugins = copy_plugins(["recorder"], tmp_path / "plugins")
+    (plugins / "newcomer.py").write_text("def registerCallbacks(reg):\n    pass\n")
+    config = load_config(_upstream_conf(site, tmp_path, plugins), {})
+    assert config.event_id_file is not None
+    last = site.head()
+    _write(tmp_path, {str(plugins): {"recorder": (last - 1, {})}})
+    assert config.event_id_file == tmp_path / "shotgunEventDaemon.id"
+    asked: list[int] = []
+
+    def newest() -> int:
+        asked.append(last)
+        return last
+
+    with state_session(config) as (state, _store):
+        cursors = CursorStore(state, config.name)
+        first = adopt_event_id_file(config, state, cursors, newest)
+        assert first is not None
+        by_plugin = {i.plugin: i.last_id for i in first}
+        assert by_plugin == {"recorder": last - 1, "newcomer": None}
+        recorder = cursors.get(str(plugins), "recorder")
+        newcomer = cursors.get(str(plugins), "newcomer")
+        assert recorder is not None and recorder.fence_event_id == last - 1
+        # a plugin the file does not know starts at the newest event, as without an import
+        assert newcomer is not None and newcomer.fence_event_id == last
+        # the second run finds its own state and leaves it alone
+        cursors.move(str(plugins), "recorder", position=7, last_event_id=last)
+        assert adopt_event_id_file(config, state, cursors, newest) is None
+        moved = cursors.get(str(plugins), "recorder")
+        assert moved is not None and moved.position == 7
+    assert asked == [last]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (pickle.dumps({"/elsewhere": {"recorder": (10**9, {})}}), "comes from another site"),
+    ],
+)
+def test_a_bad_event_id_file_stops_the_first_run(
+    site: Site, tmp_path: Path, content: bytes, message: str
+) -> None:
+    plugins = copy_plugins(["recorder"], tmp_path / "plugins")
+    conf = _upstream_conf(site, tmp_path, plugins)
+    (tmp_path / "shotgunEventDaemon.id").write_bytes(content)
+    result = CliRunner().invoke(main, ["daemon", "run", "--config", str(conf)])
+    assert result.exit_code == 1, result.output
+    assert "[daemon] eventIdFile:" in result.output and message in result.output
+    assert "Traceback" not in result.output
+    # nothing was written: the next start tries again instead of starting at the newest event
+    config = load_config(conf, {})
+    with state_session(config) as (state, _store):
+        assert CursorStore(state, config.name).all() == []
+        instance = CursorStore(state, config.name).instance()
+        assert instance is not None and instance["stopped_at"] is not None
+
+
+def test_import_state_reads_the_event_id_file_by_default(site: Site, tmp_path: Path) -> None:
+    plugins = copy_plugins(["recorder"], tmp_path / "plugins")
+    conf = _upstream_conf(site, tmp_path, plugins)
+    missing = CliRunner().invoke(main, ["daemon", "import-state", "--config", str(conf)])
+    assert missing.exit_code == 1 and "cannot read" in missing.output
+    assert str(tmp_path / "shotgunEventDaemon.id") in missing.output
+    _write(tmp_path, {str(plugins): {"recorder": (site.head(), {})}})
+    result = CliRunner().invoke(main, ["daemon", "import-state", "--config", str(conf)])
+    assert result.exit_code == 0 and f"recorder: after event {site.head()}" in result.output, result.output

@@ -318,13 +318,20 @@ def replay(
 
 @daemon.command(name="import-state")
 @config_option
-@click.argument("state_file", type=click.Path(dir_okay=False, path_type=Path))
-def import_state_command(config_path: Path | None, state_file: Path) -> None:
-    """Import shotgunEvents' state file (eventIdFile) so no event is skipped or run twice."""
+@click.argument("state_file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def import_state_command(config_path: Path | None, state_file: Path | None) -> None:
+    """Import shotgunEvents' state file (eventIdFile) so no event is skipped or run twice.
+
+    STATE_FILE defaults to [daemon] eventIdFile. `run` imports that file by itself on the first run
+    of a daemon name; this command does it on demand (with the daemon stopped)."""
     from shotlog.daemon.cursors import DaemonBusy
     from shotlog.daemon.legacy import LegacyStateError, import_state, read_legacy_state
 
     config = _config(config_path)
+    if state_file is None:
+        if config.event_id_file is None:
+            fail("give the state file, or set [daemon] eventIdFile in the configuration")
+        state_file = Path(config.event_id_file)
     try:
         legacy = read_legacy_state(state_file)
         imported = import_state(config, legacy)

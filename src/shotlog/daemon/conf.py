@@ -10,7 +10,12 @@ Every section and key of shotgunEvents' file is understood (``[daemon]``, ``[sho
 * ``SHOTLOG_DAEMON_<SECTION>_<KEY>`` environment variables override single keys
   (``SHOTLOG_DAEMON_SHOTGUN_KEY``), so secrets can stay out of the file.
 * Relative paths are resolved against the configuration file's directory, not the working directory.
-* A missing or invalid key is a ``ConfigError`` naming the section, the key and the value.
+* A missing or invalid key is a ``ConfigError`` naming the section, the key and the value. A key
+  shotlog does not know in one of shotgunEvents' own sections (a fork's option, a typo) is ignored,
+  as upstream ignores it, and reported as a warning at start; in ``[shotlog]`` it is an error.
+* With no ``[shotlog]`` section the file runs as it stands: events come from ``[shotgun] server``
+  through the api3 source, and the cursors live in a SQLite file next to ``[daemon] eventIdFile``
+  (``<eventIdFile>.shotlog.db``).
 """
 
 from __future__ import annotations
@@ -25,18 +30,25 @@ from typing import Any
 
 __all__ = [
     "CONFIG_ENV",
+    "STATE_SUFFIX",
     "ConfigError",
     "DaemonConfig",
     "EmailConfig",
     "find_config",
     "load_config",
     "parse_config",
+    "state_url_beside",
 ]
 
 CONFIG_ENV = "SHOTLOG_DAEMON_CONFIG"
 OVERRIDE_PREFIX = "SHOTLOG_DAEMON_"
 FILE_NAME = "shotgunEventDaemon.conf"
 SOURCES = ("direct", "stream", "api3")
+#: the default state database is ``<eventIdFile>`` + this: beside shotgunEvents' own state, named
+#: after it (two daemons with two eventIdFiles get two databases), never the pickle itself
+STATE_SUFFIX = ".shotlog.db"
+#: shotgunEvents' own sections, where an unknown key is a warning (upstream ignores it)
+UPSTREAM_SECTIONS = ("daemon", "shotgun", "plugins", "emails")
 
 # Keys of each known section (lower case: ConfigParser folds option names).
 KNOWN: dict[str, set[str]] = {
@@ -152,6 +164,11 @@ class DaemonConfig:
     commit_every: int = 1000
     commit_interval: float = 0.1
     cursor_dir: Path | None = None
+    #: where ``state_url`` came from: ``[shotlog] state_url``, ``[daemon] eventIdFile`` (derived),
+    #: or None (the direct source keeps its cursors in ``database_url``)
+    state_origin: str | None = None
+    #: problems that do not stop the daemon (unknown keys...): logged once it starts
+    warnings: tuple[str, ...] = ()
 
     @property
     def cursor_directory(self) -> Path:
@@ -166,7 +183,7 @@ class DaemonConfig:
         """Where cursors live: ``state_url``, else the shotlog database of the direct source."""
         url = self.state_url or (self.database_url if self.source == "direct" else None)
         if url is None:  # parse_config makes this unreachable; kept for type narrowing
-            raise ConfigError("[shotlog] state_url is required with the stream and api3 sources")
+            raise ConfigError("[shotlog] state_url or [daemon] eventIdFile is required by this source")
         return url
 
     def plugin_view(self) -> configparser.ConfigParser:
@@ -233,6 +250,11 @@ class _Interpolation(configparser.Interpolation):
             return found
 
         return self._TOKEN.sub(sub, value)
+
+
+def state_url_beside(event_id_file: Path) -> str:
+    """The default state database: a SQLite file next to shotgunEvents' ``eventIdFile``."""
+    return f"sqlite:///{event_id_file.with_name(event_id_file.name + STATE_SUFFIX)}"
 
 
 def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path:
@@ -349,22 +371,30 @@ class _Reader:
         value = self.raw(section, key)
         return (self.base / Path(value).expanduser()) if value else None
 
-    def config(self) -> DaemonConfig:
-        p = self.parser
-        for section in p.sections():
+    def unknown_keys(self) -> list[str]:
+        """Warnings for unknown keys of upstream's sections; an unknown ``[shotlog]`` key is an error."""
+        notes = []
+        for section in self.parser.sections():
             known = KNOWN.get(section.lower())
             if known is None:
                 continue  # a plugin's own section, read by the plugin through reg.logger.config
-            for key in p.options(section):
-                if key not in known:
-                    raise ConfigError(
-                        f"[{section}] {key} is not a known key of [{section}] "
-                        f"(known: {', '.join(sorted(known))})",
-                        section,
-                        key,
-                    )
+            for key in self.parser.options(section):
+                if key in known:
+                    continue
+                message = (
+                    f"[{section}] {key} is not a known key of [{section}] (known: {', '.join(sorted(known))})"
+                )
+                if section.lower() not in UPSTREAM_SECTIONS:
+                    raise ConfigError(message, section, key)
+                notes.append(f"{message}; ignored")
+        return notes
+
+    def config(self) -> DaemonConfig:
+        p = self.parser
+        notes = self.unknown_keys()
         log_mode = self.number("daemon", "logmode", 1, integer=True, low=0, high=1)
-        level = self.number("daemon", "logging", 20, integer=True, low=0, high=50)
+        # upstream hands the value to the logging library: any level is valid, 10-50 the usual ones
+        level = self.number("daemon", "logging", 20, integer=True, low=0, high=10**6)
         timing = self.raw("daemon", "timing_log")
         source = (self.raw("shotlog", "source") or "").lower()
         database_url = self.raw("shotlog", "database_url") or None
@@ -389,13 +419,18 @@ class _Reader:
         else:
             script_name = self.required("shotgun", "name", f" (required by source = {source})")
             script_key = self.required("shotgun", "key", f" (required by source = {source})")
+        event_id_file = self.path_value("daemon", "eventidfile")
         state_url = self.raw("shotlog", "state_url") or None
+        origin: str | None = "[shotlog] state_url" if state_url else None
         if source != "direct" and not state_url:
-            raise ConfigError(
-                f"[shotlog] state_url is missing (required by source = {source}; e.g. sqlite:////var/lib/shotlog/daemon.db)",
-                "shotlog",
-                "state_url",
-            )
+            if event_id_file is None:
+                raise ConfigError(
+                    f"[daemon] eventIdFile is missing: with source = {source} the cursors live in "
+                    f"<eventIdFile>{STATE_SUFFIX} unless [shotlog] state_url names a database",
+                    "daemon",
+                    "eventidfile",
+                )
+            state_url, origin = state_url_beside(event_id_file), "[daemon] eventIdFile"
         paths_raw = self.required("plugins", "paths")
         names = tuple(s.strip() for s in paths_raw.split(",") if s.strip())
         if not names:
@@ -406,11 +441,12 @@ class _Reader:
             raise ConfigError(
                 f"[shotlog] name = {name!r} must be 1-64 letters, digits, '.', '_' or '-'", "shotlog", "name"
             )
+        emails, email_notes = self.emails()
         return DaemonConfig(
             path=self.path,
             parser=p,
             pid_file=self.path_value("daemon", "pidfile"),
-            event_id_file=self.path_value("daemon", "eventidfile"),
+            event_id_file=event_id_file,
             log_mode=log_mode,
             log_path=self.path_value("daemon", "logpath"),
             log_file=self.raw("daemon", "logfile") or "shotgunEventDaemon",
@@ -431,7 +467,7 @@ class _Reader:
             use_session_uuid=self.boolean("shotgun", "use_session_uuid", False),
             plugin_paths=paths,
             plugin_path_names=names,
-            emails=self.emails(),
+            emails=emails,
             name=name,
             source=source,
             database_url=database_url,
@@ -448,12 +484,28 @@ class _Reader:
             commit_every=self.number("shotlog", "commit_every", 1000, integer=True, low=1, high=1_000_000),
             commit_interval=self.number("shotlog", "commit_interval", 0.1, integer=False, low=0, high=3600),
             cursor_dir=self.path_value("shotlog", "cursor_dir"),
+            state_origin=origin,
+            warnings=(*notes, *email_notes),
         )
 
-    def emails(self) -> EmailConfig | None:
-        if not self.boolean("emails", "enabled", False):
-            return None
-        why = " (required when [emails] enabled is true)"
+    def emails(self) -> tuple[EmailConfig | None, list[str]]:
+        """Upstream's two generations: ``enabled`` decides when present; files from before that key
+        existed mail exactly when server, from, to and subject are all filled in (their comment)."""
+        needed = ("server", "from", "to", "subject")
+        if self.raw("emails", "enabled") is None:
+            filled = [k for k in needed if self.raw("emails", k)]
+            if len(filled) < len(needed):
+                notes = []
+                if filled:
+                    missing = ", ".join(k for k in needed if k not in filled)
+                    notes.append(f"[emails] has no {missing}: no error email is sent (all four are needed)")
+                return None, notes
+        elif not self.boolean("emails", "enabled", False):
+            return None, []
+        return self.email_config(), []
+
+    def email_config(self) -> EmailConfig:
+        why = " (required to send error emails)"
         use_tls = self.boolean("emails", "usetls", False)
         use_ssl = self.boolean("emails", "usessl", False)
         if use_tls and use_ssl:

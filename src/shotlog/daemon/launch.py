@@ -2,6 +2,8 @@
 
 ``open_state`` and ``make_pump`` are shared by ``shotlog daemon run`` and the other commands
 (``status``, ``import-state``, ``replay``) so they all look at the same database the same way.
+On the first run of a daemon name, the shotgunEvents state found at ``[daemon] eventIdFile`` is
+imported before any plugin starts (``legacy.adopt_event_id_file``).
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import shotlog
 from shotlog.daemon.alerts import AlertHandler, Mailer
 from shotlog.daemon.conf import DaemonConfig
 from shotlog.daemon.cursors import CursorStore
+from shotlog.daemon.legacy import Imported, adopt_event_id_file
 from shotlog.daemon.logs import LogSetup
 from shotlog.daemon.registrar import Connector
 from shotlog.daemon.runner import Engine, install_signal_handlers
@@ -29,6 +32,7 @@ from shotlog.store.migrate import upgrade
 __all__ = ["Daemon", "build_engine", "make_connector", "open_state", "run_daemon", "state_session"]
 
 log = logging.getLogger("engine")
+T = TypeVar("T")
 
 
 def open_state(config: DaemonConfig) -> tuple[Database, Any]:
@@ -41,6 +45,10 @@ def open_state(config: DaemonConfig) -> tuple[Database, Any]:
             upgrade(db, defaults=False)
             return db, store
         return store.db, store
+    if config.state_url is not None and config.state_origin == "[daemon] eventIdFile":
+        assert config.event_id_file is not None
+        # the directory of shotgunEvents' state file may not exist yet (it wrote none so far)
+        config.event_id_file.parent.mkdir(parents=True, exist_ok=True)
     db = Database(config.state_database_url, sqlite_synchronous="NORMAL")
     upgrade(db, defaults=False)
     return db, None
@@ -106,17 +114,50 @@ def make_pump(config: DaemonConfig, state: Database, store: Any) -> Pump:
     )
 
 
-def _head(pump: Pump, config: DaemonConfig, stop: Any = None) -> tuple[int, int]:
-    """The newest position, retried with back-off while the source is unreachable (never a crash)."""
+def _retrying(what: Callable[[], T], config: DaemonConfig, stop: Any = None) -> T:
+    """``what()``, retried with back-off while the source is unreachable (never a crash)."""
     retry = Retry(config.max_conn_retries, config.conn_retry_sleep)
     while True:
         try:
-            return pump.head()
+            return what()
         except Exception as exc:
             delay = retry.failed("Reaching the event source", exc)
             if stop is not None and stop():
                 raise
             time.sleep(delay)
+
+
+def _head(pump: Pump, config: DaemonConfig, stop: Any = None) -> tuple[int, int]:
+    """The newest position, retried with back-off while the source is unreachable."""
+    return _retrying(pump.head, config, stop)
+
+
+def _newest_event_id(pump: Pump, config: DaemonConfig) -> int:
+    """The source's newest event id, before the polling source has a journal to ask."""
+    if isinstance(pump, Api3Pump):
+
+        def newest() -> int:
+            row = pump.sg.find_one(
+                "EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}]
+            )
+            return int(row["id"]) if row else 0
+
+        return _retrying(newest, config)
+    return _head(pump, config)[1]
+
+
+def _report_import(imported: list[Imported], config: DaemonConfig) -> None:
+    log.info(
+        "First run of daemon %r: importing shotgunEvents' state from %s", config.name, config.event_id_file
+    )
+    for item in imported:
+        if item.last_id is None:
+            log.info(
+                "  %s/%s: no state in the file; starts at the newest event", item.collection, item.plugin
+            )
+        else:
+            extra = f", {len(item.pending)} backlog id(s) still to process" if item.pending else ""
+            log.info("  %s/%s: continues after event %d%s", item.collection, item.plugin, item.last_id, extra)
 
 
 def build_engine(
@@ -135,10 +176,21 @@ def build_engine(
         if store is None or state is not store.db:
             state.dispose()
 
+    cursors: CursorStore | None = None
+    pump: Pump | None = None
     try:
+        for note in config.warnings:
+            log.warning("%s", note)
+        if config.state_origin == "[daemon] eventIdFile":
+            log.info("Cursors are kept in %s (next to [daemon] eventIdFile)", config.state_url)
         cursors = CursorStore(state, config.name)
         cursors.claim(config.source)
         pump = make_pump(config, state, store)
+        if from_event_id is None:  # an explicit start position wins over any imported state
+            source = pump
+            imported = adopt_event_id_file(config, state, cursors, lambda: _newest_event_id(source, config))
+            if imported is not None:
+                _report_import(imported, config)
         if isinstance(pump, Api3Pump):
             # a new journal starts at the site's newest event, or just before --from-event-id
             pump.init(None if from_event_id is None else from_event_id - 1)
@@ -148,6 +200,12 @@ def build_engine(
         engine.closers.append(close)
         engine.start(head_position)
     except BaseException:
+        if pump is not None:
+            with contextlib.suppress(Exception):
+                pump.close()
+        if cursors is not None:
+            with contextlib.suppress(Exception):
+                cursors.release()  # the name is free again at once, not after a stale heartbeat
         close()
         raise
     return engine

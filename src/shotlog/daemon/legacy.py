@@ -4,18 +4,38 @@ The file is a pickle: ``{collection path: {plugin name: (last id or None, {backl
 with naive local-time expiries; very old daemons wrote a single "last id" line instead. Unlike
 upstream, an empty, truncated or unreadable file is an error with a clear message, never "start at
 the newest event".
+
+It is imported by ``shotlog daemon import-state FILE``, or by the daemon itself on the first run of
+its name when the file sits at ``[daemon] eventIdFile`` (``adopt_event_id_file``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import pickle
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LegacyState", "LegacyStateError", "PluginState", "read_legacy_state"]
+import sqlalchemy as sa
+
+from shotlog.daemon.conf import DaemonConfig
+from shotlog.daemon.cursors import CursorStore
+from shotlog.daemon.plugins import discover
+from shotlog.store.database import Database
+from shotlog.store.tables import daemon_cursors, daemon_feeds, daemon_journal
+
+__all__ = [
+    "Imported",
+    "LegacyState",
+    "LegacyStateError",
+    "PluginState",
+    "adopt_event_id_file",
+    "import_state",
+    "plan_import",
+    "read_legacy_state",
+]
 
 
 class LegacyStateError(ValueError):
@@ -121,63 +141,139 @@ class Imported:
     pending: tuple[int, ...]
 
 
-def import_state(config: Any, legacy: LegacyState) -> list[Imported]:
-    """Write cursors for every plugin file of ``config`` from ``legacy``; the daemon must be stopped."""
-    import sqlalchemy as sa
+def plan_import(collections: Sequence[tuple[str, Path]], legacy: LegacyState) -> list[Imported]:
+    """What each plugin file of the configured directories takes from the legacy state."""
+    out: list[Imported] = []
+    for collection, file in discover(list(collections)):
+        found = legacy.lookup(collection, file.stem) or legacy.lookup(str(file.parent), file.stem)
+        if found is None or found.last_id is None:
+            out.append(Imported(collection, file.stem, None, ()))
+        else:
+            out.append(Imported(collection, file.stem, found.last_id, found.backlog))
+    return out
 
-    from shotlog.daemon.cursors import CursorStore, DaemonBusy
-    from shotlog.daemon.launch import state_session
-    from shotlog.daemon.plugins import discover
-    from shotlog.store.tables import daemon_feeds, daemon_journal
+
+def import_state(config: DaemonConfig, legacy: LegacyState) -> list[Imported]:
+    """``shotlog daemon import-state``: write cursors from ``legacy``; the daemon must be stopped."""
+    from shotlog.daemon.launch import state_session  # launch imports this module
 
     with state_session(config) as (state_db, _store):
         cursors = CursorStore(state_db, config.name)
-        cursors.claim("import")  # refuses while a daemon of this name runs
-        out: list[Imported] = []
+        cursors.claim("import")  # refuses (DaemonBusy) while a daemon of this name runs
         try:
-            collections = list(zip(config.plugin_path_names, config.plugin_paths, strict=True))
-            for collection, file in discover(collections):
-                found = legacy.lookup(collection, file.stem) or legacy.lookup(str(file.parent), file.stem)
-                if found is None or found.last_id is None:
-                    out.append(Imported(collection, file.stem, None, ()))
-                    continue
-                out.append(Imported(collection, file.stem, found.last_id, found.backlog))
-            known = [i for i in out if i.last_id is not None]
-            if config.source == "api3":
-                # Positions are journal numbers: start the journal after the lowest imported id and
-                # fence each plugin at its own id, so no plugin runs an event shotgunEvents ran.
-                low = min((i.last_id for i in known if i.last_id is not None), default=None)
-                holes = sorted({e for i in known for e in i.pending})
-                with state_db.write() as conn:
-                    conn.execute(sa.delete(daemon_journal).where(daemon_journal.c.daemon == config.name))
-                    conn.execute(sa.delete(daemon_feeds).where(daemon_feeds.c.daemon == config.name))
-                    if low is not None:
-                        deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=config.gap_timeout)
-                        conn.execute(
-                            sa.insert(daemon_feeds).values(
-                                daemon=config.name,
-                                max_seen_id=low,
-                                holes={str(h): deadline.isoformat() for h in holes if h <= low},
-                                seq=0,
-                            )
-                        )
-                for i in known:
-                    assert i.last_id is not None
+            return write_import(config, state_db, cursors, legacy)
+        finally:
+            cursors.release()
+
+
+def write_import(
+    config: DaemonConfig,
+    state_db: Database,
+    cursors: CursorStore,
+    legacy: LegacyState,
+    *,
+    newest_event_id: int | None = None,
+) -> list[Imported]:
+    """Write the cursors of every plugin file of ``config`` from ``legacy`` (the name is claimed).
+
+    With the polling source the journal restarts after the lowest imported id, so a plugin the
+    file does not know would start there; given ``newest_event_id`` it is fenced there instead,
+    and starts at the newest event as it would without an import."""
+    out = plan_import(list(zip(config.plugin_path_names, config.plugin_paths, strict=True)), legacy)
+    known = [i for i in out if i.last_id is not None]
+    if config.source == "api3":
+        # Positions are journal numbers: start the journal after the lowest imported id and
+        # fence each plugin at its own id, so no plugin runs an event shotgunEvents ran.
+        low = min((i.last_id for i in known if i.last_id is not None), default=None)
+        holes = sorted({e for i in known for e in i.pending})
+        with state_db.write() as conn:
+            conn.execute(sa.delete(daemon_journal).where(daemon_journal.c.daemon == config.name))
+            conn.execute(sa.delete(daemon_feeds).where(daemon_feeds.c.daemon == config.name))
+            if low is not None:
+                deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=config.gap_timeout)
+                conn.execute(
+                    sa.insert(daemon_feeds).values(
+                        daemon=config.name,
+                        max_seen_id=low,
+                        holes={str(h): deadline.isoformat() for h in holes if h <= low},
+                        seq=0,
+                    )
+                )
+        for i in known:
+            assert i.last_id is not None
+            cursors.put(
+                i.collection,
+                i.plugin,
+                position=0,
+                last_event_id=i.last_id,
+                pending=i.pending,
+                fence_event_id=i.last_id,
+            )
+        if newest_event_id is not None and known:
+            for i in out:
+                if i.last_id is None:
                     cursors.put(
                         i.collection,
                         i.plugin,
                         position=0,
-                        last_event_id=i.last_id,
-                        pending=i.pending,
-                        fence_event_id=i.last_id,
+                        last_event_id=newest_event_id,
+                        pending=(),
+                        fence_event_id=newest_event_id,
                     )
-            else:
-                for i in known:
-                    assert i.last_id is not None
-                    cursors.put(
-                        i.collection, i.plugin, position=i.last_id, last_event_id=i.last_id, pending=i.pending
-                    )
-        finally:
-            cursors.release()
-        _ = DaemonBusy
-        return out
+    else:
+        for i in known:
+            assert i.last_id is not None
+            cursors.put(
+                i.collection, i.plugin, position=i.last_id, last_event_id=i.last_id, pending=i.pending
+            )
+    return out
+
+
+def has_state(state_db: Database, daemon: str) -> bool:
+    """Whether the daemon ``daemon`` has cursors or a polling journal in ``state_db`` already."""
+    with state_db.read() as conn:
+        for table in (daemon_cursors, daemon_feeds):
+            found = conn.execute(sa.select(table.c.daemon).where(table.c.daemon == daemon).limit(1)).first()
+            if found is not None:
+                return True
+    return False
+
+
+def check_same_site(path: Path, legacy: LegacyState, newest_event_id: int) -> None:
+    """Refuse a state file whose ids the event source never reached: it comes from another site,
+    and importing it would hold every plugin back until the log caught up with those ids."""
+    ids = [s.last_id for c in legacy.collections.values() for s in c.values() if s.last_id is not None]
+    if legacy.single_id is not None:
+        ids.append(legacy.single_id)
+    ahead = max(ids, default=0)
+    if ahead > newest_event_id:
+        raise LegacyStateError(
+            f"{str(path)!r} says event {ahead} was processed, but the newest event of the source is "
+            f"{newest_event_id}: the file comes from another site. Move it away to start at the "
+            "newest event, or point [shotgun] server at the site it belongs to"
+        )
+
+
+def adopt_event_id_file(
+    config: DaemonConfig, state_db: Database, cursors: CursorStore, newest_event_id: Callable[[], int]
+) -> list[Imported] | None:
+    """On the first run of a daemon name, import the shotgunEvents state found at ``eventIdFile``.
+
+    None when there is nothing to do: no ``eventIdFile`` configured or present, or this daemon
+    already has state (a later run, or an explicit ``import-state``). An empty or unreadable file
+    is a ``LegacyStateError``: the daemon does not start rather than skip to the newest event.
+    The file is only read, never written (shotgunEvents can still be started on it).
+    """
+    path = config.event_id_file
+    if path is None or not path.exists() or has_state(state_db, config.name):
+        return None
+    try:
+        legacy = read_legacy_state(path)
+        newest = newest_event_id()
+        check_same_site(path, legacy, newest)
+    except LegacyStateError as exc:
+        raise LegacyStateError(
+            f"[daemon] eventIdFile: {exc} (the daemon imports it on its first run; remove the file "
+            "to start every plugin at the newest event instead)"
+        ) from None
+    return write_import(config, state_db, cursors, legacy, newest_event_id=newest)
