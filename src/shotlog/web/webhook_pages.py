@@ -25,6 +25,7 @@ from shotlog.web.filters import whole_number
 from shotlog.web.webhook_form import ACTIONS, form_field, form_from_hook, form_from_query, parse_hook_form
 
 if TYPE_CHECKING:
+    from shotlog.connection import Shotlog
     from shotlog.web.routes import Web
 
 __all__ = ["performance_badges", "status_badge", "webhook_routes"]
@@ -138,6 +139,7 @@ class WebhookPages:
     # -- helpers ------------------------------------------------------------------------------------
 
     def _form_context(self) -> dict[str, Any]:
+        from shotlog.eventlog.global_events import written_global_types
         from shotlog.webhooks.hooks import GLOBAL_EVENT_TYPES, excluded_type
 
         schema = self.web.store.catalog.schema
@@ -145,7 +147,12 @@ class WebhookPages:
             "Project", [], ["name"], order=[{"field_name": "name", "direction": "asc"}], limit=500
         )
         types = sorted(t for t in schema.types if not excluded_type(t))
-        return {"entity_types": types, "projects": projects, "global_event_types": GLOBAL_EVENT_TYPES}
+        return {
+            "entity_types": types,
+            "projects": projects,
+            "global_event_types": GLOBAL_EVENT_TYPES,
+            "written_event_types": written_global_types(),
+        }
 
     async def _render_form(
         self, request: Request, form: Any, errors: dict[str, str], hook: dict[str, Any] | None, status: int
@@ -181,6 +188,11 @@ class WebhookPages:
             return self.hooks.get_hook(hook_id)
         except WebhookNotFound:
             return None
+
+    def _by(self, request: Request) -> Shotlog:
+        """The signed-in user's view of the store: the Shotgun_Webhook_* events name them."""
+        user = request.state.user
+        return self.web.store.as_user({"type": user.type, "id": user.id})
 
     async def _post(self, request: Request) -> tuple[dict[str, str], list[str]] | None:
         data = await request.form()
@@ -238,7 +250,7 @@ class WebhookPages:
         if errors:
             return await self._render_form(request, form, errors, None, 400)
         try:
-            hook = await run_in_threadpool(self.hooks.create_hook, body)
+            hook = await run_in_threadpool(lambda: self.hooks.create_hook(body, by=self._by(request)))
         except ShotlogError as exc:
             return await self._render_form(request, form, _api_error(exc), None, 400)
         if hook.get("signing_secret"):
@@ -266,7 +278,9 @@ class WebhookPages:
         if errors:
             return await self._render_form(request, form, errors, hook, 400)
         try:
-            updated = await run_in_threadpool(self.hooks.update_hook, hook_id, body)
+            updated = await run_in_threadpool(
+                lambda: self.hooks.update_hook(hook_id, body, by=self._by(request))
+            )
         except ShotlogError as exc:
             return await self._render_form(request, form, _api_error(exc), hook, 400)
         if updated.get("signing_secret"):
@@ -366,12 +380,17 @@ class WebhookPages:
         return await self._hook_button(request, lambda h: (f"/webhooks/{h}", run(h)))
 
     async def enable(self, request: Request) -> Response:
-        return await self._action(request, lambda h: (self.hooks.enable_hook(h), "Webhook enabled.")[1])
+        return await self._action(
+            request, lambda h: (self.hooks.enable_hook(h, by=self._by(request)), "Webhook enabled.")[1]
+        )
 
     async def disable(self, request: Request) -> Response:
         return await self._action(
             request,
-            lambda h: (self.hooks.disable_hook(h), "Webhook disabled: new deliveries are held.")[1],
+            lambda h: (
+                self.hooks.disable_hook(h, by=self._by(request)),
+                "Webhook disabled: new deliveries are held.",
+            )[1],
         )
 
     async def release(self, request: Request) -> Response:
@@ -382,7 +401,7 @@ class WebhookPages:
 
     async def delete(self, request: Request) -> Response:
         def delete(hook_id: str) -> tuple[str, str]:
-            self.hooks.delete_hook(hook_id)
+            self.hooks.delete_hook(hook_id, by=self._by(request))
             return "/webhooks", "Webhook deleted with its delivery log."
 
         return await self._hook_button(request, delete)

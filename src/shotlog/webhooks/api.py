@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
+from shotlog.eventlog.events import EventBuilder, webhook_event
+from shotlog.eventlog.global_events import never_written
 from shotlog.webhooks import payloads, repository
 from shotlog.webhooks.hooks import HookConfig, HookInvalid, parse_hook
 from shotlog.webhooks.netguard import check_url
@@ -105,6 +107,8 @@ def hook_dict(hook: Hook, counts: Mapping[str, int] | None = None) -> dict[str, 
     if c.event_types is not None:
         out["event_type"] = c.event_types[0] if len(c.event_types) == 1 else list(c.event_types)
         out["event_types"] = list(c.event_types)
+        # FPTR accepts these silently; shotlog says the hook will not fire (unless a script writes one)
+        out["never_written"] = never_written(c.event_types)
     out.update(
         projects=list(c.projects),
         status=c.status,
@@ -129,6 +133,32 @@ def hook_dict(hook: Hook, counts: Mapping[str, int] | None = None) -> dict[str, 
         out["pending_deliveries"] = counts.get(repository.PENDING, 0)
         out["held_deliveries"] = counts.get(repository.HELD, 0)
     return out
+
+
+#: configuration fields whose values never go into an event, only whether they are set
+_SECRET_FIELDS = {"token", "signing_secrets"}
+
+
+def config_changes(old: HookConfig | None, new: HookConfig | None) -> dict[str, Any]:
+    """What an operation changed on a hook, as ``{field: {"old", "new"}}`` (pure); secrets show
+    only as set (true) or not (false)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(HookConfig):
+        if f.name == "extra":
+            continue
+        before = None if old is None else getattr(old, f.name)
+        after = None if new is None else getattr(new, f.name)
+        if f.name in _SECRET_FIELDS:
+            before = None if old is None else bool(before)
+            after = None if new is None else bool(after)
+        if before == after:
+            continue
+        out[f.name] = {"old": _plain(before), "new": _plain(after)}
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def delivery_dict(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,43 +271,70 @@ class Webhooks:
                 raise HookInvalid("projects", f"projects: no Project with id {missing[0]}")
         return config, generated
 
-    def create_hook(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def _log(
+        self, by: Shotlog | None, operation: str, hook_id: str, old: HookConfig | None, new: HookConfig | None
+    ) -> None:
+        """FPTR's Shotgun_Webhook_* event, as ``by`` (the caller's view of the store).
+
+        Written after the hook's own commit (the repository owns that transaction): a crash in
+        between leaves the change without its event.
+        """
+        view = by or self.store
+        actor = view.actor
+        if not actor.generates_events:
+            return
+        shown = new or old
+        name = shown.name if shown is not None else ""
+        event = webhook_event(EventBuilder(actor), operation, hook_id, name, config_changes(old, new))
+        view.create_event(event.event_type, description=event.description, meta=event.meta)
+
+    def create_hook(self, fields: Mapping[str, Any], *, by: Shotlog | None = None) -> dict[str, Any]:
         """Create a hook from FPTR's create fields (and shotlog's). With ``standard_webhooks`` and no
-        ``signing_secret``, one is generated and returned once, as ``signing_secret``."""
+        ``signing_secret``, one is generated and returned once, as ``signing_secret``. ``by`` is
+        who did it, for the ``Shotgun_Webhook_Created`` event (default: the store's user)."""
         config, generated = self._validate(fields, None)
         hook_id = repository.insert_hook(self.db, config, utcnow())
+        self._log(by, "created", hook_id, None, config)
         out = self.get_hook(hook_id)
         if generated:
             out["signing_secret"] = generated
         return out
 
-    def update_hook(self, hook_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def update_hook(
+        self, hook_id: str, fields: Mapping[str, Any], *, by: Shotlog | None = None
+    ) -> dict[str, Any]:
         """Change any subset of the fields; ``status`` may be set to active or disabled."""
         hook = self._hook(hook_id)
         config, generated = self._validate(fields, hook.config)
         repository.update_hook(self.db, hook.id, config, utcnow())
+        if config != hook.config:
+            self._log(by, "updated", hook.id, hook.config, config)
         out = self.get_hook(hook.id)
         if generated:
             out["signing_secret"] = generated
         return out
 
-    def delete_hook(self, hook_id: str) -> None:
+    def delete_hook(self, hook_id: str, *, by: Shotlog | None = None) -> None:
         """Remove the hook and its whole delivery log."""
-        if not (_is_uuid(hook_id) and repository.delete_hook(self.db, hook_id)):
+        hook = repository.get_hook(self.db, hook_id) if _is_uuid(hook_id) else None
+        if hook is None or not repository.delete_hook(self.db, hook_id):
             raise WebhookNotFound("hook", hook_id)
+        self._log(by, "deleted", hook.id, hook.config, None)
 
-    def enable_hook(self, hook_id: str) -> dict[str, Any]:
+    def enable_hook(self, hook_id: str, *, by: Shotlog | None = None) -> dict[str, Any]:
         """Active again (from Disabled or Failed). Held deliveries stay held: release or discard them."""
-        hook = self._hook(hook_id)
-        config = dataclasses.replace(hook.config, status=ACTIVE)
-        repository.update_hook(self.db, hook.id, config, utcnow())
-        return self.get_hook(hook.id)
+        return self._set_status(hook_id, ACTIVE, by)
 
-    def disable_hook(self, hook_id: str) -> dict[str, Any]:
+    def disable_hook(self, hook_id: str, *, by: Shotlog | None = None) -> dict[str, Any]:
         """Stop delivering; new and pending deliveries are held until released or discarded."""
+        return self._set_status(hook_id, DISABLED, by)
+
+    def _set_status(self, hook_id: str, status: str, by: Shotlog | None) -> dict[str, Any]:
         hook = self._hook(hook_id)
-        config = dataclasses.replace(hook.config, status=DISABLED)
+        config = dataclasses.replace(hook.config, status=status)
         repository.update_hook(self.db, hook.id, config, utcnow())
+        if config != hook.config:
+            self._log(by, "updated", hook.id, hook.config, config)
         return self.get_hook(hook.id)
 
     def test_hook(self, hook_id: str) -> TestResult:

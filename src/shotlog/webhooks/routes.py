@@ -72,6 +72,7 @@ class WebhookRoutes:
 
     def _guarded(self, fn: Any) -> Any:
         def handler(request: Request, view: Shotlog) -> Any:
+            request.state.view = view  # who is calling: the Shotgun_Webhook_* events name them
             try:
                 return fn(request)
             except HookInvalid as exc:
@@ -139,7 +140,7 @@ class WebhookRoutes:
         return {"data": hooks, "links": self._links(request, number, size, has_next)}
 
     def create_hook(self, request: Request) -> Any:
-        hook = self.api.create_hook(self._body(request, required=True))
+        hook = self.api.create_hook(self._body(request, required=True), by=request.state.view)
         return _json({"data": hook, "links": {"self": f"{BASE}/hooks/{hook['id']}"}}, 201)
 
     def read_hook(self, request: Request) -> Any:
@@ -150,11 +151,11 @@ class WebhookRoutes:
         body = self._body(request, required=False)
         if not body:
             raise HookInvalid("body", "ensure_field_present: the request body has no field to update")
-        hook = self.api.update_hook(request.path_params["hook"], body)
+        hook = self.api.update_hook(request.path_params["hook"], body, by=request.state.view)
         return {"data": hook, "links": {"self": request.url.path}}
 
     def delete_hook(self, request: Request) -> Any:
-        self.api.delete_hook(request.path_params["hook"])
+        self.api.delete_hook(request.path_params["hook"], by=request.state.view)
         return Response(status_code=204)
 
     def test_connection(self, request: Request) -> Any:
