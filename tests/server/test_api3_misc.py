@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -169,3 +170,42 @@ def test_update_project_last_accessed_wire(
     assert body["results"]["last_accessed_by_current_user"].endswith("Z")
     missing = server.call("update_project_last_accessed_by_current_user", {"project_id": 987654321})
     assert missing["exception"] is True and "987654321" in missing["message"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ({"grouping": "sg_status_list"}, "'grouping' must be a list"),
+        ({"grouping": {"field": "sg_status_list", "type": "exact"}}, "'grouping' must be a list"),
+        ({"grouping": ["sg_status_list"]}, r"grouping\[0\] must be"),
+        ({"grouping": [{"type": "exact"}]}, r"grouping\[0\] must be"),
+        ({"grouping": [{"field": "sg_status_list"}]}, r"grouping\[0\]\.type"),
+        (
+            {"grouping": [{"field": "sg_status_list", "type": "exact", "direction": "up"}]},
+            r"grouping\[0\]\.direction",
+        ),
+        (
+            {"grouping": [{"field": "nope", "type": "exact"}]},
+            r"grouping\[0\]\.field: Shot has no field 'nope'",
+        ),
+        ({"grouping": [{"field": "sg_status_list", "type": "weird"}]}, "grouping type 'weird'"),
+        ({"grouping": [{"field": "code", "type": "day"}]}, "'day' needs a date field, Shot.code"),
+        ({"summaries": "id"}, "'summaries' must be a list"),
+        ({"summaries": [{"field": "id"}]}, r"summaries\[0\]\.type"),
+        (
+            {"summaries": [{"field": "nope", "type": "count"}]},
+            r"summaries\[0\]\.field: Shot has no field 'nope'",
+        ),
+        ({"summaries": [{"field": "code", "type": "sum"}]}, "'sum' needs a number field, Shot.code"),
+        ({"filters": "x"}, "'filters' must be"),
+        ({"include_archived_projects": "no"}, "'include_archived_projects' must be true or false"),
+    ],
+)
+def test_summarize_bad_parameters_name_them(server: Server, args: dict[str, Any], needle: str) -> None:
+    """Raw calls too: the client itself refuses a scalar grouping before sending it."""
+    body = server.call(
+        "summarize", {"type": "Shot", "filters": [], "summaries": [{"field": "id", "type": "count"}], **args}
+    )
+    assert body.get("exception") is True, body
+    assert body["error_code"] == 104
+    assert re.search(needle, body["message"]), body["message"]

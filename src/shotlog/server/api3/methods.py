@@ -218,14 +218,53 @@ def _batch(ctx: Context, args: Any) -> Any:
         raise ProtocolError(_batch_failed(exc.index, cause), exc.error_code) from None
 
 
+def _summary_items(raw: Any, name: str, entity_type: str, catalog: Any, *, optional: bool) -> list[Any]:
+    """``summaries`` / ``grouping``: a list of {field, type[, direction]}, each checked and named."""
+    if raw is None and optional:
+        return []
+    if not isinstance(raw, list):
+        raise ProtocolError(f"API summarize() '{name}' must be a list of {{field, type}}, got {raw!r}")
+    for index, item in enumerate(raw):
+        where = f"API summarize() {name}[{index}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("field"), str):
+            raise ProtocolError(f"{where} must be {{'field': name, 'type': kind}}, got {item!r}")
+        if not isinstance(item.get("type"), str):
+            raise ProtocolError(
+                f"{where}.type must be a summary or grouping type name, got {item.get('type')!r}"
+            )
+        if "direction" in item and item["direction"] not in ("asc", "desc"):
+            raise ProtocolError(f"{where}.direction must be 'asc' or 'desc', got {item['direction']!r}")
+        field = item["field"]
+        if "." not in field and catalog.schema.has_entity(entity_type):
+            catalog.refresh_if_unknown(entity_type, field)  # a field another process just added
+        if (
+            "." not in field
+            and catalog.schema.has_entity(entity_type)
+            and not catalog.schema.has_field(entity_type, field)
+        ):
+            raise ProtocolError(f"{where}.field: {entity_type} has no field {field!r}")
+    return raw
+
+
 def _summarize(ctx: Context, args: Any) -> Any:
     a = _dict(args, "summarize")
+    entity_type = _type(a, "summarize")
+    filters = a.get("filters")
+    if filters is not None and not isinstance(filters, list | Mapping):
+        raise ProtocolError(f"API summarize() 'filters' must be a list or a filter group, got {filters!r}")
+    archived = a.get("include_archived_projects", True)
+    if not isinstance(archived, bool):
+        raise ProtocolError(
+            f"API summarize() 'include_archived_projects' must be true or false, got {archived!r}"
+        )
+    summaries = _summary_items(a.get("summaries"), "summaries", entity_type, ctx.sg.catalog, optional=True)
+    grouping = _summary_items(a.get("grouping"), "grouping", entity_type, ctx.sg.catalog, optional=True)
     return ctx.sg.summarize(
-        _type(a, "summarize"),
-        a.get("filters") or [],
-        a.get("summaries") or [],
-        grouping=a.get("grouping"),
-        include_archived_projects=a.get("include_archived_projects", True) is not False,
+        entity_type,
+        filters or [],
+        summaries,
+        grouping=grouping or None,
+        include_archived_projects=archived,
     )
 
 
