@@ -185,6 +185,9 @@ class QueryBuilder:
     def _condition(self, path: str, relation: str, values: list[Any]) -> Clause:
         if path.startswith("$FROM$"):
             return self._from_condition(path, relation, values)
+        through = self._multi_hop(path)
+        if through is not None:
+            return self._through_members(*through, relation, values)
         r = self.resolve(path)
         f = r.field
         allowed = _LINK_RELATIONS if f.storage is Storage.REVERSE else f.dtype.relations
@@ -560,6 +563,53 @@ class QueryBuilder:
             .where(src.c[link.type_column] == self.entity_type, src.c[link.column] == self.base.c.id, cond)
             .exists()
         )
+
+    # Paths through multi-entity fields ----------------------------------------------------------------
+
+    def _multi_hop(self, path: object) -> tuple[str, str, str] | None:
+        """``users.HumanUser.login`` -> (``users``, ``HumanUser``, ``login``): the first multi-entity or
+        reverse hop of a deep path, or None when every hop is a single-entity link."""
+        if not isinstance(path, str):
+            return None
+        parts = path.split(".")
+        if len(parts) < 3 or len(parts) % 2 == 0:
+            return None  # resolve() words the error
+        owner = self.entity_type
+        for i in range(0, len(parts) - 1, 2):
+            hop = self.schema.fields.get(owner, {}).get(parts[i])
+            if hop is None or not self.schema.has_entity(parts[i + 1]):
+                return None
+            if hop.storage in (Storage.MULTI, Storage.REVERSE):
+                return ".".join(parts[: i + 1]), parts[i + 1], ".".join(parts[i + 2 :])
+            owner = parts[i + 1]
+        return None
+
+    def _through_members(
+        self, head_path: str, target: str, rest: str, relation: str, values: list[Any]
+    ) -> Clause:
+        """A condition on the entities a multi-entity field links to: true when any linked ``target``
+        matches (FPTR's ``users.HumanUser.login is x``); a negative relation is its exact complement."""
+        head = self.resolve(head_path)
+        f = head.field
+        if f.valid_types and "*" not in f.valid_types and target not in f.valid_types:
+            raise FilterError(
+                f"{f.qualified} never links to {target} (valid types: {', '.join(f.valid_types)}) "
+                f"in path {head_path}.{target}.{rest}",
+                field=f"{head_path}.{target}.{rest}",
+                value=target,
+            )
+        positive = _NEGATIVE.get(relation)
+        sub = QueryBuilder(
+            self.schema, self.table_of, target, self.now, prefix=f"{self.prefix}m{self._next()}_"
+        )
+        cond = sub._condition(rest, positive or relation, values)
+        stmt, tcol, icol = self.members(head)
+        matched: Clause = (
+            stmt.select_from(sub.from_).where(tcol == target, icol == sub.base.c.id, cond).exists()
+        )
+        if positive is not None:
+            matched = sa.not_(matched)
+        return matched if head.guard is None else sa.and_(head.guard, matched)
 
     # -- sorting ----------------------------------------------------------------------------------
 
