@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from shotlog import filelinks
 from shotlog.errors import ValidationError
 from shotlog.schema.model import Field
 
@@ -232,15 +233,9 @@ def _json_storable(value: object) -> bool:
 
 def _check_json(field: Field, value: object) -> Any:
     if field.data_type == "url":
-        if isinstance(value, str):
-            value = {"url": value, "name": value, "link_type": "web"}
-        if not isinstance(value, Mapping):
-            raise _bad(field, value, "a link dict with url or local_path keys")
-        value = dict(value)
-        if "link_type" not in value:
-            # shotgun_api3 adds local_path and a file:// url only to links that say they are local
-            local = any(k.startswith("local_path") for k in value)
-            value["link_type"] = "local" if local else "web"
+        # a local file to resolve against the storage roots is the writer's (filelinks.resolve);
+        # here it arrives resolved, or as a web link, an upload or a local link given whole
+        value = filelinks.shape(field, value)
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError):

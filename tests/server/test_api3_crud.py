@@ -33,6 +33,8 @@ DISPLAY = {
     "LocalStorage": "code",
     "PipelineConfiguration": "code",
     "Software": "code",
+    "FilesystemLocation": "code",
+    "PublishedFileDependency": "code",
     "Page": "name",
     "ActionMenuItem": "title",
     "Status": "name",

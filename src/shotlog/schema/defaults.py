@@ -62,6 +62,8 @@ _TYPES: list[tuple[str, str, str, bool]] = [
     ("LocalStorage", "File Storage", "code", False),
     ("PipelineConfiguration", "Pipeline Configuration", "code", True),
     ("Software", "Software", "code", False),
+    ("FilesystemLocation", "Filesystem Location", "code", True),
+    ("PublishedFileDependency", "Published File Dependency", "code", False),
     ("Page", "Page", "name", False),
     ("ActionMenuItem", "Action Menu Item", "title", False),
     ("Status", "Status", "name", False),
@@ -282,6 +284,7 @@ _FIELDS: dict[str, list[F]] = {
         _f("code", "text", "Template Name"),
         _f("description", "text", "Description"),
         _f("entity_type", "entity_type", "Entity Type"),
+        _f("project", "entity", "Project", valid_types=("Project",)),
     ],
     "Version": [
         _f("code", "text", "Version Name"),
@@ -409,25 +412,71 @@ _FIELDS: dict[str, list[F]] = {
         _f("linux_path", "text", "Linux Path"),
         _f("uuid", "uuid", "UUID"),
     ],
+    # What Toolkit's configuration resolver reads (tk-core bootstrap/resolver.py); the sg_ spellings
+    # it also asks for are legacy custom fields, which read as null where a site lacks them.
     "PipelineConfiguration": [
         _f("code", "text", "Config Name"),
         _f("description", "text", "Description"),
         _f("plugin_ids", "text", "Plugin Ids"),
         _f("descriptor", "text", "Descriptor"),
+        _f("uploaded_config", "url", "Uploaded Config"),
         _f("windows_path", "text", "Windows Path"),
         _f("mac_path", "text", "Mac Path"),
         _f("linux_path", "text", "Linux Path"),
         _f("users", "multi_entity", "User Restrictions", valid_types=("HumanUser",)),
+        _f("image", "image", "Thumbnail"),
     ],
+    # What tk-multi-launchapp filters on and reads to build its launch commands.
     "Software": [
         _f("code", "text", "Software Name"),
+        _f("description", "text", "Description"),
         _f("engine", "text", "Engine"),
         _f("products", "text", "Products"),
         _f("version_names", "text", "Versions"),
+        _f("group_name", "text", "Group"),
+        _f("group_default", "checkbox", "Group Default"),
         _f("linux_path", "text", "Linux Path"),
         _f("mac_path", "text", "Mac Path"),
         _f("windows_path", "text", "Windows Path"),
+        _f("linux_args", "text", "Linux Args"),
+        _f("mac_args", "text", "Mac Args"),
+        _f("windows_args", "text", "Windows Args"),
+        _f(
+            "sg_status_list",
+            "status_list",
+            "Status",
+            valid_values=("act", "dis"),
+            default="act",
+            display_values={"act": "Active", "dis": "Disabled"},
+        ),
         _f("projects", "multi_entity", "Projects", valid_types=("Project",)),
+        _f("user_restrictions", "multi_entity", "User Restrictions", valid_types=_PEOPLE),
+        _f("image", "image", "Thumbnail"),
+    ],
+    # Toolkit's path cache: one row per folder it created, written in one batch and announced by a
+    # Toolkit_Folders_Create event whose meta lists the new ids (tk-core path_cache.py).
+    "FilesystemLocation": [
+        _f("code", "text", "Name"),
+        _f("entity", "entity", "Linked Entity", valid_types=("*",)),
+        _f("linked_entity_type", "text", "Linked Entity Type"),
+        _f("linked_entity_id", "number", "Linked Entity Id"),
+        _f("is_primary", "checkbox", "Is Primary"),
+        _f("path", "url", "Path"),
+        _f("configuration_metadata", "text", "Configuration Metadata"),
+        _f(
+            "pipeline_configuration",
+            "entity",
+            "Pipeline Configuration",
+            valid_types=("PipelineConfiguration",),
+        ),
+    ],
+    # register_publish's dependencies: published_file depends on dependent_published_file. FPTR
+    # names a connection row by its ends; shotlog has no computed names, so ``code`` is a plain
+    # text field a script may set, and links show it.
+    "PublishedFileDependency": [
+        _f("code", "text", "Dependency Name"),
+        _f("published_file", "entity", "Published File", valid_types=("PublishedFile",)),
+        _f("dependent_published_file", "entity", "Dependent Published File", valid_types=("PublishedFile",)),
     ],
     "Page": [
         _f("name", "text", "Page Name"),

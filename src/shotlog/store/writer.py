@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shotlog import filelinks
 from shotlog.errors import (
     ConflictError,
     NotFound,
@@ -34,13 +35,18 @@ from shotlog.store.database import Database
 from shotlog.store.reader import Query, fetch_collections, find
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.store.tables import event_log_entries as ele
-from shotlog.values import Link, coerce, coerce_link, coerce_links, from_storage
+from shotlog.values import Link, coerce, coerce_link, coerce_links, from_storage, to_storage_datetime
 
 __all__ = ["UPDATE_MODES", "WriteTransaction"]
 
 UPDATE_MODES = ("set", "add", "remove")
 _SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by"})
+#: system fields a create may set, as FPTR lets API scripts do (imports and migrations keep the
+#: original author and date); updated_* stay the server's, and none of them changes on update
+_CREATE_ONLY = ("created_by", "created_at")
+#: what a custom event's create may set; ``user`` too, but only there (tk-core names the artist)
 _EVENT_WRITABLE = frozenset({"event_type", "description", "entity", "project", "attribute_name", "meta"})
+_EVENT_CREATE_ONLY = frozenset({"user"})
 
 
 #: data types whose value reads back exactly as from_storage(coerced value); others (links, image
@@ -123,6 +129,9 @@ class WriteTransaction:
         self.now = now
         self.events: list[PendingEvent] = []
         self.builder = EventBuilder(actor)
+        # LocalStorage roots for file/link values, read once per transaction (reset when this
+        # transaction writes a LocalStorage)
+        self._roots: list[filelinks.StorageRoot] | None = None
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -204,6 +213,8 @@ class WriteTransaction:
             return f, None if value is None else coerce_link(f, value)
         if storage in (Storage.MULTI, Storage.REVERSE):
             return f, coerce_links(f, value)
+        if f.data_type == "url" and filelinks.is_local_request(value):
+            value = filelinks.resolve(f, filelinks.parse_local(f, value), self._storage_roots())
         v = coerce(f, value)
         if f.data_type == "password" and v is not None:
             v = _hash_password(v)
@@ -215,6 +226,70 @@ class WriteTransaction:
                 value=v,
             )
         return f, v
+
+    def _storage_roots(self) -> list[filelinks.StorageRoot]:
+        """The active LocalStorage entities' roots, which local file links resolve against."""
+        if self._roots is None:
+            self._roots = []
+            if self.schema.has_entity("LocalStorage"):
+                table = self.catalog.table("LocalStorage")
+                fields = self.schema.fields["LocalStorage"]
+                cols: list[sa.ColumnElement[Any]] = [table.c.id]
+                for name in ("code", "linux_path", "mac_path", "windows_path"):
+                    f = fields.get(name)
+                    cols.append(table.c[f.column] if f is not None and f.column else sa.null())
+                stmt = sa.select(*cols).where(table.c.retirement_date.is_(None))
+                self._roots = [filelinks.StorageRoot(*row) for row in self.conn.execute(stmt)]
+        return self._roots
+
+    def _forget_roots(self, etype: EntityType) -> None:
+        if etype.name == "LocalStorage":
+            self._roots = None
+
+    def _fill_path_cache_storage(self, etype: EntityType, values: dict[str, tuple[Field, Any]]) -> None:
+        """A local ``path`` names its storage in ``path_cache_storage`` too, as FPTR fills it (Toolkit's
+        find_publish filters on it); a value the caller gave is kept."""
+        fields = self.schema.fields[etype.name]
+        target = fields.get("path_cache_storage")
+        if "path" not in values or target is None or "path_cache_storage" in values:
+            return
+        f, value = values["path"]
+        if f.data_type != "url" or not isinstance(value, dict) or value.get("link_type") != "local":
+            return
+        storage = value.get("local_storage")
+        if isinstance(storage, dict) and isinstance(storage.get("id"), int):
+            values["path_cache_storage"] = (target, ("LocalStorage", storage["id"]))
+
+    def _authorship(self, etype: EntityType, data: dict[str, Any]) -> dict[str, tuple[Field, Any]]:
+        """Take ``created_by``/``created_at`` out of a create's data: the ones given (not null), checked.
+
+        A null one means the server's own value (the caller, now), which is also what the rest of
+        the event log records."""
+        given: dict[str, tuple[Field, Any]] = {}
+        for name in _CREATE_ONLY:
+            if name not in data:
+                continue
+            f = self.schema.field(etype.name, name)
+            value = data.pop(name)
+            if value is None:
+                continue
+            if f.storage is Storage.LINK:
+                given[name] = (f, coerce_link(f, value))
+            else:
+                given[name] = (f, to_storage_datetime(value, f))
+        if "created_by" in given:
+            f, link = given["created_by"]
+            # a retired (departed) artist can still be the author of what an import brings in
+            if not self.schema.has_entity(link[0]) or link not in names.resolve(
+                self.conn, self.catalog, self.schema, [link], retired=True
+            ):
+                raise ValidationError(
+                    f"{f.qualified}: {link[0]} {link[1]} does not exist",
+                    entity_type=etype.name,
+                    field=f.name,
+                    value={"type": link[0], "id": link[1]},
+                )
+        return given
 
     def _check_links(self, fields: Mapping[str, tuple[Field, Any]]) -> names.Resolved:
         """Every linked entity must exist and be active; returns what events say about them."""
@@ -296,11 +371,14 @@ class WriteTransaction:
                 f"create({etype.name}) expects a dict of field values, got {data!r}", value=data
             )
         data = dict(data)
+        asked = list(data)
+        authored = self._authorship(etype, data)
         if etype.name == "HumanUser":
             _derive_user_name(data)
         values: dict[str, tuple[Field, Any]] = {}
         for name, value in data.items():
             values[name] = self._coerce(etype, name, value)
+        self._fill_path_cache_storage(etype, values)
         for f in self.schema.fields[etype.name].values():
             if f.name in values or f.default is None or f.storage is not Storage.COLUMN:
                 continue
@@ -326,6 +404,12 @@ class WriteTransaction:
             by = self.schema.fields[etype.name][f"{key}_by"]
             assert by.column and by.type_column
             row[by.type_column], row[by.column] = actor if actor else (None, None)
+        for f, v in authored.values():
+            if f.storage is Storage.LINK:
+                assert f.column and f.type_column
+                row[f.type_column], row[f.column] = v
+            else:
+                row[f.column or f.name] = v
         for f, v in values.values():
             if f.storage is Storage.COLUMN:
                 row[f.column or f.name] = v
@@ -346,6 +430,14 @@ class WriteTransaction:
         subject = self._subject(etype, entity_id, new_row)
         me = LinkInfo(etype.name, entity_id, subject.name, self._status(etype, new_row))
         self._emit(self.builder.new_entity(subject))
+        # An author or date given by the caller is logged as set in the create, so the log shows
+        # who wrote the row (the event's user, always the caller) and whom it was attributed to.
+        for f, v in authored.values():
+            if f.storage is Storage.LINK:
+                author = names.resolve(self.conn, self.catalog, self.schema, [v], retired=True)[v][0]
+                self._emit(self.builder.scalar_change(subject, f, None, author, in_create=True))
+            else:
+                self._emit(self.builder.scalar_change(subject, f, None, v, in_create=True))
         backrefs: list[PendingEvent] = []
         for f, v in values.values():
             if f.storage is Storage.REVERSE:
@@ -372,7 +464,10 @@ class WriteTransaction:
         for f, v in values.values():
             if f.storage is Storage.REVERSE and v:
                 self._write_reverse(f, etype, entity_id, [], v)
-        wanted = [k for k in data if k in values] + [k for k in (return_fields or []) if k not in data]
+        self._forget_roots(etype)
+        keys = asked + [k for k in data if k not in asked]  # with what _derive_user_name added
+        wanted = [k for k in keys if k in values or k in _CREATE_ONLY]
+        wanted += [k for k in (return_fields or []) if k not in wanted]
         return self._read_back(etype, entity_id, wanted)
 
     def _backrefs(
@@ -500,6 +595,12 @@ class WriteTransaction:
     ) -> dict[str, Any]:
         etype = self._etype(entity_type)
         if not etype.mutable:
+            if isinstance(data, Mapping) and etype.name == "EventLogEntry":
+                # name the field when it is read-only even to a create (created_at, user, id...)
+                for name in data:
+                    f = self.schema.field(etype.name, name)
+                    if name not in _EVENT_WRITABLE:
+                        raise ReadOnlyField(etype.name, f.name)
             raise PermissionDenied(f"{etype.name} entities cannot be updated")
         if not isinstance(data, Mapping):
             raise ValidationError(
@@ -523,6 +624,7 @@ class WriteTransaction:
         values: dict[str, tuple[Field, Any]] = {}
         for name, value in data.items():
             values[name] = self._coerce(etype, name, value)
+        self._fill_path_cache_storage(etype, values)
         for name, mode in modes.items():
             if name not in values:
                 continue
@@ -590,6 +692,7 @@ class WriteTransaction:
 
         if not changes:
             return self._update_result(etype, entity_id, values)
+        self._forget_roots(etype)
         table = self.catalog.table(etype.name)
         sets: dict[str, Any] = {"updated_at": self.now}
         by = self.schema.fields[etype.name]["updated_by"]
@@ -684,6 +787,7 @@ class WriteTransaction:
         table = self.catalog.table(etype.name)
         self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=self.now))
         self._rows.pop((etype.name, entity_id), None)
+        self._forget_roots(etype)
         self._emit(*self.builder.retirement(self._subject(etype, entity_id, row), self.now))
         return True
 
@@ -702,6 +806,7 @@ class WriteTransaction:
         table = self.catalog.table(etype.name)
         self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=None))
         self._rows.pop((etype.name, entity_id), None)
+        self._forget_roots(etype)
         self._emit(*self.builder.revival(self._subject(etype, entity_id, row), row.retirement_date))
         return True
 
@@ -710,7 +815,10 @@ class WriteTransaction:
     def create_event(
         self, data: Mapping[str, Any], return_fields: Sequence[str] | None = None
     ) -> dict[str, Any]:
-        """A custom EventLogEntry. ``user`` and ``created_at`` are filled in by shotlog."""
+        """A custom EventLogEntry. ``created_at`` is shotlog's; ``user`` is the caller's unless given.
+
+        Toolkit names the artist it runs for (tk-core's create_event_log_entry and its path cache),
+        as FPTR lets API scripts do; a null ``user`` means the caller, as leaving it out does."""
         if not isinstance(data, Mapping):
             raise ValidationError(
                 f"create(EventLogEntry) expects a dict of field values, got {data!r}", value=data
@@ -720,7 +828,7 @@ class WriteTransaction:
         values: dict[str, tuple[Field, Any]] = {}
         for name, value in data.items():
             f = self.schema.field("EventLogEntry", name)
-            if name not in _EVENT_WRITABLE:
+            if name not in _EVENT_WRITABLE and name not in _EVENT_CREATE_ONLY:
                 raise ReadOnlyField("EventLogEntry", f.name)
             if f.storage is Storage.LINK:
                 values[name] = (f, None if value is None else coerce_link(f, value))
@@ -765,6 +873,7 @@ class WriteTransaction:
             project=values.get("project", (None, None))[1],
             attribute_name=values.get("attribute_name", (None, None))[1],
             meta=meta,
+            user=values.get("user", (None, None))[1],
         )
         # The row itself is what was asked for, so it is written even for a script whose
         # generate_event_log_entries is off. Append now, with everything queued before it,
