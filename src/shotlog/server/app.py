@@ -26,6 +26,7 @@ from shotlog.server.rest import shapes
 from shotlog.server.rest.routes import rest_routes
 from shotlog.server.services import Service, lifespan
 from shotlog.server.stream import stream_routes
+from shotlog.server.uploads import upload_routes
 from shotlog.web import web_routes
 from shotlog.webhooks.routes import webhook_routes
 
@@ -89,6 +90,7 @@ def create_app(
         *actions_routes(store, credentials),  # /api/v1/action_menu_items/..., /export/events.csv
         *webhook_routes(store, credentials),  # /api/v1/webhook/...
         *stream_routes(store, credentials),  # /api/v1/events/stream, /api/v1/daemon/plugins
+        *upload_routes(),  # /upload/...: files are not stored yet, each answers so (issue 14)
         *web_routes(store, credentials),  # the web UI: /, /login, /events, /webhooks..., its 404 page
     ]
     app = ShotlogApp(
