@@ -205,3 +205,16 @@ def test_import_state_reads_the_event_id_file_by_default(site: Site, tmp_path: P
     _write(tmp_path, {str(plugins): {"recorder": (site.head(), {})}})
     result = CliRunner().invoke(main, ["daemon", "import-state", "--config", str(conf)])
     assert result.exit_code == 0 and f"recorder: after event {site.head()}" in result.output, result.output
+
+
+def test_import_state_refuses_a_file_from_another_site(site: Site, tmp_path: Path) -> None:
+    plugins = copy_plugins(["recorder"], tmp_path / "plugins")
+    conf = _upstream_conf(site, tmp_path, plugins)
+    ahead = site.head() + 10**6
+    path = _write(tmp_path, {str(plugins): {"recorder": (ahead, {})}})
+    result = CliRunner().invoke(main, ["daemon", "import-state", "--config", str(conf), str(path)])
+    assert result.exit_code == 1, result.output
+    assert "comes from another site" in result.output and str(ahead) in result.output
+    config = load_config(conf, {})
+    with state_session(config) as (state, _store):
+        assert CursorStore(state, config.name).all() == []  # nothing written

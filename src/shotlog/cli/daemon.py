@@ -334,7 +334,7 @@ def import_state_command(config_path: Path | None, state_file: Path | None) -> N
         state_file = Path(config.event_id_file)
     try:
         legacy = read_legacy_state(state_file)
-        imported = import_state(config, legacy)
+        imported = import_state(config, legacy, state_file)
     except (LegacyStateError, DaemonBusy) as exc:
         fail(str(exc))
         return

@@ -29,7 +29,16 @@ from shotlog.daemon.sources.stream import StreamPump
 from shotlog.store.database import Database
 from shotlog.store.migrate import upgrade
 
-__all__ = ["Daemon", "build_engine", "make_connector", "open_state", "run_daemon", "state_session"]
+__all__ = [
+    "Daemon",
+    "build_engine",
+    "make_connector",
+    "make_pump",
+    "newest_event_id",
+    "open_state",
+    "run_daemon",
+    "state_session",
+]
 
 log = logging.getLogger("engine")
 T = TypeVar("T")
@@ -132,18 +141,12 @@ def _head(pump: Pump, config: DaemonConfig, stop: Any = None) -> tuple[int, int]
     return _retrying(pump.head, config, stop)
 
 
-def _newest_event_id(pump: Pump, config: DaemonConfig) -> int:
-    """The source's newest event id, before the polling source has a journal to ask."""
+def newest_event_id(pump: Pump) -> int:
+    """The source's newest event id (one attempt), also before the polling source has a journal."""
     if isinstance(pump, Api3Pump):
-
-        def newest() -> int:
-            row = pump.sg.find_one(
-                "EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}]
-            )
-            return int(row["id"]) if row else 0
-
-        return _retrying(newest, config)
-    return _head(pump, config)[1]
+        row = pump.sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+        return int(row["id"]) if row else 0
+    return pump.head()[1]
 
 
 def _report_import(imported: list[Imported], config: DaemonConfig) -> None:
@@ -188,7 +191,9 @@ def build_engine(
         pump = make_pump(config, state, store)
         if from_event_id is None:  # an explicit start position wins over any imported state
             source = pump
-            imported = adopt_event_id_file(config, state, cursors, lambda: _newest_event_id(source, config))
+            imported = adopt_event_id_file(
+                config, state, cursors, lambda: _retrying(lambda: newest_event_id(source), config)
+            )
             if imported is not None:
                 _report_import(imported, config)
         if isinstance(pump, Api3Pump):

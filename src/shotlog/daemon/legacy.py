@@ -153,15 +153,26 @@ def plan_import(collections: Sequence[tuple[str, Path]], legacy: LegacyState) ->
     return out
 
 
-def import_state(config: DaemonConfig, legacy: LegacyState) -> list[Imported]:
-    """``shotlog daemon import-state``: write cursors from ``legacy``; the daemon must be stopped."""
-    from shotlog.daemon.launch import state_session  # launch imports this module
+def import_state(config: DaemonConfig, legacy: LegacyState, path: Path) -> list[Imported]:
+    """``shotlog daemon import-state``: write cursors from ``legacy`` (read from ``path``); the
+    daemon must be stopped. Refused when the file is ahead of the source's log (another site)."""
+    from shotlog.daemon.launch import make_pump, newest_event_id, state_session  # launch imports us
 
-    with state_session(config) as (state_db, _store):
+    with state_session(config) as (state_db, store):
         cursors = CursorStore(state_db, config.name)
         cursors.claim("import")  # refuses (DaemonBusy) while a daemon of this name runs
         try:
-            return write_import(config, state_db, cursors, legacy)
+            pump = make_pump(config, state_db, store)
+            try:
+                newest = newest_event_id(pump)
+            except Exception as exc:
+                raise LegacyStateError(
+                    f"cannot read the newest event of the source to check {str(path)!r} against it: {exc}"
+                ) from None
+            finally:
+                pump.close()
+            check_same_site(path, legacy, newest)
+            return write_import(config, state_db, cursors, legacy, newest_event_id=newest)
         finally:
             cursors.release()
 
