@@ -137,12 +137,20 @@ def _match(path: str, storages: Sequence[StorageRoot]) -> tuple[StorageRoot, str
             (storage.windows_path, True),
         ):
             rest = _under(path, root, windows=windows)
-            if rest is None or root is None:
-                continue
+            if not rest or root is None:
+                continue  # not under this root, or the root itself (which a parent root may hold)
             rank = (len(_windows(root).rstrip("/")), storage.id)
             if best is None or rank > best[:2]:
                 best = (*rank, storage, rest)
     return None if best is None else (best[2], best[3])
+
+
+def _is_root(path: str, storage: StorageRoot) -> bool:
+    return (
+        _under(path, storage.linux_path, windows=False) == ""
+        or _under(path, storage.mac_path, windows=False) == ""
+        or _under(path, storage.windows_path, windows=True) == ""
+    )
 
 
 def _join(root: str | None, relative: str, *, windows: bool) -> str | None:
@@ -169,6 +177,14 @@ def resolve(field: Field, request: LocalRequest, storages: Sequence[StorageRoot]
     else:
         assert request.local_path is not None
         found = _match(request.local_path, storages)
+        if found is None and any(_is_root(request.local_path, s) for s in storages):
+            raise ValidationError(
+                f"{field.qualified}: local_path {request.local_path!r} is the root of a Local Storage, "
+                "not a file under it",
+                entity_type=field.entity_type,
+                field=field.name,
+                value=request.local_path,
+            )
         if found is None:
             raise ValidationError(
                 f"{field.qualified}: local_path {request.local_path!r} doesn't match any defined "
@@ -178,14 +194,6 @@ def resolve(field: Field, request: LocalRequest, storages: Sequence[StorageRoot]
                 value=request.local_path,
             )
         storage, relative = found
-        if not relative:
-            raise ValidationError(
-                f"{field.qualified}: local_path {request.local_path!r} is the root of Local Storage "
-                f"{storage.code!r}, not a file under it",
-                entity_type=field.entity_type,
-                field=field.name,
-                value=request.local_path,
-            )
     linux = _join(storage.linux_path, relative, windows=False)
     mac = _join(storage.mac_path, relative, windows=False)
     windows = _join(storage.windows_path, relative, windows=True)

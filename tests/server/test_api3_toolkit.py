@@ -711,7 +711,7 @@ def test_bad_paths_name_the_field_and_value(
             ("PublishedFile.path", f"LocalStorage {MISSING}", "does not exist"),
         ),
         ({"relative_path": "a\\d.ma", "local_storage": storage}, ("PublishedFile.path", "forward slashes")),
-        ({"local_path": storage["linux_path"]}, ("PublishedFile.path", "root of Local Storage")),
+        ({"local_path": storage["linux_path"]}, ("PublishedFile.path", "root of a Local Storage")),
         ({"url": 5}, ("PublishedFile.path", "url")),
         ({"url": "https://x", "link_type": "ftp"}, ("PublishedFile.path", "link_type")),
         (12, ("PublishedFile.path", "12")),
@@ -747,3 +747,32 @@ def test_filters_through_multi_entity_fields(
     sg.delete("HumanUser", other["id"])  # a retired member no longer matches
     assert ids("users.HumanUser.firstname", "is", "Bo") == set()
     _fault(lambda: ids("users.Shot.code", "is", "x"), "PipelineConfiguration.users", "never links to Shot")
+
+
+def test_a_path_update_and_a_storage_made_in_the_same_batch(
+    sg: shotgun_api3.Shotgun, project: dict[str, Any], storage: dict[str, Any], uniq: str
+) -> None:
+    pf = sg.create("PublishedFile", {"code": "e.ma", "project": project, "path": {"url": "https://x/e.ma"}})
+    moved = sg.update("PublishedFile", pf["id"], {"path": {"local_path": f"/mnt/{uniq}/e.ma"}})
+    assert moved["path"]["local_storage"]["id"] == storage["id"]
+    assert moved["path_cache_storage"]["id"] == storage["id"]
+    made, published = sg.batch(
+        [
+            {
+                "request_type": "create",
+                "entity_type": "LocalStorage",
+                "data": {"code": f"new-{uniq}", "linux_path": f"/new/{uniq}"},
+            },
+            {
+                "request_type": "create",
+                "entity_type": "PublishedFile",
+                "data": {"code": "f.ma", "project": project, "path": {"local_path": f"/new/{uniq}/f.ma"}},
+            },
+        ]
+    )
+    assert published["path"]["local_storage"] == {
+        "type": "LocalStorage",
+        "id": made["id"],
+        "name": f"new-{uniq}",
+    }
+    assert published["path"]["local_path_mac"] is None
