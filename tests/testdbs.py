@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -85,14 +86,17 @@ class Databases:
 
 
 def start_serve(
-    db_url: str, directory: Path, env: dict[str, str]
+    db_url: str, directory: Path, env: dict[str, str], port: int | None = None
 ) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """Start ``python -m shotlog serve`` on a free port, output to a log file in ``directory``.
+    """Start ``python -m shotlog serve`` on ``port`` (else a free one), output to a log file in
+    ``directory``.
 
-    The caller's ``SHOTLOG_*`` variables are dropped so only ``env`` configures the server.
-    Returns the process, its base URL and the log's path.
+    The caller's ``SHOTLOG_*`` variables are dropped so only ``env`` configures the server; with
+    ``SHOTLOG_TLS_CERT`` in it, the server speaks HTTPS. Returns the process, its base URL and the
+    log's path.
     """
-    port = free_port()
+    port = port or free_port()
+    scheme = "https" if env.get("SHOTLOG_TLS_CERT") else "http"
     directory.mkdir(parents=True, exist_ok=True)
     log_path = directory / f"serve_{port}.log"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
@@ -105,7 +109,7 @@ def start_serve(
             stderr=subprocess.STDOUT,
             env=full_env,
         )
-    return process, f"http://127.0.0.1:{port}", log_path
+    return process, f"{scheme}://127.0.0.1:{port}", log_path
 
 
 def stop_serve(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
@@ -119,15 +123,20 @@ def stop_serve(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
             process.wait(timeout)
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
-    """Wait until ``/healthz`` answers; raise with the server's log if it exits or never does."""
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], log_path: Path, ca_file: Path | None = None
+) -> None:
+    """Wait until ``/healthz`` answers; raise with the server's log if it exits or never does.
+
+    ``ca_file`` is the CA an HTTPS server's certificate is checked against."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
         if process.poll() is not None:
             log = log_path.read_text(errors="replace")
             raise RuntimeError(f"shotlog serve exited with {process.returncode}:\n{log}")
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+            verify = ssl.create_default_context(cafile=str(ca_file)) if ca_file else True
+            if httpx.get(f"{url}/healthz", timeout=2, verify=verify).status_code == 200:
                 return
         except httpx.TransportError:
             pass

@@ -18,6 +18,16 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "SHOTLOG_SQLITE_SYNCHRONOUS": ("FULL", "SQLite synchronous setting: FULL (durable commits) or NORMAL"),
     "SHOTLOG_HOST": ("127.0.0.1", "Address `shotlog serve` listens on (`--host`)"),
     "SHOTLOG_PORT": ("8000", "Port `shotlog serve` listens on (`--port`)"),
+    "SHOTLOG_KEEPALIVE_SECONDS": (
+        "86400",
+        "Seconds `shotlog serve` keeps an idle client connection (`--keepalive`)",
+    ),
+    "SHOTLOG_MAX_IDLE_CONNECTIONS": (
+        "2000",
+        "Idle connections kept at most; past it the longest idle is closed (`--max-idle-connections`)",
+    ),
+    "SHOTLOG_TLS_CERT": ("none", "PEM certificate chain: `shotlog serve` speaks HTTPS (`--tls-cert`)"),
+    "SHOTLOG_TLS_KEY": ("none", "PEM private key of the certificate (`--tls-key`)"),
     # -- export and archive (docs/export.md)
     "SHOTLOG_ARCHIVE_URL": ("none", "Archive destination: a directory, file:///path or s3://bucket/prefix"),
     "SHOTLOG_ARCHIVE_LIVE_DAYS": ("183", "Live window: events older than this many days move to the archive"),

@@ -7,7 +7,6 @@ exactly which events each callback received.
 
 from __future__ import annotations
 
-import http.client
 import json
 import shutil
 import subprocess
@@ -36,18 +35,6 @@ SCRIPT_KEY = "k3y-" + "fedcba9876543210" * 4
 TIMEOUT = 30.0
 
 
-class Client(shotgun_api3.Shotgun):  # type: ignore[misc]
-    """The official client; one retry when the server closed an idle keep-alive connection
-    (uvicorn does after 5 s, and these tests often wait longer than that between calls)."""
-
-    def _http_request(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super()._http_request(*args, **kwargs)
-        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-            self._close_connection()
-            return super()._http_request(*args, **kwargs)
-
-
 @dataclass
 class Site:
     """A running ``shotlog serve`` and the database behind it."""
@@ -60,7 +47,7 @@ class Site:
     _clients: list[shotgun_api3.Shotgun] = field(default_factory=list)
 
     def client(self, name: str = SCRIPT_NAME, key: str = SCRIPT_KEY) -> shotgun_api3.Shotgun:
-        sg = Client(self.url, script_name=name, api_key=key)
+        sg = shotgun_api3.Shotgun(self.url, script_name=name, api_key=key)
         self._clients.append(sg)
         return sg
 

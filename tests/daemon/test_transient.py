@@ -20,8 +20,10 @@ from testdbs import free_port
     ("exc", "transient"),
     [
         (ConnectionRefusedError(111, "refused"), True),
-        (ConnectionResetError(104, "reset"), True),
-        (BrokenPipeError(32, "broken pipe"), True),  # an idle keep-alive connection closed by the server
+        (ConnectionAbortedError(103, "aborted"), True),
+        # dropped mid-call: earlier calls of the callback may have changed data, so it is not run again
+        (ConnectionResetError(104, "reset"), False),
+        (BrokenPipeError(32, "broken pipe"), False),
         (TimeoutError("timed out"), True),
         (ProtocolError("http://x", 503, "Service Unavailable", {}), True),
         (ProtocolError("http://x", 429, "Too Many Requests", {}), True),

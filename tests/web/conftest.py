@@ -72,10 +72,10 @@ def _close_http_clients(request: pytest.FixtureRequest) -> Iterator[None]:
         request.getfixturevalue("server").close_clients()
 
 
-@pytest.fixture
+@pytest.fixture(scope="package")
 def sg(server: WebServer) -> Iterator[shotgun_api3.Shotgun]:
-    """A shotgun_api3 client of this test (the server closes keep-alive sockets idle for 5 s, so a
-    client kept across tests would meet a closed socket)."""
+    """One shotgun_api3 client for every web test, as a long-lived script would hold it: it sits
+    idle on its keep-alive connection while the browser works, often for longer than a minute."""
     client = server.client()
     yield client
     client.close()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.console import Console
 from rich.panel import Panel
 
 from shotlog.cli.common import database_option, fail, open_store
+from shotlog.server.listener import DEFAULT_KEEPALIVE_SECONDS, DEFAULT_MAX_IDLE_CONNECTIONS, ListenerSettings
+
+_PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command()
@@ -17,20 +22,62 @@ from shotlog.cli.common import database_option, fail, open_store
 @click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
 )
-def serve(database: str, host: str, port: int, demo: bool, log_level: str) -> None:
+@click.option(
+    "--keepalive",
+    "keepalive_seconds",
+    default=DEFAULT_KEEPALIVE_SECONDS,
+    show_default=True,
+    type=click.FloatRange(min=1),
+    envvar="SHOTLOG_KEEPALIVE_SECONDS",
+    help="Seconds an idle keep-alive connection stays open (shotgun_api3 keeps one per client).",
+)
+@click.option(
+    "--max-idle-connections",
+    default=DEFAULT_MAX_IDLE_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    envvar="SHOTLOG_MAX_IDLE_CONNECTIONS",
+    help="Idle connections kept at most; past it the one idle the longest is closed.",
+)
+@click.option("--tls-cert", type=_PEM, envvar="SHOTLOG_TLS_CERT", help="PEM certificate to serve HTTPS with.")
+@click.option("--tls-key", type=_PEM, envvar="SHOTLOG_TLS_KEY", help="PEM private key of --tls-cert.")
+def serve(
+    database: str,
+    host: str,
+    port: int,
+    demo: bool,
+    log_level: str,
+    keepalive_seconds: float,
+    max_idle_connections: int,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+) -> None:
     """Run the shotlog server (creates and migrates the database on first start).
 
     Credentials: SHOTLOG_SCRIPT_NAME/SHOTLOG_SCRIPT_KEY create or update an ApiUser,
     SHOTLOG_ADMIN_LOGIN/SHOTLOG_ADMIN_PASSWORD an admin HumanUser. With none of them on a fresh
     database, an admin and a script are created and their credentials printed once.
     """
-    import uvicorn
-
     from shotlog.credentials import Credentials
     from shotlog.server.app import create_app
     from shotlog.server.bootstrap import ensure_credentials
+    from shotlog.server.listener import run
     from shotlog.server.services import serve_services
 
+    try:
+        listener = ListenerSettings(
+            host,
+            port,
+            keepalive_seconds=keepalive_seconds,
+            max_idle_connections=max_idle_connections,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            log_level=log_level,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    base_url = f"{listener.scheme}://{host}:{port}"
     store = open_store(database)
     credentials = Credentials(store)
     console = Console(stderr=True)
@@ -45,7 +92,7 @@ def serve(database: str, host: str, port: int, demo: bool, log_level: str) -> No
                 f"Admin user  login [bold]{made.admin_login}[/bold]  "
                 f"password [bold]{made.admin_password}[/bold]\n"
                 f"Script      name  [bold]{made.script_name}[/bold]  key [bold]{made.script_key}[/bold]\n\n"
-                f"shotgun_api3.Shotgun('http://{host}:{port}', script_name='{made.script_name}', "
+                f"shotgun_api3.Shotgun('{base_url}', script_name='{made.script_name}', "
                 f"api_key='{made.script_key}')\n"
                 "These are shown once; only their hashes are stored.",
                 title="New shotlog database: credentials",
@@ -56,8 +103,7 @@ def serve(database: str, host: str, port: int, demo: bool, log_level: str) -> No
 
         created = seed_demo(store)
         console.print(f"Demo project: {created}")
-    console.print(f"shotlog on [bold]http://{host}:{port}[/bold] with {store.db.backend} ({database})")
-    # uvicorn handles SIGINT/SIGTERM: it stops accepting, finishes in-flight requests, then returns.
+    console.print(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({database})")
     app = create_app(store, credentials, serve_services(store))
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    run(app, listener)
     store.close()

@@ -58,9 +58,16 @@ FULL_COLLECTION_EVERY = 100
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Network trouble worth retrying: connection failures, timeouts, 5xx from the site."""
+    """Network trouble worth running the callback again for: a site that refused the connection or
+    timed out, 5xx/408/429 from the site.
+
+    A connection broken or reset in the middle of a call is not: the callback may already have
+    changed data through earlier calls, and running it again would do that twice.
+    """
     from xmlrpc.client import ProtocolError  # what shotgun_api3 raises for HTTP errors
 
+    if isinstance(exc, BrokenPipeError | ConnectionResetError):
+        return False
     if isinstance(exc, ConnectionError | TimeoutError):
         return True
     if isinstance(exc, ProtocolError):

@@ -57,6 +57,13 @@ async def open_wakeup(database_url: str, *, poll_interval: float = SQLITE_POLL_I
     return _SqliteWakeup(_sqlite_path(database_url), poll_interval)
 
 
+#: A round trip on the listening connection. The server sends a session its pending notifications
+#: before it reports the statement done, so after it every notification of a commit that finished
+#: before the wake-up is in the client's queue: a burst folds into one wake-up, not into as many as
+#: the network happened to split it into.
+_FLUSH = "SELECT 1"
+
+
 class BlockingWakeup:
     """The thread-friendly twin of ``open_wakeup``: ``wait`` blocks the calling thread."""
 
@@ -94,6 +101,7 @@ class BlockingWakeup:
                 return True  # events may have come and gone while we were disconnected
             got = any(True for _ in self._pg.notifies(timeout=timeout, stop_after=1))
             if got:
+                self._pg.execute(_FLUSH)
                 for _ in self._pg.notifies(timeout=0):  # fold the queued ones into this wake-up
                     pass
             return got
@@ -134,6 +142,7 @@ class _PgWakeup:
             async for _ in self._conn.notifies(timeout=timeout, stop_after=1):
                 got = True
             if got:
+                await self._conn.execute(_FLUSH)
                 async for _ in self._conn.notifies(timeout=0):  # fold the queued ones into this wake-up
                     pass
             return got

@@ -1,0 +1,180 @@
+"""The HTTP listener of ``shotlog serve``: uvicorn with connections that live as long as a client's.
+
+shotgun_api3 keeps one connection open for the life of a ``Shotgun`` object and sends each request's
+headers and body in two writes. If the server has closed that connection while the client was idle,
+the second write meets the reset and the call fails with ``BrokenPipeError``, which the client does
+not retry over plain HTTP. A Toolkit session in a DCC, a farm job between frames or an event daemon
+polling every few seconds all sit idle between calls, so the server must not be the one to close:
+
+* idle keep-alive connections are kept for ``keepalive_seconds`` (a day by default), where uvicorn's
+  own default is 5 s;
+* so that idle connections cannot exhaust the process, at most ``max_idle_connections`` are kept:
+  when one more goes idle, the connection idle the longest is closed, as nginx reuses its oldest
+  keep-alive connections when it runs short;
+* with a certificate, HTTPS is served directly: a client over HTTPS whose connection was closed by a
+  server restart gets an SSL error on its next write, which shotgun_api3 retries on a new connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import resource
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+__all__ = [
+    "DEFAULT_KEEPALIVE_SECONDS",
+    "DEFAULT_MAX_IDLE_CONNECTIONS",
+    "ListenerSettings",
+    "longest_idle",
+    "run",
+]
+
+log = logging.getLogger("shotlog.server")
+
+#: a day: longer than any gap between two calls of a pipeline tool that is in use
+DEFAULT_KEEPALIVE_SECONDS = 86_400
+#: well below the process's file limit, which run() raises to its hard limit
+DEFAULT_MAX_IDLE_CONNECTIONS = 2_000
+#: seconds an idle TLS connection being closed waits for the client's close_notify
+TLS_CLOSE_GRACE = 0.5
+
+
+@dataclass(frozen=True)
+class ListenerSettings:
+    host: str
+    port: int
+    keepalive_seconds: float = DEFAULT_KEEPALIVE_SECONDS
+    max_idle_connections: int = DEFAULT_MAX_IDLE_CONNECTIONS
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        if self.keepalive_seconds <= 0:
+            raise ValueError(f"keep-alive must be a positive number of seconds, not {self.keepalive_seconds}")
+        if self.max_idle_connections < 1:
+            raise ValueError(f"the idle connection bound must be at least 1, not {self.max_idle_connections}")
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("HTTPS needs both a certificate (--tls-cert) and its key (--tls-key)")
+        for path in (self.tls_cert, self.tls_key):
+            if path is not None and not path.is_file():
+                raise ValueError(f"no such file: {path}")
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"
+
+
+class _Idle(Protocol):
+    idle_since: float | None
+
+
+C = TypeVar("C", bound=_Idle)
+
+
+def longest_idle(connections: Iterable[C], limit: int) -> list[C]:
+    """The connections to close so that no more than ``limit`` idle ones remain, longest idle first.
+
+    A connection whose ``idle_since`` is None is busy with a request and is never chosen.
+    """
+    idle = [c for c in connections if c.idle_since is not None]
+    excess = len(idle) - limit
+    if excess <= 0:
+        return []
+    return heapq.nsmallest(excess, idle, key=lambda c: c.idle_since or 0.0)
+
+
+def _protocol_class(max_idle: int) -> type:
+    """uvicorn's HTTP protocol, which also knows since when each connection has been idle.
+
+    ``idle_since`` is set when the connection opens and when a response completes, and cleared
+    when a request begins; it is what ``longest_idle`` orders by. Built on demand so that the CLI's
+    other commands do not import uvicorn.
+    """
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class BoundedHttp(HttpToolsProtocol):
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self.idle_since: float | None = self.loop.time()
+            self._make_room()
+
+        def on_message_begin(self) -> None:
+            self.idle_since = None
+            super().on_message_begin()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self.idle_since = self.loop.time()
+                self._make_room()
+
+        def shutdown(self) -> None:
+            """uvicorn's graceful stop: idle connections are closed at once, busy ones after their reply."""
+            if self.cycle is None or self.cycle.response_complete:
+                self.close_idle()
+            else:
+                super().shutdown()
+
+        def timeout_keep_alive_handler(self) -> None:
+            self.close_idle()
+
+        def close_idle(self) -> None:
+            """Close an idle connection; over TLS, without waiting for the client's answer.
+
+            Closing a TLS connection sends close_notify and waits (30 s in asyncio) for the peer's;
+            an idle client is not reading, so it never answers, and a stopping server would wait
+            that long. The close_notify has gone out, and it is what makes the client's next call
+            fail with an SSL error that shotgun_api3 retries on a new connection.
+            """
+            self.idle_since = None
+            if self.transport.is_closing():
+                return
+            self.transport.close()
+            if self.scheme == "https":
+                self.loop.call_later(TLS_CLOSE_GRACE, self.transport.abort)
+
+        def _make_room(self) -> None:
+            ours = [c for c in self.connections if isinstance(c, BoundedHttp)]
+            for conn in longest_idle(ours, max_idle):
+                log.warning(
+                    "closing a keep-alive connection idle for %.0f s: more than %d connections are idle",
+                    self.loop.time() - (conn.idle_since or 0.0),
+                    max_idle,
+                )
+                conn.close_idle()
+
+    return BoundedHttp
+
+
+def _raise_file_limit() -> None:
+    """Let idle connections use the file descriptors the system allows this process, not 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+        with contextlib.suppress(ValueError, OSError):  # a container may refuse: the soft limit stays
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def run(app: Any, settings: ListenerSettings) -> None:
+    """Serve ``app`` until SIGINT/SIGTERM, which stop accepting and let in-flight requests finish."""
+    import uvicorn
+
+    _raise_file_limit()
+    protocol = _protocol_class(settings.max_idle_connections)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        http=protocol,
+        timeout_keep_alive=int(settings.keepalive_seconds),
+        ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+        ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
+    )
