@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from shotlog import readings
 from shotlog.errors import NotFound, ValidationError
 
 if TYPE_CHECKING:
@@ -286,6 +287,12 @@ def read_stream(sg: Shotlog, q: StreamQuery) -> dict[str, Any]:
             break
         below = page[-1]["id"]
     primaries = _entities(sg, [c.primary for c, _ in chosen], q.entity_fields)
+    notes = [p for p in primaries.values() if p["type"] == "Note"]
+    readings.fill_read_state(sg, notes, [readings.FIELD])
+    read = {p["id"] for p in notes if p.pop(readings.FIELD) == "read"}
+    for p in notes:  # the field stays only where the caller asked for it
+        if readings.FIELD in q.entity_fields.get("Note", []):
+            p[readings.FIELD] = "read" if p["id"] in read else "unread"
     users = _users(sg, [_ref(e.get("user")) for _, e in chosen])
     updates = []
     for candidate, row in chosen:
@@ -301,7 +308,7 @@ def read_stream(sg: Shotlog, q: StreamQuery) -> dict[str, Any]:
                 "created_by": users.get(user) if user else None,
                 "meta": candidate.meta,
                 "primary_entity": primary,
-                "read": False,
+                "read": candidate.primary[0] == "Note" and candidate.primary[1] in read,
             }
         )
         if len(updates) == q.limit:

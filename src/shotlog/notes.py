@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from shotlog import readings
 from shotlog.activity import check_entity_fields
 from shotlog.errors import NotFound, ValidationError
 
@@ -83,6 +84,7 @@ def read_thread(sg: Shotlog, note_id: Any, entity_fields: Any = None) -> list[Ma
     note = sg.find("Note", [["id", "is", note_id]], _fields("Note", extra))
     if not note:
         raise NotFound("Note", note_id)
+    readings.fill_read_state(sg, note, _fields("Note", extra))
     link = {"type": "Note", "id": note_id}
     replies = sg.find("Reply", [["entity", "is", link]], _fields("Reply", extra))
     _user_images(sg, replies)

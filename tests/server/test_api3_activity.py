@@ -163,3 +163,50 @@ def test_note_thread_faults(sg: shotgun_api3.Shotgun) -> None:
         sg.note_thread_read("x")  # type: ignore[arg-type]
     with pytest.raises(shotgun_api3.Fault, match="entity_fields"):
         sg.note_thread_read(1, {"Note": [1]})
+
+
+def test_marking_a_note_read_is_per_person_and_writes_the_reading_event(
+    server: Any, sg: shotgun_api3.Shotgun, shot_with_note: tuple[dict[str, Any], dict[str, Any]], uniq: str
+) -> None:
+    shot, note = shot_with_note
+    logins = [f"r1-{uniq}", f"r2-{uniq}"]
+    for login in logins:
+        sg.create("HumanUser", {"login": login, "name": login})
+    reader, other = (server.client(sudo_as_login=login) for login in logins)
+    field = "read_by_current_user"
+
+    def state(client: shotgun_api3.Shotgun) -> str:
+        return client.find_one("Note", [["id", "is", note["id"]]], [field])[field]
+
+    assert state(reader) == "unread"
+    updated = reader.update("Note", note["id"], {field: "read"})
+    assert updated[field] == "read"
+    assert (state(reader), state(other), state(sg)) == ("read", "unread", "unread")
+    event = sg.find_one(
+        "EventLogEntry",
+        [["event_type", "is", "Shotgun_Reading_Change"], ["entity", "is", note]],
+        ["attribute_name", "meta", "user", "project"],
+        order=[{"field_name": "id", "direction": "desc"}],
+    )
+    assert event["attribute_name"] == field
+    assert event["meta"]["new_value"] == "read" and event["meta"]["old_value"] == "unread"
+    assert event["user"]["name"] == logins[0]
+    assert event["project"]["id"] == note["project"]["id"]
+    # the activity stream and the thread show the reader's state
+    stream = reader.activity_stream_read("Shot", shot["id"])
+    assert [u["read"] for u in stream["updates"]] == [True, False]  # the Note, then the Shot
+    assert reader.note_thread_read(note["id"], {"Note": [field]})[0][field] == "read"
+    assert other.note_thread_read(note["id"], {"Note": [field]})[0][field] == "unread"
+
+    # marking it read again writes nothing; a script has no read state; a bad value changes nothing
+    head = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+    reader.update("Note", note["id"], {field: "read"})
+    assert sg.update("Note", note["id"], {field: "read"})[field] == "unread"
+    with pytest.raises(shotgun_api3.Fault, match="'zzznope' is not a valid list value"):
+        reader.update("Note", note["id"], {field: "zzznope", "subject": "changed"})
+    assert sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}]) == head
+    assert sg.find_one("Note", [["id", "is", note["id"]]], ["subject"])["subject"] == "look"
+    # unread again, with a field change in the same update
+    both = reader.update("Note", note["id"], {field: "unread", "subject": "again"})
+    assert (both[field], both["subject"]) == ("unread", "again")
+    assert state(reader) == "unread"

@@ -42,6 +42,7 @@ DISPLAY = {
     "Ticket": "title",
     "TimeLog": "description",
     "Delivery": "title",
+    "WorkDayRule": "description",
 }
 
 

@@ -531,7 +531,7 @@ _FIELDS: dict[str, list[F]] = {
     ],
     # an exception to a work week (work_schedule_update): for the studio, one project or one user
     "WorkDayRule": [
-        _f("date", "date", "Date", mandatory=True),
+        _f("date", "date", "Date"),
         _f("working", "checkbox", "Working"),
         _f("description", "text", "Description"),
         _f("project", "entity", "Project", valid_types=("Project",)),

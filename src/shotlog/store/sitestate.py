@@ -10,10 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog.store.tables import project_accesses, site_preferences, user_subscriptions
+from shotlog.store.tables import note_readings, project_accesses, site_preferences, user_subscriptions
 
 __all__ = [
     "last_accesses",
+    "mark_read",
+    "read_notes",
     "read_preferences",
     "read_subscriptions",
     "record_access",
@@ -80,3 +82,37 @@ def write_subscriptions(conn: Connection, assigned: Mapping[int, Any], now: dt.d
                 user_id=user_id, subscription={"v": subscription}, updated_at=now
             )
         )
+
+
+def read_notes(conn: Connection, note_ids: Iterable[int], user: tuple[str, int]) -> set[int]:
+    """Which of ``note_ids`` ``user`` has read."""
+    ids = sorted(set(note_ids))
+    if not ids:
+        return set()
+    rows = conn.execute(
+        sa.select(note_readings.c.note_id).where(
+            note_readings.c.user_type == user[0],
+            note_readings.c.user_id == user[1],
+            note_readings.c.note_id.in_(ids),
+        )
+    )
+    return {row.note_id for row in rows}
+
+
+def mark_read(conn: Connection, note_id: int, user: tuple[str, int], read: bool, now: dt.datetime) -> bool:
+    """Set the read state; whether it changed."""
+    key = (
+        note_readings.c.note_id == note_id,
+        note_readings.c.user_type == user[0],
+        note_readings.c.user_id == user[1],
+    )
+    was = conn.execute(sa.select(sa.literal(1)).where(*key)).first() is not None
+    if was == read:
+        return False
+    if read:
+        conn.execute(
+            sa.insert(note_readings).values(note_id=note_id, user_type=user[0], user_id=user[1], read_at=now)
+        )
+    else:
+        conn.execute(sa.delete(note_readings).where(*key))
+    return True

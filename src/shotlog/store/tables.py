@@ -33,6 +33,7 @@ __all__ = [
     "field_column",
     "follows",
     "metadata",
+    "note_readings",
     "project_accesses",
     "schema_entity_types",
     "schema_fields",
@@ -419,6 +420,16 @@ project_accesses = sa.Table(
     sa.Column("user_id", sa.BigInteger, primary_key=True),
     sa.Column("accessed_at", sa.DateTime, nullable=False),
     sa.Index("ix_project_accesses_user", "user_type", "user_id"),
+)
+
+# Which person has read which Note: Note.read_by_current_user ("read" when a row exists).
+note_readings = sa.Table(
+    "note_readings",
+    metadata,
+    sa.Column("note_id", sa.BigInteger, primary_key=True),
+    sa.Column("user_type", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("read_at", sa.DateTime, nullable=False),
 )
 
 # user_subscriptions_create / _read: each HumanUser's subscription as it was assigned.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shotlog import activity, notes, preferences, project_access, subscriptions, workschedule
+from shotlog import activity, notes, preferences, project_access, readings, subscriptions, workschedule
 from shotlog.connection import BatchError, Shotlog
 from shotlog.credentials import Credentials, Principal
 from shotlog.errors import ShotlogError
@@ -139,8 +139,11 @@ def _read(ctx: Context, args: Any) -> Any:
     )
     if beyond:
         rows, has_next = [], False
+    # kept per user, outside the rows
     if entity_type == "Project":
-        project_access.fill_last_accessed(ctx.sg, rows, fields)  # kept per user, outside the row
+        project_access.fill_last_accessed(ctx.sg, rows, fields)
+    elif entity_type == "Note":
+        readings.fill_read_state(ctx.sg, rows, fields)
     if has_next and rows and keys[1] is not None:
         _PAGE_CURSORS.put(keys[1], int(rows[-1]["id"]))
     paging_info["has_next_page"] = has_next
@@ -166,7 +169,14 @@ def _create(ctx: Context, args: Any) -> Any:
 def _update(ctx: Context, args: Any) -> Any:
     a = _dict(args, "update")
     data, modes = _fields(a.get("fields"), "update")
-    return ctx.sg.update(_type(a, "update"), _id(a, "update"), data, modes)
+    entity_type, entity_id = _type(a, "update"), _id(a, "update")
+    if entity_type != "Note" or readings.FIELD not in data:
+        return ctx.sg.update(entity_type, entity_id, data, modes)
+    # read_by_current_user is the acting person's read state, kept outside the Note's row
+    state = data.pop(readings.FIELD)
+    readings.check_value(state)  # before any write: a bad value changes nothing
+    result = ctx.sg.update(entity_type, entity_id, data, modes) if data else {"type": "Note", "id": entity_id}
+    return {**result, readings.FIELD: readings.set_read_state(ctx.sg, entity_id, state)}
 
 
 def _delete(ctx: Context, args: Any) -> Any:

@@ -1,4 +1,4 @@
-"""site preferences, per-user project access times, user subscriptions
+"""site preferences, per-user project access times and Note readings, user subscriptions
 
 Revision ID: 0006
 Revises: 0005
@@ -38,6 +38,14 @@ def upgrade() -> None:
     with op.batch_alter_table("project_accesses", schema=None) as batch_op:
         batch_op.create_index("ix_project_accesses_user", ["user_type", "user_id"], unique=False)
     op.create_table(
+        "note_readings",
+        sa.Column("note_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_type", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("read_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("note_id", "user_type", "user_id", name=op.f("pk_note_readings")),
+    )
+    op.create_table(
         "user_subscriptions",
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("subscription", JSON, nullable=True),
@@ -48,6 +56,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("user_subscriptions")
+    op.drop_table("note_readings")
     with op.batch_alter_table("project_accesses", schema=None) as batch_op:
         batch_op.drop_index("ix_project_accesses_user")
     op.drop_table("project_accesses")
