@@ -69,6 +69,8 @@ FPTR_GLOBAL_EVENT_TYPES: tuple[str, ...] = (
 #: Of FPTR's global types, those shotlog writes, each with the operations that write it.
 WRITTEN: dict[str, str] = {
     "Shotgun_ActionMenuItem_Triggered": "an Action Menu Item triggered from the web UI or its route",
+    "Shotgun_Preferences_Change": "a site preference changed (shotlog prefs set, Python API)",
+    "Shotgun_Reading_Change": "a person marks a Note read or unread (update of read_by_current_user)",
     "Shotgun_User_FailedLogin": (
         "a wrong login or password: web sign-in, api3 user_login/user_password, REST password grant"
     ),
