@@ -17,7 +17,7 @@ from shotlog.store import sitestate
 if TYPE_CHECKING:
     from shotlog.connection import Shotlog
 
-__all__ = ["CHANGE_EVENT", "DEFAULTS", "check_value", "read", "select", "set_preference"]
+__all__ = ["CHANGE_EVENT", "DEFAULTS", "check_value", "parse_text", "read", "select", "set_preference"]
 
 CHANGE_EVENT = "Shotgun_Preferences_Change"
 

@@ -4,15 +4,17 @@ per-user project access times, user subscriptions, export_page and the navigatio
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import json
 from typing import Any
 
 import pytest
 import shotgun_api3
+from click.testing import CliRunner
 from sgserver import Server
 
 import shotlog
 from shotlog import preferences
+from shotlog.cli import main
 
 DEFAULT_PREFS = {
     "date_component_order": "month_day",
@@ -30,13 +32,6 @@ DEFAULT_PREFS = {
     "last_day_work_week": None,
     "support_local_storage": True,
 }
-
-
-@pytest.fixture
-def store(server: Server) -> Iterator[shotlog.Shotlog]:
-    """The server's database opened in this process, as an admin tool would."""
-    with shotlog.connect(server.db_url, migrate=False) as sg:
-        yield sg
 
 
 def test_preferences_read_answers_the_documented_names(sg: shotgun_api3.Shotgun) -> None:
@@ -74,6 +69,17 @@ def test_changing_a_preference_writes_its_event(start_server: Any, uniq: str) ->
         "hours_per_day": 7.5,
         "date_component_order": "month_day",
     }
+
+    # the CLI, as an administrator changes one
+    runner = CliRunner()
+    done = runner.invoke(main, ["prefs", "set", "date_component_order", "day_month", "-d", server.db_url])
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith('date_component_order: "month_day" -> "day_month" (event ')
+    assert sg.preferences_read(["date_component_order"]) == {"date_component_order": "day_month"}
+    shown = runner.invoke(main, ["prefs", "show", "hours_per_day", "-d", server.db_url])
+    assert json.loads(shown.output) == {"hours_per_day": 7.5}
+    refused = runner.invoke(main, ["prefs", "set", "support_local_storage", "maybe", "-d", server.db_url])
+    assert refused.exit_code != 0 and "support_local_storage must be true or false" in refused.output
 
 
 def _working(schedule: dict[str, Any]) -> dict[str, tuple[str, bool, Any]]:

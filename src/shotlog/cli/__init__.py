@@ -8,6 +8,7 @@ from shotlog.cli.archive import archive
 from shotlog.cli.daemon import daemon
 from shotlog.cli.db import db
 from shotlog.cli.events import events
+from shotlog.cli.prefs import prefs
 from shotlog.cli.schema import schema
 from shotlog.cli.serve import serve
 from shotlog.cli.webhooks import webhooks
@@ -26,6 +27,7 @@ main.add_command(archive)
 main.add_command(daemon)
 main.add_command(db)
 main.add_command(events)
+main.add_command(prefs)
 main.add_command(schema)
 main.add_command(serve)
 main.add_command(webhooks)
