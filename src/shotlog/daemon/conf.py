@@ -30,6 +30,8 @@ from typing import Any
 
 __all__ = [
     "CONFIG_ENV",
+    "FROM_EVENT_ID_FILE",
+    "FROM_STATE_URL",
     "STATE_SUFFIX",
     "ConfigError",
     "DaemonConfig",
@@ -49,6 +51,9 @@ SOURCES = ("direct", "stream", "api3")
 STATE_SUFFIX = ".shotlog.db"
 #: shotgunEvents' own sections, where an unknown key is a warning (upstream ignores it)
 UPSTREAM_SECTIONS = ("daemon", "shotgun", "plugins", "emails")
+#: ``DaemonConfig.state_origin`` values
+FROM_STATE_URL = "[shotlog] state_url"
+FROM_EVENT_ID_FILE = "[daemon] eventIdFile"
 
 # Keys of each known section (lower case: ConfigParser folds option names).
 KNOWN: dict[str, set[str]] = {
@@ -421,7 +426,7 @@ class _Reader:
             script_key = self.required("shotgun", "key", f" (required by source = {source})")
         event_id_file = self.path_value("daemon", "eventidfile")
         state_url = self.raw("shotlog", "state_url") or None
-        origin: str | None = "[shotlog] state_url" if state_url else None
+        origin = FROM_STATE_URL if state_url else None
         if source != "direct" and not state_url:
             if event_id_file is None:
                 raise ConfigError(
@@ -430,7 +435,7 @@ class _Reader:
                     "daemon",
                     "eventidfile",
                 )
-            state_url, origin = state_url_beside(event_id_file), "[daemon] eventIdFile"
+            state_url, origin = state_url_beside(event_id_file), FROM_EVENT_ID_FILE
         paths_raw = self.required("plugins", "paths")
         names = tuple(s.strip() for s in paths_raw.split(",") if s.strip())
         if not names:

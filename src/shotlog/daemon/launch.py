@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import shotlog
 from shotlog.daemon.alerts import AlertHandler, Mailer
-from shotlog.daemon.conf import DaemonConfig
+from shotlog.daemon.conf import FROM_EVENT_ID_FILE, DaemonConfig
 from shotlog.daemon.cursors import CursorStore
 from shotlog.daemon.legacy import Imported, adopt_event_id_file
 from shotlog.daemon.logs import LogSetup
@@ -54,7 +54,7 @@ def open_state(config: DaemonConfig) -> tuple[Database, Any]:
             upgrade(db, defaults=False)
             return db, store
         return store.db, store
-    if config.state_url is not None and config.state_origin == "[daemon] eventIdFile":
+    if config.state_url is not None and config.state_origin == FROM_EVENT_ID_FILE:
         assert config.event_id_file is not None
         # the directory of shotgunEvents' state file may not exist yet (it wrote none so far)
         config.event_id_file.parent.mkdir(parents=True, exist_ok=True)
@@ -184,7 +184,7 @@ def build_engine(
     try:
         for note in config.warnings:
             log.warning("%s", note)
-        if config.state_origin == "[daemon] eventIdFile":
+        if config.state_origin == FROM_EVENT_ID_FILE:
             log.info("Cursors are kept in %s (next to [daemon] eventIdFile)", config.state_url)
         cursors = CursorStore(state, config.name)
         cursors.claim(config.source)
