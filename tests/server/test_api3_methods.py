@@ -345,3 +345,29 @@ def test_connection_methods(server: Server, sg: shotgun_api3.Shotgun, project: d
         sg.schema("Shot")
     with pytest.raises(shotgun_api3.ShotgunError, match="Deprecated"):
         sg.entity_types()
+
+
+def test_field_visibility_per_project(sg: shotgun_api3.Shotgun, uniq: str) -> None:
+    name = sg.schema_field_create("Asset", "text", f"Visibility {uniq[-8:]}")
+    one, two = (sg.create("Project", {"name": f"{uniq}-{n}"}) for n in (1, 2))
+    shown = {"value": True, "editable": True}
+    hidden = {"value": False, "editable": True}
+    assert sg.schema_field_read("Asset", name)[name]["visible"] == shown  # a custom field's is editable
+    assert sg.schema_field_read("Asset", "code")["code"]["visible"] == {"value": True, "editable": False}
+
+    assert sg.schema_field_update("Asset", name, {"visible": False}, one) is True
+    assert sg.schema_field_read("Asset", name, one)[name]["visible"] == hidden
+    assert sg.schema_field_read("Asset", name, two)[name]["visible"] == shown
+    assert sg.schema_field_read("Asset", name)[name]["visible"] == shown  # the site is unchanged
+    assert sg.schema_read(one)["Asset"][name]["visible"] == hidden
+    assert sg.schema_read(two)["Asset"][name]["visible"] == shown
+    sg.schema_field_update("Asset", name, {"visible": True}, one)
+    assert sg.schema_field_read("Asset", name, one)[name]["visible"] == shown
+
+    with pytest.raises(shotgun_api3.Fault, match=r"Asset\.code is a built-in field"):
+        sg.schema_field_update("Asset", "code", {"visible": False}, one)
+    with pytest.raises(shotgun_api3.Fault, match="visible must be true or false"):
+        sg.schema_field_update("Asset", name, {"visible": "no"}, one)
+    with pytest.raises(shotgun_api3.Fault, match="987654321"):
+        sg.schema_field_update("Asset", name, {"visible": False}, {"type": "Project", "id": 987654321})
+    assert sg.schema_field_read("Asset", name, one)[name]["visible"] == shown

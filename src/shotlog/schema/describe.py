@@ -13,8 +13,11 @@ def _p(value: Any, editable: bool = False) -> dict[str, Any]:
     return {"value": value, "editable": editable}
 
 
-def field_schema(f: Field, *, project: bool = False) -> dict[str, Any]:
-    """One field: ``{"data_type": {"value": ..., "editable": ...}, ..., "properties": {...}}``."""
+def field_schema(f: Field, *, visible: bool | None = None) -> dict[str, Any]:
+    """One field: ``{"data_type": {"value": ..., "editable": ...}, ..., "properties": {...}}``.
+
+    ``visible`` overrides the field's own visibility (a project's setting).
+    """
     properties: dict[str, Any] = {
         "default_value": _p(f.default),
         "summary_default": _p(f.properties.get("summary_default", "none"), True),
@@ -43,8 +46,8 @@ def field_schema(f: Field, *, project: bool = False) -> dict[str, Any]:
         "name": _p(f.display_name, True),
         "properties": properties,
         "unique": _p(f.unique),
-        # per-project visibility of custom fields can be changed; built-ins stay visible
-        "visible": _p(f.visible, project and not f.builtin),
+        # the visibility of custom fields can be changed (per project too); built-ins stay visible
+        "visible": _p(f.visible if visible is None else visible, not f.builtin),
         "ui_value_displayable": _p(True),
         "custom_metadata": _p(f.properties.get("custom_metadata", ""), True),
     }

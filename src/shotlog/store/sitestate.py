@@ -10,9 +10,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog.store.tables import note_readings, project_accesses, site_preferences, user_subscriptions
+from shotlog.store.tables import (
+    field_visibility,
+    note_readings,
+    project_accesses,
+    site_preferences,
+    user_subscriptions,
+)
 
 __all__ = [
+    "project_visibility",
+    "set_project_visibility",
     "last_accesses",
     "mark_read",
     "read_notes",
@@ -116,3 +124,30 @@ def mark_read(conn: Connection, note_id: int, user: tuple[str, int], read: bool,
     else:
         conn.execute(sa.delete(note_readings).where(*key))
     return True
+
+
+def project_visibility(conn: Connection, project_id: int) -> dict[tuple[str, str], bool]:
+    """(entity type, field) → visible, for the fields whose visibility ``project_id`` sets."""
+    rows = conn.execute(sa.select(field_visibility).where(field_visibility.c.project_id == project_id))
+    return {(row.entity_type, row.field_name): row.visible for row in rows}
+
+
+def set_project_visibility(
+    conn: Connection, project_id: int, entity_type: str, field_name: str, visible: bool, now: dt.datetime
+) -> None:
+    conn.execute(
+        sa.delete(field_visibility).where(
+            field_visibility.c.project_id == project_id,
+            field_visibility.c.entity_type == entity_type,
+            field_visibility.c.field_name == field_name,
+        )
+    )
+    conn.execute(
+        sa.insert(field_visibility).values(
+            project_id=project_id,
+            entity_type=entity_type,
+            field_name=field_name,
+            visible=visible,
+            updated_at=now,
+        )
+    )

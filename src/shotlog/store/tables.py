@@ -31,6 +31,7 @@ __all__ = [
     "entity_tags",
     "event_log_entries",
     "field_column",
+    "field_visibility",
     "follows",
     "metadata",
     "note_readings",
@@ -420,6 +421,17 @@ project_accesses = sa.Table(
     sa.Column("user_id", sa.BigInteger, primary_key=True),
     sa.Column("accessed_at", sa.DateTime, nullable=False),
     sa.Index("ix_project_accesses_user", "user_type", "user_id"),
+)
+
+# A custom field's visibility set for one project (schema_field_update with a project).
+field_visibility = sa.Table(
+    "field_visibility",
+    metadata,
+    sa.Column("project_id", sa.BigInteger, primary_key=True),
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("field_name", sa.String(255), primary_key=True),
+    sa.Column("visible", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
 # Which person has read which Note: Note.read_by_current_user ("read" when a row exists).

@@ -9,11 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from shotlog import activity, notes, preferences, project_access, readings, subscriptions, workschedule
+from shotlog import (
+    activity,
+    field_visibility,
+    notes,
+    preferences,
+    project_access,
+    readings,
+    subscriptions,
+    workschedule,
+)
 from shotlog.connection import BatchError, Shotlog
 from shotlog.credentials import Credentials, Principal
 from shotlog.errors import ShotlogError
-from shotlog.schema.describe import field_schema
 from shotlog.server.api3.pagecursor import PageCursors, after, id_order
 from shotlog.server.api3.wire import ProtocolError
 
@@ -278,11 +286,11 @@ def _summarize(ctx: Context, args: Any) -> Any:
     )
 
 
-def _project(a: Mapping[str, Any], method: str) -> bool:
-    """Whether a ``project`` was passed ({"type": "Project", "id": 0} included), checking its shape."""
+def _project(a: Mapping[str, Any], method: str) -> int | None:
+    """The id of the ``project`` passed ({"type": "Project", "id": 0} included), its shape checked."""
     project = a.get("project")
     if project is None:
-        return False
+        return None
     pid = project.get("id") if isinstance(project, Mapping) else None
     if (
         not isinstance(project, Mapping)
@@ -291,15 +299,15 @@ def _project(a: Mapping[str, Any], method: str) -> bool:
         or not isinstance(pid, int)
     ):
         raise ProtocolError(f"API {method}() 'project' must be a Project link {{type, id}}, got {project!r}")
-    return True
+    return pid
 
 
 def _schema_read(ctx: Context, args: Any) -> Any:
-    if not _project(_dict(args, "schema_read"), "schema_read"):
+    pid = _project(_dict(args, "schema_read"), "schema_read")
+    if pid is None:
         return ctx.sg.schema_read()
-    # per project, the visibility of custom fields is editable
     schema = ctx.sg.catalog.schema
-    return {t: {n: field_schema(f, project=True) for n, f in schema.fields[t].items()} for t in schema.types}
+    return {t: field_visibility.describe(ctx.sg, t, schema.fields[t], pid) for t in schema.types}
 
 
 def _schema_entity_read(ctx: Context, args: Any) -> Any:
@@ -313,10 +321,10 @@ def _schema_field_read(ctx: Context, args: Any) -> Any:
     if name is not None and not isinstance(name, str):
         raise ProtocolError(f"API schema_field_read() 'field_name' must be a field name, got {name!r}")
     found = ctx.sg.schema_field_read(entity_type, name)
-    if not _project(a, "schema_field_read"):
+    pid = _project(a, "schema_field_read")
+    if pid is None:
         return found
-    fields = ctx.sg.catalog.schema.fields_of(entity_type)
-    return {n: field_schema(fields[n], project=True) if n in fields else v for n, v in found.items()}
+    return field_visibility.describe(ctx.sg, ctx.sg.catalog.schema.entity(entity_type).name, found, pid)
 
 
 def _properties(raw: Any, method: str) -> dict[str, Any]:
@@ -352,7 +360,14 @@ def _schema_field_update(ctx: Context, args: Any) -> Any:
     if not isinstance(name, str):
         raise ProtocolError(f"API schema_field_update() needs field_name, got {name!r}")
     props = _properties(a.get("properties"), "schema_field_update")
-    return ctx.sg.schema_field_update(_type(a, "schema_field_update"), name, props)
+    entity_type = _type(a, "schema_field_update")
+    pid = _project(a, "schema_field_update")
+    if pid and "visible" in props:
+        # with a project, visibility is that project's own; other properties are the site's
+        field_visibility.set_visible(ctx.sg, entity_type, name, pid, props.pop("visible"))
+        if not props:
+            return True
+    return ctx.sg.schema_field_update(entity_type, name, props)
 
 
 def _schema_field_delete(ctx: Context, args: Any) -> Any:

@@ -1,4 +1,5 @@
-"""site preferences, per-user project access times and Note readings, user subscriptions
+"""site preferences, per-user project access times and Note readings, user subscriptions,
+per-project field visibility
 
 Revision ID: 0006
 Revises: 0005
@@ -38,6 +39,15 @@ def upgrade() -> None:
     with op.batch_alter_table("project_accesses", schema=None) as batch_op:
         batch_op.create_index("ix_project_accesses_user", ["user_type", "user_id"], unique=False)
     op.create_table(
+        "field_visibility",
+        sa.Column("project_id", sa.BigInteger(), nullable=False),
+        sa.Column("entity_type", sa.String(length=64), nullable=False),
+        sa.Column("field_name", sa.String(length=255), nullable=False),
+        sa.Column("visible", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("project_id", "entity_type", "field_name", name=op.f("pk_field_visibility")),
+    )
+    op.create_table(
         "note_readings",
         sa.Column("note_id", sa.BigInteger(), nullable=False),
         sa.Column("user_type", sa.String(length=64), nullable=False),
@@ -57,6 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("user_subscriptions")
     op.drop_table("note_readings")
+    op.drop_table("field_visibility")
     with op.batch_alter_table("project_accesses", schema=None) as batch_op:
         batch_op.drop_index("ix_project_accesses_user")
     op.drop_table("project_accesses")
