@@ -209,3 +209,44 @@ def test_summarize_bad_parameters_name_them(server: Server, args: dict[str, Any]
     assert body.get("exception") is True, body
     assert body["error_code"] == 104
     assert re.search(needle, body["message"]), body["message"]
+
+
+def test_text_search_across_types_with_complex_filters(
+    sg: shotgun_api3.Shotgun, project: dict[str, Any], uniq: str
+) -> None:
+    prefix = uniq[-8:]
+    sg.batch(
+        [
+            {
+                "request_type": "create",
+                "entity_type": etype,
+                "data": {"code": f"{prefix} Text Search {i}", "project": project},
+            }
+            for i in range(5)
+            for etype in ("Shot", "Asset")
+        ]
+    )
+    everything = sg.text_search(f"{prefix} Text Search", {"Shot": [], "Asset": []})
+    assert everything["terms"] == [prefix, "text", "search"]
+    assert len(everything["matches"]) == 10
+    assert len(sg.text_search(f"{prefix} Text Search", {"Shot": []}, limit=3)["matches"]) == 3
+    result = sg.text_search(
+        f"{prefix} Text Search",
+        {
+            "Shot": [["code", "ends_with", "3"]],
+            "Asset": [{"filter_operator": "any", "filters": [["code", "ends_with", "4"]]}],
+        },
+    )
+    assert [(m["type"], m["name"]) for m in result["matches"]] == [
+        ("Shot", f"{prefix} Text Search 3"),
+        ("Asset", f"{prefix} Text Search 4"),
+    ]
+    assert all(m["project_id"] == project["id"] and m["image"] is None for m in result["matches"])
+    with pytest.raises(shotgun_api3.Fault, match="Nope"):
+        sg.text_search(f"{prefix} Text", {"Nope": []})
+
+
+@pytest.mark.parametrize("presets", [[{}], [3], 3, [{"preset_name": "BAD_FILTER"}]])
+def test_bad_filter_presets_are_faults(sg: shotgun_api3.Shotgun, presets: Any) -> None:
+    with pytest.raises(shotgun_api3.Fault, match="preset"):
+        sg.find("Version", [], ["id"], additional_filter_presets=presets)
