@@ -193,7 +193,7 @@ def test_unknown_return_fields_read_as_null(api: httpx.Client, shot: dict[str, A
         ({"project": {"type": "Project", "id": 2**62}}, "project", str(2**62)),
         ({"assets": [{"type": "Bogus", "id": 1}]}, "assets", "Bogus"),
         ({"tag_list": "x"}, "tag_list", "'x'"),
-        ({"created_at": "2020-01-01T00:00:00Z"}, "created_at", "read-only"),
+        ({"updated_at": "2020-01-01T00:00:00Z"}, "updated_at", "read-only"),
         ({"id": 5}, "id", "read-only"),
     ],
 )

@@ -246,6 +246,26 @@ def test_path_cache_folders_and_their_event(
     assert (
         len(sg.find("FilesystemLocation", [["project", "is", {"type": "Project", "id": project["id"]}]])) == 2
     )
+    # remove_filesystem_location_entries: one batch of deletes, then a Toolkit_Folders_Delete event
+    assert sg.batch(
+        [{"request_type": "delete", "entity_type": "FilesystemLocation", "entity_id": ids[1]}]
+    ) == [True]
+    deleted = sg.create(
+        "EventLogEntry",
+        {
+            "event_type": "Toolkit_Folders_Delete",
+            "description": f"Toolkit {CORE_VERSION}: Unregistered 1 folders.",
+            "project": {"type": "Project", "id": project["id"]},
+            "entity": pc_link,
+            "meta": {"core_api_version": CORE_VERSION, "sg_folder_ids": [ids[1]]},
+            "user": artist,
+        },
+    )
+    assert [e["event_type"] for e in events_after(sg, event["id"], event_type="Toolkit_Folders_Delete")] == [
+        "Toolkit_Folders_Delete"
+    ]
+    assert deleted["user"]["id"] == artist["id"]
+    assert [r["id"] for r in sg.find("FilesystemLocation", [["id", "in", ids]])] == ids[:1]
     # the rows were attributed to the artist
     assert {
         r["created_by"]["id"] for r in sg.find("FilesystemLocation", [["id", "in", ids]], ["created_by"])
