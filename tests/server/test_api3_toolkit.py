@@ -796,3 +796,24 @@ def test_a_path_update_and_a_storage_made_in_the_same_batch(
         "name": f"new-{uniq}",
     }
     assert published["path"]["local_path_mac"] is None
+
+
+def test_an_import_may_credit_a_departed_artist(
+    sg: shotgun_api3.Shotgun, project: dict[str, Any], artist: dict[str, Any]
+) -> None:
+    sg.delete("HumanUser", artist["id"])
+    when = dt.datetime(2015, 6, 1, 12, 0, tzinfo=dt.UTC)
+    old = sg.create(
+        "PublishedFile", {"code": "old.ma", "project": project, "created_by": artist, "created_at": when}
+    )
+    read = sg.find_one("PublishedFile", [["id", "is", old["id"]]], ["created_at", "created_by"])
+    # the link reads as null while its target is retired, as every link does; the row keeps it
+    assert read["created_at"] == when
+    assert read["created_by"] is None
+    event = sg.create("EventLogEntry", {"event_type": "Import_Done", "project": project, "user": artist})
+    sg.revive("HumanUser", artist["id"])
+    assert (
+        sg.find_one("PublishedFile", [["id", "is", old["id"]]], ["created_by"])["created_by"]["id"]
+        == artist["id"]
+    )
+    assert sg.find_one("EventLogEntry", [["id", "is", event["id"]]], ["user"])["user"]["id"] == artist["id"]
