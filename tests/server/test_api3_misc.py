@@ -208,6 +208,7 @@ def test_summarize_bad_parameters_name_them(server: Server, args: dict[str, Any]
     )
     assert body.get("exception") is True, body
     assert body["error_code"] == 104
+    assert body["message"].startswith("API summarize() CRUD ERROR #104: ")
     assert re.search(needle, body["message"]), body["message"]
 
 

@@ -21,7 +21,7 @@ from shotlog import (
 )
 from shotlog.connection import BatchError, Shotlog
 from shotlog.credentials import Credentials, Principal
-from shotlog.errors import ShotlogError
+from shotlog.errors import ShotlogError, ValidationError
 from shotlog.server.api3.pagecursor import PageCursors, after, id_order
 from shotlog.server.api3.wire import ProtocolError
 
@@ -237,21 +237,23 @@ def _batch(ctx: Context, args: Any) -> Any:
 
 
 def _summary_items(raw: Any, name: str, entity_type: str, catalog: Any, *, optional: bool) -> list[Any]:
-    """``summaries`` / ``grouping``: a list of {field, type[, direction]}, each checked and named."""
+    """``summaries`` / ``grouping``: a list of {field, type[, direction]}, each checked and named.
+
+    ValidationError, not ProtocolError: these keep FPTR's ``API summarize() CRUD ERROR`` shape."""
     if raw is None and optional:
         return []
     if not isinstance(raw, list):
-        raise ProtocolError(f"API summarize() '{name}' must be a list of {{field, type}}, got {raw!r}")
+        raise ValidationError(f"'{name}' must be a list of {{field, type}}, got {raw!r}")
     for index, item in enumerate(raw):
-        where = f"API summarize() {name}[{index}]"
+        where = f"{name}[{index}]"
         if not isinstance(item, Mapping) or not isinstance(item.get("field"), str):
-            raise ProtocolError(f"{where} must be {{'field': name, 'type': kind}}, got {item!r}")
+            raise ValidationError(f"{where} must be {{'field': name, 'type': kind}}, got {item!r}")
         if not isinstance(item.get("type"), str):
-            raise ProtocolError(
+            raise ValidationError(
                 f"{where}.type must be a summary or grouping type name, got {item.get('type')!r}"
             )
         if "direction" in item and item["direction"] not in ("asc", "desc"):
-            raise ProtocolError(f"{where}.direction must be 'asc' or 'desc', got {item['direction']!r}")
+            raise ValidationError(f"{where}.direction must be 'asc' or 'desc', got {item['direction']!r}")
         field = item["field"]
         if "." not in field and catalog.schema.has_entity(entity_type):
             catalog.refresh_if_unknown(entity_type, field)  # a field another process just added
@@ -260,7 +262,7 @@ def _summary_items(raw: Any, name: str, entity_type: str, catalog: Any, *, optio
             and catalog.schema.has_entity(entity_type)
             and not catalog.schema.has_field(entity_type, field)
         ):
-            raise ProtocolError(f"{where}.field: {entity_type} has no field {field!r}")
+            raise ValidationError(f"{where}.field: {entity_type} has no field {field!r}")
     return raw
 
 
@@ -269,12 +271,10 @@ def _summarize(ctx: Context, args: Any) -> Any:
     entity_type = _type(a, "summarize")
     filters = a.get("filters")
     if filters is not None and not isinstance(filters, list | Mapping):
-        raise ProtocolError(f"API summarize() 'filters' must be a list or a filter group, got {filters!r}")
+        raise ValidationError(f"'filters' must be a list or a filter group, got {filters!r}")
     archived = a.get("include_archived_projects", True)
     if not isinstance(archived, bool):
-        raise ProtocolError(
-            f"API summarize() 'include_archived_projects' must be true or false, got {archived!r}"
-        )
+        raise ValidationError(f"'include_archived_projects' must be true or false, got {archived!r}")
     summaries = _summary_items(a.get("summaries"), "summaries", entity_type, ctx.sg.catalog, optional=True)
     grouping = _summary_items(a.get("grouping"), "grouping", entity_type, ctx.sg.catalog, optional=True)
     return ctx.sg.summarize(
