@@ -130,7 +130,8 @@ def test_note_thread_in_order_with_entity_fields(
     attachment = sg.create(
         "Attachment", {"filename": "notes.txt", "attachment_links": [note], "project": note["project"]}
     )
-    second = sg.create("Reply", {"content": "two", "entity": note})
+    batch = [{"request_type": "create", "entity_type": "Reply", "data": {"content": "two", "entity": note}}]
+    second = sg.batch(batch)[0]
     thread = sg.note_thread_read(note["id"])
     assert [(r["type"], r["id"]) for r in thread] == [
         ("Note", note["id"]),
@@ -146,6 +147,8 @@ def test_note_thread_in_order_with_entity_fields(
     found = sg.find_one("Reply", [["id", "is", first["id"]]], ["content", "created_at", "user"])
     assert {**reply, "user": user} == found
     assert set(thread[2]) == {"type", "id", "created_at", "created_by"}
+    # a Reply made without a user (here in a batch) is the caller's, as on FPTR
+    assert thread[3]["user"]["type"] == "ApiUser" and "image" in thread[3]["user"]
 
     extra = sg.note_thread_read(
         note["id"], {"Note": ["subject", "note_links"], "Reply": ["entity"], "Attachment": ["filename"]}
