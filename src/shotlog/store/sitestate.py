@@ -19,14 +19,14 @@ from shotlog.store.tables import (
 )
 
 __all__ = [
-    "project_visibility",
-    "set_project_visibility",
     "last_accesses",
     "mark_read",
+    "project_visibility",
     "read_notes",
     "read_preferences",
     "read_subscriptions",
     "record_access",
+    "set_project_visibility",
     "write_preference",
     "write_subscriptions",
 ]
