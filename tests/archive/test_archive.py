@@ -235,6 +235,9 @@ def test_events_owed_to_webhooks_stay_live(
     # the operator gives the delivery up: the rest is archived as usual
     hooks.disable_hook(hook["id"])
     hooks.discard_held(hook["id"])
+    # the hook's own changes are in the log too, after the old events
+    hook_events = [r for r in records(sg) if r["event_type"].startswith("Shotgun_Webhook_")]
+    assert [r["event_type"] for r in hook_events] == ["Shotgun_Webhook_Created", "Shotgun_Webhook_Updated"]
     third = archive.run(now=NOW)
     assert third.held_back is None and third.archived_events > 0
-    _check_split(archive, sg, old_log)
+    _check_split(archive, sg, old_log + hook_events)

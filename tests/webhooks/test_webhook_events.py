@@ -164,3 +164,41 @@ def test_an_entity_hook_has_no_flag(api: httpx.Client) -> None:
     assert created.status_code == 201, created.text
     assert "never_written" not in created.json()["data"]
     api.delete(f"{W}/hooks/{created.json()['data']['id']}")
+
+
+@pytest.mark.parametrize("operation", ["create", "update", "delete"])
+def test_a_hook_change_and_its_event_commit_together(db_url: str, operation: str) -> None:
+    """The event is appended inside the hook change's transaction: when appending fails, the hook
+    change is rolled back with it, so neither a change without its event nor the reverse exists."""
+    import dataclasses
+
+    import shotlog
+    from shotlog.webhooks import repository
+    from shotlog.webhooks.api import Webhooks
+    from shotlog.webhooks.settings import WebhookSettings
+
+    class AppendFailed(Exception):
+        pass
+
+    def failing(conn: Any, hook_id: str) -> None:
+        raise AppendFailed(hook_id)
+
+    with shotlog.connect(db_url) as sg:
+        hooks = Webhooks(sg, WebhookSettings.from_env({"SHOTLOG_WEBHOOKS_ALLOW_PRIVATE": "1"}))
+        hook = hooks.create_hook({"url": URL, "entity_types": {"Shot": {"create": []}}})
+        stored = repository.get_hook(sg.db, hook["id"])
+        assert stored is not None
+        head = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+        with pytest.raises(AppendFailed):
+            if operation == "create":
+                repository.insert_hook(sg.db, stored.config, repository.utcnow(), audit=failing)
+            elif operation == "update":
+                changed = dataclasses.replace(stored.config, name="renamed")
+                repository.update_hook(sg.db, stored.id, changed, repository.utcnow(), audit=failing)
+            else:
+                repository.delete_hook(sg.db, stored.id, audit=failing)
+        after = repository.get_hook(sg.db, hook["id"])
+        assert after is not None and after.config == stored.config  # neither renamed nor deleted
+        assert len(repository.list_hooks(sg.db)) == 1  # no second hook
+        newest = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+        assert newest == head

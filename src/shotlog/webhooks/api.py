@@ -25,8 +25,11 @@ from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import Connection
+
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
+from shotlog.eventlog import log
 from shotlog.eventlog.events import EventBuilder, webhook_event
 from shotlog.eventlog.global_events import never_written
 from shotlog.webhooks import payloads, repository
@@ -271,30 +274,30 @@ class Webhooks:
                 raise HookInvalid("projects", f"projects: no Project with id {missing[0]}")
         return config, generated
 
-    def _log(
-        self, by: Shotlog | None, operation: str, hook_id: str, old: HookConfig | None, new: HookConfig | None
-    ) -> None:
-        """FPTR's Shotgun_Webhook_* event, as ``by`` (the caller's view of the store).
-
-        Written after the hook's own commit (the repository owns that transaction): a crash in
-        between leaves the change without its event.
-        """
-        view = by or self.store
-        actor = view.actor
-        if not actor.generates_events:
-            return
+    def _audit(
+        self, by: Shotlog | None, operation: str, old: HookConfig | None, new: HookConfig | None
+    ) -> repository.Audit | None:
+        """FPTR's Shotgun_Webhook_* event as ``by`` (the caller's view of the store), appended in
+        the hook change's own transaction; None when there is nothing to log."""
+        actor = (by or self.store).actor
+        if not actor.generates_events or old == new:
+            return None
         shown = new or old
         name = shown.name if shown is not None else ""
-        event = webhook_event(EventBuilder(actor), operation, hook_id, name, config_changes(old, new))
-        view.create_event(event.event_type, description=event.description, meta=event.meta)
+        changes = config_changes(old, new)
+
+        def audit(conn: Connection, hook_id: str) -> None:
+            event = webhook_event(EventBuilder(actor), operation, hook_id, name, changes)
+            log.append(conn, self.db, [event], actor, utcnow())
+
+        return audit
 
     def create_hook(self, fields: Mapping[str, Any], *, by: Shotlog | None = None) -> dict[str, Any]:
         """Create a hook from FPTR's create fields (and shotlog's). With ``standard_webhooks`` and no
         ``signing_secret``, one is generated and returned once, as ``signing_secret``. ``by`` is
         who did it, for the ``Shotgun_Webhook_Created`` event (default: the store's user)."""
         config, generated = self._validate(fields, None)
-        hook_id = repository.insert_hook(self.db, config, utcnow())
-        self._log(by, "created", hook_id, None, config)
+        hook_id = repository.insert_hook(self.db, config, utcnow(), self._audit(by, "created", None, config))
         out = self.get_hook(hook_id)
         if generated:
             out["signing_secret"] = generated
@@ -306,9 +309,8 @@ class Webhooks:
         """Change any subset of the fields; ``status`` may be set to active or disabled."""
         hook = self._hook(hook_id)
         config, generated = self._validate(fields, hook.config)
-        repository.update_hook(self.db, hook.id, config, utcnow())
-        if config != hook.config:
-            self._log(by, "updated", hook.id, hook.config, config)
+        audit = self._audit(by, "updated", hook.config, config)
+        repository.update_hook(self.db, hook.id, config, utcnow(), audit=audit)
         out = self.get_hook(hook.id)
         if generated:
             out["signing_secret"] = generated
@@ -317,9 +319,10 @@ class Webhooks:
     def delete_hook(self, hook_id: str, *, by: Shotlog | None = None) -> None:
         """Remove the hook and its whole delivery log."""
         hook = repository.get_hook(self.db, hook_id) if _is_uuid(hook_id) else None
-        if hook is None or not repository.delete_hook(self.db, hook_id):
+        if hook is None or not repository.delete_hook(
+            self.db, hook_id, self._audit(by, "deleted", hook.config, None)
+        ):
             raise WebhookNotFound("hook", hook_id)
-        self._log(by, "deleted", hook.id, hook.config, None)
 
     def enable_hook(self, hook_id: str, *, by: Shotlog | None = None) -> dict[str, Any]:
         """Active again (from Disabled or Failed). Held deliveries stay held: release or discard them."""
@@ -332,9 +335,9 @@ class Webhooks:
     def _set_status(self, hook_id: str, status: str, by: Shotlog | None) -> dict[str, Any]:
         hook = self._hook(hook_id)
         config = dataclasses.replace(hook.config, status=status)
-        repository.update_hook(self.db, hook.id, config, utcnow())
-        if config != hook.config:
-            self._log(by, "updated", hook.id, hook.config, config)
+        repository.update_hook(
+            self.db, hook.id, config, utcnow(), audit=self._audit(by, "updated", hook.config, config)
+        )
         return self.get_hook(hook.id)
 
     def test_hook(self, hook_id: str) -> TestResult:

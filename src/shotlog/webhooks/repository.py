@@ -17,7 +17,7 @@ import os
 import random
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +44,7 @@ __all__ = [
     "PENDING",
     "ROUNDS_AHEAD",
     "AttemptResult",
+    "Audit",
     "Claim",
     "ClaimedDelivery",
     "DeliveryFilter",
@@ -261,7 +262,12 @@ def _config_values(c: HookConfig) -> dict[str, Any]:
 # -- hooks ------------------------------------------------------------------------------------------
 
 
-def insert_hook(db: Database, config: HookConfig, now: dt.datetime) -> str:
+#: what a hook change appends to the event log, given the transaction and the hook's id: it runs as
+#: the transaction's last step, so the change and its event commit together
+Audit = Callable[[Connection, str], None]
+
+
+def insert_hook(db: Database, config: HookConfig, now: dt.datetime, audit: Audit | None = None) -> str:
     """Store a new hook; it receives events committed after this transaction (start_event_id)."""
     hook_id = new_id()
     with db.write() as conn:
@@ -278,6 +284,8 @@ def insert_hook(db: Database, config: HookConfig, now: dt.datetime) -> str:
                 updated_at=now,
             )
         )
+        if audit is not None:
+            audit(conn, hook_id)
     return hook_id
 
 
@@ -298,7 +306,13 @@ def list_hooks(db: Database, status: str | None = None, *, limit: int = 0, offse
 
 
 def update_hook(
-    db: Database, hook_id: str, config: HookConfig, now: dt.datetime, *, source: str = "client"
+    db: Database,
+    hook_id: str,
+    config: HookConfig,
+    now: dt.datetime,
+    *,
+    source: str = "client",
+    audit: Audit | None = None,
 ) -> bool:
     """Store a changed configuration; a status change also queues its Webhook_Status_Change."""
     with db.write() as conn:
@@ -311,15 +325,19 @@ def update_hook(
         conn.execute(sa.update(hk).where(hk.c.id == hook_id).values(**values, updated_at=now))
         if old != config.status:
             _status_changed(conn, hook_id, old, config.status, source, now)
+        if audit is not None:
+            audit(conn, hook_id)
     return True
 
 
-def delete_hook(db: Database, hook_id: str) -> bool:
+def delete_hook(db: Database, hook_id: str, audit: Audit | None = None) -> bool:
     """Remove a hook with its deliveries and attempts (FPTR removes the history at once too)."""
     with db.write() as conn:
         gone = conn.execute(sa.delete(hk).where(hk.c.id == hook_id)).rowcount
         conn.execute(sa.delete(dlv).where(dlv.c.hook_id == hook_id))
         conn.execute(sa.delete(att).where(att.c.hook_id == hook_id))
+        if gone and audit is not None:
+            audit(conn, hook_id)
     return bool(gone)
 
 
