@@ -106,6 +106,17 @@ def test_explicit_values_win_over_defaults(sg: shotlog.Shotlog, demo: Link) -> N
     assert shot["sg_status_list"] is None
 
 
+def test_a_reply_without_a_user_is_the_callers(sg: shotlog.Shotlog, demo: Link) -> None:
+    note = sg.create("Note", {"subject": "n", "project": demo})
+    me = sg.find_one("ApiUser", [["firstname", "is", "shotlog"]], ["id"])
+    assert me is not None
+    mine = sg.create("Reply", {"entity": note, "content": "mine"}, ["user"])
+    assert (mine["user"]["type"], mine["user"]["id"]) == ("ApiUser", me["id"])
+    artist = sg.create("HumanUser", {"login": "reply-artist", "firstname": "Ann"})
+    given = sg.create("Reply", {"entity": note, "content": "theirs", "user": artist}, ["user"])
+    assert given["user"]["id"] == artist["id"] and given["user"]["type"] == "HumanUser"
+
+
 def test_values_round_trip_per_data_type(sg: shotlog.Shotlog, demo: Link) -> None:
     data: dict[str, Any] = {
         "content": "anim",

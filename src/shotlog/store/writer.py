@@ -44,6 +44,8 @@ _SYSTEM_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "upd
 #: system fields a create may set, as FPTR lets API scripts do (imports and migrations keep the
 #: original author and date); updated_* stay the server's, and none of them changes on update
 _CREATE_ONLY = ("created_by", "created_at")
+#: the field FPTR fills with the caller when a create leaves it out (a Reply's author)
+_AUTHOR_FIELDS = {"Reply": "user"}
 #: what a custom event's create may set; ``user`` too, but only there (tk-core names the artist)
 _EVENT_WRITABLE = frozenset({"event_type", "description", "entity", "project", "attribute_name", "meta"})
 _EVENT_CREATE_ONLY = frozenset({"user"})
@@ -371,6 +373,9 @@ class WriteTransaction:
                 f"create({etype.name}) expects a dict of field values, got {data!r}", value=data
             )
         data = dict(data)
+        author_field = _AUTHOR_FIELDS.get(etype.name)
+        if author_field and author_field not in data and (caller := self.actor.link()) is not None:
+            data[author_field] = {"type": caller[0], "id": caller[1]}
         asked = list(data)
         authored = self._authorship(etype, data)
         if etype.name == "HumanUser":

@@ -168,22 +168,10 @@ def _return_fields(raw: Any, method: str) -> list[str] | None:
     return raw
 
 
-def _author(ctx: Context, entity_type: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """FPTR makes the caller a new Reply's author when ``user`` is not given."""
-    if entity_type == "Reply" and "user" not in data:
-        actor = ctx.sg.actor.link()
-        if actor is not None:
-            return {**data, "user": {"type": actor[0], "id": actor[1]}}
-    return data
-
-
 def _create(ctx: Context, args: Any) -> Any:
     a = _dict(args, "create")
     data, _ = _fields(a.get("fields"), "create")
-    entity_type = _type(a, "create")
-    return ctx.sg.create(
-        entity_type, _author(ctx, entity_type, data), _return_fields(a.get("return_fields"), "create")
-    )
+    return ctx.sg.create(_type(a, "create"), data, _return_fields(a.get("return_fields"), "create"))
 
 
 def _update(ctx: Context, args: Any) -> Any:
@@ -236,7 +224,7 @@ def _batch(ctx: Context, args: Any) -> Any:
                 "request_type": kind,
                 "entity_type": req.get("type"),
                 "entity_id": req.get("id"),
-                "data": _author(ctx, req.get("type"), data) if kind == "create" else data,
+                "data": data,
                 "return_fields": return_fields,
                 "multi_entity_update_modes": modes,
             }
