@@ -2,7 +2,8 @@
 
 aiohttp was chosen over httpx for the client because, measured on this project's benchmark
 (docs/architecture.md), it sends several times more small POSTs per second per core, and its
-resolver hook lets the SSRF guard vet every address at connect time.
+resolver and socket-factory hooks let the SSRF guard vet every address at connect time
+(``shotlog.webhooks.netguard``). Redirects are never followed: a 3xx is the receiver's answer.
 """
 
 from __future__ import annotations
@@ -13,11 +14,17 @@ import ssl
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
-from shotlog.webhooks.netguard import AddressPolicy, GuardedResolver, RefusedAddress, literal_address
+from shotlog.webhooks.netguard import (
+    AddressPolicy,
+    GuardedResolver,
+    RefusedAddress,
+    RefusedConnection,
+    SocketGuard,
+)
 
 __all__ = ["RESPONSE_CAPTURE", "Response", "Sender"]
 
@@ -38,12 +45,21 @@ class Response:
 
 
 class Sender:
-    def __init__(self, policy: AddressPolicy, *, limit: int = 500, limit_per_host: int = 100) -> None:
+    def __init__(
+        self,
+        policy: AddressPolicy,
+        *,
+        limit: int = 500,
+        limit_per_host: int = 100,
+        resolver: AbstractResolver | None = None,
+    ) -> None:
+        """``resolver`` answers name lookups (aiohttp's default when None); whatever it answers
+        passes through the guard."""
         self.policy = policy
+        self._resolver = resolver
         self._limit = limit
         self._limit_per_host = limit_per_host
         self._session: aiohttp.ClientSession | None = None
-        self._refusals: dict[str, str | None] = {}
         self._insecure = ssl.create_default_context()
         self._insecure.check_hostname = False
         self._insecure.verify_mode = ssl.CERT_NONE
@@ -52,7 +68,8 @@ class Sender:
         connector = aiohttp.TCPConnector(
             limit=self._limit,
             limit_per_host=self._limit_per_host,
-            resolver=GuardedResolver(self.policy),
+            resolver=GuardedResolver(self.policy, self._resolver),
+            socket_factory=SocketGuard(self.policy),
             ttl_dns_cache=10,
             enable_cleanup_closed=True,
         )
@@ -67,18 +84,6 @@ class Sender:
             await self._session.close()
             self._session = None
 
-    def _literal_refusal(self, url: str) -> str | None:
-        """Why an IP-literal URL may not be reached (aiohttp connects to literals without resolving,
-        so the guarded resolver never sees them); None for names and allowed addresses."""
-        if url in self._refusals:
-            return self._refusals[url]
-        literal = literal_address(urlsplit(url).hostname or "")
-        reason = None if literal is None else self.policy.refusal(literal)
-        if len(self._refusals) > 10_000:
-            self._refusals.clear()
-        self._refusals[url] = reason
-        return reason
-
     async def post(
         self, url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, verify_tls: bool
     ) -> Response:
@@ -86,9 +91,6 @@ class Sender:
         assert self._session is not None, "Sender.open() first"
         started_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         start = time.perf_counter()
-        reason = self._literal_refusal(url)
-        if reason is not None:
-            return Response(None, None, None, f"refused: {reason}", 0.0, started_at)
         try:
             async with self._session.post(
                 url,
@@ -110,15 +112,15 @@ class Sender:
                 )
         except TimeoutError:
             error = f"timed out after {timeout:g} s"
-        except RefusedAddress as exc:
+        except RefusedAddress as exc:  # the resolver's refusal: a name with no allowed address
             error = f"refused: {exc.message}"
         except aiohttp.ClientConnectorError as exc:
             cause = exc.os_error
-            error = (
-                f"refused: {cause.message}"
-                if isinstance(cause, RefusedAddress)
-                else f"connection failed: {exc}"
-            )
+            # the socket factory's refusal (an IP literal, or an address that changed after the check)
+            if isinstance(cause, RefusedConnection):
+                error = f"refused: {cause.reason}"
+            else:
+                error = f"connection failed: {exc}"
         except aiohttp.ClientError as exc:
             error = f"{type(exc).__name__}: {exc}"
         except (OSError, asyncio.IncompleteReadError) as exc:
