@@ -7,31 +7,41 @@ see it). Triggering one records a ``Shotgun_ActionMenuItem_Triggered`` event and
 payload (``payload``: the form fields FPTR sends to the item's URL). The built-in item "Export
 events to CSV" (url ``shotlog:export-events``) instead streams the events of the selected
 entities, or of the current filter, as CSV (``shotlog.server.actions_routes``).
+
+Server-side delivery (``deliver``) posts the payload through the webhooks' guarded client: the
+same address policy (no private or internal address unless the webhook settings allow it, checked
+again at connect time), no redirects followed, and only the status and a short sanitised
+``excerpt`` of the answer handed back to the caller.
 """
 
 from __future__ import annotations
 
-import urllib.error
+import unicodedata
 import urllib.parse
-import urllib.request
 import uuid as uuidlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from shotlog.connection import Shotlog
 from shotlog.errors import NotFound, PermissionDenied, ValidationError
 from shotlog.export.query import EventQuery, query_from_dict
+from shotlog.webhooks.netguard import AddressPolicy, check_url
+from shotlog.webhooks.sender import Sender
 
 __all__ = [
+    "EXCERPT_CHARS",
     "EXPORT_URL",
     "TRIGGERED",
+    "Posted",
     "TriggerContext",
     "Triggered",
+    "check_deliverable",
+    "deliver",
     "ensure_builtin_items",
+    "excerpt",
     "menu_items",
     "payload",
-    "post_payload",
     "query_from_dict",
     "trigger",
 ]
@@ -193,8 +203,14 @@ def trigger(
     ctx: TriggerContext,
     user: Mapping[str, Any] | None = None,
     user_login: str | None = None,
+    *,
+    before_post: Callable[[str], None] | None = None,
 ) -> Triggered:
-    """Check the item applies, record ``Shotgun_ActionMenuItem_Triggered``, and say what to do."""
+    """Check the item applies, record ``Shotgun_ActionMenuItem_Triggered``, and say what to do.
+
+    ``before_post(url)`` runs for an item that is not the built-in export after every other check
+    and before the event is written (server-side delivery vets the URL there, so that a refused
+    URL writes nothing)."""
     items = store.find("ActionMenuItem", [["id", "is", item_id]], ITEM_FIELDS)
     if not items:
         raise NotFound("ActionMenuItem", item_id)
@@ -225,6 +241,8 @@ def trigger(
         project = store.find_one("Project", [["id", "is", ctx.project_id]], ["name"])
         if project is None:
             raise NotFound("Project", ctx.project_id)
+    if before_post is not None and not is_export:
+        before_post(str(item.get("url") or ""))
     data = payload(item, ctx, user, user_login, project)
     writer = store.as_user(user) if user else store
     if ctx.session_uuid:
@@ -247,6 +265,7 @@ def trigger(
         entity={"type": "ActionMenuItem", "id": item["id"]},
         project={"type": "Project", "id": project["id"]} if project else None,
         meta=meta,
+        builtin=True,
     )
     return Triggered(item, event["id"], "export" if is_export else "post", data, query)
 
@@ -268,24 +287,71 @@ def _replace(query: EventQuery, **changes: Any) -> EventQuery:
     return dataclasses.replace(query, **changes).check()
 
 
-def post_payload(url: str, data: Mapping[str, Any], *, timeout: float = 10.0) -> tuple[int, bytes]:
-    """POST the payload to an item's http(s) URL as a form, as FPTR does; (status, body start)."""
-    parsed = urllib.parse.urlparse(url)
-    if parsed.scheme not in ("http", "https"):
-        raise ValidationError(
-            f"only http(s) Action Menu Item URLs can be posted to, got {url!r}", field="url"
-        )
-    body = urllib.parse.urlencode(form_fields(data)).encode()
-    request = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
+#: characters of a receiver's answer handed back by server-side delivery
+EXCERPT_CHARS = 200
+#: characters of an error message handed back (room for the address guard's explanation)
+ERROR_CHARS = 400
+#: seconds server-side delivery waits for the item's URL
+DELIVERY_TIMEOUT = 10.0
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """At most ``limit`` characters of ``text`` that are safe to show (pure): tabs and line breaks
+    become spaces; every other control, format (such as bidirectional overrides), surrogate,
+    private-use or unassigned character is dropped."""
+    kept: list[str] = []
+    for ch in text:
+        if ch in "\t\n\r":
+            kept.append(" ")
+        elif not unicodedata.category(ch).startswith("C"):
+            kept.append(ch)
+        if len(kept) >= limit:
+            break
+    return "".join(kept)
+
+
+def check_deliverable(url: str, policy: AddressPolicy) -> None:
+    """Server-side delivery's early check: an http(s) URL whose every address ``policy`` allows.
+
+    Raises a ``ValidationError`` naming ``url`` (``RefusedAddress`` for an internal address). The
+    connection is checked again when it is made (``deliver``), which is what defeats DNS rebinding.
+    """
+    check_url(url, policy)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """What server-side delivery tells the caller: the status, and never more of the answer than
+    an ``excerpt``; or, when no answer came (refused, unreachable, timed out), the ``error``."""
+
+    status: int | None
+    excerpt: str | None
+    error: str | None
+
+
+async def deliver(
+    url: str, data: Mapping[str, Any], policy: AddressPolicy, *, timeout: float = DELIVERY_TIMEOUT
+) -> Posted:
+    """POST the payload to an item's URL as a form, as FPTR's browser does, through the webhooks'
+    guarded sender (connect-time address check, redirects not followed)."""
+    sender = Sender(policy, limit=1, limit_per_host=1)
+    await sender.open()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            return int(reply.status), reply.read(4096)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read(4096)
-    except (urllib.error.URLError, OSError) as exc:
-        raise ValidationError(f"could not reach the Action Menu Item URL {url}: {exc}", field="url") from exc
+        reply = await sender.post(
+            url,
+            urllib.parse.urlencode(form_fields(data)).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=timeout,
+            verify_tls=True,
+        )
+    finally:
+        await sender.close()
+    return Posted(
+        reply.status,
+        None if reply.body is None else excerpt(reply.body),
+        # aiohttp's messages can quote bytes of a malformed answer: they are cut down the same way
+        None if reply.error is None else excerpt(reply.error, ERROR_CHARS),
+    )
 
 
 def ids_from(value: Any, name: str) -> tuple[int, ...]:

@@ -1,10 +1,15 @@
-"""The Action Menu Item and export routes of a real ``shotlog serve``, with a real receiver."""
+"""The Action Menu Item and export routes of a real ``shotlog serve``, with a real receiver.
+
+The server allows only 127.0.0.1 to its outbound requests (``SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS``):
+a receiver there is reachable, one on 127.0.0.2 stands for any internal service that must not be.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import threading
+import unicodedata
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -15,6 +20,7 @@ import pytest
 import shotgun_api3
 
 import shotlog
+from shotlog.actions import TRIGGERED
 from testdbs import start_serve, stop_serve, wait_healthy
 
 SCRIPT, KEY = "ami_tests", "k3y-" + "cd" * 20
@@ -35,6 +41,7 @@ def server(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SHOTLOG_SCRIPT_KEY": KEY,
             "SHOTLOG_ADMIN_LOGIN": "boss",
             "SHOTLOG_ADMIN_PASSWORD": PASSWORD,
+            "SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS": "127.0.0.1/32",
         },
     )
     client = shotgun_api3.Shotgun(url, script_name=SCRIPT, api_key=KEY, connect=False)
@@ -50,27 +57,55 @@ def server(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     assert "Traceback" not in log.read_text()
 
 
+class AmiReceiver:
+    """An item's URL on ``host``: records each POST's form and answers ``status``, ``headers`` and
+    ``body``."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.got: list[list[tuple[str, str]]] = []
+        self.status, self.headers, self.body = 200, dict[str, str](), b"report built"
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                receiver.got.append(urllib.parse.parse_qsl(body, keep_blank_values=True))
+                self.send_response(receiver.status)
+                for name, value in receiver.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(receiver.body)))
+                self.end_headers()
+                self.wfile.write(receiver.body)
+
+            do_GET = do_POST  # a followed redirect would arrive as a GET
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = HTTPServer((host, 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://{host}:{self.port}/ami"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[list[tuple[str, str]]]]]:
-    got: list[list[tuple[str, str]]] = []
+    r = AmiReceiver()
+    yield r.url, r.got
+    r.stop()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-            got.append(urllib.parse.parse_qsl(body, keep_blank_values=True))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"report built")
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/ami", got
-    httpd.shutdown()
-    httpd.server_close()
+@pytest.fixture
+def internal() -> Iterator[AmiReceiver]:
+    """A service on 127.0.0.2, which the server's policy does not allow."""
+    r = AmiReceiver("127.0.0.2")
+    yield r
+    r.stop()
 
 
 def test_list_and_builtin_export(server: dict[str, Any]) -> None:
@@ -123,12 +158,140 @@ def test_external_item_posted_by_the_server(server: dict[str, Any], receiver: tu
     assert reply.status_code == 200, reply.text
     body = reply.json()
     assert body["action"] == "posted" and body["status"] == 200 and body["response"] == "report built"
+    assert body["error"] is None
     sent = got[0]
     assert [v for k, v in sent if k == "cols"] == ["code", "sg_status_list"]
     fields = dict(sent)
     assert fields["selected_ids"] == f"{server['shots'][0]['id']},{server['shots'][2]['id']}"
     assert fields["project_name"] == "Web" and fields["page_id"] == "7" and fields["user_login"] == ""
     assert fields["server_hostname"] == "127.0.0.1" and fields["title"] == "Report"
+
+
+@pytest.fixture(scope="module")
+def principals(server: dict[str, Any]) -> Iterator[dict[str, httpx.Client]]:
+    """Bearer clients of the script (API Admin), the site Admin and an Artist, each signed in
+    through the official client as a user would."""
+    server["api3"].create(
+        "HumanUser",
+        {
+            "login": "painter",
+            "firstname": "Art",
+            "lastname": "Ist",
+            "password_proxy": "paint it black",
+            "permission_rule_set": "Artist",
+        },
+    )
+    clients = {"script": server["http"]}
+    for who, login, password in [("admin", "boss", PASSWORD), ("artist", "painter", "paint it black")]:
+        user = shotgun_api3.Shotgun(server["url"], login=login, password=password, connect=False)
+        token = user.get_session_token()
+        user.close()
+        clients[who] = httpx.Client(
+            base_url=server["url"], headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+    yield clients
+    for who in ("admin", "artist"):
+        clients[who].close()
+
+
+def triggered(server: dict[str, Any], item: dict[str, Any]) -> list[Any]:
+    """The trigger events written for ``item``."""
+    return list(
+        server["sg"].find(
+            "EventLogEntry",
+            [["event_type", "is", TRIGGERED], ["entity", "is", {"type": "ActionMenuItem", "id": item["id"]}]],
+            ["id"],
+        )
+    )
+
+
+def trigger_path(item: dict[str, Any]) -> str:
+    return f"/api/v1/action_menu_items/{item['id']}/trigger"
+
+
+def test_server_delivery_refuses_internal_addresses_for_every_principal(
+    server: dict[str, Any], principals: dict[str, httpx.Client], internal: AmiReceiver
+) -> None:
+    port = internal.port
+    urls = [
+        internal.url,
+        f"http://[::ffff:127.0.0.2]:{port}/ami",
+        f"http://[2002:7f00:2::1]:{port}/ami",
+        f"http://[64:ff9b::7f00:2]:{port}/ami",
+        f"http://[::1]:{port}/ami",
+        f"http://0.0.0.0:{port}/ami",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/admin",
+    ]
+    items = [
+        server["sg"].create("ActionMenuItem", {"title": f"Internal {i}", "url": url, "entity_type": "Shot"})
+        for i, url in enumerate(urls)
+    ]
+    for who, http in principals.items():
+        for item in items:
+            reply = http.post(trigger_path(item), json={"entity_type": "Shot", "deliver": "server"})
+            assert reply.status_code == 400, (who, item["url"], reply.text)
+            error = reply.json()["errors"][0]
+            assert error["source"] == {"parameter": "url"}, reply.text
+            assert "not a reserved/internal ip address" in error["title"], reply.text
+    assert [triggered(server, item) for item in items] == [[] for _ in items]  # refusals write nothing
+    # The positive signal: an allowed item triggered after all of them is delivered, and by then
+    # the internal service has still seen nothing (each refusal answered before anything was sent).
+    allowed = AmiReceiver()
+    try:
+        item = server["sg"].create("ActionMenuItem", {"title": "Allowed", "url": allowed.url})
+        reply = principals["artist"].post(
+            trigger_path(item), json={"entity_type": "Shot", "deliver": "server"}
+        )
+        assert reply.status_code == 200 and reply.json()["status"] == 200, reply.text
+        assert len(allowed.got) == 1
+    finally:
+        allowed.stop()
+    assert internal.got == []
+
+
+def test_server_delivery_follows_no_redirect_and_hands_back_a_short_clean_excerpt(
+    server: dict[str, Any], internal: AmiReceiver
+) -> None:
+    outer = AmiReceiver()
+    try:
+        outer.status = 302
+        outer.headers = {"Location": internal.url + "?token=internal-secret"}
+        outer.body = "\x1b[31mmoved\x00\r\nto\u202e the\tsecret ".encode() + b"x" * 5000
+        item = server["sg"].create("ActionMenuItem", {"title": "Moved", "url": outer.url})
+        reply = server["http"].post(trigger_path(item), json={"entity_type": "Shot", "deliver": "server"})
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        assert body["action"] == "posted" and body["status"] == 302 and body["error"] is None
+        expected = "[31mmoved  to the secret "
+        assert body["response"] == expected + "x" * (200 - len(expected))
+        assert not [c for c in body["response"] if unicodedata.category(c).startswith("C")]
+        assert "internal-secret" not in reply.text  # no header of the answer is handed back
+        assert len(outer.got) == 1
+    finally:
+        outer.stop()
+    assert internal.got == []  # the reply came back: a followed redirect would have arrived first
+
+
+def test_server_delivery_input_faults_write_nothing(
+    server: dict[str, Any], receiver: tuple[str, Any]
+) -> None:
+    url, got = receiver
+    custom = server["sg"].create("ActionMenuItem", {"title": "RV", "url": "rvlink://baked/play"})
+    reply = server["http"].post(trigger_path(custom), json={"entity_type": "Shot", "deliver": "server"})
+    assert reply.status_code == 400, reply.text
+    error = reply.json()["errors"][0]
+    assert error["source"] == {"parameter": "url"} and "http:// or https://" in error["title"]
+    plain = server["sg"].create("ActionMenuItem", {"title": "Plain", "url": url})
+    reply = server["http"].post(trigger_path(plain), json={"entity_type": "Shot", "deliver": "pigeon"})
+    assert reply.status_code == 400, reply.text
+    error = reply.json()["errors"][0]
+    assert error["source"] == {"parameter": "deliver"} and "'pigeon'" in error["title"]
+    assert triggered(server, custom) == [] and triggered(server, plain) == [] and got == []
+    # without deliver, a custom-protocol item is the browser's to open: triggered, nothing sent
+    reply = server["http"].post(trigger_path(custom), json={"entity_type": "Shot"})
+    assert reply.status_code == 200 and reply.json()["action"] == "post", reply.text
+    assert len(triggered(server, custom)) == 1
 
 
 def test_export_route_and_errors(server: dict[str, Any]) -> None:
@@ -215,7 +378,11 @@ def test_web_session_cookie_needs_the_csrf_token_on_post(server: dict[str, Any])
         assert len(ok.content.decode("utf-8-sig").splitlines()) == 1 + 3
     triggered = server["api3"].find(
         "EventLogEntry",
-        [["event_type", "is", "Shotgun_ActionMenuItem_Triggered"], ["user", "type_is", "HumanUser"]],
+        [
+            ["event_type", "is", "Shotgun_ActionMenuItem_Triggered"],
+            ["entity", "is", {"type": "ActionMenuItem", "id": builtin["id"]}],
+            ["user", "type_is", "HumanUser"],
+        ],
         ["user"],
     )
     assert len(triggered) == 1  # written as the signed-in HumanUser

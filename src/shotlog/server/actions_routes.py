@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from anyio import from_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -26,10 +27,11 @@ from starlette.routing import Route
 
 from shotlog.actions import (
     TriggerContext,
+    check_deliverable,
+    deliver,
     form_fields,
     ids_from,
     menu_items,
-    post_payload,
     query_from_dict,
     trigger,
 )
@@ -39,6 +41,8 @@ from shotlog.credentials import Credentials, Principal
 from shotlog.errors import ShotlogError
 from shotlog.export import Export, StoreSource
 from shotlog.server.rest import shapes
+from shotlog.webhooks.netguard import AddressPolicy
+from shotlog.webhooks.settings import WebhookSettings
 
 __all__ = ["actions_routes"]
 
@@ -78,9 +82,11 @@ def _int(value: Any, name: str, *, required: bool = False) -> int | None:
 
 
 class ActionsApi:
-    def __init__(self, store: Shotlog, credentials: Credentials) -> None:
+    def __init__(self, store: Shotlog, credentials: Credentials, policy: AddressPolicy) -> None:
         self.store = store
         self.credentials = credentials
+        #: the addresses server-side delivery may reach: the webhooks' policy, for every principal
+        self.policy = policy
 
     # -- plumbing -------------------------------------------------------------------------------------
 
@@ -211,7 +217,21 @@ class ActionsApi:
         )
         fmt = data.get("format", "csv")
         columns = data.get("columns")
-        result = trigger(self.store, item_id, ctx, principal.link(), principal.login)
+        deliver_on_server = data.get("deliver") not in (None, "")
+        if deliver_on_server and data.get("deliver") != "server":
+            raise _HttpError(
+                400,
+                f'deliver must be "server" (or left out), got {data.get("deliver")!r}',
+                {"parameter": "deliver"},
+            )
+        result = trigger(
+            self.store,
+            item_id,
+            ctx,
+            principal.link(),
+            principal.login,
+            before_post=(lambda url: check_deliverable(url, self.policy)) if deliver_on_server else None,
+        )
         if result.action == "export":
             assert result.query is not None
             export = Export(StoreSource(self.store), result.query, columns, fmt)
@@ -223,9 +243,10 @@ class ActionsApi:
             "form": form_fields(result.payload),
             "event_id": result.event_id,
         }
-        if data.get("deliver") == "server":
-            status, reply = post_payload(str(result.item.get("url")), result.payload)
-            out.update(action="posted", status=status, response=reply.decode(errors="replace"))
+        if deliver_on_server:
+            # on the server's event loop (this handler runs in a worker thread), as webhooks do
+            posted = from_thread.run(deliver, str(result.item.get("url")), result.payload, self.policy)
+            out.update(action="posted", status=posted.status, response=posted.excerpt, error=posted.error)
         return out
 
     def archive_segments(self, request: Request, principal: Principal, data: dict[str, Any]) -> Any:
@@ -315,8 +336,12 @@ def _stream(export: Export, stem: str) -> StreamingResponse:
     )
 
 
-def actions_routes(store: Shotlog, credentials: Credentials) -> list[Route]:
-    api = ActionsApi(store, credentials)
+def actions_routes(
+    store: Shotlog, credentials: Credentials, policy: AddressPolicy | None = None
+) -> list[Route]:
+    """The routes; ``policy`` defaults to the webhook settings' (``SHOTLOG_WEBHOOKS_ALLOW_PRIVATE``,
+    ``SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS``), so one setting governs every request shotlog sends."""
+    api = ActionsApi(store, credentials, policy or WebhookSettings.for_server().policy)
     return [
         Route("/api/v1/action_menu_items", api.endpoint(api.list_items), methods=["GET"]),
         Route("/api/v1/action_menu_items/{id}/trigger", api.endpoint(api.trigger_item), methods=["POST"]),
