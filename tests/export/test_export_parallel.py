@@ -35,14 +35,16 @@ def out(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def log(sg: shotlog.Shotlog) -> dict[str, Any]:
-    """A log of a few dozen events, with names to resolve, quoting and non-ASCII text."""
+    """A log of a few dozen events, with names to resolve, quoting, non-ASCII text and formulas."""
     p1 = sg.create("Project", {"name": "Élan Vital"})
     p2 = sg.create("Project", {"name": "Other"})
     jane = sg.create("HumanUser", {"login": "jane", "firstname": "Jane", "lastname": "Doe"})
     as_jane = sg.as_user({"type": "HumanUser", "id": jane["id"]})
     for i in range(12):
-        shot = sg.create("Shot", {"code": f"sh{i:03d}", "project": p1 if i % 3 else p2})
-        as_jane.update("Shot", shot["id"], {"description": f'take "{i}",\nmaybe ü'})
+        code = f"@sh{i:03d}" if i % 5 == 0 else f"sh{i:03d}"
+        shot = sg.create("Shot", {"code": code, "project": p1 if i % 3 else p2})
+        text = f'=HYPERLINK("http://x.example/{i}")' if i % 4 == 0 else f'take "{i}",\nmaybe ü'
+        as_jane.update("Shot", shot["id"], {"description": text})
         sg.create_event("Toolkit_App_Startup", description="tk", project=p1, meta={"app": "nuke", "n": i})
     return {"p1": p1, "p2": p2}
 
@@ -153,6 +155,18 @@ def test_cli_jobs_gives_the_same_file(db_url: str, log: dict[str, Any], out: Pat
         )
         assert result.exit_code == 0, result.output
     assert (out / "j1.csv").read_bytes() == (out / "j2.csv").read_bytes()
+    assert b",'@sh000," in (out / "j1.csv").read_bytes()
+    # with and without --raw-csv: the same bytes in one process and two
+    columns = ["-c", "id,entity.name,entity.Shot.description"]
+    for raw in ("", "--raw-csv"):
+        for jobs in ("1", "2"):
+            args = ["events", "export", "-d", db_url, "-o", str(out / f"x{raw}{jobs}.csv"), "-j", jobs]
+            result = runner.invoke(main, [*args, *columns, *([raw] if raw else [])])
+            assert result.exit_code == 0, result.output
+        assert (out / f"x{raw}1.csv").read_bytes() == (out / f"x{raw}2.csv").read_bytes()
+    safe, raw_bytes = (out / "x1.csv").read_bytes(), (out / "x--raw-csv1.csv").read_bytes()
+    assert b',\'@sh000,"\'=HYPERLINK(""http://x.example/0"")"\r\n' in safe
+    assert b',@sh000,"=HYPERLINK(""http://x.example/0"")"\r\n' in raw_bytes and b"'" not in raw_bytes
     result = runner.invoke(main, ["events", "export", "-d", db_url, "-o", str(out / "x.csv"), "--jobs", "0"])
     assert result.exit_code == 2 and "--jobs" in result.output
     result = runner.invoke(

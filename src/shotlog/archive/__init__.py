@@ -89,6 +89,7 @@ class Archive:
         query: EventQuery | None = None,
         columns: Sequence[str] | str | None = None,
         bom: bool = True,
+        neutralise: bool = True,
     ) -> Export:
         """A checked export of archived events (``chunks()`` streams it); raises before any work."""
         from shotlog.archive.segments import ArchiveSource
@@ -96,7 +97,7 @@ class Archive:
         from shotlog.export.query import EventQuery
 
         source = ArchiveSource(self.store.db, self.storage, months=months, segment_ids=segment_ids)
-        return Export(source, query or EventQuery(), columns, fmt, bom=bom)
+        return Export(source, query or EventQuery(), columns, fmt, bom=bom, neutralise=neutralise)
 
     def search(
         self,

@@ -226,6 +226,12 @@ def build_query(lookup: Any, opts: dict[str, Any]) -> EventQuery:
 @click.option("--limit", type=click.IntRange(1), default=None, help="Stop after this many events.")
 @click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 byte-order mark Excel needs.")
 @click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="CSV cells exactly as stored: no quote before a cell starting with = + - @ tab or CR "
+    "(for programs that read the file back, not spreadsheets).",
+)
+@click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
 )
 @click.option(
@@ -249,6 +255,7 @@ def export_cmd(
     output: str,
     limit: int | None,
     no_bom: bool,
+    raw_csv: bool,
     progress: bool | None,
     jobs: int | None,
     **filters: Any,
@@ -272,7 +279,7 @@ def export_cmd(
         lookup = store
     try:
         query = build_query(lookup, filters)
-        export = Export(source, query, columns, fmt, bom=not no_bom, limit=limit)
+        export = Export(source, query, columns, fmt, bom=not no_bom, neutralise=not raw_csv, limit=limit)
     except ShotlogError as exc:
         fail(str(exc))
         return

@@ -37,6 +37,7 @@ class Export:
         fmt: str = "csv",
         *,
         bom: bool = True,
+        neutralise: bool = True,
         limit: int | None = None,
     ) -> None:
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
@@ -45,7 +46,9 @@ class Export:
         self.query = query
         source.check(query)
         self.layout: Layout = parse_columns(columns, source.field_type)
-        self.format: Format = get_format(fmt, self.layout, bom=bom)
+        #: CSV's guard against formulas (formats.neutralise); off for programs reading the file back
+        self.neutralise = neutralise
+        self.format: Format = get_format(fmt, self.layout, bom=bom, neutralise=neutralise)
         self.limit = limit
         self.count = 0
         self.last_id = 0
@@ -130,6 +133,7 @@ def export_events(
     out: str | Path | BinaryIO,
     *,
     bom: bool = True,
+    neutralise: bool = True,
     limit: int | None = None,
     progress: Progress | None = None,
 ) -> int:
@@ -137,7 +141,7 @@ def export_events(
 
     Returns how many events were written. Everything is checked before the first event is read.
     """
-    export = Export(source, query, columns, fmt, bom=bom, limit=limit)
+    export = Export(source, query, columns, fmt, bom=bom, neutralise=neutralise, limit=limit)
     if isinstance(out, str | Path):
         return export.write_file(out, progress)
     return export.write_to(out, progress)

@@ -299,6 +299,7 @@ def write_file_parallel(
         names=source.name_sql(),
         layout=export.layout,
         fmt=export.format.name,
+        neutralise=export.neutralise,
         name_cache=source.name_cache_size,
         page_size=source.page_size,
     )

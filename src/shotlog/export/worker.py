@@ -86,6 +86,8 @@ class WorkerSpec:
     fmt: str
     name_cache: int
     page_size: int
+    #: CSV cells that start like a formula get a quote (as the exporting process writes them)
+    neutralise: bool = True
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,7 @@ def _serve(tasks: BinaryIO, send: Callable[[tuple[Any, ...]], None]) -> None:
 
     spec: WorkerSpec = pickle.load(tasks)
     store: _LeanStore | _FullStore = _FullStore(spec) if spec.full else _LeanStore(spec)
-    encode = get_format(spec.fmt, spec.layout, bom=False).page
+    encode = get_format(spec.fmt, spec.layout, bom=False, neutralise=spec.neutralise).page
     try:
         while True:
             task: Assignment | None = pickle.load(tasks)

@@ -265,7 +265,8 @@ class ActionsApi:
         months = data.get("month") or []
         months = [months] if isinstance(months, str) else list(months)
         segments = list(ids_from(data.get("segment"), "segment"))
-        filters = {k: v for k, v in data.items() if k not in ("format", "month", "segment", "columns", "bom")}
+        options = ("format", "month", "segment", "columns", "bom", "raw_csv")
+        filters = {k: v for k, v in data.items() if k not in options}
         for key in ("project_ids", "entity_ids", "ids"):
             if isinstance(filters.get(key), str):
                 filters[key] = list(ids_from(filters[key], key))
@@ -279,6 +280,7 @@ class ActionsApi:
             segment_ids=segments,
             query=query_from_dict(filters),
             columns=data.get("columns"),
+            neutralise=not _flag(data, "raw_csv"),
         )
         stem = "archive-" + ("-".join(months) if months else "events")
         return _stream(export, stem)
@@ -288,7 +290,8 @@ class ActionsApi:
         filters = data.get("query")
         if filters is None:
             # Flat parameters (?project_ids=1&event_types=Shotgun_Shot_*): everything but the options.
-            filters = {k: v for k, v in data.items() if k not in ("columns", "csrf_token", "bom", "limit")}
+            options = ("columns", "csrf_token", "bom", "limit", "raw_csv")
+            filters = {k: v for k, v in data.items() if k not in options}
             for key in ("project_ids", "entity_ids", "ids"):
                 if isinstance(filters.get(key), str):
                     filters[key] = list(ids_from(filters[key], key))
@@ -306,9 +309,20 @@ class ActionsApi:
         limit = _int(data.get("limit"), "limit")
         bom = str(data.get("bom", "true")).lower() not in ("0", "false", "no")
         export = Export(
-            StoreSource(self._view(principal)), query, data.get("columns"), fmt, bom=bom, limit=limit
+            StoreSource(self._view(principal)),
+            query,
+            data.get("columns"),
+            fmt,
+            bom=bom,
+            neutralise=not _flag(data, "raw_csv"),
+            limit=limit,
         )
         return _stream(export, "events")
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    """A yes/no query parameter, off unless given as 1, true or yes (``?raw_csv=1``)."""
+    return str(data.get(key, "")).lower() in ("1", "true", "yes")
 
 
 #: permission groups that may read the archive (FPTR: the admin menu's "Archived Data")
