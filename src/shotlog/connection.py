@@ -459,6 +459,11 @@ class Shotlog:
         entity_type: str | None = None,
     ) -> list[dict[str, Any]]:
         u = self._existing(user, "user")
+        scope = None if project is None else follows.link_ref(project, "project")
+        if entity_type is not None and not isinstance(entity_type, str):
+            raise ValidationError(
+                f"entity_type must be a string, got {entity_type!r}", parameter="entity_type"
+            )
         with self.db.read() as conn:
             found = follows.following(conn, u, entity_type)
             info = resolve_names(conn, self.catalog, self.catalog.schema, found)
@@ -466,19 +471,13 @@ class Shotlog:
         for ref in found:
             if ref not in info:
                 continue
-            if project is not None and info[ref][1] != (project.get("type"), project.get("id")):
+            if scope is not None and info[ref][1] != scope:
                 continue
             out.append({"type": ref[0], "id": ref[1]})
         return out
 
     def _existing(self, link: Mapping[str, Any], what: str) -> tuple[str, int]:
-        if (
-            not isinstance(link, Mapping)
-            or not isinstance(link.get("type"), str)
-            or not isinstance(link.get("id"), int)
-        ):
-            raise ValidationError(f"{what} must be an entity link {{'type', 'id'}}, got {link!r}", value=link)
-        ref = (link["type"], link["id"])
+        ref = follows.link_ref(dict(link) if isinstance(link, Mapping) else link, what)
         self.catalog.schema.entity(ref[0])
         if not -(2**63) <= ref[1] < 2**63:
             raise NotFound(ref[0], ref[1])  # no row can have it; the driver would fail on the value

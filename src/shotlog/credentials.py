@@ -5,6 +5,7 @@
 * HumanUser passwords are Argon2id hashes in ``HumanUser.password_proxy``. Argon2 is slow on purpose
   (tens of milliseconds), so a verified (hash, password) pair is remembered in memory: the stored
   hash is still read on every request, so a password change or a disabled user takes effect at once.
+  Checks are bounded and timed the same for unknown and known logins by ``shotlog.passwords``.
 * Session and REST access tokens are random, stored as SHA-256 digests with an expiry.
 
 Sign-in events are written by ``signins`` (``shotlog.signins``), shared by every way in.
@@ -12,6 +13,7 @@ Sign-in events are written by ``signins`` (``shotlog.signins``), shared by every
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import hmac
@@ -22,12 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from shotlog.connection import Shotlog
 from shotlog.eventlog import log
 from shotlog.eventlog.events import Actor, EventBuilder, script_key_event
+from shotlog.passwords import checks, plausible
 from shotlog.signins import SignIns
 from shotlog.store.tables import script_keys, session_tokens
 from shotlog.values import utcnow
@@ -64,8 +65,7 @@ class Principal:
 class Credentials:
     def __init__(self, store: Shotlog) -> None:
         self.store = store
-        self._hasher = PasswordHasher()
-        self._verified: dict[tuple[str, str], bool] = {}
+        self._verified: dict[tuple[str, str], bool] = {}  # successes only
         self._scripts: dict[tuple[str, str], tuple[Principal, float]] = {}
         self._lock = threading.Lock()
         self.signins = SignIns(store)
@@ -141,25 +141,44 @@ class Credentials:
     # -- people -----------------------------------------------------------------------------------
 
     def user(self, login: object, password: object) -> Principal | None:
-        if not isinstance(login, str) or not isinstance(password, str) or not login:
+        """The active HumanUser ``login`` if ``password`` is theirs (blocks while the check waits).
+
+        Raises ``PasswordsBusy`` when too many passwords are being checked (``shotlog.passwords``).
+        """
+        if not isinstance(login, str) or not isinstance(password, str) or not plausible(login, password):
             return None
         row = self._human_by_login(login)
-        if row is None or not row.hash:
-            return None
-        key = (row.hash, _digest(password))
-        with self._lock:
-            known = self._verified.get(key)
+        known = self._remembered(row, password)
         if known is None:
-            try:
-                known = self._hasher.verify(row.hash, password)
-            except (VerificationError, InvalidHashError):
-                known = False
-            with self._lock:
-                if len(self._verified) > 10_000:
-                    self._verified.clear()
-                self._verified[key] = known
-        if not known:
+            known = checks.verify(row.hash if row is not None else None, password)
+        return self._settle(row, password, known)
+
+    async def user_async(self, login: object, password: object) -> Principal | None:
+        """``user`` for an event loop: the wait for a free password check holds no thread."""
+        if not isinstance(login, str) or not isinstance(password, str) or not plausible(login, password):
             return None
+        row = await asyncio.to_thread(self._human_by_login, login)
+        known = self._remembered(row, password)
+        if known is None:
+            known = await checks.verify_async(row.hash if row is not None else None, password)
+        return self._settle(row, password, known)
+
+    def _remembered(self, row: sa.Row[Any] | None, password: str) -> bool | None:
+        """True when this (hash, password) pair was verified before; None means: check it."""
+        if row is None or not row.hash:
+            return None  # checked against the dummy hash: a missing account costs the same time
+        with self._lock:
+            return self._verified.get((row.hash, _digest(password)))
+
+    def _settle(self, row: sa.Row[Any] | None, password: str, known: bool) -> Principal | None:
+        if row is None or not row.hash or not known:
+            # Failures are not remembered: a repeated wrong password answering faster than a first
+            # one would tell that the account exists (an unknown login is never remembered).
+            return None
+        with self._lock:
+            if len(self._verified) > 10_000:
+                self._verified.clear()
+            self._verified[(row.hash, _digest(password))] = True
         return Principal("HumanUser", row.id, row.name, row.login, row.rules)
 
     def _human_by_login(self, login: str) -> sa.Row[Any] | None:

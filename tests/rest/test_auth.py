@@ -52,12 +52,6 @@ def test_client_credentials_form_encoded(rest: RestServer, ids: dict[str, int], 
     }
 
 
-def test_client_credentials_in_query_string(rest: RestServer) -> None:
-    params = {"grant_type": "client_credentials", "client_id": SCRIPT_NAME, "client_secret": SCRIPT_KEY}
-    tokens = _tokens(httpx.post(f"{rest.url}{API}/auth/access_token", params=params))
-    assert rest.client(tokens["access_token"]).get(f"{API}/entity/projects").status_code == 200
-
-
 def test_client_credentials_as_json_body(rest: RestServer) -> None:
     body = {"grant_type": "client_credentials", "client_id": SCRIPT_NAME, "client_secret": SCRIPT_KEY}
     _tokens(httpx.post(f"{rest.url}{API}/auth/access_token", json=body))

@@ -166,6 +166,8 @@ def run(app: Any, settings: ListenerSettings) -> None:
     """Serve ``app`` until SIGINT/SIGTERM, which stop accepting and let in-flight requests finish."""
     import uvicorn
 
+    from shotlog.server.access_log import log_config
+
     _raise_file_limit()
     protocol = _protocol_class(settings.max_idle_connections)
     uvicorn.run(
@@ -173,6 +175,7 @@ def run(app: Any, settings: ListenerSettings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=log_config(),  # uvicorn's own, with secrets kept out of the access log
         http=protocol,
         timeout_keep_alive=int(settings.keepalive_seconds),
         ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,

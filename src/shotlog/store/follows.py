@@ -7,10 +7,30 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shotlog.errors import ValidationError
 from shotlog.store.tables import follows
 from shotlog.values import utcnow
 
-__all__ = ["follow", "followers", "following", "unfollow"]
+__all__ = ["follow", "followers", "following", "link_ref", "unfollow"]
+
+
+def link_ref(link: object, what: str) -> tuple[str, int]:
+    """``(type, id)`` of a follow argument's entity link; a ValidationError naming ``what`` and the
+    value otherwise (pure). ``True`` is an int to Python, and SQLite would store it as 1, so a bool
+    id is refused by name."""
+    if isinstance(link, dict):
+        kind, ident = link.get("type"), link.get("id")
+        if isinstance(kind, str) and kind and isinstance(ident, int) and not isinstance(ident, bool):
+            return kind, ident
+        if "id" in link and (isinstance(ident, bool) or not isinstance(ident, int)):
+            raise ValidationError(
+                f"{what} must be an entity link whose id is an integer, got id {ident!r} in {link!r}",
+                parameter=what,
+                value=link,
+            )
+    raise ValidationError(
+        f"{what} must be an entity link {{'type': ..., 'id': ...}}, got {link!r}", parameter=what, value=link
+    )
 
 
 def follow(conn: Connection, user: tuple[str, int], entity: tuple[str, int]) -> None:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from shotlog.credentials import Principal
 from shotlog.errors import ShotlogError
+from shotlog.passwords import PasswordsBusy
 
 if TYPE_CHECKING:
     from shotlog.web.routes import Web
@@ -63,8 +64,14 @@ class AccountPages:
         current = values.get("current", "")
         if not current:
             errors["current"] = "Enter your current password."
-        elif await run_in_threadpool(self.web.credentials.user, user.login, current) is None:
-            errors["current"] = "This is not your current password."
+        else:
+            try:
+                if await self.web.credentials.user_async(user.login, current) is None:
+                    errors["current"] = "This is not your current password."
+            except PasswordsBusy as exc:
+                return self.web.render(
+                    request, "password.html", 503, target=None, errors={"current": exc.message}
+                )
         if errors:
             return self.web.render(request, "password.html", 400, target=None, errors=errors)
         await run_in_threadpool(self._set_password, user, user.id, values["new"])

@@ -21,9 +21,11 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from shotlog.bounded_body import MAX_SIGNIN_BODY, bounded
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials, Principal
 from shotlog.errors import ShotlogError
+from shotlog.passwords import PasswordsBusy
 from shotlog.web import sessions
 from shotlog.web.account_pages import account_routes
 from shotlog.web.daemon_pages import daemon_routes
@@ -155,7 +157,11 @@ class Web:
         return rendered
 
     async def login(self, request: Request) -> Response:
-        data = await request.form()
+        small = await bounded(request)
+        if small is None:  # refused before parsing: nobody's sign-in form is this large
+            message = f"The sign-in form is larger than {MAX_SIGNIN_BODY:,} bytes."
+            return self._login_page(request, "/events", "", {"form": message}, 413)
+        data = await small.form()
         values = {k: v for k, v in data.items() if isinstance(v, str)}
         target = local_path(values.get("next"))
         login = values.get("login", "").strip()[:255]
@@ -171,7 +177,14 @@ class Web:
             errors["password"] = "Enter your password."
         if errors:
             return self._login_page(request, target, login, errors, 400)
-        user = await run_in_threadpool(self.credentials.user, login, password)
+        try:
+            # awaited on the event loop: a flood of sign-ins waiting for a password check holds
+            # none of the threads the other pages need
+            user = await self.credentials.user_async(login, password)
+        except PasswordsBusy as exc:
+            page_ = self._login_page(request, target, login, {"form": exc.message}, 503)
+            page_.headers["Retry-After"] = "1"
+            return page_
         if user is None:
             await run_in_threadpool(self.credentials.signins.failed, login, "web")
             return self._login_page(request, target, login, {"password": "Wrong login or password."}, 401)

@@ -19,6 +19,7 @@ import threading
 import zlib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
@@ -26,6 +27,7 @@ from starlette.types import Message, Receive, Scope, Send
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials, Principal
 from shotlog.errors import ShotlogError
+from shotlog.passwords import PasswordsBusy
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
 from shotlog.server.api3.wire import (
     AUTH_FAILED,
@@ -73,6 +75,26 @@ class _Workers:
 _WORKERS = _Workers()
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """The outcome of a password check made on the event loop before the call went to a worker."""
+
+    principal: Principal | None
+
+
+def _password_auth(auth: Mapping[str, Any] | None) -> bool:
+    """Whether ``authenticate`` will check a password (its order: session token, script, login)."""
+    if not auth:
+        return False
+    return "user_login" in auth and "session_token" not in auth and "script_name" not in auth
+
+
+def _shown(value: Any, limit: int = 300) -> str:
+    """``repr(value)`` cut short: a fault names what was tried without echoing a huge value."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class Api3Endpoint:
     """The api3 RPC endpoint, an ASGI application that compresses its own large replies.
 
@@ -111,18 +133,38 @@ class Api3Endpoint:
                 if call.method == "info":
                     reply = _reply(result_body(INFO), gzip)
                 else:
-                    loop = asyncio.get_running_loop()
-                    reply = await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip)
+                    reply = await self._answer(call, gzip)
         await send(reply[0])
         await send(reply[1])
 
-    def answer(self, call: Call, gzip: bool | None) -> tuple[Message, Message]:
-        """The reply to ``call``, ready to send (runs in a worker thread, compression included)."""
-        return _reply(self.handle(call.method, call.auth, call.args), gzip)
+    async def _answer(self, call: Call, gzip: bool | None) -> tuple[Message, Message]:
+        checked: _Checked | None = None
+        if _password_auth(call.auth):
+            # The password is checked here, on the event loop: while a flood of sign-ins waits for
+            # a free password check (``shotlog.passwords``), it holds none of the worker threads
+            # that every other api3 call needs.
+            assert call.auth is not None
+            try:
+                principal = await self.credentials.user_async(
+                    call.auth.get("user_login"), call.auth.get("user_password")
+                )
+            except PasswordsBusy as exc:
+                return _reply(error_body(exc.message), gzip)
+            checked = _Checked(principal)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip, checked)
 
-    def handle(self, method: str, auth: dict[str, Any] | None, args: Any) -> bytes:
+    def answer(
+        self, call: Call, gzip: bool | None, checked: _Checked | None = None
+    ) -> tuple[Message, Message]:
+        """The reply to ``call``, ready to send (runs in a worker thread, compression included)."""
+        return _reply(self.handle(call.method, call.auth, call.args, checked), gzip)
+
+    def handle(
+        self, method: str, auth: dict[str, Any] | None, args: Any, checked: _Checked | None = None
+    ) -> bytes:
         try:
-            principal = self.authenticate(auth)
+            principal = self.authenticate(auth, checked)
             view = self._view(principal, auth or {})
             ctx = Context(view, principal, self.credentials)
             result = dispatch(ctx, method, args)
@@ -130,6 +172,8 @@ class Api3Endpoint:
             return result_body(result)
         except ProtocolError as exc:
             return error_body(exc.message, exc.code)
+        except PasswordsBusy as exc:  # not a CRUD error: nothing was attempted
+            return error_body(exc.message)
         except ShotlogError as exc:
             return error_body(crud_message(method, exc), exc.error_code)
         except RecursionError:
@@ -138,7 +182,8 @@ class Api3Endpoint:
             log.exception("api3 %s() failed", method)
             return error_body(f"API {method}() failed with an internal error; the server log has the details")
 
-    def authenticate(self, auth: Mapping[str, Any] | None) -> Principal:
+    def authenticate(self, auth: Mapping[str, Any] | None, checked: _Checked | None = None) -> Principal:
+        """Who is calling; ``checked`` is a password check already made on the event loop."""
         principal: Principal | None = None
         if not auth:
             raise ProtocolError("Authentication failed: no credentials were given", AUTH_FAILED)
@@ -156,14 +201,16 @@ class Api3Endpoint:
                     AUTH_FAILED,
                 )
         elif "user_login" in auth:
-            principal = self.credentials.user(auth.get("user_login"), auth.get("user_password"))
+            if checked is not None:
+                principal = checked.principal
+            else:
+                principal = self.credentials.user(auth.get("user_login"), auth.get("user_password"))
             if principal is None:
                 tried = auth.get("user_login")
                 if isinstance(tried, str) and tried:
                     self.credentials.signins.failed(tried[:255], "api3")
                 raise ProtocolError(
-                    f"Authentication failed: wrong login or password for {auth.get('user_login')!r}",
-                    AUTH_FAILED,
+                    f"Authentication failed: wrong login or password for {_shown(tried)}", AUTH_FAILED
                 )
         else:
             raise ProtocolError(

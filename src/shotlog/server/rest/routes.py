@@ -21,12 +21,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shotlog.bounded_body import MAX_SIGNIN_BODY, bounded
 from shotlog.connection import Shotlog
 from shotlog.credentials import ACCESS_TTL, Credentials, Principal
 from shotlog.errors import (
     ShotlogError,
     UnknownField,
 )
+from shotlog.passwords import PasswordsBusy
 from shotlog.server.api3.wire import encode
 from shotlog.server.rest import shapes
 from shotlog.server.rest.openapi import MAX_ID, MAX_PAGE, MAX_PAGE_NUMBER, spec
@@ -38,6 +40,9 @@ log = logging.getLogger("shotlog.rest")
 _UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 _EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 _BOOLEANS = {"true": True, "false": False}
+#: token-request parameters that are secrets: refused in a query string, which uvicorn's access
+#: log (and any proxy's) writes in clear
+SECRET_PARAMETERS = frozenset({"password", "client_secret", "refresh_token", "session_token"})
 
 
 class HttpError(Exception):
@@ -418,27 +423,45 @@ class Rest:
     async def access_token(self, request: Request) -> Response:
         try:
             params = await self._token_params(request)
-            return _json(await run_in_threadpool(self._grant, params))
+            user: Principal | None = None
+            if params.get("grant_type") == "password":
+                # checked on the event loop: sign-ins waiting for a password check hold no thread
+                user = await self.credentials.user_async(params.get("username"), params.get("password"))
+            return _json(await run_in_threadpool(self._grant, params, user))
         except HttpError as exc:
             return _http_error(exc)
+        except PasswordsBusy as exc:
+            return _json(shapes.error(503, exc.message), 503, {"Retry-After": "1"})
         except Exception:
             log.exception("access token request failed")
             return _json(shapes.error(500, "Internal error; the server log has the details"), 500)
 
     async def _token_params(self, request: Request) -> dict[str, str]:
-        """The grant's parameters: query string, then a form (or, leniently, a JSON object) body."""
+        """The grant's parameters: a form (or, leniently, a JSON object) body, and the query string
+        for those that are not secrets."""
+        for name in request.query_params:
+            if name in SECRET_PARAMETERS:
+                raise HttpError(
+                    400,
+                    f"{name} must be sent in the request body, not in the query string "
+                    "(URLs are kept in access logs, proxies and browser histories)",
+                    source={"parameter": name},
+                )
         params: dict[str, str] = dict(request.query_params)
+        small = await bounded(request)
+        if small is None:
+            raise HttpError(413, f"A token request body may have at most {MAX_SIGNIN_BODY:,} bytes")
         content_type = request.headers.get("content-type", "").lower()
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             try:
-                form = await request.form()
+                form = await small.form()
             except (HTTPException, MultiPartException, ValueError) as exc:
                 detail = exc.detail if isinstance(exc, HTTPException) else str(exc)
                 raise HttpError(400, f"The form body could not be parsed: {detail}") from None
             params.update({k: v for k, v in form.items() if isinstance(v, str)})
             await form.close()
         elif content_type.startswith("application/json"):
-            raw = await request.body()
+            raw = await small.body()
             try:
                 body = json.loads(raw, parse_constant=_reject_constant) if raw.strip() else {}
             except (ValueError, RecursionError):
@@ -448,13 +471,14 @@ class Rest:
             params.update({k: v for k, v in body.items() if isinstance(v, str)})
         return params
 
-    def _grant(self, params: Mapping[str, str]) -> dict[str, Any]:
+    def _grant(self, params: Mapping[str, str], user: Principal | None = None) -> dict[str, Any]:
+        """Tokens for ``params``; ``user`` is the password grant's user, checked by the caller."""
         grant = params.get("grant_type")
         principal: Principal | None
         if grant == "client_credentials":
             principal = self.credentials.script(params.get("client_id"), params.get("client_secret"))
         elif grant == "password":
-            principal = self.credentials.user(params.get("username"), params.get("password"))
+            principal = user
         elif grant == "refresh_token":
             principal = self.credentials.token(params.get("refresh_token"), "refresh")
         elif grant == "session_token":
