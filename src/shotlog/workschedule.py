@@ -1,7 +1,10 @@
 """Work schedules: which days are working days for the studio, a project or a user.
 
-A day follows the studio work week (Monday to Friday) unless a WorkDayRule makes it an exception:
-a user's exception wins over a project's, which wins over a studio-wide one. Exceptions are
+A day follows the work week of the most specific level that has one (a user's, a project's, the
+studio's: Monday to Friday unless set) unless a WorkDayRule makes it an exception. The most specific
+level that says anything about a day decides, and within a level an exception beats the work week.
+FPTR sets work weeks in its web pages, not through the API; shotlog sets them with
+``shotlog schedule week``. Exceptions are
 WorkDayRule entities, so changing one writes the usual ``Shotgun_WorkDayRule_New``/``_Change``
 events. ``day_rule`` is the pure decision; ``read_schedule`` and ``update_day`` do the reads and
 writes through the Python API.
@@ -14,11 +17,23 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from shotlog.errors import NotFound, ValidationError
+from shotlog.store import sitestate
 
 if TYPE_CHECKING:
     from shotlog.connection import Shotlog
 
-__all__ = ["MAX_DAYS", "STUDIO_WORK_WEEK", "day_rule", "parse_date", "read_schedule", "update_day"]
+__all__ = [
+    "MAX_DAYS",
+    "STUDIO_WORK_WEEK",
+    "WEEKDAYS",
+    "day_rule",
+    "parse_date",
+    "parse_week",
+    "read_schedule",
+    "read_week",
+    "set_week",
+    "update_day",
+]
 
 #: ISO weekdays (Monday = 1) the studio works
 STUDIO_WORK_WEEK = frozenset({1, 2, 3, 4, 5})
@@ -36,9 +51,16 @@ def parse_date(value: Any, name: str) -> dt.date:
     raise ValidationError(f"{name} must be a date as YYYY-MM-DD, got {value!r}", field=name, value=value)
 
 
-def day_rule(day: dt.date, exceptions: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """The rule for ``day``: ``exceptions`` maps "user", "project" and "studio" to that level's
-    WorkDayRule for this day, where there is one."""
+def day_rule(
+    day: dt.date,
+    exceptions: Mapping[str, Mapping[str, Any]],
+    weeks: Mapping[str, frozenset[int]] | None = None,
+) -> dict[str, Any]:
+    """The rule for ``day``. ``exceptions`` maps "user", "project" and "studio" to that level's
+    WorkDayRule for this day, where there is one; ``weeks`` maps them to that level's work week
+    (ISO weekdays), where one is set. The most specific level that says anything decides, and at
+    one level an exception beats the work week: user, then project, then studio."""
+    weeks = weeks or {}
     for level in ("user", "project", "studio"):
         rule = exceptions.get(level)
         if rule is not None:
@@ -47,11 +69,96 @@ def day_rule(day: dt.date, exceptions: Mapping[str, Mapping[str, Any]]) -> dict[
                 "reason": f"{level.upper()}_EXCEPTION",
                 "working": bool(rule.get("working")),
             }
+        week = weeks.get(level)
+        if week is not None:
+            return {
+                "description": None,
+                "reason": f"{level.upper()}_WORK_WEEK",
+                "working": day.isoweekday() in week,
+            }
     return {
         "description": None,
         "reason": "STUDIO_WORK_WEEK",
         "working": day.isoweekday() in STUDIO_WORK_WEEK,
     }
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: the stored scope of each level: the studio is one row, projects and users one each
+_SCOPE_TYPES = {"studio": "studio", "project": "Project", "user": "HumanUser"}
+
+
+def parse_week(days: Any) -> frozenset[int]:
+    """A work week from weekday names (``["monday", "tue", ...]``, any case, at least 3 letters)."""
+    if not isinstance(days, list | tuple) or not all(isinstance(d, str) for d in days):
+        raise ValidationError(
+            f"a work week is a list of weekday names, got {days!r}", field="days", value=days
+        )
+    out: set[int] = set()
+    for name in days:
+        word = name.strip().lower()
+        matches = [i for i, full in enumerate(WEEKDAYS, 1) if len(word) >= 3 and full.startswith(word)]
+        if len(matches) != 1:
+            raise ValidationError(f"{name!r} is not a weekday (monday ... sunday)", field="days", value=name)
+        out.add(matches[0])
+    return frozenset(out)
+
+
+def read_week(sg: Shotlog, project: Any = None, user: Any = None) -> dict[str, Any]:
+    """The work week that applies at a level (``user`` beats ``project`` beats the studio's) and where
+    it comes from: ``{"days": [...names], "reason": "PROJECT_WORK_WEEK", ...}``."""
+    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
+    _existing(sg, project_link)
+    _existing(sg, user_link)
+    weeks = _weeks(sg, project_link, user_link)
+    for level in ("user", "project", "studio"):
+        if level in weeks:
+            return {
+                "days": [WEEKDAYS[d - 1] for d in sorted(weeks[level])],
+                "reason": f"{level.upper()}_WORK_WEEK",
+            }
+    return {"days": [WEEKDAYS[d - 1] for d in sorted(STUDIO_WORK_WEEK)], "reason": "STUDIO_WORK_WEEK"}
+
+
+def set_week(sg: Shotlog, days: Any, project: Any = None, user: Any = None) -> None:
+    """Set the studio's work week, or a project's or a user's; ``days`` None removes a project's or
+    user's own week (it follows the studio's again) or restores the studio's default."""
+    week = None if days is None else parse_week(days)
+    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
+    if project_link is not None and user_link is not None:
+        raise ValidationError(
+            "a work week belongs to a project or a user, not both", field="project", value=project
+        )
+    _existing(sg, project_link)
+    _existing(sg, user_link)
+    scope = _scope(project_link, user_link)
+
+    def work(tx: Any) -> None:
+        sitestate.write_work_week(tx.conn, scope, week, tx.now)
+
+    sg._write(work)
+
+
+def _scope(project: dict[str, Any] | None, user: dict[str, Any] | None) -> tuple[str, int]:
+    if user is not None:
+        return (_SCOPE_TYPES["user"], int(user["id"]))
+    if project is not None:
+        return (_SCOPE_TYPES["project"], int(project["id"]))
+    return (_SCOPE_TYPES["studio"], 0)
+
+
+def _weeks(
+    sg: Shotlog, project: dict[str, Any] | None, user: dict[str, Any] | None
+) -> dict[str, frozenset[int]]:
+    """The work weeks stored for the studio and the given project and user, by level."""
+    scopes = {"studio": _scope(None, None)}
+    if project is not None:
+        scopes["project"] = _scope(project, None)
+    if user is not None:
+        scopes["user"] = _scope(None, user)
+    with sg.db.read() as conn:
+        stored = sitestate.read_work_weeks(conn, scopes.values())
+    return {level: stored[scope] for level, scope in scopes.items() if scope in stored}
 
 
 def _link(value: Any, entity_type: str, name: str) -> dict[str, Any] | None:
@@ -119,10 +226,11 @@ def read_schedule(sg: Shotlog, start: Any, end: Any, project: Any = None, user: 
     for rule in rules:
         level = "user" if rule.get("user") else "project" if rule.get("project") else "studio"
         by_day.setdefault(str(rule["date"]), {})[level] = rule
+    weeks = _weeks(sg, project_link, user_link)
     out: dict[str, Any] = {}
     day = first
     while day <= last:
-        out[day.isoformat()] = day_rule(day, by_day.get(day.isoformat(), {}))
+        out[day.isoformat()] = day_rule(day, by_day.get(day.isoformat(), {}), weeks)
         day += dt.timedelta(days=1)
     return out
 

@@ -9,6 +9,7 @@ from shotlog.cli.daemon import daemon
 from shotlog.cli.db import db
 from shotlog.cli.events import events
 from shotlog.cli.prefs import prefs
+from shotlog.cli.schedule import schedule
 from shotlog.cli.schema import schema
 from shotlog.cli.serve import serve
 from shotlog.cli.webhooks import webhooks
@@ -28,6 +29,7 @@ main.add_command(daemon)
 main.add_command(db)
 main.add_command(events)
 main.add_command(prefs)
+main.add_command(schedule)
 main.add_command(schema)
 main.add_command(serve)
 main.add_command(webhooks)

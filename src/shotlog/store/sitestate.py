@@ -16,6 +16,7 @@ from shotlog.store.tables import (
     project_accesses,
     site_preferences,
     user_subscriptions,
+    work_weeks,
 )
 
 __all__ = [
@@ -25,10 +26,12 @@ __all__ = [
     "read_notes",
     "read_preferences",
     "read_subscriptions",
+    "read_work_weeks",
     "record_access",
     "set_project_visibility",
     "write_preference",
     "write_subscriptions",
+    "write_work_week",
 ]
 
 
@@ -151,3 +154,30 @@ def set_project_visibility(
             updated_at=now,
         )
     )
+
+
+def read_work_weeks(
+    conn: Connection, scopes: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], frozenset[int]]:
+    """The stored work weeks of ``scopes`` (``("studio", 0)``, ``("Project", id)``, ``("HumanUser", id)``)."""
+    wanted = list(scopes)
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        sa.select(work_weeks).where(sa.tuple_(work_weeks.c.scope_type, work_weeks.c.scope_id).in_(wanted))
+    )
+    return {(row.scope_type, row.scope_id): frozenset(row.days["v"]) for row in rows}
+
+
+def write_work_week(
+    conn: Connection, scope: tuple[str, int], days: Iterable[int] | None, now: dt.datetime
+) -> None:
+    """Store a scope's work week; None removes it, so the scope follows the one above it again."""
+    key = (work_weeks.c.scope_type == scope[0], work_weeks.c.scope_id == scope[1])
+    conn.execute(sa.delete(work_weeks).where(*key))
+    if days is not None:
+        conn.execute(
+            sa.insert(work_weeks).values(
+                scope_type=scope[0], scope_id=scope[1], days={"v": sorted(days)}, updated_at=now
+            )
+        )

@@ -47,6 +47,7 @@ __all__ = [
     "webhook_cursor",
     "webhook_deliveries",
     "webhook_hooks",
+    "work_weeks",
 ]
 
 # SQLite only turns INTEGER PRIMARY KEY into the rowid alias; BIGINT would lose autoincrement there.
@@ -404,6 +405,17 @@ daemon_feeds = sa.Table(
 # -- site state of the api3 methods (migration 0006) ------------------------------------------------
 
 # Site preferences changed from their defaults (preferences_read answers the defaults for the rest).
+#: the working weekdays (ISO numbers, Monday = 1) of the studio (scope "studio", id 0), a Project or a
+#: HumanUser; a scope without a row follows the one above it
+work_weeks = sa.Table(
+    "work_weeks",
+    metadata,
+    sa.Column("scope_type", sa.String(16), primary_key=True),
+    sa.Column("scope_id", sa.BigInteger, primary_key=True),
+    sa.Column("days", JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
 site_preferences = sa.Table(
     "site_preferences",
     metadata,

@@ -1,5 +1,5 @@
 """site preferences, per-user project access times and Note readings, user subscriptions,
-per-project field visibility
+per-project field visibility, work weeks of the studio, projects and users
 
 Revision ID: 0006
 Revises: 0005
@@ -62,9 +62,18 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_subscriptions")),
     )
+    op.create_table(
+        "work_weeks",
+        sa.Column("scope_type", sa.String(length=16), nullable=False),
+        sa.Column("scope_id", sa.BigInteger(), nullable=False),
+        sa.Column("days", JSON, nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("scope_type", "scope_id", name=op.f("pk_work_weeks")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("work_weeks")
     op.drop_table("user_subscriptions")
     op.drop_table("note_readings")
     op.drop_table("field_visibility")
