@@ -124,19 +124,25 @@ def set_week(sg: Shotlog, days: Any, project: Any = None, user: Any = None) -> N
     """Set the studio's work week, or a project's or a user's; ``days`` None removes a project's or
     user's own week (it follows the studio's again) or restores the studio's default."""
     week = None if days is None else parse_week(days)
-    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
-    if project_link is not None and user_link is not None:
-        raise ValidationError(
-            "a work week belongs to a project or a user, not both", field="project", value=project
-        )
-    _existing(sg, project_link)
-    _existing(sg, user_link)
-    scope = _scope(project_link, user_link)
+    scope = _scope(*_one_level(sg, project, user, "a work week belongs to"))
 
     def work(tx: Any) -> None:
         sitestate.write_work_week(tx.conn, scope, week, tx.now)
 
     sg._write(work)
+
+
+def _one_level(
+    sg: Shotlog, project: Any, user: Any, what: str
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The project and user links of a change that applies at one level: the studio (neither), a
+    project or a user, not both; each checked to exist."""
+    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
+    if project_link is not None and user_link is not None:
+        raise ValidationError(f"{what} a project or a user, not both", field="project", value=project)
+    _existing(sg, project_link)
+    _existing(sg, user_link)
+    return project_link, user_link
 
 
 def _scope(project: dict[str, Any] | None, user: dict[str, Any] | None) -> tuple[str, int]:
@@ -258,13 +264,7 @@ def update_day(
             field="recalculate_field",
             value=recalculate_field,
         )
-    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
-    if project_link is not None and user_link is not None:
-        raise ValidationError(
-            "work_schedule_update takes a project or a user, not both", field="project", value=project
-        )
-    _existing(sg, project_link)
-    _existing(sg, user_link)
+    project_link, user_link = _one_level(sg, project, user, "work_schedule_update takes")
     data: dict[str, Any] = {"working": working, "description": description}
     if recalculate_field is not None:
         data["recalculate_field"] = recalculate_field
