@@ -28,6 +28,12 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     ),
     "SHOTLOG_TLS_CERT": ("none", "PEM certificate chain: `shotlog serve` speaks HTTPS (`--tls-cert`)"),
     "SHOTLOG_TLS_KEY": ("none", "PEM private key of the certificate (`--tls-key`)"),
+    # -- values (docs/python-api.md, "Value limits")
+    "SHOTLOG_MAX_TEXT_LENGTH": ("65536", "Longest value of a text field, in characters"),
+    "SHOTLOG_MAX_JSON_LENGTH": (
+        "1048576",
+        "Longest serializable value (an event's meta), in characters of its JSON text",
+    ),
     # -- export and archive (docs/export.md)
     "SHOTLOG_ARCHIVE_URL": ("none", "Archive destination: a directory, file:///path or s3://bucket/prefix"),
     "SHOTLOG_ARCHIVE_LIVE_DAYS": ("183", "Live window: events older than this many days move to the archive"),

@@ -4,6 +4,12 @@ Pure functions, no database. The in-process API uses Python values shaped as sho
 them: ``date_time`` as an aware ``datetime``, ``date`` as ``"YYYY-MM-DD"``, links as
 ``{"type", "id", "name"}`` dicts, multi-entity values as lists of links, checkboxes never null.
 Storage uses naive UTC datetimes and ``datetime.date``.
+
+Every value is also held to a length (``ValueLimits``): text, lists, codes, passwords, file links
+and ``serializable`` values (an event's ``meta``) each have a longest value, checked here so that
+every way in (api3, REST, the web UI, the Python API) refuses the same values with the same fault.
+The two limits people may need to move are settings, read once when shotlog is imported:
+``SHOTLOG_MAX_TEXT_LENGTH`` and ``SHOTLOG_MAX_JSON_LENGTH``.
 """
 
 from __future__ import annotations
@@ -11,17 +17,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from shotlog import filelinks
 from shotlog.errors import ValidationError
+from shotlog.schema.datatypes import JSON_MAX_LENGTH, TEXT_MAX_LENGTH
 from shotlog.schema.model import Field
 
 __all__ = [
+    "LIMITS",
     "TAG_MAX",
     "Link",
+    "ValueLimits",
     "coerce",
     "coerce_link",
     "coerce_links",
@@ -40,6 +51,67 @@ TAG_MAX = 255
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLOR = re.compile(r"^(\d{1,3}),(\d{1,3}),(\d{1,3})$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ValueLimits:
+    """The longest values a write accepts, in characters (of the JSON text, for JSON values).
+
+    ``text`` bounds text and calculated fields, ``json`` the ``serializable`` ones (an event's
+    ``meta``); every other data type has a fixed bound of its own (``DataType.max_length``)."""
+
+    text: int = TEXT_MAX_LENGTH
+    json: int = JSON_MAX_LENGTH
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ValueLimits:
+        """``SHOTLOG_MAX_TEXT_LENGTH`` and ``SHOTLOG_MAX_JSON_LENGTH``, else the defaults."""
+        return cls(
+            text=_positive(env, "SHOTLOG_MAX_TEXT_LENGTH", TEXT_MAX_LENGTH),
+            json=_positive(env, "SHOTLOG_MAX_JSON_LENGTH", JSON_MAX_LENGTH),
+        )
+
+    def max_length(self, field: Field) -> int | None:
+        """The longest value ``field`` takes, or None for data types bounded by their kind."""
+        dtype = field.dtype
+        if dtype.max_length is not None:
+            return dtype.max_length
+        if dtype.kind == "str":
+            return self.text
+        if dtype.kind == "json":
+            return self.json
+        return None
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        number = int(raw)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"{name} must be a positive number of characters, got {raw!r}")
+    return number
+
+
+#: the limits of this process, from its environment (tests pass limits of their own to ``coerce``)
+LIMITS = ValueLimits.from_env(os.environ)
+
+
+def _too_long(
+    field: Field, length: int, limit: int, excerpt: str, unit: str = "characters"
+) -> ValidationError:
+    # The message quotes only the start of the value: echoing megabytes back helps nobody.
+    shown = excerpt[:40] + "…" if len(excerpt) > 40 else excerpt
+    return ValidationError(
+        f"{field.qualified} ({field.data_type}) is limited to {limit:,} {unit}, got {length:,}: {shown!r}",
+        entity_type=field.entity_type,
+        field=field.name,
+        value=shown,
+        limit=limit,
+    )
 
 
 def utcnow() -> dt.datetime:
@@ -129,8 +201,10 @@ def coerce_links(field: Field, value: object) -> list[Link]:
     return out
 
 
-def coerce(field: Field, value: object) -> Any:
-    """Check one value for a COLUMN/TAGS field and return its storage form (None allowed)."""
+def coerce(field: Field, value: object, limits: ValueLimits | None = None) -> Any:
+    """Check one value for a COLUMN/TAGS field and return its storage form (None allowed).
+
+    ``limits``: the longest values accepted; the process's own (``LIMITS``) unless given."""
     kind = field.dtype.kind
     if value is None:
         if kind == "bool":
@@ -141,6 +215,11 @@ def coerce(field: Field, value: object) -> Any:
     if kind == "str":
         if not isinstance(value, str):
             raise _bad(field, value, "a string")
+        limit = (limits or LIMITS).max_length(field)
+        # first, so that no later message quotes the whole value; a list's declared values are
+        # accepted as declared, however long
+        if limit is not None and len(value) > limit and value not in field.valid_values:
+            raise _too_long(field, len(value), limit, value)
         return _check_text(field, value)
     if kind == "int":
         number = value
@@ -171,7 +250,7 @@ def coerce(field: Field, value: object) -> Any:
     if kind == "datetime":
         return to_storage_datetime(value, field)
     if kind == "json":
-        return _check_json(field, value)
+        return _check_json(field, value, (limits or LIMITS).max_length(field))
     if kind == "tags":
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise _bad(field, value, "a list of tag names")
@@ -231,15 +310,17 @@ def _json_storable(value: object) -> bool:
     return True
 
 
-def _check_json(field: Field, value: object) -> Any:
+def _check_json(field: Field, value: object, limit: int | None) -> Any:
     if field.data_type == "url":
         # a local file to resolve against the storage roots is the writer's (filelinks.resolve);
         # here it arrives resolved, or as a web link, an upload or a local link given whole
         value = filelinks.shape(field, value)
     try:
-        json.dumps(value, allow_nan=False)
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError):
         raise _bad(field, value, "a JSON-serializable value") from None
+    if limit is not None and len(text) > limit:
+        raise _too_long(field, len(text), limit, text, "characters of JSON")
     if not _json_storable(value):
         raise _bad(field, value, "JSON without NaN, infinities, NUL characters or unpaired surrogates")
     return value

@@ -12,6 +12,7 @@ from shotlog.errors import ValidationError
 from shotlog.schema.model import Field
 from shotlog.values import (
     TAG_MAX,
+    ValueLimits,
     coerce,
     coerce_link,
     coerce_links,
@@ -267,3 +268,76 @@ def test_format_meta_value(field: Field, stored: Any, meta: Any) -> None:
 
 def test_meta_datetime_is_the_event_log_timestamp_format() -> None:
     assert meta_datetime(dt.datetime(2015, 7, 13, 21, 54, 1)) == "2015-07-13 21:54:01 UTC"
+
+
+# -- value limits -------------------------------------------------------------------------------------
+
+SMALL = ValueLimits(text=10, json=40)
+
+
+@pytest.mark.parametrize(
+    ("field", "longest"),
+    [
+        (fld("text"), 10),
+        (fld("calculated"), 10),
+        (fld("list"), 255),  # a list that declares no values
+        (fld("status_list"), 255),
+        (fld("color"), 64),
+        (fld("footage"), 64),
+        (fld("entity_type"), 255),
+        (fld("password"), 1_024),
+        (fld("image"), 4_096),
+    ],
+)
+def test_text_values_are_limited_per_data_type(field: Field, longest: int) -> None:
+    assert SMALL.max_length(field) == longest
+    if field.data_type not in ("color", "entity_type"):  # their shapes are checked besides
+        assert coerce(field, "a" * longest, SMALL) == "a" * longest
+    with pytest.raises(ValidationError) as err:
+        coerce(field, "a" * (longest + 1), SMALL)
+    message = str(err.value)
+    assert (
+        f"Shot.sg_field ({field.data_type}) is limited to {longest:,} characters, got {longest + 1:,}"
+        in message
+    )
+    assert err.value.details["field"] == "sg_field" and err.value.details["limit"] == longest
+    assert len(message) < 200  # the value is quoted by its start only
+
+
+def test_declared_list_values_are_accepted_however_long() -> None:
+    long_value = "v" * 300
+    field = fld("list", valid_values=(long_value, "short"))
+    assert coerce(field, long_value) == long_value
+    with pytest.raises(ValidationError, match="limited to 255 characters"):
+        coerce(field, "w" * 300)
+
+
+def test_json_values_are_limited_by_their_json_text() -> None:
+    meta = fld("serializable")
+    assert coerce(meta, {"k": "é" * 30}, SMALL) == {"k": "é" * 30}  # 38 characters of compact JSON
+    with pytest.raises(ValidationError) as err:
+        coerce(meta, {"k": "é" * 40}, SMALL)
+    assert "Shot.sg_field (serializable) is limited to 40 characters of JSON, got 48" in str(err.value)
+    url = fld("url")
+    assert SMALL.max_length(url) == 32_768
+    assert coerce(url, {"url": "https://x.example/" + "a" * 16_000})["link_type"] == "web"
+    with pytest.raises(
+        ValidationError, match=r"Shot.sg_field \(url\) is limited to 32,768 characters of JSON"
+    ):
+        coerce(url, "https://x.example/" + "a" * 17_000)  # stored as url and name: twice the text
+
+
+def test_the_default_limits_and_their_settings() -> None:
+    assert ValueLimits() == ValueLimits.from_env({}) == ValueLimits(65_536, 1_048_576)
+    assert coerce(fld("text"), "x" * 65_536, ValueLimits()) == "x" * 65_536
+    with pytest.raises(ValidationError, match="limited to 65,536 characters, got 52,428,800"):
+        coerce(fld("text"), "x" * 52_428_800, ValueLimits())
+    raised = ValueLimits.from_env({"SHOTLOG_MAX_TEXT_LENGTH": "1000000", "SHOTLOG_MAX_JSON_LENGTH": " 5 "})
+    assert raised == ValueLimits(1_000_000, 5)
+    assert coerce(fld("text"), "x" * 100_000, raised) == "x" * 100_000
+    for bad in ("0", "-5", "lots", "1e6"):
+        with pytest.raises(ValueError, match="SHOTLOG_MAX_TEXT_LENGTH must be a positive number"):
+            ValueLimits.from_env({"SHOTLOG_MAX_TEXT_LENGTH": bad})
+    # numbers, dates and links are bounded by their kind
+    assert ValueLimits().max_length(fld("number")) is None
+    assert ValueLimits().max_length(fld("date_time")) is None
