@@ -12,6 +12,10 @@ clients see. Speed on a 10-million-event log comes from the shape of the queries
 * a filter no index serves (text in the description, the attribute, an event-type pattern) would
   read the whole log when it matches little, so such a page reads at most ``SCAN_WINDOW`` ids past
   its cursor and offers to search on from there ("searched events #a to #b").
+
+Rows meant for a list carry their description and meta summary clipped (``list_cells``: the
+``list_description``/``list_meta`` keys and their ``*_clipped`` flags), so one long value cannot make
+a page of 50 events megabytes long; the event's own page (``get_event``) has everything.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from shotlog.connection import Shotlog
 from shotlog.errors import FilterError, ShotlogError
 from shotlog.store.tables import event_log_entries as ele
 from shotlog.web.filters import EventQuery
+from shotlog.web.meta import list_cells
 
 __all__ = [
     "COUNT_CAP",
@@ -34,6 +39,7 @@ __all__ = [
     "EventPage",
     "choices",
     "event_page",
+    "for_list",
     "get_event",
     "live_events",
     "scan_bounded",
@@ -115,7 +121,17 @@ def event_page(store: Shotlog, q: EventQuery, *, window: int = SCAN_WINDOW) -> E
     except FilterError as exc:
         return EventPage([], head=head, error=str(exc))
     page.head = head
+    page.rows = for_list(page.rows)
     return page
+
+
+def for_list(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with what a list line shows of each: description and meta summary, clipped."""
+    for row in rows:
+        cells = list_cells(row.get("description"), row.get("meta"))
+        row["list_description"], row["description_clipped"] = cells.description, cells.description_clipped
+        row["list_meta"], row["meta_clipped"] = cells.meta, cells.meta_clipped
+    return rows
 
 
 #: longer than any write transaction lasts: see date_id_bounds
@@ -252,7 +268,7 @@ def live_events(store: Shotlog, q: EventQuery, after: int) -> list[dict[str, Any
         limit=LIVE_LIMIT,
     )
     rows.reverse()
-    return rows
+    return for_list(rows)
 
 
 def get_event(store: Shotlog, event_id: int) -> dict[str, Any] | None:

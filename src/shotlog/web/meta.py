@@ -3,6 +3,10 @@
 The shapes are those of the event log (docs/event-log.md): ``attribute_change`` with
 ``old_value``/``new_value`` or ``added``/``removed``, ``new_entity``, ``entity_retirement``,
 ``entity_revival``, and free-form metas of custom events.
+
+Lists (the event log, an entity's history, the live tail) show every event in a line: its
+description and meta summary are clipped there (``list_cells``), with a link to the event's page,
+which shows them whole. The API and exports always give the full values.
 """
 
 from __future__ import annotations
@@ -11,9 +15,19 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["MetaView", "describe_meta", "meta_summary", "plain_value"]
+__all__ = [
+    "LIST_TEXT_LIMIT",
+    "ListCells",
+    "MetaView",
+    "describe_meta",
+    "list_cells",
+    "meta_summary",
+    "plain_value",
+]
 
 _SUMMARY_LIMIT = 80
+#: longest description an event list shows (an update's description quotes the old and new text)
+LIST_TEXT_LIMIT = 300
 #: keys shown in the structured part of the view, not again in the "other keys" table
 _SHOWN = {
     "type",
@@ -52,10 +66,36 @@ def _clip(text: str, limit: int = _SUMMARY_LIMIT) -> str:
 
 def meta_summary(meta: Any) -> str:
     """One line for the event list: ``rev → apr``, ``+Ann -Bob`` (with a minus sign), ``new Shot #12``..."""
+    return _clip(_summary(meta))
+
+
+@dataclass(frozen=True)
+class ListCells:
+    """What an event list shows of an event's description and meta, and whether either was clipped."""
+
+    description: str
+    description_clipped: bool
+    meta: str
+    meta_clipped: bool
+
+
+def list_cells(description: str | None, meta: Any) -> ListCells:
+    """An event's description and meta summary as a list shows them, each clipped with an ellipsis."""
+    text = description or ""
+    summary = _summary(meta)
+    return ListCells(
+        _clip(text, LIST_TEXT_LIMIT),
+        len(text) > LIST_TEXT_LIMIT,
+        _clip(summary),
+        len(summary) > _SUMMARY_LIMIT,
+    )
+
+
+def _summary(meta: Any) -> str:
     if meta is None:
         return ""
     if not isinstance(meta, dict):
-        return _clip(plain_value(meta))
+        return plain_value(meta)
     kind = meta.get("type")
     if kind == "attribute_change" or "old_value" in meta or "added" in meta:
         if "added" in meta or "removed" in meta:
@@ -63,18 +103,20 @@ def meta_summary(meta: Any) -> str:
             parts += [f"−{plain_value(v)}" for v in meta.get("removed") or []]
             text = " ".join(parts) or "no change"
         else:
-            text = f"{plain_value(meta.get('old_value'))} → {plain_value(meta.get('new_value'))}"
+            # each side cut just past what a line shows: a value stored before the limits may be huge
+            old, new = (plain_value(meta.get(k))[: _SUMMARY_LIMIT + 1] for k in ("old_value", "new_value"))
+            text = f"{old} → {new}"
         if meta.get("in_create"):
             text += " (on create)"
-        return _clip(text)
+        return text
     if kind == "new_entity":
         return f"new {meta.get('entity_type', '')} #{meta.get('entity_id', '')}".strip()
     if kind == "entity_retirement":
-        return _clip(f"retired {meta.get('display_name') or meta.get('entity_type', '')}")
+        return f"retired {meta.get('display_name') or meta.get('entity_type', '')}"
     if kind == "entity_revival":
-        return _clip(f"revived {meta.get('display_name') or meta.get('entity_type', '')}")
+        return f"revived {meta.get('display_name') or meta.get('entity_type', '')}"
     keys = ", ".join(sorted(str(k) for k in meta))
-    return _clip(f"{{{keys}}}") if keys else "{}"
+    return f"{{{keys}}}" if keys else "{}"
 
 
 @dataclass
