@@ -190,7 +190,10 @@ class Shotlog:
             actor = self._resolve_actor()
 
             def work(conn: Connection, schema: Schema = schema, actor: Actor = actor) -> T:
-                tx = WriteTransaction(self.db, self.catalog, conn, schema, actor, utcnow())
+                # a view without a user is shotlog's own code (never a client's request)
+                tx = WriteTransaction(
+                    self.db, self.catalog, conn, schema, actor, utcnow(), shotlog_itself=self._user is None
+                )
                 result = fn(tx)
                 tx.finish()
                 return result
@@ -417,8 +420,12 @@ class Shotlog:
         attribute_name: str | None = None,
         meta: Any = None,
         fields: Sequence[str] | None = None,
+        builtin: bool = False,
     ) -> dict[str, Any]:
-        """Write a custom event, for example ``tkMultiEventApp_event_new``."""
+        """Write a custom event, for example ``tkMultiEventApp_event_new``.
+
+        A type shotlog writes itself (``Shotgun_*``, FPTR's global types) is refused to a view of a
+        user unless ``builtin``: shotlog's own code recording an operation it performed for them."""
         data: dict[str, Any] = {"event_type": event_type}
         for key, value in (
             ("description", description),
@@ -429,7 +436,7 @@ class Shotlog:
         ):
             if value is not None:
                 data[key] = value
-        return self.create("EventLogEntry", data, fields)
+        return self._write(lambda tx: tx.create_event(data, fields, builtin=builtin))
 
     # -- following ----------------------------------------------------------------------------------
 

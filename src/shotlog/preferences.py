@@ -136,7 +136,8 @@ def set_preference(sg: Shotlog, name: str, value: Any) -> dict[str, Any]:
                 "event_type": CHANGE_EVENT,
                 "description": f"Site preference {name} changed from {old!r} to {value!r}",
                 "meta": {"pref": name, "old": old, "new": value},
-            }
+            },
+            builtin=True,
         )
         return {"pref": name, "old": old, "new": value, "event_id": event["id"]}
 

@@ -71,7 +71,8 @@ def set_read_state(sg: Shotlog, note_id: int, value: Any) -> str:
                     "old_value": old,
                     "new_value": new,
                 },
-            }
+            },
+            builtin=True,
         )
 
     sg._write(work)  # the reading and its event commit together

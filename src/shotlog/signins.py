@@ -98,4 +98,5 @@ class SignIns:
             entity=None if event.entity is None else {"type": event.entity[0], "id": event.entity[1]},
             attribute_name=event.attribute_name,
             meta=event.meta,
+            builtin=True,
         )

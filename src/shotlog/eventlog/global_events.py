@@ -5,8 +5,8 @@ subscribe to FPTR's 40 global types), the flag on a hook subscribed to a type sh
 writes (``never_written``, shown by the REST answer and the web UI), and docs/event-log.md, whose
 table ``tests/test_docs.py`` checks against ``WRITTEN``.
 
-"Never written" means shotlog itself never writes the type: a script may still create an
-EventLogEntry of any type with ``create("EventLogEntry", ...)``, and a hook on it then fires.
+"Never written" means shotlog itself never writes the type, and no client may create it either
+(``shotlog.authority``: every type listed here is shotlog's own), so a hook on it cannot fire.
 """
 
 from __future__ import annotations

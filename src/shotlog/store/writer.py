@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog import filelinks
+from shotlog import authority, filelinks
 from shotlog.errors import (
     ConflictError,
     NotFound,
@@ -117,8 +117,18 @@ def _hash_password(value: str) -> str:
 
 class WriteTransaction:
     def __init__(
-        self, db: Database, catalog: Catalog, conn: Connection, schema: Schema, actor: Actor, now: dt.datetime
+        self,
+        db: Database,
+        catalog: Catalog,
+        conn: Connection,
+        schema: Schema,
+        actor: Actor,
+        now: dt.datetime,
+        *,
+        shotlog_itself: bool = False,
     ) -> None:
+        """``shotlog_itself``: the writes are shotlog's own code's (the in-process default
+        connection), not a client's, so ``shotlog.authority`` refuses them nothing."""
         self.db = db
         self.catalog = catalog
         self._buffer = _BufferedConnection(conn)
@@ -128,6 +138,7 @@ class WriteTransaction:
         self._rows: dict[tuple[str, int], Any] = {}
         self.schema = schema
         self.actor = actor
+        self.shotlog_itself = shotlog_itself
         self.now = now
         self.events: list[PendingEvent] = []
         self.builder = EventBuilder(actor)
@@ -139,6 +150,29 @@ class WriteTransaction:
 
     def _etype(self, entity_type: object) -> EntityType:
         return self.schema.entity(entity_type)
+
+    def _authority(self) -> authority.Authority:
+        """The acting principal for ``shotlog.authority``, its permission set read in this
+        transaction, so a change earlier in the same batch counts and no cache can be stale."""
+        link = self.actor.link()
+        if link is None or self.shotlog_itself:
+            return authority.SHOTLOG  # no user at all: seeding, before any user exists
+        kind, actor_id = link
+        f = self.schema.fields.get(kind, {}).get("permission_rule_set")
+        rule_set = None
+        if f is not None and f.column:
+            table = self.catalog.table(kind)
+            rule_set = self.conn.execute(sa.select(table.c[f.column]).where(table.c.id == actor_id)).scalar()
+        return authority.Authority(kind, actor_id, rule_set)
+
+    def _check_user_fields(self, etype: EntityType, entity_id: int | None, values: Mapping[str, Any]) -> None:
+        """Refuse, before anything is written, a password or permission set the actor may not set."""
+        guarded = {k: v for k, v in values.items() if k in authority.USER_FIELDS.get(etype.name, ())}
+        if not guarded:
+            return
+        refusal = authority.user_write_refusal(self._authority(), etype.name, entity_id, guarded)
+        if refusal is not None:
+            raise PermissionDenied(refusal.message, entity_type=etype.name, field=refusal.field)
 
     def _emit(self, *events: PendingEvent) -> None:
         if self.actor.generates_events:
@@ -357,13 +391,7 @@ class WriteTransaction:
         self, entity_type: str, data: Mapping[str, Any], return_fields: Sequence[str] | None = None
     ) -> dict[str, Any]:
         etype = self._etype(entity_type)
-        if return_fields is not None and (
-            not isinstance(return_fields, list | tuple) or not all(isinstance(f, str) for f in return_fields)
-        ):
-            raise ValidationError(
-                f"create({etype.name}): return_fields must be a list of field names, got {return_fields!r}",
-                value=return_fields,
-            )
+        _check_return_fields(etype.name, return_fields)
         if etype.name == "EventLogEntry":
             return self.create_event(data, return_fields)
         if not etype.mutable:
@@ -390,6 +418,8 @@ class WriteTransaction:
             if f.data_type == "checkbox" and f.default is False:
                 continue
             values[f.name] = (f, coerce(f, f.default))
+        # a new user gets a permission set, the field's default when none is given
+        self._check_user_fields(etype, None, {k: v for k, (_f, v) in values.items() if v is not None})
         for f in self.schema.fields[etype.name].values():
             if f.mandatory and values.get(f.name, (f, None))[1] in (None, "", []):
                 raise ValidationError(
@@ -682,6 +712,7 @@ class WriteTransaction:
                 )
             if f.storage is Storage.COLUMN:
                 self._check_unique(etype, f, new, entity_id)
+        self._check_user_fields(etype, entity_id, {f.name: new for f, _old, new in changes})
         found = self._check_links(
             {
                 f.name: (
@@ -818,12 +849,16 @@ class WriteTransaction:
     # -- custom events ------------------------------------------------------------------------------
 
     def create_event(
-        self, data: Mapping[str, Any], return_fields: Sequence[str] | None = None
+        self, data: Mapping[str, Any], return_fields: Sequence[str] | None = None, *, builtin: bool = False
     ) -> dict[str, Any]:
         """A custom EventLogEntry. ``created_at`` is shotlog's; ``user`` is the caller's unless given.
 
         Toolkit names the artist it runs for (tk-core's create_event_log_entry and its path cache),
-        as FPTR lets API scripts do; a null ``user`` means the caller, as leaving it out does."""
+        as FPTR lets API scripts do; a null ``user`` means the caller, as leaving it out does.
+        A type shotlog writes itself (``Shotgun_*``, FPTR's global types) is refused to clients
+        (``shotlog.authority``); ``builtin`` says shotlog's own code writes it for an operation it
+        performed on the actor's behalf (a password change, an Action Menu Item triggered)."""
+        _check_return_fields("EventLogEntry", return_fields)
         if not isinstance(data, Mapping):
             raise ValidationError(
                 f"create(EventLogEntry) expects a dict of field values, got {data!r}", value=data
@@ -853,6 +888,12 @@ class WriteTransaction:
             raise ValidationError(
                 "EventLogEntry.event_type is required", entity_type="EventLogEntry", field="event_type"
             )
+        if authority.is_shotlog_event_type(event_type):
+            reason = authority.event_type_refusal(self._authority(), event_type, builtin=builtin)
+            if reason is not None:
+                raise PermissionDenied(
+                    reason, entity_type="EventLogEntry", field="event_type", value=event_type
+                )
         links = {k: v for k, v in values.items() if v[0].storage is Storage.LINK and v[1] is not None}
         for _f, link in links.values():
             if not self.schema.has_entity(link[0]):
@@ -971,6 +1012,16 @@ class _Merged:
         if name in self._sets:
             return self._sets[name]
         return None if self._row is None else getattr(self._row, name)
+
+
+def _check_return_fields(type_name: str, return_fields: object) -> None:
+    if return_fields is not None and (
+        not isinstance(return_fields, list | tuple) or not all(isinstance(f, str) for f in return_fields)
+    ):
+        raise ValidationError(
+            f"create({type_name}): return_fields must be a list of field names, got {return_fields!r}",
+            value=return_fields,
+        )
 
 
 def _links_in(f: Field, value: Any) -> list[Link]:

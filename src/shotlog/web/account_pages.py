@@ -50,6 +50,7 @@ class AccountPages:
             description=f"{actor.name or actor.login} changed the password of HumanUser {user_id} (web)",
             entity={"type": "HumanUser", "id": user_id},
             meta={"type": "password_change", "source": "web", "user_id": user_id},
+            builtin=True,
         )
 
     async def own_form(self, request: Request) -> Response:

@@ -4,7 +4,8 @@ List with status and performance badges; create and edit forms with every option
 disable, delete; test connection with its result; the delivery log with filters, one delivery's
 full request and response, redeliver, replay a range of events, release or discard held
 deliveries. Every action is a POST with the session's CSRF token, and every change goes through
-the API, which validates completely before writing (nothing is half-saved).
+the API, which validates completely before writing (nothing is half-saved). Who may use these
+pages is ``shotlog.authority``'s decision, the same one the webhooks REST API asks.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shotlog.authority import Authority, webhook_refusal
 from shotlog.errors import ShotlogError
 from shotlog.web.filters import whole_number
 from shotlog.web.webhook_form import ACTIONS, form_field, form_from_hook, form_from_query, parse_hook_form
@@ -511,14 +513,28 @@ def _api_error(exc: ShotlogError) -> dict[str, str]:
     return {form_field(field): str(exc)}
 
 
+def _managers_only(web: Web, handler: Handler) -> Handler:
+    """A page for the people who may manage webhooks (the caller has signed the user in)."""
+
+    async def page(request: Request) -> Response:
+        user = request.state.user
+        refusal = webhook_refusal(Authority(user.type, user.id, user.permission_rule_set))
+        if refusal is not None:
+            return web.forbidden(request, refusal)
+        return await handler(request)
+
+    return page
+
+
 def webhook_routes(web: Web) -> list[tuple[str, Handler, tuple[str, ...]]]:
-    """The webhook pages (the caller wraps each as an admin page). Empty without the webhooks package."""
+    """The webhook pages, each refusing who may not manage webhooks (the caller wraps each as a
+    signed-in page). Empty without the webhooks package."""
     try:
         import shotlog.webhooks.api  # noqa: F401
     except ImportError:
         return []
     pages = WebhookPages(web)
-    return [
+    routes: list[tuple[str, Handler, tuple[str, ...]]] = [
         ("/webhooks", pages.index, ("GET",)),
         ("/webhooks/new", pages.new, ("GET",)),
         ("/webhooks/new", pages.create, ("POST",)),
@@ -535,3 +551,4 @@ def webhook_routes(web: Web) -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/webhooks/{id}/discard", pages.discard, ("POST",)),
         ("/webhooks/{id}/replay", pages.replay, ("POST",)),
     ]
+    return [(path, _managers_only(web, handler), methods) for path, handler, methods in routes]

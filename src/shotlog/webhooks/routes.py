@@ -3,7 +3,9 @@
 Same requests, responses and errors as FPTR (webhooks reference §3): hooks are addressed by UUID,
 bad fields answer 400 with code 103 and ``source: {field: [message]}``, unknown hooks 404 with code
 104 (103 when the id is not a UUID). They use the REST API's access tokens and error envelope
-(``server.rest``). Differences, each closing a documented FPTR gap: ``test_connection`` on an
+(``server.rest``), and every one of them is for the principals ``shotlog.authority`` lets manage
+webhooks (the web UI's pages ask the same question): anyone else gets a 403 before anything is
+read or changed. Differences, each closing a documented FPTR gap: ``test_connection`` on an
 unknown hook is a 404, and its 204 carries what the receiver answered in ``X-Shotlog-Test-*``
 headers; ``redeliver`` answers ``Location`` with the new delivery.
 """
@@ -20,9 +22,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from shotlog.authority import Authority, webhook_refusal
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials
-from shotlog.errors import ValidationError
+from shotlog.errors import PermissionDenied, ValidationError
 from shotlog.server.api3.wire import encode
 from shotlog.server.rest import shapes
 from shotlog.server.rest.routes import HttpError, Rest
@@ -66,12 +69,25 @@ def _not_found(exc: WebhookNotFound) -> Response:
     return _json(shapes.error(404, exc.message, code=code), 404)
 
 
+def _caller(view: Shotlog) -> Authority:
+    """The caller as ``shotlog.authority`` sees it, its permission set read now: a set taken away
+    takes effect on the next request."""
+    actor = view.actor
+    if actor.type is None or actor.id is None:
+        return Authority(None, None, None)
+    row = view.find_one(actor.type, [["id", "is", actor.id]], ["permission_rule_set"])
+    return Authority(actor.type, actor.id, None if row is None else row.get("permission_rule_set"))
+
+
 class WebhookRoutes:
     def __init__(self, store: Shotlog, settings: WebhookSettings) -> None:
         self.api = Webhooks(store, settings)
 
     def _guarded(self, fn: Any) -> Any:
         def handler(request: Request, view: Shotlog) -> Any:
+            refusal = webhook_refusal(_caller(view))
+            if refusal is not None:
+                raise PermissionDenied(refusal)  # the REST envelope's 403
             request.state.view = view  # who is calling: the Shotgun_Webhook_* events name them
             try:
                 return fn(request)

@@ -1,0 +1,154 @@
+"""Who may do what shotlog guards: administer users, manage webhooks, write shotlog's own events. Pure.
+
+Every way in (api3, REST, the web UI, the Python API as a user, batches) reaches these decisions:
+the store's write path asks them for user rows and event rows, the webhook routes and pages ask
+them before any webhook operation. Each caller reads the principal (``Authority``) and turns a
+refusal into its own error; nothing here does I/O.
+
+Until permission rule sets are entities of their own, a principal's rights follow from its kind
+and the name in its ``permission_rule_set`` text field (FPTR's built-in group names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from shotlog.eventlog.global_events import FPTR_GLOBAL_EVENT_TYPES
+
+__all__ = [
+    "EVENT_TYPE_PREFIX",
+    "SHOTLOG",
+    "USER_ADMINS",
+    "USER_FIELDS",
+    "WEBHOOK_MANAGERS",
+    "Authority",
+    "Refusal",
+    "event_type_refusal",
+    "is_shotlog_event_type",
+    "may_administer_users",
+    "may_manage_webhooks",
+    "user_write_refusal",
+    "webhook_refusal",
+]
+
+#: permission rule sets that may administer users: set passwords and permission sets
+USER_ADMINS: dict[str, tuple[str, ...]] = {"HumanUser": ("Admin",), "ApiUser": ("API Admin", "Admin")}
+#: permission rule sets that may manage webhooks and read their deliveries (FPTR: "Show Webhooks")
+WEBHOOK_MANAGERS: dict[str, tuple[str, ...]] = {
+    "HumanUser": ("Admin", "Manager"),
+    "ApiUser": ("API Admin", "Admin"),
+}
+#: fields of a user row that only user administrators write (a password's owner excepted)
+USER_FIELDS: dict[str, tuple[str, ...]] = {
+    "HumanUser": ("password_proxy", "permission_rule_set"),
+    # FPTR keeps a script's key in salted_password; shotlog keeps keys apart from the row, but a
+    # schema that declares the field gets the same protection
+    "ApiUser": ("salted_password", "permission_rule_set"),
+}
+#: every event type shotlog writes about entities starts with it (Shotgun_Shot_Change, ...)
+EVENT_TYPE_PREFIX = "Shotgun_"
+_PASSWORDS = frozenset({"password_proxy", "salted_password"})
+
+
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """A principal as these decisions see it.
+
+    ``kind`` is HumanUser or ApiUser; ``shotlog_itself`` is shotlog's own code (the in-process
+    default connection, and writes made before any user exists), which may do everything.
+    """
+
+    kind: str | None
+    id: int | None
+    rule_set: str | None
+    shotlog_itself: bool = False
+
+    def label(self) -> str:
+        if self.shotlog_itself:
+            return "shotlog"
+        rules = "no permission set" if self.rule_set is None else f"permission set {self.rule_set}"
+        return f"{self.kind} {self.id} with {rules}"
+
+
+SHOTLOG = Authority(None, None, None, shotlog_itself=True)
+
+
+def may_administer_users(who: Authority) -> bool:
+    """Set anyone's password or permission set, create users, sudo as a person."""
+    return who.shotlog_itself or who.rule_set in USER_ADMINS.get(who.kind or "", ())
+
+
+def may_manage_webhooks(who: Authority) -> bool:
+    """List, create, change, test and delete hooks; read, redeliver and acknowledge deliveries."""
+    return who.shotlog_itself or who.rule_set in WEBHOOK_MANAGERS.get(who.kind or "", ())
+
+
+def webhook_refusal(who: Authority) -> str | None:
+    """Why ``who`` may not manage webhooks, or None when it may."""
+    if may_manage_webhooks(who):
+        return None
+    allowed = " or ".join(WEBHOOK_MANAGERS.get(who.kind or "", ())) or "a manager's"
+    return f"Webhooks are for users with the {allowed} permission set; {who.label()} does not have it"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A write refused: the field that caused it and a message naming field, value and principal."""
+
+    field: str
+    message: str
+
+
+def user_write_refusal(
+    who: Authority, entity_type: str, entity_id: int | None, values: Mapping[str, object]
+) -> Refusal | None:
+    """The refusal of the first of ``values`` (new values of that user's fields; ``entity_id``
+    None for a new user) that ``who`` may not write, or None when every one is allowed.
+
+    A person may change their own password; anything else among ``USER_FIELDS`` needs the
+    permission to administer users. Nobody raises their own permission set: without that
+    permission they cannot change it at all, and with it they already hold the highest one.
+    """
+    guarded = USER_FIELDS.get(entity_type, ())
+    if not guarded or may_administer_users(who):
+        return None
+    own = entity_id is not None and (who.kind, who.id) == (entity_type, entity_id)
+    target = f"{entity_type} {entity_id}" if entity_id is not None else f"a new {entity_type}"
+    for name, value in values.items():
+        if name not in guarded or (own and name in _PASSWORDS):
+            continue
+        if name in _PASSWORDS:  # never echo a secret
+            what = f"setting the password of {target}"
+        elif own:
+            what = f"changing your own permission set to {value!r}"
+        else:
+            what = f"setting the permission set of {target} to {value!r}"
+        return Refusal(
+            name,
+            f"{entity_type}.{name}: {what} needs the permission to administer users "
+            f"(HumanUser {' or '.join(map(repr, USER_ADMINS['HumanUser']))}, ApiUser "
+            f"{' or '.join(map(repr, USER_ADMINS['ApiUser']))}); {who.label()} does not have it",
+        )
+    return None
+
+
+def is_shotlog_event_type(event_type: str) -> bool:
+    """Whether shotlog writes events of this type itself (entity changes, FPTR's global events)."""
+    return event_type.startswith(EVENT_TYPE_PREFIX) or event_type in FPTR_GLOBAL_EVENT_TYPES
+
+
+def event_type_refusal(who: Authority, event_type: str, *, builtin: bool = False) -> str | None:
+    """Why ``who`` may not create an EventLogEntry of ``event_type``, or None when it may.
+
+    Types shotlog writes itself are shotlog's: a forged ``Shotgun_Shot_Change`` would reach every
+    webhook and plugin as if the Shot had changed. No permission set grants them yet; shotlog's
+    own code writes them (``builtin``: an event of an operation shotlog performs, attributed to
+    the user who asked for it). Toolkit's and other custom types stay open to everyone.
+    """
+    if builtin or who.shotlog_itself or not is_shotlog_event_type(event_type):
+        return None
+    return (
+        f"EventLogEntry.event_type {event_type!r} is a type shotlog writes itself; "
+        f"{who.label()} may not create it (custom event types such as Toolkit_* stay allowed)"
+    )
