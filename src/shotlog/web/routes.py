@@ -275,9 +275,11 @@ def web_routes(store: Shotlog, credentials: Credentials) -> list[BaseRoute]:
         page_route("/admin", web.admin),
     ]
     routes += [page_route(path, handler, methods) for path, handler, methods in own]
-    # setting other people's passwords is for admins; webhooks and the daemon for managers too
+    # setting other people's passwords is for admins; the daemon for managers too
     routes += [page_route(path, handler, methods, ("Admin",)) for path, handler, methods in admin_only]
-    for path, handler, methods in [*webhook_routes(web), *daemon_routes(web)]:
+    # webhook pages ask shotlog.authority themselves, as the webhooks REST API does
+    routes += [page_route(path, handler, methods) for path, handler, methods in webhook_routes(web)]
+    for path, handler, methods in daemon_routes(web):
         routes.append(page_route(path, handler, methods, sessions.ADMIN_RULES))
     routes.append(Route("/{path:shotlog_ui_path}", web.unknown))
     return routes
