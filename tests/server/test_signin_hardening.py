@@ -217,11 +217,21 @@ def test_an_oversized_sign_in_form_is_refused_before_parsing(server: Server) -> 
         assert "shotlog_session" not in reply.cookies
 
 
-def test_empty_and_overlong_credentials_are_wrong_without_a_check(server: Server) -> None:
-    for login, password in ((server.login, ""), ("x" * 300, server.password)):
+def test_empty_and_overlong_credentials_are_wrong(server: Server) -> None:
+    # refused by shotlog.passwords.plausible before any lookup or hashing
+    long_login = server.login + "x" * 300  # a real login's prefix: truncating it would be wrong
+    for login, password in ((server.login, ""), (long_login, server.password)):
         body = server.call("find_one", ["Project", []], {"user_login": login, "user_password": password})
         assert body["error_code"] == 102, body
         assert len(body["message"]) < 400  # an overlong login is not echoed whole
+    data = {"grant_type": "password", "username": long_login, "password": server.password}
+    assert server.http.post(TOKEN_PATH, data=data).status_code == 400
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        token = _csrf(http.get("/login").text)
+        form = {"login": long_login, "password": server.password, "csrf": token, "next": "/events"}
+        reply = http.post("/login", data=form)
+        assert reply.status_code == 401
+        assert "Wrong login or password." in reply.text
 
 
 # -- follow links ---------------------------------------------------------------------------------

@@ -164,7 +164,8 @@ class Web:
         data = await small.form()
         values = {k: v for k, v in data.items() if isinstance(v, str)}
         target = local_path(values.get("next"))
-        login = values.get("login", "").strip()[:255]
+        tried = values.get("login", "").strip()
+        login = tried[:255]  # what the page shows again and a failure event names
         password = values.get("password", "")
         if not sessions.check_csrf(request, values.get("csrf"), login=True):
             return self._login_page(
@@ -180,7 +181,8 @@ class Web:
         try:
             # awaited on the event loop: a flood of sign-ins waiting for a password check holds
             # none of the threads the other pages need
-            user = await self.credentials.user_async(login, password)
+            # (the whole login: one too long for any account is refused there without a check)
+            user = await self.credentials.user_async(tried, password)
         except PasswordsBusy as exc:
             page_ = self._login_page(request, target, login, {"form": exc.message}, 503)
             page_.headers["Retry-After"] = "1"
