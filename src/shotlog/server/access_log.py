@@ -1,8 +1,8 @@
 """uvicorn's access log, without secrets.
 
-uvicorn writes each request line, query string included, after the response has gone out: a
-request refused for carrying a password in its URL would still leave the password in the log. So
-every access log record passes ``RedactSecrets`` first:
+uvicorn writes each request line, query string included: a token request that carries its
+password or client secret in the URL, as FPTR allows, would leave it in the log. So every access
+log record passes ``RedactSecrets`` first:
 
 * on the sign-in paths (``SIGNIN_PATHS``) the whole query string is replaced;
 * elsewhere, the value of any parameter whose name says it is a secret (``secret_name``) is.
