@@ -30,6 +30,7 @@ from shotlog.schema.model import Field
 
 __all__ = [
     "LIMITS",
+    "TAGS_MAX",
     "TAG_MAX",
     "Link",
     "ValueLimits",
@@ -47,6 +48,8 @@ Link = tuple[str, int]
 
 #: longest tag name: entity_tags.tag is VARCHAR(255)
 TAG_MAX = 255
+#: most tags on one value: a tag list is a value like any other, and bounded like one
+TAGS_MAX = 1_000
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLOR = re.compile(r"^(\d{1,3}),(\d{1,3}),(\d{1,3})$")
@@ -254,6 +257,13 @@ def coerce(field: Field, value: object, limits: ValueLimits | None = None) -> An
     if kind == "tags":
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise _bad(field, value, "a list of tag names")
+        if len(value) > TAGS_MAX:
+            raise ValidationError(
+                f"{field.qualified} ({field.data_type}) is limited to {TAGS_MAX:,} tags, got {len(value):,}",
+                entity_type=field.entity_type,
+                field=field.name,
+                limit=TAGS_MAX,
+            )
         for tag in value:
             if not tag or len(tag) > TAG_MAX or _unstorable(tag):
                 raise _bad(field, value, f"tag names of 1 to {TAG_MAX} characters of valid text")

@@ -12,6 +12,7 @@ from shotlog.errors import ValidationError
 from shotlog.schema.model import Field
 from shotlog.values import (
     TAG_MAX,
+    TAGS_MAX,
     ValueLimits,
     coerce,
     coerce_link,
@@ -341,3 +342,12 @@ def test_the_default_limits_and_their_settings() -> None:
     # numbers, dates and links are bounded by their kind
     assert ValueLimits().max_length(fld("number")) is None
     assert ValueLimits().max_length(fld("date_time")) is None
+
+
+def test_a_tag_list_holds_at_most_a_thousand_tags() -> None:
+    tags = [f"t{i}" for i in range(TAGS_MAX)]
+    assert coerce(fld("tag_list"), tags) == tags
+    with pytest.raises(
+        ValidationError, match=r"Shot.sg_field \(tag_list\) is limited to 1,000 tags, got 1,001"
+    ):
+        coerce(fld("tag_list"), [*tags, "one more"])
