@@ -6,10 +6,15 @@ itself, as ``max(id) + 1``, by the one transaction allowed to append at a time:
 
 * SQLite: every write transaction already holds the database's single write lock (``BEGIN
   IMMEDIATE``, see ``shotlog.store.database``), so reading ``max(id)`` and inserting is atomic.
-* PostgreSQL: ``append`` takes ``LOCK TABLE event_log_entries IN EXCLUSIVE MODE`` as the last step
-  of the transaction, so the lock is held only from id assignment to commit. EXCLUSIVE conflicts
-  with itself and with writes but not with plain SELECTs: readers are never blocked. A transaction
-  that rolls back leaves no hole, because the next appender reads ``max(id)`` again.
+* PostgreSQL: the transaction holds ``LOCK TABLE event_log_entries IN EXCLUSIVE MODE`` until it
+  commits (``Database.lock_event_log``). Entity writes (``Database.write_grouped``) take it as
+  their first statement, so that they never wait for it while holding a row (the lock order in
+  docs/architecture.md); ``append`` takes it here for the other transactions, as their last step.
+  EXCLUSIVE conflicts with itself and with writes but not with plain SELECTs: readers are never
+  blocked.
+
+Either way a transaction that rolls back leaves no hole, because the next appender reads
+``max(id)`` again.
 
 Both backends then send a wake-up hint (``NOTIFY shotlog_events`` on PostgreSQL); polling stays the
 correctness path.
@@ -32,15 +37,12 @@ from shotlog.store.tables import event_log_entries as ele
 __all__ = ["NOTIFY_CHANNEL", "append", "head_id", "iter_rows"]
 
 NOTIFY_CHANNEL = "shotlog_events"
-LOCK_TIMEOUT = "30s"
 
 _INSERT = sa.insert(ele)
 _MAX_ID = sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))
 # One event in one statement: the id is computed inside the INSERT (RETURNING: PostgreSQL, SQLite 3.35+).
 _INSERT_NEXT = sa.insert(ele).values(id=(_MAX_ID.scalar_subquery() + 1)).returning(ele.c.id)
-# PostgreSQL: the lock that makes ids visible in commit order (one round trip for both statements:
-# with no parameters the driver sends them together), and the wake-up hint.
-_LOCK = sa.text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'; LOCK TABLE event_log_entries IN EXCLUSIVE MODE")
+# PostgreSQL: the wake-up hint
 _NOTIFY = sa.text("SELECT pg_notify(:c, :p)")
 
 
@@ -50,9 +52,8 @@ def append(
     """Assign ids to ``events`` and insert them: the last step of a write transaction."""
     if not events:
         return
-    if not db.is_sqlite:
-        # held until this transaction commits
-        driver.execute(conn, _LOCK, {})
+    # held until this transaction commits (taken already by a write_grouped transaction)
+    db.lock_event_log(conn)
     # This transaction now holds the only right to append (SQLite's write lock, or the EXCLUSIVE
     # lock above), so the common case (one event) can compute max(id) + 1 inside its INSERT;
     # several events need their ids up front for back-references.

@@ -10,23 +10,31 @@ of its own, and committed with one fsync:
 * a write that fails rolls back to its savepoint and gets its own error; the others commit;
 * if the commit itself (or a savepoint) fails, every write of the group is run again alone, so one
   bad neighbour never fails a write that would have succeeded on its own;
-* a write that finds nobody else waiting runs exactly as before, with no savepoint.
+* a write that finds nobody else waiting runs exactly as before, with no savepoint;
+* a write the database aborted for a serialization reason (a deadlock victim, see
+  ``shotlog.store.retry``) is run again, in a transaction of its own after the group committed,
+  until it succeeds or fails for a reason of its own: its savepoint rolled it back completely, and
+  the group keeps no lock while a retry waits.
 
 Nothing waits on purpose: a group is whatever queued during the previous commit, so a lone writer
 pays no latency for it. Works must be safe to run again (they start from a fresh read of the
-database, as ``shotlog.connection`` builds them), because of the fallback above.
+database, as ``shotlog.connection`` builds them), because of the fallback and the retries above.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection
+
+from shotlog.store import retry
 
 __all__ = ["CommitGroup"]
 
@@ -54,9 +62,11 @@ class CommitGroup:
         self._queue: deque[_Write[Any]] = deque()
         self._queue_lock = threading.Lock()
         self._leader = threading.Lock()
-        #: groups committed and writes in them, for the benchmarks and tests
+        #: groups committed and writes in them, and runs again after a serialization failure, for
+        #: the benchmarks and tests
         self.groups = 0
         self.writes = 0
+        self.retries = 0
 
     def run(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)`` inside a write transaction, committed before this returns."""
@@ -78,6 +88,7 @@ class CommitGroup:
             if len(group) == 1:
                 self._alone(group[0])
                 return
+            again: list[tuple[_Write[Any], BaseException]] = []
             try:
                 with self._begin() as conn:
                     for item in group:
@@ -86,11 +97,15 @@ class CommitGroup:
                             item.result = item.work(conn)
                         except Exception as exc:
                             savepoint.rollback()
-                            item.error = exc
+                            if retry.retryable_sqlstate(exc):
+                                again.append((item, exc))
+                            else:
+                                item.error = exc
                         else:
                             savepoint.commit()
+                rerun = {id(item) for item, _ in again}
                 for item in group:
-                    item.committed = True
+                    item.committed = id(item) not in rerun
             except Exception:
                 n = len(group)
                 log.warning("a group of %d writes failed to commit; running each alone", n, exc_info=True)
@@ -99,7 +114,10 @@ class CommitGroup:
                     self._alone(item)
                 return
             self.groups += 1
-            self.writes += len(group)
+            self.writes += len(group) - len(again)
+            for item, aborted in again:
+                item.result = None
+                self._alone(item, failed=aborted)
         except BaseException as exc:
             # the leader itself was interrupted (KeyboardInterrupt...): nobody may read a result
             # that was never produced as a success
@@ -111,13 +129,32 @@ class CommitGroup:
             for item in group:
                 item.done = True
 
-    def _alone(self, item: _Write[Any]) -> None:
-        try:
-            with self._begin() as conn:
-                item.result = item.work(conn)
-        except Exception as exc:
-            item.error = exc
-        else:
+    def _alone(self, item: _Write[Any], failed: BaseException | None = None) -> None:
+        """Run ``item`` in a transaction of its own, again while the database aborts it for a
+        serialization reason; ``failed`` is the error of a run it already had (in a group)."""
+        attempt = 0 if failed is None else 1
+        while True:
+            if failed is not None:
+                delay = retry.delay_before(attempt, failed, random.random())
+                if delay is None:
+                    item.error = failed
+                    return
+                log.info(
+                    "the database aborted a write (%s); running it again (run %d)",
+                    retry.sqlstate(failed),
+                    attempt + 1,
+                )
+                self.retries += 1
+                time.sleep(delay)
+            attempt += 1
+            try:
+                with self._begin() as conn:
+                    item.result = item.work(conn)
+            except Exception as exc:
+                item.result = None
+                failed = exc
+                continue
             item.committed = True
             self.groups += 1
             self.writes += 1
+            return

@@ -8,10 +8,13 @@ One database URL picks the backend. Writes are serialized:
   database lock (``busy_timeout``). Reads use their own pooled connections and, thanks to WAL, never
   wait for the writer. The writer connection stays checked out between transactions, so anything
   that is not a write goes through ``reader``.
-* PostgreSQL runs write transactions concurrently; only the final step that appends events takes the
-  event-log lock (see ``shotlog.eventlog.log``).
+* PostgreSQL runs write transactions concurrently, except that appending events needs the event
+  log's lock (``lock_event_log``): entity writes take it first, other appenders last (see
+  ``shotlog.eventlog.log`` and "Lock order" in docs/architecture.md).
 
-Driver errors are translated here into ``StorageError`` / ``ConflictError``.
+Entity writes run again when the database aborts them for a serialization reason
+(``shotlog.store.retry``). Driver errors are translated here into ``StorageError`` /
+``ConflictError``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from shotlog.errors import ConflictError, ShotlogError, StorageError
+from shotlog.store import driver, retry
 from shotlog.store.commitgroup import CommitGroup
 
 __all__ = ["DEFAULT_URL", "Database", "normalize_url"]
@@ -37,6 +41,16 @@ log = logging.getLogger(__name__)
 DEFAULT_URL = "sqlite:///./shotlog.db"
 
 T = TypeVar("T")
+
+#: how long a PostgreSQL write waits for the event log's lock (and, after it, for any row lock)
+#: before it fails: a transaction that keeps the log locked must not stall every writer for ever
+EVENT_LOG_LOCK_TIMEOUT = "30s"
+# one round trip for both statements: with no parameters the driver sends them together
+_EVENT_LOG_LOCK = sa.text(
+    f"SET LOCAL lock_timeout = '{EVENT_LOG_LOCK_TIMEOUT}'; LOCK TABLE event_log_entries IN EXCLUSIVE MODE"
+)
+# conn.info key: the transaction that holds the event log's lock on this connection
+_LOCK_HOLDER = "shotlog.event_log_lock"
 
 
 def normalize_url(url: str) -> str:
@@ -56,7 +70,7 @@ class Database:
             raise StorageError(f"Unsupported database URL {url!r}: use sqlite:/// or postgresql://")
         self._write_lock = threading.RLock()
         self._write_conn: Connection | None = None  # SQLite: the writer connection, kept checked out
-        self.commits = CommitGroup(self.write)
+        self.commits = CommitGroup(self._appending)
         if self.backend == "sqlite":
             if parsed.database in (None, "", ":memory:"):
                 raise StorageError("SQLite needs a file (sqlite:///path.db): readers and the writer share it")
@@ -124,24 +138,63 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
-        with _translated():
-            if self.is_sqlite:
-                with self._write_lock:
-                    # One writer at a time holds the lock, so the one connection stays checked out
-                    # rather than going through the pool (and its reset-on-return) per transaction.
-                    # After a connection error SQLAlchemy reconnects it on next use.
-                    conn = self._write_conn
-                    if conn is None or conn.closed:
-                        conn = self._write_conn = self.writer.connect()
-                    with conn.begin():
-                        yield conn
-            else:
-                with self.writer.begin() as conn:
+        with _translated(), self._transaction() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        # driver errors pass through untranslated, so a retry can tell what aborted it
+        if self.is_sqlite:
+            with self._write_lock:
+                # One writer at a time holds the lock, so the one connection stays checked out
+                # rather than going through the pool (and its reset-on-return) per transaction.
+                # After a connection error SQLAlchemy reconnects it on next use.
+                conn = self._write_conn
+                if conn is None or conn.closed:
+                    conn = self._write_conn = self.writer.connect()
+                with conn.begin():
                     yield conn
+        else:
+            with self.writer.begin() as conn:
+                yield conn
+
+    @contextlib.contextmanager
+    def _appending(self) -> Iterator[Connection]:
+        """A write transaction that holds the right to append events from its first statement.
+
+        The entity writes (``write_grouped``) lock the event log *before* any row: a transaction
+        that held a row while it waited for the log could deadlock with the log's holder waiting
+        for that row (see docs/architecture.md, "Lock order")."""
+        with self._transaction() as conn:
+            self.lock_event_log(conn)
+            yield conn
+
+    def lock_event_log(self, conn: Connection) -> None:
+        """Take the right to append events for ``conn``'s transaction, held until it ends.
+
+        PostgreSQL: ``LOCK TABLE event_log_entries IN EXCLUSIVE MODE``, which conflicts with itself
+        and with writes to the table but not with plain reads, so readers are never blocked; a
+        no-op when this transaction holds it already. SQLite: every write transaction holds the
+        database's only write lock from ``BEGIN IMMEDIATE``, so there is nothing to take.
+        """
+        if self.is_sqlite:
+            return
+        transaction = conn.get_transaction()
+        if transaction is not None and conn.info.get(_LOCK_HOLDER) is transaction:
+            return
+        driver.execute(conn, _EVENT_LOG_LOCK, {})
+        # Keyed by the transaction object: a later transaction on this connection is another one.
+        # Not inside a savepoint, whose rollback would give the lock back.
+        if conn.get_nested_transaction() is None:
+            conn.info[_LOCK_HOLDER] = transaction
 
     def write_grouped(self, work: Callable[[Connection], T]) -> T:
         """``work(conn)`` in a write transaction that may be shared with concurrent writers, each in
-        a savepoint of its own, to share one commit (see ``shotlog.store.commitgroup``)."""
+        a savepoint of its own, to share one commit (see ``shotlog.store.commitgroup``).
+
+        The transaction holds the event log's lock from its start (``lock_event_log``), and runs
+        again when the database aborts it for a serialization reason (``shotlog.store.retry``), so
+        ``work`` must be safe to run again from a fresh read."""
         with _translated():
             return self.commits.run(work)
 
@@ -177,6 +230,15 @@ def _translated() -> Iterator[None]:
     except sa.exc.IntegrityError as exc:
         raise ConflictError(f"Constraint violated: {exc.orig}") from exc
     except sa.exc.OperationalError as exc:
+        state = retry.retryable_sqlstate(exc)
+        if state is not None:
+            # a transaction nobody ran again, or one aborted on every run: the driver's text
+            # (process ids, relations) says nothing a client can use
+            log.error("the database aborted a write (%s)", state, exc_info=True)
+            raise StorageError(
+                "The database aborted this write because of concurrent writes "
+                f"({retry.RETRYABLE_SQLSTATES[state]}); try again"
+            ) from exc
         log.exception("database operation failed")
         raise StorageError(f"Database error: {exc.orig}") from exc
     except sa.exc.DBAPIError as exc:
