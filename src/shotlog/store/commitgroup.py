@@ -139,9 +139,12 @@ class CommitGroup:
                 if delay is None:
                     item.error = failed
                     return
-                log.info(
-                    "the database aborted a write (%s); running it again (run %d)",
-                    retry.sqlstate(failed),
+                # a warning: with shotlog's lock order this should not happen (docs/architecture.md)
+                state = retry.retryable_sqlstate(failed) or ""
+                log.warning(
+                    "the database aborted a write (%s %s); running it again (run %d)",
+                    state,
+                    retry.RETRYABLE_SQLSTATES.get(state, ""),
                     attempt + 1,
                 )
                 self.retries += 1
