@@ -505,6 +505,17 @@ class Shotlog:
             raise ValidationError(f"text_search needs at least 3 characters, got {text!r}", value=text)
         if not isinstance(entity_types, Mapping) or not entity_types:
             raise ValidationError("text_search needs entity_types: {EntityType: filters}", value=entity_types)
+        if project_ids is not None and not (
+            isinstance(project_ids, list | tuple) and all(type(p) is int for p in project_ids)
+        ):
+            raise ValidationError(
+                f"text_search project_ids must be a list of Project ids, got {project_ids!r}"[:300],
+                field="project_ids",
+            )
+        if limit is not None and not (type(limit) is int and 0 <= limit < 2**31):
+            raise ValidationError(
+                f"text_search max_results must be a count, got {limit!r}"[:300], field="max_results"
+            )
         terms = [t.lower() for t in text.split()]
         matches: list[dict[str, Any]] = []
         schema = self.catalog.schema

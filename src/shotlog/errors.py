@@ -7,6 +7,7 @@ and value involved. Driver errors are translated into them at the storage bounda
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "UnknownEntityType",
     "UnknownField",
     "ValidationError",
+    "incident_ref",
 ]
 
 
@@ -92,3 +94,11 @@ class StorageError(ShotlogError):
     """The database failed in a way the caller did not cause (connection lost, lock timeout)."""
 
     error_code = 104
+
+
+def incident_ref() -> str:
+    """A short random id for one server-side failure, quoted to the client and written to the log.
+
+    A client is told only this id, never the driver's text or SQL; an operator finds the
+    traceback by searching the log for it."""
+    return secrets.token_hex(4)

@@ -36,9 +36,14 @@ from shotlog.schema.model import Field, Schema
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import to_storage_datetime
 
-__all__ = ["MAX_SORTS", "QueryBuilder", "Resolved"]
+__all__ = ["MAX_JOINS", "MAX_PATH_HOPS", "MAX_SORTS", "QueryBuilder", "Resolved"]
 
 MAX_SORTS = 100
+#: links a field path may follow (``entity.Shot.sg_sequence.Sequence.code`` follows two): each hop
+#: is a join or a nested subquery, and SQLite's parser overflows its stack near twenty of them
+MAX_PATH_HOPS = 8
+#: distinct linked paths one query may join (SQLite refuses a join of more than 64 tables)
+MAX_JOINS = 48
 
 TableOf = Callable[[str], sa.Table]
 Clause = ColumnElement[bool]
@@ -73,6 +78,15 @@ def _is_text(value: object) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _check_hops(path: object) -> None:
+    """Refuse a path that follows more than ``MAX_PATH_HOPS`` links (the database would fail on it)."""
+    if isinstance(path, str) and path.count(".") > 2 * MAX_PATH_HOPS:
+        raise FilterError(
+            f"Field path {path[:200]!r} follows more than {MAX_PATH_HOPS} links",
+            field=path[:200],
+        )
 
 
 _TIME_RELATIONS = (
@@ -118,6 +132,7 @@ class QueryBuilder:
         """A field path (``code`` or ``entity.Shot.sg_sequence.Sequence.code``) to its field and table."""
         if not isinstance(path, str) or not path:
             raise FilterError(f"A field path must be a non-empty string, got {path!r}", value=path)
+        _check_hops(path)
         parts = path.split(".")
         if len(parts) % 2 == 0:
             raise FilterError(
@@ -150,6 +165,13 @@ class QueryBuilder:
                 )
             prefix = f"{prefix}.{name}.{target}"
             if prefix not in self._joins:
+                if len(self._joins) >= MAX_JOINS:
+                    raise FilterError(
+                        f"{self.entity_type}: one query may follow at most {MAX_JOINS} distinct links; "
+                        f"{path!r} would be one more",
+                        entity_type=self.entity_type,
+                        field=path,
+                    )
                 assert hop.type_column and hop.column
                 joined = self._alias(target)
                 onclause = sa.and_(alias.c[hop.type_column] == target, alias.c[hop.column] == joined.c.id)
@@ -183,6 +205,7 @@ class QueryBuilder:
             ) from exc
 
     def _condition(self, path: str, relation: str, values: list[Any]) -> Clause:
+        _check_hops(path)
         if path.startswith("$FROM$"):
             return self._from_condition(path, relation, values)
         through = self._multi_hop(path)

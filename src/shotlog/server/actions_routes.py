@@ -38,7 +38,7 @@ from shotlog.actions import (
 from shotlog.archive import Archive
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials, Principal
-from shotlog.errors import ShotlogError
+from shotlog.errors import ShotlogError, incident_ref
 from shotlog.export import Export, StoreSource
 from shotlog.server.rest import shapes
 from shotlog.webhooks.netguard import AddressPolicy
@@ -104,8 +104,9 @@ class ActionsApi:
             except ShotlogError as exc:
                 return _error(shapes.http_status(exc), exc.message, _source(exc))
             except Exception:
-                log.exception("%s %s failed", request.method, request.url.path)
-                return _error(500, "Internal error; the server log has the details")
+                ref = incident_ref()
+                log.exception("ref %s: %s %s failed", ref, request.method, request.url.path)
+                return JSONResponse(shapes.internal_error(ref), status_code=500)
 
         return run
 

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, make_url
 
-from shotlog.errors import ConflictError, ShotlogError, StorageError
+from shotlog.errors import ConflictError, ShotlogError, StorageError, ValidationError, incident_ref
 from shotlog.store import driver, retry
 from shotlog.store.commitgroup import CommitGroup
 
@@ -223,24 +223,51 @@ def _upper(value: Any) -> Any:
 
 @contextlib.contextmanager
 def _translated() -> Iterator[None]:
+    """Driver errors become shotlog's own, whose messages carry no driver text and no SQL.
+
+    The driver's message (which may quote SQL, parameters, relation names or process ids) goes to
+    the log under a short reference; the client is told the reference only. The filter compiler and
+    value coercion refuse what they can foresee with a fault naming the field; what reaches this
+    point is either a server failure or a value the database refused for a reason they missed."""
     try:
         yield
     except ShotlogError:
         raise
     except sa.exc.IntegrityError as exc:
-        raise ConflictError(f"Constraint violated: {exc.orig}") from exc
+        ref = incident_ref()
+        log.warning("ref %s: the database refused a write (constraint): %s", ref, exc.orig)
+        raise ConflictError(
+            f"The change conflicts with a uniqueness or reference rule of the database (ref {ref})",
+            ref=ref,
+        ) from exc
     except sa.exc.OperationalError as exc:
+        ref = incident_ref()
         state = retry.retryable_sqlstate(exc)
         if state is not None:
             # a transaction nobody ran again, or one aborted on every run: the driver's text
             # (process ids, relations) says nothing a client can use
-            log.error("the database aborted a write (%s)", state, exc_info=True)
+            log.error("ref %s: the database aborted a write (%s)", ref, state, exc_info=True)
             raise StorageError(
                 "The database aborted this write because of concurrent writes "
-                f"({retry.RETRYABLE_SQLSTATES[state]}); try again"
+                f"({retry.RETRYABLE_SQLSTATES[state]}); try again (ref {ref})",
+                ref=ref,
             ) from exc
-        log.exception("database operation failed")
-        raise StorageError(f"Database error: {exc.orig}") from exc
+        log.error("ref %s: database operation failed", ref, exc_info=True)
+        raise StorageError(_FAILED.format(ref=ref), ref=ref) from exc
+    except sa.exc.DataError as exc:
+        # a value of the request the database cannot hold or compare (out of range, bad encoding):
+        # the caller's mistake, though one the validation before the query did not foresee
+        ref = incident_ref()
+        log.warning("ref %s: the database refused a value: %s", ref, exc.orig)
+        raise ValidationError(
+            f"A value in this request cannot be stored or compared by the database (ref {ref})",
+            ref=ref,
+        ) from exc
     except sa.exc.DBAPIError as exc:
-        log.exception("database error")
-        raise StorageError(f"Database error: {exc.orig}") from exc
+        ref = incident_ref()
+        log.error("ref %s: database error", ref, exc_info=True)
+        raise StorageError(_FAILED.format(ref=ref), ref=ref) from exc
+
+
+#: what a client learns of a database failure: a reference to the log entry, nothing of the driver's
+_FAILED = "Database error (ref {ref}); the server log has the details"

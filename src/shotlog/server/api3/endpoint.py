@@ -26,7 +26,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials, Principal
-from shotlog.errors import ShotlogError
+from shotlog.errors import ShotlogError, incident_ref
 from shotlog.passwords import PasswordsBusy
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
 from shotlog.server.api3.wire import (
@@ -125,9 +125,13 @@ class Api3Endpoint:
             except ProtocolError as exc:
                 reply = _reply(error_body(exc.message, exc.code), gzip)
             except Exception:
-                log.exception("api3: could not decode a request")
+                ref = incident_ref()
+                log.exception("ref %s: api3: could not decode a request", ref)
                 reply = _reply(
-                    error_body("The request could not be decoded; the server log has the details"), gzip
+                    error_body(
+                        f"The request could not be decoded (ref {ref}); the server log has the details"
+                    ),
+                    gzip,
                 )
             else:
                 if call.method == "info":
@@ -179,8 +183,12 @@ class Api3Endpoint:
         except RecursionError:
             return error_body(f"API {method}() arguments are nested too deeply")
         except Exception:
-            log.exception("api3 %s() failed", method)
-            return error_body(f"API {method}() failed with an internal error; the server log has the details")
+            # the client learns a reference to the log entry, never the exception's text
+            ref = incident_ref()
+            log.exception("ref %s: api3 %s() failed", ref, method)
+            return error_body(
+                f"API {method}() failed with an internal error (ref {ref}); the server log has the details"
+            )
 
     def authenticate(self, auth: Mapping[str, Any] | None, checked: _Checked | None = None) -> Principal:
         """Who is calling; ``checked`` is a password check already made on the event loop."""

@@ -104,6 +104,14 @@ def _parse(body: bytes) -> Any:
     return payload
 
 
+def _located(at: tuple[str | int, ...]) -> str:
+    """`` (in params[1].filters[0])``: where in the request a refused value sits."""
+    if not at:
+        return ""
+    text = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in at).lstrip(".")
+    return f" (in {text[:200]})"
+
+
 def _valid_text(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -119,30 +127,35 @@ def check_payload(payload: Any) -> None:
     surrogates are the caller's mistakes; left in, they surface as recursion, overflow or encoding
     errors deep inside the store. Iterative, so a deep payload cannot exhaust the stack here.
     """
-    stack: list[tuple[Any, int]] = [(payload, 1)]
+    # each value travels with where it sits, so that a fault names the parameter
+    stack: list[tuple[Any, int, tuple[str | int, ...]]] = [(payload, 1, ())]
     while stack:
-        value, depth = stack.pop()
+        value, depth, at = stack.pop()
         if isinstance(value, bool) or value is None or isinstance(value, float):
             continue
         if isinstance(value, int):
             if not INT_MIN <= value <= INT_MAX:
                 digits = str(value)
                 shown = digits if len(digits) <= 40 else f"{digits[:20]}...({len(digits)} digits)"
-                raise ProtocolError(f"Integer {shown} does not fit in 64 bits")
+                raise ProtocolError(f"Integer {shown} does not fit in 64 bits{_located(at)}")
             continue
         if isinstance(value, str):
             if not _valid_text(value):
-                raise ProtocolError(f"Text {value!r} is not valid Unicode (unpaired surrogate)")
+                raise ProtocolError(
+                    f"Text {value[:100]!r} is not valid Unicode (unpaired surrogate){_located(at)}"
+                )
             continue
         if depth > MAX_DEPTH:
             raise ProtocolError(f"Request body is nested more than {MAX_DEPTH} levels deep")
         if isinstance(value, dict):
             for key, item in value.items():
                 if not _valid_text(key):
-                    raise ProtocolError(f"Key {key!r} is not valid Unicode (unpaired surrogate)")
-                stack.append((item, depth + 1))
+                    raise ProtocolError(
+                        f"Key {key[:100]!r} is not valid Unicode (unpaired surrogate){_located(at)}"
+                    )
+                stack.append((item, depth + 1, (*at, key)))
         elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
+            stack.extend((item, depth + 1, (*at, i)) for i, item in enumerate(value))
 
 
 def _default(value: Any) -> Any:

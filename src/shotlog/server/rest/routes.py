@@ -27,6 +27,7 @@ from shotlog.credentials import ACCESS_TTL, Credentials, Principal
 from shotlog.errors import (
     ShotlogError,
     UnknownField,
+    incident_ref,
 )
 from shotlog.passwords import PasswordsBusy
 from shotlog.server.api3.wire import encode
@@ -119,11 +120,14 @@ class Rest:
                 return _http_error(exc)
             except ShotlogError as exc:
                 status = shapes.http_status(exc)
-                body = shapes.error(status, exc.message, code=exc.error_code, source=_source(exc))
+                body = shapes.error(
+                    status, exc.message, code=exc.error_code, source=_source(exc), ref=shapes.failure_ref(exc)
+                )
                 return _json(body, status)
             except Exception:
-                log.exception("REST %s %s failed", request.method, request.url.path)
-                return _json(shapes.error(500, "Internal error; the server log has the details"), 500)
+                ref = incident_ref()
+                log.exception("ref %s: REST %s %s failed", ref, request.method, request.url.path)
+                return _json(shapes.internal_error(ref), 500)
 
         return endpoint
 
@@ -430,8 +434,9 @@ class Rest:
         except PasswordsBusy as exc:
             return _json(shapes.error(503, exc.message), 503, {"Retry-After": "1"})
         except Exception:
-            log.exception("access token request failed")
-            return _json(shapes.error(500, "Internal error; the server log has the details"), 500)
+            ref = incident_ref()
+            log.exception("ref %s: access token request failed", ref)
+            return _json(shapes.internal_error(ref), 500)
 
     async def _token_params(self, request: Request) -> dict[str, str]:
         """The grant's parameters: a form (or, leniently, a JSON object) body, and the query string.

@@ -34,7 +34,9 @@ __all__ = [
     "MAX_SORT",
     "bounded_filters",
     "error",
+    "failure_ref",
     "http_status",
+    "internal_error",
     "parse_fields",
     "parse_simple_filters",
     "parse_sort",
@@ -83,14 +85,20 @@ MAX_TITLE = 1000
 
 
 def error(
-    status: int, title: str, *, code: int | None = None, source: Mapping[str, Any] | None = None
+    status: int,
+    title: str,
+    *,
+    code: int | None = None,
+    source: Mapping[str, Any] | None = None,
+    ref: str | None = None,
 ) -> dict[str, Any]:
+    """The JSON error envelope; ``ref`` (the id of a failure's log entry) becomes the error's id."""
     if len(title) > MAX_TITLE:
         title = title[: MAX_TITLE - 3] + "..."
     return {
         "errors": [
             {
-                "id": uuid.uuid4().hex,
+                "id": ref or uuid.uuid4().hex,
                 "status": status,
                 "code": code if code is not None else status,
                 "title": title,
@@ -279,6 +287,17 @@ def _hash_group(raw: Mapping[str, Any]) -> dict[str, Any]:
         else:
             items.append(c)
     return {"filter_operator": _LOGICAL[op.lower()], "filters": items}
+
+
+def internal_error(ref: str) -> dict[str, Any]:
+    """The envelope of a server failure: its log reference and nothing of the exception's text."""
+    return error(500, f"Internal error (ref {ref}); the server log has the details", ref=ref)
+
+
+def failure_ref(exc: ShotlogError) -> str | None:
+    """The log reference a translated database failure carries (``shotlog.store.database``)."""
+    ref = exc.details.get("ref")
+    return ref if isinstance(ref, str) else None
 
 
 def http_status(exc: ShotlogError) -> int:
