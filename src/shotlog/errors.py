@@ -7,7 +7,7 @@ and value involved. Driver errors are translated into them at the storage bounda
 
 from __future__ import annotations
 
-import secrets
+import uuid
 from typing import Any
 
 __all__ = [
@@ -97,8 +97,9 @@ class StorageError(ShotlogError):
 
 
 def incident_ref() -> str:
-    """A short random id for one server-side failure, quoted to the client and written to the log.
+    """A random id for one server-side failure, quoted to the client and written to the log (the
+    shape of the REST envelope's error ids, which carry it).
 
     A client is told only this id, never the driver's text or SQL; an operator finds the
     traceback by searching the log for it."""
-    return secrets.token_hex(4)
+    return uuid.uuid4().hex

@@ -32,7 +32,7 @@ LEAK = re.compile(
     r"psycopg|sqlite3?\b|parser stack|specified more than once|entity_(?!types\b)\w+\.",
     re.IGNORECASE,
 )
-REF = re.compile(r"\(ref ([0-9a-f]{8})\)")
+REF = re.compile(r"\(ref ([0-9a-f]{32})\)")
 
 
 def fault(server: Server, method: str, args: Any) -> str:
