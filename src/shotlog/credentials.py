@@ -6,7 +6,14 @@
   (tens of milliseconds), so a verified (hash, password) pair is remembered in memory: the stored
   hash is still read on every request, so a password change or a disabled user takes effect at once.
   Checks are bounded and timed the same for unknown and known logins by ``shotlog.passwords``.
-* Session and REST access tokens are random, stored as SHA-256 digests with an expiry.
+* Session, web and REST tokens are random, stored as SHA-256 digests with an expiry and the
+  user's credentials epoch at issue (``shotlog.store.epochs``). A password change, a disabling, a
+  retirement or a new script key moves the epoch in its own transaction, so every token issued
+  before it is refused from that commit on, in every process: token checks are never cached.
+* REST refresh tokens are single-use. A grant starts a token family; a refresh spends its token and
+  issues the next pair in the same family. A spent refresh token presented again means one of two
+  holders is not who they claim: the whole family (every access and refresh token it issued) is
+  revoked, as the OAuth 2.0 Security BCP recommends.
 
 Sign-in events are written by ``signins`` (``shotlog.signins``), shared by every way in.
 """
@@ -20,20 +27,22 @@ import hmac
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
 
 from shotlog.connection import Shotlog
+from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
 from shotlog.eventlog.events import Actor, EventBuilder, script_key_event
 from shotlog.passwords import checks, plausible
 from shotlog.signins import SignIns
-from shotlog.store.tables import script_keys, session_tokens
+from shotlog.store import epochs
+from shotlog.store.tables import credential_epochs, script_keys, session_tokens
 from shotlog.values import utcnow
 
-__all__ = ["Credentials", "Principal", "new_secret"]
+__all__ = ["Credentials", "Grant", "Principal", "RefreshReused", "new_secret"]
 
 SESSION_TTL = dt.timedelta(hours=24)
 SCRIPT_CACHE_SECONDS = 2.0
@@ -57,9 +66,39 @@ class Principal:
     name: str | None
     login: str | None = None
     permission_rule_set: str | None = None
+    #: the user's credentials epoch when these credentials were checked (None: not known)
+    epoch: int | None = None
 
     def link(self) -> dict[str, object]:
         return {"type": self.type, "id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """The tokens of a REST grant: an access token, and the refresh token that replaces both."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class RefreshReused(ShotlogError):
+    """A refresh token was presented after it had been spent: its family is revoked."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The refresh token was already used; every token of its grant is now revoked. Sign in again."
+        )
+
+
+def _epoch_of(user_type: Any, user_id: Any) -> sa.ColumnElement[int]:
+    """The current epoch of the user in ``user_type``/``user_id`` (0 when it never moved)."""
+    return sa.func.coalesce(
+        sa.select(credential_epochs.c.epoch)
+        .where(credential_epochs.c.user_type == user_type, credential_epochs.c.user_id == user_id)
+        .scalar_subquery(),
+        0,
+    )
 
 
 class Credentials:
@@ -84,6 +123,8 @@ class Credentials:
             if current is not None and hmac.compare_digest(current, _digest(key)):
                 return
             conn.execute(sa.delete(script_keys).where(script_keys.c.api_user_id == api_user_id))
+            # the script's REST tokens die with its old key
+            epochs.bump(conn, "ApiUser", api_user_id, utcnow())
             conn.execute(
                 sa.insert(script_keys).values(
                     api_user_id=api_user_id, key_sha256=_digest(key), created_at=utcnow()
@@ -122,7 +163,13 @@ class Credentials:
         status = table.c[fields["sg_status_list"].column or "sg_status_list"]
         rules = table.c[fields["permission_rule_set"].column or "permission_rule_set"]
         stmt = (
-            sa.select(table.c.id, name_col.label("name"), rules.label("rules"), script_keys.c.key_sha256)
+            sa.select(
+                table.c.id,
+                name_col.label("name"),
+                rules.label("rules"),
+                script_keys.c.key_sha256,
+                _epoch_of("ApiUser", table.c.id).label("epoch"),
+            )
             .join(script_keys, script_keys.c.api_user_id == table.c.id)
             .where(
                 name_col == script_name,
@@ -135,7 +182,7 @@ class Credentials:
         wanted = _digest(script_key)
         for row in rows:
             if hmac.compare_digest(row.key_sha256, wanted):
-                return Principal("ApiUser", row.id, row.name, None, row.rules)
+                return Principal("ApiUser", row.id, row.name, None, row.rules, row.epoch)
         return None
 
     # -- people -----------------------------------------------------------------------------------
@@ -179,7 +226,7 @@ class Credentials:
             if len(self._verified) > 10_000:
                 self._verified.clear()
             self._verified[(row.hash, _digest(password))] = True
-        return Principal("HumanUser", row.id, row.name, row.login, row.rules)
+        return Principal("HumanUser", row.id, row.name, row.login, row.rules, row.epoch)
 
     def _human_by_login(self, login: str) -> sa.Row[Any] | None:
         schema = self.store.catalog.schema
@@ -195,6 +242,8 @@ class Credentials:
             col("login").label("login"),
             col("password_proxy").label("hash"),
             col("permission_rule_set").label("rules"),
+            # read with the hash: a token issued for this check carries the epoch it was made in
+            _epoch_of("HumanUser", table.c.id).label("epoch"),
         ).where(
             col("login") == login,
             table.c.retirement_date.is_(None),
@@ -210,38 +259,113 @@ class Credentials:
 
     # -- tokens -----------------------------------------------------------------------------------
 
-    def issue(self, principal: Principal, kind: str = "session") -> tuple[str, dt.datetime]:
-        token = new_secret()
+    def issue(
+        self, principal: Principal, kind: str = "session", *, family: str | None = None
+    ) -> tuple[str, dt.datetime]:
+        """A new token of ``kind`` for ``principal``, good while its epoch is the user's.
+
+        A principal without a known epoch (one not read with its credentials) gets the current one.
+        """
         now = utcnow()
-        expires = now + _TTL[kind]
         with self.store.db.write() as conn:
             conn.execute(sa.delete(session_tokens).where(session_tokens.c.expires_at < now))
-            conn.execute(
-                sa.insert(session_tokens).values(
-                    token_sha256=_digest(token),
-                    kind=kind,
-                    user_type=principal.type,
-                    user_id=principal.id,
-                    created_at=now,
-                    expires_at=expires,
-                )
-            )
-        return token, expires
+            epoch = principal.epoch
+            if epoch is None:
+                epoch = epochs.current(conn, principal.type, principal.id)
+            return self._insert(conn, principal.type, principal.id, kind, epoch, family, now)
 
-    def token(self, token: object, kind: str = "session") -> Principal | None:
+    def grant(self, principal: Principal) -> Grant:
+        """A REST grant's access and refresh tokens, the first of a new family."""
+        family = new_secret()
+        access, _ = self.issue(principal, "access", family=family)
+        refresh, _ = self.issue(principal, "refresh", family=family)
+        return Grant(access, refresh, int(ACCESS_TTL.total_seconds()))
+
+    def refresh(self, token: object) -> tuple[Principal, Grant] | None:
+        """Spend the refresh ``token`` for the next pair of its family; None when it is not good.
+
+        Raises ``RefreshReused`` (after revoking the family) when it was spent already.
+        """
         if not isinstance(token, str) or not token:
             return None
+        digest, now = _digest(token), utcnow()
+        t = session_tokens
         with self.store.db.read() as conn:
             row = conn.execute(
-                sa.select(session_tokens.c.user_type, session_tokens.c.user_id).where(
-                    session_tokens.c.token_sha256 == _digest(token),
-                    session_tokens.c.kind == kind,
-                    session_tokens.c.expires_at > utcnow(),
+                sa.select(t.c.user_type, t.c.user_id, t.c.epoch, t.c.family, t.c.used_at).where(
+                    t.c.token_sha256 == digest,
+                    t.c.kind == "refresh",
+                    t.c.expires_at > now,
+                    t.c.epoch == _epoch_of(t.c.user_type, t.c.user_id),
                 )
             ).first()
         if row is None:
             return None
-        return self._principal(row.user_type, row.user_id)
+        principal = self._principal(row.user_type, row.user_id)
+        if principal is None:
+            return None
+        principal = replace(principal, epoch=row.epoch)
+        family = row.family or new_secret()  # tokens from before families start one
+        reused = row.used_at is not None
+        with self.store.db.write() as conn:
+            if not reused:
+                # spent exactly once, even by two requests at the same moment: one UPDATE wins
+                spent = conn.execute(
+                    sa.update(t).where(t.c.token_sha256 == digest, t.c.used_at.is_(None)).values(used_at=now)
+                )
+                reused = spent.rowcount != 1
+            if reused:
+                # committed before the refusal is raised: the revocation must stand
+                whole = t.c.family == row.family if row.family else t.c.token_sha256 == digest
+                conn.execute(sa.delete(t).where(whole))
+            else:
+                access, _ = self._insert(conn, row.user_type, row.user_id, "access", row.epoch, family, now)
+                fresh, _ = self._insert(conn, row.user_type, row.user_id, "refresh", row.epoch, family, now)
+        if reused:
+            raise RefreshReused()
+        return principal, Grant(access, fresh, int(ACCESS_TTL.total_seconds()))
+
+    @staticmethod
+    def _insert(
+        conn: Any, user_type: str, user_id: int, kind: str, epoch: int, family: str | None, now: dt.datetime
+    ) -> tuple[str, dt.datetime]:
+        token = new_secret()
+        expires = now + _TTL[kind]
+        conn.execute(
+            sa.insert(session_tokens).values(
+                token_sha256=_digest(token),
+                kind=kind,
+                user_type=user_type,
+                user_id=user_id,
+                created_at=now,
+                expires_at=expires,
+                epoch=epoch,
+                family=family,
+            )
+        )
+        return token, expires
+
+    def token(self, token: object, kind: str = "session") -> Principal | None:
+        """The active user a token of ``kind`` was issued to, while its epoch is still theirs.
+
+        Read from the database on every call (no cache), so a password change or a disabling in
+        any process ends the token at once."""
+        if not isinstance(token, str) or not token:
+            return None
+        t = session_tokens
+        with self.store.db.read() as conn:
+            row = conn.execute(
+                sa.select(t.c.user_type, t.c.user_id, t.c.epoch).where(
+                    t.c.token_sha256 == _digest(token),
+                    t.c.kind == kind,
+                    t.c.expires_at > utcnow(),
+                    t.c.epoch == _epoch_of(t.c.user_type, t.c.user_id),
+                )
+            ).first()
+        if row is None:
+            return None
+        principal = self._principal(row.user_type, row.user_id)
+        return None if principal is None else replace(principal, epoch=row.epoch)
 
     def revoke(self, token: str) -> None:
         with self.store.db.write() as conn:

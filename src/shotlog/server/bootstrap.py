@@ -47,12 +47,15 @@ def _ensure_script(store: Shotlog, credentials: Credentials, name: str, key: str
     credentials.set_script_key(found["id"], key)
 
 
-def _ensure_admin(store: Shotlog, login: str, password: str) -> None:
+def _ensure_admin(store: Shotlog, credentials: Credentials, login: str, password: str) -> None:
     found = store.find_one("HumanUser", [["login", "is", login]], ["id"])
     data = {"password_proxy": password, "permission_rule_set": "Admin", "sg_status_list": "act"}
     if found is None:
         store.create("HumanUser", {"login": login, "firstname": "Admin", "lastname": login, **data})
     else:
+        if credentials.user(login, password) is not None:
+            # the same password: writing it again would end the admin's sessions at every start
+            del data["password_proxy"]
         store.update("HumanUser", found["id"], data)
 
 
@@ -69,7 +72,7 @@ def ensure_credentials(
     if script_name and script_key:
         _ensure_script(store, credentials, script_name, script_key)
     if login and password:
-        _ensure_admin(store, login, password)
+        _ensure_admin(store, credentials, login, password)
     if script_name or login:
         return Bootstrap(script_name, None, login, None, generated=False)
     if _has_any_credentials(store):
@@ -78,5 +81,5 @@ def ensure_credentials(
     made = Bootstrap("shotlog_admin", new_secret(), "admin", secrets.token_urlsafe(12), generated=True)
     assert made.script_name and made.script_key and made.admin_login and made.admin_password
     _ensure_script(store, credentials, made.script_name, made.script_key)
-    _ensure_admin(store, made.admin_login, made.admin_password)
+    _ensure_admin(store, credentials, made.admin_login, made.admin_password)
     return made

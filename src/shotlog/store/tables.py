@@ -22,6 +22,7 @@ __all__ = [
     "archive_segments",
     "archive_state",
     "column_type",
+    "credential_epochs",
     "daemon_cursors",
     "daemon_feeds",
     "daemon_instances",
@@ -189,7 +190,24 @@ session_tokens = sa.Table(
     sa.Column("user_id", sa.BigInteger, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("expires_at", sa.DateTime, nullable=False),
+    # migration 0007: the user's credentials epoch when the token was issued (a token of an older
+    # epoch is dead); the grant a REST token belongs to; when a refresh token was spent
+    sa.Column("epoch", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    sa.Column("family", sa.String(64), nullable=True),
+    sa.Column("used_at", sa.DateTime, nullable=True),
     sa.Index("ix_session_tokens_expires_at", "expires_at"),
+    sa.Index("ix_session_tokens_family", "family"),
+)
+
+# Each user's credentials epoch (migration 0007): bumped in the same transaction as a password
+# change, a disabling, a retirement or a new script key. A user without a row is at epoch 0.
+credential_epochs = sa.Table(
+    "credential_epochs",
+    metadata,
+    sa.Column("user_type", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("epoch", sa.BigInteger, nullable=False),
+    sa.Column("changed_at", sa.DateTime, nullable=False),
 )
 
 # follow / unfollow / followers

@@ -29,7 +29,7 @@ from shotlog.eventlog.events import Actor, EventBuilder, LinkInfo, PendingEvent,
 from shotlog.query.filters import to_wire
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field, Schema
-from shotlog.store import driver, idlists, names
+from shotlog.store import driver, epochs, idlists, names
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
 from shotlog.store.reader import Query, fetch_collections, find
@@ -749,6 +749,9 @@ class WriteTransaction:
             # no .values(): the SET clause comes from the parameter names at execution
             stmt = _UPDATE[table] = sa.update(table).where(table.c.id == sa.bindparam("_pk"))
         self._buffer.defer(stmt, {"_pk": entity_id, **sets})
+        if epochs.ends_sessions(etype.name, [f for f, _old, _new in changes]):
+            # a new password or status ends the user's tokens as this transaction commits
+            epochs.bump(self.conn, etype.name, entity_id, self.now)
         if (etype.name, entity_id) in self._rows:
             self._rows[(etype.name, entity_id)] = _Merged(row, sets)
         for f, old, new in changes:
@@ -822,6 +825,8 @@ class WriteTransaction:
             return False
         table = self.catalog.table(etype.name)
         self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=self.now))
+        if etype.name in epochs.USER_TYPES:  # a retired user's tokens end, and stay ended on revival
+            epochs.bump(self.conn, etype.name, entity_id, self.now)
         self._rows.pop((etype.name, entity_id), None)
         self._forget_roots(etype)
         self._emit(*self.builder.retirement(self._subject(etype, entity_id, row), self.now))

@@ -17,6 +17,7 @@ from starlette.responses import Response
 from shotlog.credentials import Principal
 from shotlog.errors import ShotlogError
 from shotlog.passwords import PasswordsBusy
+from shotlog.web import sessions
 
 if TYPE_CHECKING:
     from shotlog.web.routes import Web
@@ -76,7 +77,10 @@ class AccountPages:
         if errors:
             return self.web.render(request, "password.html", 400, target=None, errors=errors)
         await run_in_threadpool(self._set_password, user, user.id, values["new"])
-        return self.web.redirect("/events", "Your password is changed.")
+        response = self.web.redirect("/events", "Your password is changed.")
+        # the change ended every session of this user, this one too: this browser gets a new one
+        await run_in_threadpool(sessions.renew_session, request, response, self.web.credentials, user)
+        return response
 
     async def users(self, request: Request) -> Response:
         def load() -> list[dict[str, Any]]:

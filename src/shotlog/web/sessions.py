@@ -3,7 +3,9 @@
 * A sign-in issues a server-side token (``session_tokens``, kind ``web``, stored as a SHA-256
   digest) sent as an HttpOnly, SameSite=Lax cookie; signing out deletes the row, so a stolen
   cookie dies with the session. The user's state is read on every request (through
-  ``Credentials.token``), so a disabled or retired user is out at once.
+  ``Credentials.token``), so a disabled or retired user is out at once, and so is every session of
+  a user whose password changes (their credentials epoch moves: ``shotlog.store.epochs``). The
+  person who changes their own password keeps a session: the page that changed it renews it.
 * CSRF: every form carries a token derived from the session token (SHA-256 of a label and the
   token). It is per session and needs no storage; a page on another site can neither read the
   cookie nor compute the token. The sign-in form, which has no session yet, uses a double-submit
@@ -16,6 +18,7 @@ import hashlib
 import hmac
 import os
 import secrets
+from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,6 +34,7 @@ __all__ = [
     "csrf_token",
     "current_user",
     "login_csrf",
+    "renew_session",
     "set_session",
 ]
 
@@ -71,6 +75,13 @@ def set_session(request: Request, response: Response, credentials: Credentials, 
     # enforced server-side on every request.
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/")
     response.delete_cookie(LOGIN_COOKIE, path="/")
+
+
+def renew_session(request: Request, response: Response, credentials: Credentials, user: Principal) -> None:
+    """A new session for ``user`` after their own password change ended the one this request had.
+
+    Issued in the epoch the change moved to (read now), so only the changer's browser stays in."""
+    set_session(request, response, credentials, replace(user, epoch=None))
 
 
 def clear_session(request: Request, response: Response, credentials: Credentials) -> None:

@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from shotlog.bounded_body import MAX_SIGNIN_BODY, bounded
 from shotlog.connection import Shotlog
-from shotlog.credentials import ACCESS_TTL, Credentials, Principal
+from shotlog.credentials import Credentials, Grant, Principal, RefreshReused
 from shotlog.errors import (
     ShotlogError,
     UnknownField,
@@ -471,12 +471,18 @@ class Rest:
         """Tokens for ``params``; ``user`` is the password grant's user, checked by the caller."""
         grant = params.get("grant_type")
         principal: Principal | None
+        tokens: Grant | None = None
         if grant == "client_credentials":
             principal = self.credentials.script(params.get("client_id"), params.get("client_secret"))
         elif grant == "password":
             principal = user
         elif grant == "refresh_token":
-            principal = self.credentials.token(params.get("refresh_token"), "refresh")
+            try:
+                refreshed = self.credentials.refresh(params.get("refresh_token"))
+            except RefreshReused as exc:
+                # RFC 6749's invalid_grant: 400, as for any refresh token that is not good
+                raise HttpError(400, exc.message, code=102) from None
+            principal, tokens = refreshed if refreshed is not None else (None, None)
         elif grant == "session_token":
             principal = self.credentials.token(params.get("session_token"), "session")
         else:
@@ -494,13 +500,13 @@ class Rest:
         if grant == "password":
             # a password grant starts a session; refresh and session_token grants continue one
             self.credentials.signins.logged_in(principal, "rest", "password")
-        access, _ = self.credentials.issue(principal, "access")
-        refresh, _ = self.credentials.issue(principal, "refresh")
+        if tokens is None:  # a new grant: the first tokens of a new family
+            tokens = self.credentials.grant(principal)
         return {
             "token_type": "Bearer",
-            "access_token": access,
-            "expires_in": int(ACCESS_TTL.total_seconds()),
-            "refresh_token": refresh,
+            "access_token": tokens.access_token,
+            "expires_in": tokens.expires_in,
+            "refresh_token": tokens.refresh_token,
         }
 
     async def openapi(self, request: Request) -> Response:
