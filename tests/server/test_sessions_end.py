@@ -20,6 +20,9 @@ import pytest
 import shotgun_api3
 from sgserver import ADMIN_LOGIN, ADMIN_PASSWORD, Server
 
+import shotlog
+from shotlog.credentials import Credentials
+
 API = "/api/v1"
 #: the HTTP clients a test opened, closed after it whatever its outcome
 _OPEN: list[httpx.Client] = []
@@ -212,3 +215,45 @@ def test_a_change_through_one_server_ends_sessions_held_on_another(
 
     _assert_ended(held)
     assert other.alive()
+
+
+def test_a_new_script_key_ends_the_scripts_tokens(server: Server, uniq: str) -> None:
+    """A script's key is its password: a new one (``shotlog``'s own command, from another process)
+    ends the api3 session tokens and REST tokens minted with the old one."""
+    admin = shotlog.connect(server.db_url, migrate=False)
+    try:
+        name = f"script-{uniq}"[:60]
+        script = admin.create("ApiUser", {"firstname": name})
+        Credentials(admin).set_script_key(script["id"], "old-key-0001")
+        token = server.client(script_name=name, api_key="old-key-0001").get_session_token()
+        by_token = server.client(session_token=token)
+        granted = httpx.post(
+            f"{server.url}{API}/auth/access_token",
+            data={"grant_type": "client_credentials", "client_id": name, "client_secret": "old-key-0001"},
+            timeout=30,
+        )
+        assert granted.status_code == 200, granted.text
+        rest = httpx.Client(
+            base_url=server.url,
+            timeout=30,
+            headers={"Authorization": f"Bearer {granted.json()['access_token']}"},
+        )
+        _OPEN.append(rest)
+        assert by_token.find_one("ApiUser", [["id", "is", script["id"]]])
+        assert rest.get(f"{API}/entity/projects").status_code == 200
+
+        Credentials(admin).set_script_key(script["id"], "new-key-0002")
+
+        with pytest.raises(shotgun_api3.AuthenticationFault):
+            by_token.find_one("ApiUser", [["id", "is", script["id"]]])
+        assert rest.get(f"{API}/entity/projects").status_code == 401
+        refresh = httpx.post(
+            f"{server.url}{API}/auth/access_token",
+            data={"grant_type": "refresh_token", "refresh_token": granted.json()["refresh_token"]},
+            timeout=30,
+        )
+        assert refresh.status_code == 400, refresh.text
+        # the new key signs in at once
+        assert server.client(script_name=name, api_key="new-key-0002").get_session_token()
+    finally:
+        admin.close()
