@@ -4,7 +4,8 @@ Client mistakes get a Fault 104 naming the parameter; a genuine failure of the d
 generic message with a reference that is also in the server log, next to the driver's text.
 
 The inputs below once answered "failed with an internal error" or "Database error: <driver text>"
-(parser stack overflow on SQLite, a duplicated alias on PostgreSQL, a scalar ``project_ids``); the
+(parser stack overflow on SQLite, a duplicated alias on PostgreSQL, a LIKE pattern too long for
+SQLite, a scalar ``project_ids``); the
 bounded fuzz pass at the end looks for more of the kind on the backend under test.
 """
 
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from sgserver import Server
 
 from shotlog.errors import ConflictError, StorageError, ValidationError
-from shotlog.query.compiler import MAX_JOINS, MAX_PATH_HOPS
+from shotlog.query.compiler import MAX_JOINS, MAX_PATH_HOPS, MAX_PATTERN_LENGTH
 from shotlog.store.database import Database
 
 #: what a reply must never contain: the generic failure, driver text, SQL
@@ -175,6 +176,35 @@ def test_text_search_with_a_list_of_projects_is_answered(server: Server) -> None
         "query_display_name_cache", {"text": "abc", "entity_types": {"Shot": []}, "project_ids": [1, 2]}
     )
     assert "results" in body, body
+
+
+def shot(server: Server, project: dict[str, Any], code: str) -> None:
+    fields = [{"field_name": "code", "value": code}, {"field_name": "project", "value": project}]
+    assert "results" in server.call("create", {"type": "Shot", "fields": fields})
+
+
+@pytest.mark.parametrize("relation", ["contains", "starts_with", "ends_with"])
+def test_a_like_pattern_over_the_limit_is_a_fault(
+    server: Server, project: dict[str, Any], relation: str
+) -> None:
+    shot(server, project, "pattern")
+    scope = {"path": "project", "relation": "is", "values": [project]}
+    too_long = {"path": "code", "relation": relation, "values": ["%_" * (MAX_PATTERN_LENGTH // 2 + 1)]}
+    message = fault(server, "read", {"type": "Shot", "filters": where(scope, too_long)})
+    assert f"at most {MAX_PATTERN_LENGTH} are allowed" in message
+    at_limit = {"path": "code", "relation": relation, "values": ["%" * MAX_PATTERN_LENGTH]}
+    body = server.call("read", {"type": "Shot", "filters": where(scope, at_limit), "return_fields": ["code"]})
+    assert body["results"]["entities"] == [], body
+
+
+def test_a_name_pattern_over_the_limit_is_a_fault(server: Server) -> None:
+    condition = {
+        "path": "note_links",
+        "relation": "name_contains",
+        "values": ["%" * (MAX_PATTERN_LENGTH + 1)],
+    }
+    message = fault(server, "read", {"type": "Note", "filters": where(condition)})
+    assert "note_links" in message and f"at most {MAX_PATTERN_LENGTH}" in message
 
 
 def test_summarize_with_a_scalar_grouping_is_a_fault(server: Server) -> None:
@@ -394,7 +424,9 @@ def dump(value: Any) -> bytes:
     return json.dumps(value).encode()
 
 
-def test_fuzz_no_reply_leaks_an_internal_error(server: Server) -> None:
+def test_fuzz_no_reply_leaks_an_internal_error(server: Server, project: dict[str, Any]) -> None:
+    # rows to test: SQLite evaluates a LIKE pattern (and refuses one too long) only against a row
+    shot(server, project, "fuzz")
     mark = server.log_mark()
 
     @FUZZ

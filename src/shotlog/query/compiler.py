@@ -36,7 +36,7 @@ from shotlog.schema.model import Field, Schema
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import to_storage_datetime
 
-__all__ = ["MAX_JOINS", "MAX_PATH_HOPS", "MAX_SORTS", "QueryBuilder", "Resolved"]
+__all__ = ["MAX_JOINS", "MAX_PATH_HOPS", "MAX_PATTERN_LENGTH", "MAX_SORTS", "QueryBuilder", "Resolved"]
 
 MAX_SORTS = 100
 #: links a field path may follow (``entity.Shot.sg_sequence.Sequence.code`` follows two): each hop
@@ -44,6 +44,9 @@ MAX_SORTS = 100
 MAX_PATH_HOPS = 8
 #: distinct linked paths one query may join (SQLite refuses a join of more than 64 tables)
 MAX_JOINS = 48
+#: characters of a contains/starts_with/ends_with/name_* text: SQLite refuses to evaluate a LIKE
+#: pattern over 50,000 bytes, and escaping doubles each % and _ (4 bytes a character at worst)
+MAX_PATTERN_LENGTH = 10_000
 
 TableOf = Callable[[str], sa.Table]
 Clause = ColumnElement[bool]
@@ -78,6 +81,12 @@ def _is_text(value: object) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _cut(value: object, limit: int = 200) -> str:
+    """``repr(value)`` cut short, so that a fault does not echo a huge value back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _check_hops(path: object) -> None:
@@ -299,9 +308,16 @@ class QueryBuilder:
         return value
 
     def _text(self, path: str, relation: str, value: Any) -> str:
+        """The text of a pattern relation (contains, starts_with, name_is...)."""
         if not _is_text(value):
             raise FilterError(
-                f"Filter [{path!r}, {relation!r}] expects text, got {value!r}", field=path, value=value
+                f"Filter [{path!r}, {relation!r}] expects text, got {_cut(value)}", field=path, value=value
+            )
+        if len(value) > MAX_PATTERN_LENGTH:
+            raise FilterError(
+                f"Filter [{path!r}, {relation!r}]: the text is {len(value)} characters long; "
+                f"at most {MAX_PATTERN_LENGTH} are allowed",
+                field=path,
             )
         return str(value)
 
