@@ -178,9 +178,11 @@ def test_text_search_with_a_list_of_projects_is_answered(server: Server) -> None
     assert "results" in body, body
 
 
-def shot(server: Server, project: dict[str, Any], code: str) -> None:
+def shot(server: Server, project: dict[str, Any], code: str) -> int:
     fields = [{"field_name": "code", "value": code}, {"field_name": "project", "value": project}]
-    assert "results" in server.call("create", {"type": "Shot", "fields": fields})
+    body = server.call("create", {"type": "Shot", "fields": fields})
+    assert "results" in body, body
+    return int(body["results"]["id"])
 
 
 @pytest.mark.parametrize("relation", ["contains", "starts_with", "ends_with"])
@@ -357,8 +359,18 @@ paths = st.one_of(
     st.integers(0, MAX_PATH_HOPS + 3).map(deep),
     st.text(max_size=30),
 )
-conditions = st.fixed_dictionaries(
-    {"path": paths, "relation": st.sampled_from(RELATIONS), "values": st.lists(odd_values, max_size=3)}
+conditions = st.one_of(
+    st.fixed_dictionaries(
+        {"path": paths, "relation": st.sampled_from(RELATIONS), "values": st.lists(odd_values, max_size=3)}
+    ),
+    # well formed but for the odd text and the depth: the database sees these
+    st.fixed_dictionaries(
+        {
+            "path": st.integers(0, MAX_PATH_HOPS + 3).map(deep),
+            "relation": st.sampled_from(["is", "contains", "starts_with", "not_contains"]),
+            "values": st.lists(odd_text, min_size=1, max_size=1),
+        }
+    ),
 )
 filters = st.recursive(
     st.lists(conditions, max_size=3).map(lambda c: {"logical_operator": "and", "conditions": c}),
@@ -419,6 +431,31 @@ searches = st.fixed_dictionaries(
 ).map(lambda a: ("query_display_name_cache", a))
 
 
+WRITABLE = [
+    "code",
+    "description",
+    "sg_cut_duration",
+    "sg_status_list",
+    "tag_list",
+    "sg_sequence",
+    "tasks",
+    "image",
+]
+
+
+def writes(project: dict[str, Any], shot_id: int) -> st.SearchStrategy[tuple[str, Any]]:
+    """create and update of Shots in the test's project with odd values (never of other types)."""
+    fields = st.lists(
+        st.fixed_dictionaries({"field_name": st.sampled_from(WRITABLE), "value": odd_values}), max_size=3
+    )
+    scoped = {"field_name": "project", "value": project}
+    creates = fields.map(lambda f: ("create", {"type": "Shot", "fields": [scoped, *f]}))
+    updates = st.tuples(st.one_of(st.just(shot_id), odd_ints), fields).map(
+        lambda t: ("update", {"type": "Shot", "id": t[0], "fields": t[1]})
+    )
+    return st.one_of(creates, updates)
+
+
 def dump(value: Any) -> bytes:
     """JSON with escapes, so lone surrogates and NUL travel as a careless client sends them."""
     return json.dumps(value).encode()
@@ -426,11 +463,11 @@ def dump(value: Any) -> bytes:
 
 def test_fuzz_no_reply_leaks_an_internal_error(server: Server, project: dict[str, Any]) -> None:
     # rows to test: SQLite evaluates a LIKE pattern (and refuses one too long) only against a row
-    shot(server, project, "fuzz")
+    shot_id = shot(server, project, "fuzz")
     mark = server.log_mark()
 
     @FUZZ
-    @given(st.one_of(reads, summaries, searches))
+    @given(st.one_of(reads, summaries, searches, writes(project, shot_id)))
     def run(call: tuple[str, Any]) -> None:
         method, args = call
         reply = server.post(dump({"method_name": method, "params": [server.auth(), args]}))
