@@ -257,3 +257,23 @@ def test_a_new_script_key_ends_the_scripts_tokens(server: Server, uniq: str) -> 
         assert server.client(script_name=name, api_key="new-key-0002").get_session_token()
     finally:
         admin.close()
+
+
+def test_an_admin_setting_their_own_password_on_the_admin_page_stays_in(
+    server: Server, sg: shotgun_api3.Shotgun, uniq: str
+) -> None:
+    user_id, login = _person(sg, uniq, "first password")
+    sg.update("HumanUser", user_id, {"permission_rule_set": "Admin"})
+    held = _sign_in_everywhere(server, user_id, login, "first password")
+    browser = _web_sign_in(server, login, "first password")
+
+    page = browser.get(f"/admin/users/{user_id}/password")
+    assert page.status_code == 200, page.text
+    done = browser.post(
+        f"/admin/users/{user_id}/password",
+        data={"csrf": _csrf(page.text), "new": "my own new one", "confirm": "my own new one"},
+    )
+    assert done.status_code == 303, done.text
+
+    _assert_ended(held)  # the admin's other sessions end...
+    assert browser.get("/events").status_code == 200  # ...but not the one that made the change

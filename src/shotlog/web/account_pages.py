@@ -120,7 +120,12 @@ class AccountPages:
         if errors:
             return self.web.render(request, "password.html", 400, target=target, errors=errors)
         who = target.get("name") or target.get("login")
-        return self.web.redirect("/admin/users", f"Password set for {who}.")
+        response = self.web.redirect("/admin/users", f"Password set for {who}.")
+        if target["id"] == request.state.user.id:  # an admin's own: this browser stays in
+            await run_in_threadpool(
+                sessions.renew_session, request, response, self.web.credentials, request.state.user
+            )
+        return response
 
 
 def account_routes(
