@@ -311,12 +311,16 @@ class Credentials:
             if not reused:
                 # spent exactly once, even by two requests at the same moment: one UPDATE wins
                 spent = conn.execute(
-                    sa.update(t).where(t.c.token_sha256 == digest, t.c.used_at.is_(None)).values(used_at=now)
+                    sa.update(t)
+                    .where(t.c.token_sha256 == digest, t.c.used_at.is_(None))
+                    .values(used_at=now, family=family)  # a token from before families joins one
                 )
                 reused = spent.rowcount != 1
             if reused:
                 # committed before the refusal is raised: the revocation must stand
-                whole = t.c.family == row.family if row.family else t.c.token_sha256 == digest
+                # the family as spending recorded it (a token from before families got one then)
+                spent_in = conn.execute(sa.select(t.c.family).where(t.c.token_sha256 == digest)).scalar()
+                whole = t.c.family == spent_in if spent_in else t.c.token_sha256 == digest
                 conn.execute(sa.delete(t).where(whole))
             else:
                 access, _ = self._insert(conn, row.user_type, row.user_id, "access", row.epoch, family, now)

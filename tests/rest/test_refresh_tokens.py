@@ -8,11 +8,16 @@ rotation). Other grants of the same user are a different family and live on.
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from restkit import API, RestServer, errors_of
+
+from shotlog.store.database import Database
+from shotlog.store.tables import session_tokens
 
 REUSED = "The refresh token was already used; every token of its grant is now revoked. Sign in again."
 
@@ -118,3 +123,27 @@ def test_a_disabled_users_tokens_stay_dead_when_enabled_again(
     assert _works(
         rest, _tokens(rest.grant(grant_type="password", username=login, password=password))["access_token"]
     )
+
+
+def test_a_refresh_token_from_before_families_joins_one(
+    rest: RestServer, api: httpx.Client, uniq: str
+) -> None:
+    """Tokens issued before migration 0007 have no family: spending one starts a family, so its
+    reuse still revokes what it bought."""
+    _id, login, password = _person(api, uniq)
+    tokens = _tokens(rest.grant(grant_type="password", username=login, password=password))
+    db = Database(rest.db_url)
+    try:
+        with db.write() as conn:
+            digest = hashlib.sha256(tokens["refresh_token"].encode()).hexdigest()
+            done = conn.execute(
+                sa.update(session_tokens).where(session_tokens.c.token_sha256 == digest).values(family=None)
+            )
+            assert done.rowcount == 1
+    finally:
+        db.dispose()
+    second = _tokens(_refresh(rest, tokens["refresh_token"]))
+    assert _works(rest, second["access_token"])
+    assert errors_of(_refresh(rest, tokens["refresh_token"]), 400, 102)["title"] == REUSED
+    assert not _works(rest, second["access_token"])
+    errors_of(_refresh(rest, second["refresh_token"]), 400, 102)
