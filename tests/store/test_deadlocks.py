@@ -110,7 +110,8 @@ def test_a_final_database_error_is_not_run_again(sg: shotlog.Shotlog, db_url: st
     shot = sg.create("Shot", {"code": "final", "description": "before"})
     head, retries = sg.head_event_id(), sg.db.commits.retries
     runs: list[int] = []
-    with pytest.raises(ShotlogError, match="forced"):  # translated at the store's boundary
+    # translated at the store's boundary: a reference to the log, not the driver's text ("forced")
+    with pytest.raises(ShotlogError, match=r"\(ref [0-9a-f]{32}\)"):
         sg.db.write_grouped(_update_failing_first(sg, shot["id"], _raise(state), runs))
     assert runs == [1]
     assert sg.db.commits.retries == retries
@@ -127,7 +128,7 @@ def test_a_final_error_is_not_run_again_on_either_backend(sg: shotlog.Shotlog) -
     def missing_table(conn: Connection) -> None:
         conn.exec_driver_sql("SELECT * FROM no_such_table")
 
-    with pytest.raises(StorageError, match="no_such_table"):
+    with pytest.raises(StorageError, match=r"Database error \(ref [0-9a-f]{32}\)"):
         sg.db.write_grouped(_update_failing_first(sg, shot["id"], missing_table, runs))
     assert runs == [1]
     assert sg.db.commits.retries == retries
