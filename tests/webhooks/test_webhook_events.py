@@ -10,11 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from restserver import bearer_client, rest_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rest"))
-from restkit import SCRIPT_KEY, SCRIPT_NAME
-
-from testdbs import Databases, start_serve, wait_healthy
+from restkit import SCRIPT_NAME
 
 W = "/api/v1/webhook"
 URL = "http://127.0.0.1:9/global-events"
@@ -22,31 +21,13 @@ URL = "http://127.0.0.1:9/global-events"
 
 @pytest.fixture(scope="module")
 def server(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    dbs = Databases(template, tmp_path_factory.mktemp("webhook_events"))
-    env = {
-        "SHOTLOG_SCRIPT_NAME": SCRIPT_NAME,
-        "SHOTLOG_SCRIPT_KEY": SCRIPT_KEY,
-        "SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS": "127.0.0.0/8",
-    }
-    process, url, log = start_serve(dbs.new(), dbs.directory, env)
-    try:
-        wait_healthy(url, process, log)
+    with rest_server(template, tmp_path_factory.mktemp("webhook_events")) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        text = log.read_text(errors="replace")
-        dbs.drop_all()
-        assert "Traceback" not in text, text[-5000:]
 
 
 @pytest.fixture(scope="module")
 def api(server: str) -> Iterator[httpx.Client]:
-    token = httpx.post(
-        f"{server}/api/v1/auth/access_token",
-        data={"grant_type": "client_credentials", "client_id": SCRIPT_NAME, "client_secret": SCRIPT_KEY},
-    ).json()["access_token"]
-    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+    with bearer_client(server) as client:
         yield client
 
 
