@@ -28,6 +28,7 @@ __all__ = [
     "is_shotlog_event_type",
     "may_administer_users",
     "may_manage_webhooks",
+    "may_sudo",
     "user_write_refusal",
     "webhook_refusal",
 ]
@@ -77,6 +78,12 @@ SHOTLOG = Authority(None, None, None, shotlog_itself=True)
 def may_administer_users(who: Authority) -> bool:
     """Set anyone's password or permission set, create users, sudo as a person."""
     return who.shotlog_itself or who.rule_set in USER_ADMINS.get(who.kind or "", ())
+
+
+def may_sudo(who: Authority) -> bool:
+    """Act as a person (api3's ``sudo_as_login``): a script that may administer users, as on FPTR,
+    where only API scripts can sudo; a person never can."""
+    return who.kind == "ApiUser" and may_administer_users(who)
 
 
 def may_manage_webhooks(who: Authority) -> bool:

@@ -356,3 +356,19 @@ def test_the_rest_api_shows_who_may_not(server: Server, sg: shotgun_api3.Shotgun
     assert _signs_in(server, artist["login"], "rest-own-pass")
     row = sg.find_one("HumanUser", [["id", "is", artist["id"]]], ["permission_rule_set"])
     assert row["permission_rule_set"] == "Artist"
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule_set", "allowed"),
+    [
+        ("ApiUser", "API Admin", True),
+        ("ApiUser", "Admin", True),
+        ("ApiUser", "API User", False),
+        ("HumanUser", "Admin", False),  # a person never sudoes, as on FPTR
+        (None, None, False),
+    ],
+)
+def test_who_may_sudo(kind: str | None, rule_set: str | None, allowed: bool) -> None:
+    from shotlog.authority import Authority, may_sudo
+
+    assert may_sudo(Authority(kind, 1, rule_set)) is allowed

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from shotlog.authority import USER_ADMINS
 from shotlog.bounded_body import MAX_SIGNIN_BODY, bounded
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials, Principal
@@ -278,7 +279,9 @@ def web_routes(store: Shotlog, credentials: Credentials) -> list[BaseRoute]:
     ]
     routes += [page_route(path, handler, methods) for path, handler, methods in own]
     # setting other people's passwords is for admins; the daemon for managers too
-    routes += [page_route(path, handler, methods, ("Admin",)) for path, handler, methods in admin_only]
+    routes += [
+        page_route(path, handler, methods, USER_ADMINS["HumanUser"]) for path, handler, methods in admin_only
+    ]
     # webhook pages ask shotlog.authority themselves, as the webhooks REST API does
     routes += [page_route(path, handler, methods) for path, handler, methods in webhook_routes(web)]
     for path, handler, methods in daemon_routes(web):

@@ -24,6 +24,7 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
+from shotlog.authority import Authority, may_sudo
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials, Principal
 from shotlog.errors import ShotlogError, incident_ref
@@ -42,7 +43,6 @@ __all__ = ["GZIP_MINIMUM", "MAX_BODY", "Api3Endpoint"]
 
 log = logging.getLogger("shotlog.api3")
 
-SUDO_ALLOWED = ("API Admin", "Admin")
 MAX_BODY = 64 * 1024 * 1024
 #: replies from this size on are gzip-compressed for clients that accept it (the client always does)
 GZIP_MINIMUM = 1024
@@ -247,7 +247,7 @@ class Api3Endpoint:
             # were taken away, or a target that was disabled since, must stop working at once.
             if not isinstance(sudo, str):
                 raise ProtocolError(f"sudo_as_login must be a HumanUser login (a string), got {sudo!r}")
-            if principal.type != "ApiUser" or principal.permission_rule_set not in SUDO_ALLOWED:
+            if not may_sudo(Authority(principal.type, principal.id, principal.permission_rule_set)):
                 raise ProtocolError(
                     f"The user does not have permission to 'sudo': {principal.type} {principal.name!r} "
                     f"may not act as {sudo!r}"
