@@ -107,9 +107,7 @@ def parse_week(days: Any) -> frozenset[int]:
 def read_week(sg: Shotlog, project: Any = None, user: Any = None) -> dict[str, Any]:
     """The work week that applies at a level (``user`` beats ``project`` beats the studio's) and where
     it comes from: ``{"days": [...names], "reason": "PROJECT_WORK_WEEK", ...}``."""
-    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
-    _existing(sg, project_link)
-    _existing(sg, user_link)
+    project_link, user_link = _links(sg, project, user)
     weeks = _weeks(sg, project_link, user_link)
     for level in ("user", "project", "studio"):
         if level in weeks:
@@ -124,7 +122,7 @@ def set_week(sg: Shotlog, days: Any, project: Any = None, user: Any = None) -> N
     """Set the studio's work week, or a project's or a user's; ``days`` None removes a project's or
     user's own week (it follows the studio's again) or restores the studio's default."""
     week = None if days is None else parse_week(days)
-    scope = _scope(*_one_level(sg, project, user, "a work week belongs to"))
+    scope = _scope(*_links(sg, project, user, "a work week belongs to"))
 
     def work(tx: Any) -> None:
         sitestate.write_work_week(tx.conn, scope, week, tx.now)
@@ -132,14 +130,15 @@ def set_week(sg: Shotlog, days: Any, project: Any = None, user: Any = None) -> N
     sg._write(work)
 
 
-def _one_level(
-    sg: Shotlog, project: Any, user: Any, what: str
+def _links(
+    sg: Shotlog, project: Any, user: Any, one_level: str | None = None
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The project and user links of a change that applies at one level: the studio (neither), a
-    project or a user, not both; each checked to exist."""
+    """The project and user links of a request, each checked to exist. With ``one_level`` (the start
+    of the refusal's sentence), the request applies at one level only: the studio (neither), a
+    project or a user, not both."""
     project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
-    if project_link is not None and user_link is not None:
-        raise ValidationError(f"{what} a project or a user, not both", field="project", value=project)
+    if one_level is not None and project_link is not None and user_link is not None:
+        raise ValidationError(f"{one_level} a project or a user, not both", field="project", value=project)
     _existing(sg, project_link)
     _existing(sg, user_link)
     return project_link, user_link
@@ -197,9 +196,7 @@ def read_schedule(sg: Shotlog, start: Any, end: Any, project: Any = None, user: 
             field="end_date",
             value=end,
         )
-    project_link, user_link = _link(project, "Project", "project"), _link(user, "HumanUser", "user")
-    _existing(sg, project_link)
-    _existing(sg, user_link)
+    project_link, user_link = _links(sg, project, user)
     levels: list[Any] = [["project", "is", None], ["user", "is", None]]  # studio-wide rules
     if project_link is not None:
         levels = [
@@ -264,7 +261,7 @@ def update_day(
             field="recalculate_field",
             value=recalculate_field,
         )
-    project_link, user_link = _one_level(sg, project, user, "work_schedule_update takes")
+    project_link, user_link = _links(sg, project, user, "work_schedule_update takes")
     data: dict[str, Any] = {"working": working, "description": description}
     if recalculate_field is not None:
         data["recalculate_field"] = recalculate_field

@@ -73,8 +73,9 @@ def set_week_cmd(database: str, project_id: int | None, user_ref: str | None, da
     or a user."""
     sg = open_store(database)
     try:
-        workschedule.set_week(sg, list(days), **_levels(sg, project_id, user_ref))
-        week = workschedule.read_week(sg, **_levels(sg, project_id, user_ref))
+        levels = _levels(sg, project_id, user_ref)
+        workschedule.set_week(sg, list(days), **levels)
+        week = workschedule.read_week(sg, **levels)
     except ShotlogError as exc:
         fail(str(exc))
         return
@@ -90,8 +91,9 @@ def clear_week_cmd(database: str, project_id: int | None, user_ref: str | None) 
     restore the studio's Monday-to-Friday week."""
     sg = open_store(database)
     try:
-        workschedule.set_week(sg, None, **_levels(sg, project_id, user_ref))
-        week = workschedule.read_week(sg, **_levels(sg, project_id, user_ref))
+        levels = _levels(sg, project_id, user_ref)
+        workschedule.set_week(sg, None, **levels)
+        week = workschedule.read_week(sg, **levels)
     except ShotlogError as exc:
         fail(str(exc))
         return
