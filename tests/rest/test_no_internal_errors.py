@@ -18,7 +18,7 @@ import httpx
 import pytest
 from restkit import API, errors_of
 
-from shotlog.query.compiler import MAX_JOINS, MAX_PATH_HOPS, MAX_PATTERN_LENGTH
+from shotlog.query.operands import MAX_JOINS, MAX_PATH_HOPS, MAX_PATTERN_LENGTH
 
 #: driver text or SQL that must never be in a title
 LEAK = re.compile(

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from sgserver import Server
 
 from shotlog.errors import ConflictError, StorageError, ValidationError
-from shotlog.query.compiler import MAX_JOINS, MAX_PATH_HOPS, MAX_PATTERN_LENGTH
+from shotlog.query.operands import MAX_JOINS, MAX_PATH_HOPS, MAX_PATTERN_LENGTH
 from shotlog.store.database import Database
 
 #: what a reply must never contain: the generic failure, driver text, SQL

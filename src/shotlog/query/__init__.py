@@ -1,1 +1,1 @@
-"""FPTR's filter language: normalizing it and compiling it to SQL."""
+"""FPTR's filter language: normalizing filters, time windows, and checking each operand (pure)."""

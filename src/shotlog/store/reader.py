@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import FilterError, ShotlogError
-from shotlog.query.compiler import QueryBuilder, Resolved
 from shotlog.query.filters import Group
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import Field, Schema
 from shotlog.store import idlists, names
 from shotlog.store.catalog import Catalog
+from shotlog.store.querybuilder import QueryBuilder, Resolved
 from shotlog.store.tables import entity_links, entity_tags
 from shotlog.values import from_storage
 

@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import FilterError, ShotlogError
-from shotlog.query.compiler import QueryBuilder, Resolved
 from shotlog.query.filters import Group
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import Schema
 from shotlog.store import names
 from shotlog.store.catalog import Catalog
+from shotlog.store.querybuilder import QueryBuilder, Resolved
 from shotlog.store.reader import Query, base_query
 from shotlog.store.tables import entity_tags
 from shotlog.values import from_storage
