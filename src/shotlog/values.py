@@ -17,16 +17,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from shotlog import filelinks
+from shotlog.clock import utcnow_seconds as utcnow  # whole seconds: see shotlog.clock
 from shotlog.errors import ValidationError
 from shotlog.schema.datatypes import JSON_MAX_LENGTH, TEXT_MAX_LENGTH
 from shotlog.schema.model import Field
+from shotlog.settings import MAX_JSON_LENGTH, MAX_TEXT_LENGTH
 
 __all__ = [
     "LIMITS",
@@ -67,11 +68,11 @@ class ValueLimits:
     json: int = JSON_MAX_LENGTH
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> ValueLimits:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ValueLimits:
         """``SHOTLOG_MAX_TEXT_LENGTH`` and ``SHOTLOG_MAX_JSON_LENGTH``, else the defaults."""
         return cls(
-            text=_positive(env, "SHOTLOG_MAX_TEXT_LENGTH", TEXT_MAX_LENGTH),
-            json=_positive(env, "SHOTLOG_MAX_JSON_LENGTH", JSON_MAX_LENGTH),
+            text=MAX_TEXT_LENGTH.read(env),
+            json=MAX_JSON_LENGTH.read(env),
         )
 
     def max_length(self, field: Field) -> int | None:
@@ -86,21 +87,8 @@ class ValueLimits:
         return None
 
 
-def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        number = int(raw)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ValueError(f"{name} must be a positive number of characters, got {raw!r}")
-    return number
-
-
 #: the limits of this process, from its environment (tests pass limits of their own to ``coerce``)
-LIMITS = ValueLimits.from_env(os.environ)
+LIMITS = ValueLimits.from_env()
 
 
 def _too_long(
@@ -115,11 +103,6 @@ def _too_long(
         value=shown,
         limit=limit,
     )
-
-
-def utcnow() -> dt.datetime:
-    """Now as naive UTC, to whole seconds (the wire has no fractions, so neither does the store)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def _bad(field: Field, value: object, expected: str) -> ValidationError:

@@ -8,11 +8,19 @@ into month segments, what a segment's object is called, and which segments are d
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shotlog.errors import ValidationError
+from shotlog.settings import (
+    ARCHIVE_INTERVAL,
+    ARCHIVE_KEEP_DAYS,
+    ARCHIVE_LIVE_DAYS,
+    ARCHIVE_S3_ENDPOINT,
+    ARCHIVE_S3_REGION,
+    ARCHIVE_SEGMENT_EVENTS,
+    ARCHIVE_URL,
+)
 
 __all__ = [
     "ArchivePolicy",
@@ -22,23 +30,18 @@ __all__ = [
     "segment_key",
 ]
 
-DEFAULT_LIVE_DAYS = 183
-DEFAULT_KEEP_DAYS = 1826  # five years
-DEFAULT_INTERVAL = 86400
-DEFAULT_SEGMENT_EVENTS = 500_000
-
 
 @dataclass(frozen=True)
 class ArchivePolicy:
     """Retention settings. ``url`` None means no archive is configured (the job refuses to run)."""
 
     url: str | None = None
-    live_days: int = DEFAULT_LIVE_DAYS
-    keep_days: int = DEFAULT_KEEP_DAYS
+    live_days: int = ARCHIVE_LIVE_DAYS.default
+    keep_days: int = ARCHIVE_KEEP_DAYS.default
     #: seconds between scheduled runs inside ``shotlog serve``; 0 turns the schedule off
-    interval: float = DEFAULT_INTERVAL
+    interval: float = ARCHIVE_INTERVAL.default
     #: the most events one segment (and one delete transaction) holds
-    segment_events: int = DEFAULT_SEGMENT_EVENTS
+    segment_events: int = ARCHIVE_SEGMENT_EVENTS.default
     s3_endpoint: str | None = None
     s3_region: str | None = None
 
@@ -64,27 +67,14 @@ class ArchivePolicy:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ArchivePolicy:
-        env = os.environ if env is None else env
-
-        def number(name: str, default: float, cast: Callable[[str], float] = int) -> float:
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                return cast(raw)
-            except ValueError:
-                raise ValidationError(f"{name} must be a number, got {raw!r}", field=name) from None
-
-        url = env.get("SHOTLOG_ARCHIVE_URL") or None
-        endpoint = env.get("SHOTLOG_ARCHIVE_S3_ENDPOINT") or None
         return cls(
-            url=None if url == "none" else url,
-            live_days=int(number("SHOTLOG_ARCHIVE_LIVE_DAYS", DEFAULT_LIVE_DAYS)),
-            keep_days=int(number("SHOTLOG_ARCHIVE_KEEP_DAYS", DEFAULT_KEEP_DAYS)),
-            interval=number("SHOTLOG_ARCHIVE_INTERVAL", DEFAULT_INTERVAL, float),
-            segment_events=int(number("SHOTLOG_ARCHIVE_SEGMENT_EVENTS", DEFAULT_SEGMENT_EVENTS)),
-            s3_endpoint=None if endpoint == "none" else endpoint,
-            s3_region=env.get("SHOTLOG_ARCHIVE_S3_REGION") or None,
+            url=ARCHIVE_URL.read(env),
+            live_days=ARCHIVE_LIVE_DAYS.read(env),
+            keep_days=ARCHIVE_KEEP_DAYS.read(env),
+            interval=ARCHIVE_INTERVAL.read(env),
+            segment_events=ARCHIVE_SEGMENT_EVENTS.read(env),
+            s3_endpoint=ARCHIVE_S3_ENDPOINT.read(env),
+            s3_region=ARCHIVE_S3_REGION.read(env),
         )
 
     def cutoff(self, now: dt.datetime) -> dt.datetime:

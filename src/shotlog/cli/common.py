@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
-from shotlog.config import Settings
 from shotlog.errors import ShotlogError
+from shotlog.settings import DATABASE_URL, SQLITE_SYNCHRONOUS
 
 __all__ = ["database_option", "fail", "open_store"]
 
@@ -19,8 +19,8 @@ def database_option(fn: F) -> F:
     return click.option(
         "--database",
         "-d",
-        envvar="SHOTLOG_DATABASE_URL",
-        default=Settings().database_url,
+        envvar=DATABASE_URL.name,
+        default=DATABASE_URL.default,
         show_default=True,
         help="Database URL (also SHOTLOG_DATABASE_URL).",
     )(fn)
@@ -29,9 +29,8 @@ def database_option(fn: F) -> F:
 def open_store(url: str, *, migrate: bool = True) -> Any:
     import shotlog
 
-    settings = Settings.from_env()
     try:
-        store = shotlog.connect(url, migrate=migrate, sqlite_synchronous=settings.sqlite_synchronous)
+        store = shotlog.connect(url, migrate=migrate, sqlite_synchronous=SQLITE_SYNCHRONOUS.read())
     except ShotlogError as exc:
         fail(str(exc))
     ctx = click.get_current_context(silent=True)

@@ -16,6 +16,7 @@ from shotlog.errors import ShotlogError
 from shotlog.export import Api3Source, EventQuery, Export, StoreSource, check_destination, format_for_path
 from shotlog.export.exporter import Progress
 from shotlog.export.parallel import default_jobs, write_file_parallel
+from shotlog.settings import EXPORT_JOBS, SERVER_API_KEY, SERVER_LOGIN, SERVER_PASSWORD, SERVER_SCRIPT_NAME
 
 __all__ = ["check_output", "export_cmd", "parse_when", "progress_bar", "remote_client", "resolve_users"]
 
@@ -146,12 +147,10 @@ def server_options(fn: Any) -> Any:
             click.option(
                 "--server", metavar="URL", help="Read from this api3 server (another shotlog, an FPTR site)."
             ),
-            click.option(
-                "--script-name", envvar="SHOTLOG_SERVER_SCRIPT_NAME", help="Script name for --server."
-            ),
-            click.option("--api-key", envvar="SHOTLOG_SERVER_API_KEY", help="Script key for --server."),
-            click.option("--login", envvar="SHOTLOG_SERVER_LOGIN", help="User login for --server."),
-            click.option("--password", envvar="SHOTLOG_SERVER_PASSWORD", help="User password for --server."),
+            click.option("--script-name", envvar=SERVER_SCRIPT_NAME.name, help="Script name for --server."),
+            click.option("--api-key", envvar=SERVER_API_KEY.name, help="Script key for --server."),
+            click.option("--login", envvar=SERVER_LOGIN.name, help="User login for --server."),
+            click.option("--password", envvar=SERVER_PASSWORD.name, help="User password for --server."),
         ]
     ):
         fn = opt(fn)
@@ -238,7 +237,7 @@ def build_query(lookup: Any, opts: dict[str, Any]) -> EventQuery:
     "--jobs",
     "-j",
     type=click.IntRange(1),
-    envvar="SHOTLOG_EXPORT_JOBS",
+    envvar=EXPORT_JOBS.name,
     default=None,
     help="Processes for a file export of this database, this one included (default: one per CPU "
     "core; 1: a single process). Streams to stdout, --server and --limit use one.",

@@ -9,15 +9,18 @@ from rich.console import Console
 from rich.panel import Panel
 
 from shotlog.cli.common import database_option, fail, open_store
-from shotlog.server.listener import DEFAULT_KEEPALIVE_SECONDS, DEFAULT_MAX_IDLE_CONNECTIONS, ListenerSettings
+from shotlog.server.listener import ListenerSettings
+from shotlog.settings import HOST, KEEPALIVE_SECONDS, MAX_IDLE_CONNECTIONS, PORT, TLS_CERT, TLS_KEY
 
 _PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @click.command()
 @database_option
-@click.option("--host", default="127.0.0.1", show_default=True, envvar="SHOTLOG_HOST")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), envvar="SHOTLOG_PORT")
+@click.option("--host", default=HOST.default, show_default=True, envvar=HOST.name)
+@click.option(
+    "--port", default=PORT.default, show_default=True, type=click.IntRange(0, 65535), envvar=PORT.name
+)
 @click.option("--demo", is_flag=True, help="Seed a sample project (shots, assets, tasks, versions, notes).")
 @click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
@@ -25,22 +28,22 @@ _PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--keepalive",
     "keepalive_seconds",
-    default=DEFAULT_KEEPALIVE_SECONDS,
+    default=KEEPALIVE_SECONDS.default,
     show_default=True,
     type=click.FloatRange(min=1),
-    envvar="SHOTLOG_KEEPALIVE_SECONDS",
+    envvar=KEEPALIVE_SECONDS.name,
     help="Seconds an idle keep-alive connection stays open (shotgun_api3 keeps one per client).",
 )
 @click.option(
     "--max-idle-connections",
-    default=DEFAULT_MAX_IDLE_CONNECTIONS,
+    default=MAX_IDLE_CONNECTIONS.default,
     show_default=True,
     type=click.IntRange(min=1),
-    envvar="SHOTLOG_MAX_IDLE_CONNECTIONS",
+    envvar=MAX_IDLE_CONNECTIONS.name,
     help="Idle connections kept at most; past it the one idle the longest is closed.",
 )
-@click.option("--tls-cert", type=_PEM, envvar="SHOTLOG_TLS_CERT", help="PEM certificate to serve HTTPS with.")
-@click.option("--tls-key", type=_PEM, envvar="SHOTLOG_TLS_KEY", help="PEM private key of --tls-cert.")
+@click.option("--tls-cert", type=_PEM, envvar=TLS_CERT.name, help="PEM certificate to serve HTTPS with.")
+@click.option("--tls-key", type=_PEM, envvar=TLS_KEY.name, help="PEM private key of --tls-cert.")
 def serve(
     database: str,
     host: str,

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shotlog.settings import DAEMON_CONFIG, DAEMON_OVERRIDES
+
 __all__ = [
     "CONFIG_ENV",
     "FROM_EVENT_ID_FILE",
@@ -42,8 +44,7 @@ __all__ = [
     "state_url_beside",
 ]
 
-CONFIG_ENV = "SHOTLOG_DAEMON_CONFIG"
-OVERRIDE_PREFIX = "SHOTLOG_DAEMON_"
+CONFIG_ENV = DAEMON_CONFIG.name
 FILE_NAME = "shotgunEventDaemon.conf"
 SOURCES = ("direct", "stream", "api3")
 #: the default state database is ``<eventIdFile>`` + this: beside shotgunEvents' own state, named
@@ -305,10 +306,8 @@ def parse_config(text: str, env: Mapping[str, str], *, path: Path | None = None)
 
 
 def _apply_overrides(parser: configparser.ConfigParser, env: Mapping[str, str]) -> None:
-    for name, value in env.items():
-        if not name.startswith(OVERRIDE_PREFIX) or name == CONFIG_ENV:
-            continue
-        section, _, key = name[len(OVERRIDE_PREFIX) :].lower().partition("_")
+    for name, value in DAEMON_OVERRIDES.items(env):
+        section, _, key = name[len(DAEMON_OVERRIDES.prefix) :].lower().partition("_")
         if section not in KNOWN:
             continue
         match = next((k for k in KNOWN[section] if k == key), None)

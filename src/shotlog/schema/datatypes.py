@@ -15,6 +15,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from shotlog.settings import MAX_JSON_LENGTH, MAX_TEXT_LENGTH
+
 __all__ = [
     "DATA_TYPES",
     "JSON_MAX_LENGTH",
@@ -26,10 +28,10 @@ __all__ = [
 ]
 
 #: default longest text value, in characters (``SHOTLOG_MAX_TEXT_LENGTH`` raises or lowers it)
-TEXT_MAX_LENGTH = 65_536
+TEXT_MAX_LENGTH = MAX_TEXT_LENGTH.default
 #: default longest ``serializable`` value (an event's ``meta``), in characters of its JSON text
 #: (``SHOTLOG_MAX_JSON_LENGTH``); FPTR's webhooks already drop the values of a payload past 1 MB
-JSON_MAX_LENGTH = 1_048_576
+JSON_MAX_LENGTH = MAX_JSON_LENGTH.default
 #: longest value of a list or status list that declares no valid values (those that do accept
 #: exactly the values they declare)
 LIST_VALUE_MAX_LENGTH = 255

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ import sqlalchemy as sa
 
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials, new_secret
+from shotlog.settings import ADMIN_LOGIN, ADMIN_PASSWORD, SCRIPT_KEY, SCRIPT_NAME
 from shotlog.store.tables import script_keys
 
 __all__ = ["Bootstrap", "ensure_credentials"]
@@ -62,9 +62,8 @@ def _ensure_admin(store: Shotlog, credentials: Credentials, login: str, password
 def ensure_credentials(
     store: Shotlog, credentials: Credentials, env: dict[str, str] | None = None
 ) -> Bootstrap:
-    env = dict(os.environ if env is None else env)
-    script_name, script_key = env.get("SHOTLOG_SCRIPT_NAME"), env.get("SHOTLOG_SCRIPT_KEY")
-    login, password = env.get("SHOTLOG_ADMIN_LOGIN"), env.get("SHOTLOG_ADMIN_PASSWORD")
+    script_name, script_key = SCRIPT_NAME.read(env), SCRIPT_KEY.read(env)
+    login, password = ADMIN_LOGIN.read(env), ADMIN_PASSWORD.read(env)
     if bool(script_name) != bool(script_key):
         raise ValueError("Set both SHOTLOG_SCRIPT_NAME and SHOTLOG_SCRIPT_KEY, or neither")
     if bool(login) != bool(password):

@@ -31,6 +31,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from shotlog.errors import ConflictError, ShotlogError, StorageError, ValidationError, incident_ref
+from shotlog.settings import DATABASE_URL
 from shotlog.store import driver, retry
 from shotlog.store.commitgroup import CommitGroup
 
@@ -38,7 +39,7 @@ __all__ = ["DEFAULT_URL", "Database", "normalize_url"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite:///./shotlog.db"
+DEFAULT_URL = DATABASE_URL.default
 
 T = TypeVar("T")
 

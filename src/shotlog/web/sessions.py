@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import replace
 
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shotlog.credentials import Credentials, Principal
+from shotlog.settings import WEB_SECURE_COOKIES
 
 __all__ = [
     "ADMIN_RULES",
@@ -47,12 +47,8 @@ ADMIN_RULES = ("Admin", "Manager")
 
 def _secure(request: Request) -> bool:
     """Secure cookies over HTTPS, or always when SHOTLOG_WEB_SECURE_COOKIES=1 (behind a TLS proxy)."""
-    setting = os.environ.get("SHOTLOG_WEB_SECURE_COOKIES", "auto").lower()
-    if setting in ("1", "true", "yes"):
-        return True
-    if setting in ("0", "false", "no"):
-        return False
-    return request.url.scheme == "https"
+    setting = WEB_SECURE_COOKIES.read()  # None: auto
+    return request.url.scheme == "https" if setting is None else setting
 
 
 def current_user(request: Request, credentials: Credentials) -> Principal | None:

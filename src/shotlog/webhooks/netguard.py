@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +36,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from shotlog.errors import ValidationError
+from shotlog.settings import WEBHOOKS_ALLOW_PRIVATE, WEBHOOKS_ALLOWED_NETWORKS
 
 __all__ = [
     "AddressPolicy",
@@ -160,17 +161,13 @@ class AddressPolicy:
     @classmethod
     def parse(cls, allow_private: str | None, allowed_networks: str | None) -> AddressPolicy:
         """The policy from the two settings' text; a bad network names itself in the error."""
-        nets: list[Network] = []
-        for part in (allowed_networks or "").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            try:
-                nets.append(ipaddress.ip_network(part, strict=False))
-            except ValueError:
-                raise ValueError(f"SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS: {part!r} is not a network") from None
-        flag = (allow_private or "").strip().lower() in ("1", "true", "yes", "on")
-        return cls(flag, tuple(nets))
+        given = {WEBHOOKS_ALLOW_PRIVATE.name: allow_private, WEBHOOKS_ALLOWED_NETWORKS.name: allowed_networks}
+        return cls.from_env({name: text for name, text in given.items() if text is not None})
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AddressPolicy:
+        """``SHOTLOG_WEBHOOKS_ALLOW_PRIVATE`` and ``SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS``."""
+        return cls(WEBHOOKS_ALLOW_PRIVATE.read(env), WEBHOOKS_ALLOWED_NETWORKS.read(env))
 
     def _listed(self, address: Address) -> bool:
         return any(address in net for net in self.allowed_networks)

@@ -13,6 +13,8 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from shotlog.settings import WEBHOOKS_FAILURE_THRESHOLD
+
 __all__ = [
     "ACTIVE",
     "DISABLED",
@@ -55,7 +57,7 @@ JITTER = 0.2
 #: Retry-After is honoured up to this many seconds
 MAX_RETRY_AFTER = 24 * 3600.0
 #: FPTR's rule: this many failed requests within FAILURE_WINDOW make a hook Failed
-FAILURE_THRESHOLD = 100
+FAILURE_THRESHOLD = WEBHOOKS_FAILURE_THRESHOLD.default
 FAILURE_WINDOW = dt.timedelta(hours=24)
 
 

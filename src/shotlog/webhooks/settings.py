@@ -1,44 +1,38 @@
-"""The webhook settings, read from the environment (documented in docs/configuration.md)."""
+"""The webhook settings, read through ``shotlog.settings`` (documented in docs/configuration.md)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from shotlog.settings import (
+    WEBHOOKS,
+    WEBHOOKS_CLAIM_MARGIN,
+    WEBHOOKS_FAILURE_THRESHOLD,
+    WEBHOOKS_POLL_INTERVAL,
+    WEBHOOKS_RETENTION_DAYS,
+    WEBHOOKS_RETRY_SCALE,
+    WEBHOOKS_SITE_URL,
+)
 from shotlog.webhooks.netguard import AddressPolicy
-from shotlog.webhooks.schedule import FAILURE_THRESHOLD
 
 __all__ = ["WebhookSettings"]
-
-
-def _float(env: Mapping[str, str], key: str, default: float) -> float:
-    raw = env.get(key)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{key} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{key} must not be negative, got {raw!r}")
-    return value
 
 
 @dataclass(frozen=True)
 class WebhookSettings:
     #: run the delivery worker inside ``shotlog serve``
-    enabled: bool = True
+    enabled: bool = WEBHOOKS.default
     policy: AddressPolicy = field(default_factory=AddressPolicy)
     #: multiplies every retry delay (tests use 0.001 to run the schedule in milliseconds)
-    retry_scale: float = 1.0
-    retention_days: float = 30.0
-    failure_threshold: int = FAILURE_THRESHOLD
-    site_url: str = "http://127.0.0.1:8000/"
+    retry_scale: float = WEBHOOKS_RETRY_SCALE.default
+    retention_days: float = WEBHOOKS_RETENTION_DAYS.default
+    failure_threshold: int = WEBHOOKS_FAILURE_THRESHOLD.default
+    site_url: str = WEBHOOKS_SITE_URL.default
     #: seconds a claim outlives the request timeout before another worker may take the delivery over
-    claim_margin: float = 10.0
+    claim_margin: float = WEBHOOKS_CLAIM_MARGIN.default
     #: seconds between looks for due retries when nothing wakes the worker
-    poll_interval: float = 0.25
+    poll_interval: float = WEBHOOKS_POLL_INTERVAL.default
 
     @classmethod
     def for_server(cls) -> WebhookSettings:
@@ -51,17 +45,13 @@ class WebhookSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebhookSettings:
-        env = os.environ if env is None else env
-        site = env.get("SHOTLOG_WEBHOOKS_SITE_URL") or "http://127.0.0.1:8000/"
         return cls(
-            enabled=env.get("SHOTLOG_WEBHOOKS", "1").strip().lower() not in ("0", "false", "no", "off"),
-            policy=AddressPolicy.parse(
-                env.get("SHOTLOG_WEBHOOKS_ALLOW_PRIVATE"), env.get("SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS")
-            ),
-            retry_scale=_float(env, "SHOTLOG_WEBHOOKS_RETRY_SCALE", 1.0),
-            retention_days=_float(env, "SHOTLOG_WEBHOOKS_RETENTION_DAYS", 30.0),
-            failure_threshold=int(_float(env, "SHOTLOG_WEBHOOKS_FAILURE_THRESHOLD", FAILURE_THRESHOLD)),
-            site_url=site if site.endswith("/") else site + "/",
-            claim_margin=_float(env, "SHOTLOG_WEBHOOKS_CLAIM_MARGIN", 10.0),
-            poll_interval=_float(env, "SHOTLOG_WEBHOOKS_POLL_INTERVAL", 0.25),
+            enabled=WEBHOOKS.read(env),
+            policy=AddressPolicy.from_env(env),
+            retry_scale=WEBHOOKS_RETRY_SCALE.read(env),
+            retention_days=WEBHOOKS_RETENTION_DAYS.read(env),
+            failure_threshold=WEBHOOKS_FAILURE_THRESHOLD.read(env),
+            site_url=WEBHOOKS_SITE_URL.read(env),
+            claim_margin=WEBHOOKS_CLAIM_MARGIN.read(env),
+            poll_interval=WEBHOOKS_POLL_INTERVAL.read(env),
         )
