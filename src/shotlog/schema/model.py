@@ -99,8 +99,6 @@ class Schema:
             for f in per_type.values():
                 if f.reverse_of:
                     self.reverses.setdefault(f.reverse_of, []).append(f)
-        # case-insensitive lookup, so "shot" finds "Shot" in places FPTR is lenient (REST paths)
-        self._folded = {name.lower(): name for name in self.types}
 
     def entity(self, name: object) -> EntityType:
         if isinstance(name, str):
@@ -108,13 +106,6 @@ class Schema:
             if found is not None:
                 return found
         raise UnknownEntityType(name)
-
-    def canonical_type(self, name: str) -> str:
-        """The entity type's exact name for a case-insensitive spelling, as FPTR's REST API allows."""
-        try:
-            return self._folded[name.lower()]
-        except KeyError:
-            raise UnknownEntityType(name) from None
 
     def has_entity(self, name: object) -> bool:
         return isinstance(name, str) and name in self.types

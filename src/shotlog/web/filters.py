@@ -75,10 +75,6 @@ class EventQuery:
     def by_id(self) -> bool:
         return self.sort_field == "id"
 
-    @property
-    def filtered(self) -> bool:
-        return bool(self.filters())
-
     def filters(self) -> list[Any]:
         """The store filters (shotgun_api3 filter lists) of this query, without the page cursor."""
         out: list[Any] = []
@@ -134,10 +130,6 @@ class EventQuery:
     def url(self, path: str = "/events", **changes: Any) -> str:
         query = urlencode(self.params(**changes))
         return f"{path}?{query}" if query else path
-
-    def filter_params(self) -> dict[str, str]:
-        """Only the filter parameters (for exports and links that keep the filters)."""
-        return {k: v for k, v in self.raw.items() if v and k in _FILTER_KEYS}
 
 
 _FILTER_KEYS = (
