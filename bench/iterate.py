@@ -5,7 +5,7 @@ process so its peak RSS is its own:
 
 * ``sg.iter_events()``: the public API, pages of 500 through ``find`` with every event field,
   links resolved to names (what a consumer catching up from 0 does);
-* ``shotlog.eventlog.log.iter_rows(db)``: raw rows, pages of 1,000, SQLAlchemy Core only;
+* ``shotlog.eventlog.read.iter_rows(db)``: raw rows, pages of 1,000, SQLAlchemy Core only;
 * baseline: the same keyset-paged ``SELECT * ... WHERE id > ? ORDER BY id LIMIT 1000`` through the
   bare driver (sqlite3 / psycopg), what the database and driver alone cost.
 
@@ -30,12 +30,12 @@ from typing import Any
 import benchlib as bl
 import dataset
 import shotlog
-from shotlog.eventlog.log import iter_rows
+from shotlog.eventlog.read import iter_rows
 
 MODES = ("iter_events", "iter_rows", "driver")
 LABELS = {
     "iter_events": "sg.iter_events() (public API, 500/page)",
-    "iter_rows": "eventlog.log.iter_rows (Core, 1000/page)",
+    "iter_rows": "eventlog.read.iter_rows (Core, 1000/page)",
     "driver": "baseline: bare driver keyset pages of 1000",
 }
 

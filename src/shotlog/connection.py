@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import NotFound, ShotlogError, UnknownEntityType, UnknownField, ValidationError
-from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
-from shotlog.eventlog import log as eventlog
+from shotlog.eventlog import EVENT_FIELDS
+from shotlog.eventlog import read as eventlog
 from shotlog.eventlog.events import Actor, LinkInfo
+from shotlog.eventlog.floor import check_cursor
 from shotlog.query.filters import to_wire
 from shotlog.schema.describe import entity_schema, field_schema
 from shotlog.schema.model import Schema
@@ -570,12 +571,10 @@ class Shotlog:
     ) -> Iterator[dict[str, Any]]:
         """Every event after ``after_id`` in id order, read a page at a time (flat memory).
 
-        Raises ``shotlog.archive.CursorArchived`` if events after ``after_id`` were archived.
+        Raises ``shotlog.eventlog.floor.CursorArchived`` if events after ``after_id`` were archived.
         """
-        from shotlog.archive.floor import check_cursor
-
         check_cursor(self.db, after_id)  # a cursor behind the live log would silently skip events
-        fields = list(fields or _EVENT_FIELDS)
+        fields = list(fields or EVENT_FIELDS)
         cursor = after_id
         while True:
             page = self.find(
@@ -650,9 +649,6 @@ class Shotlog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-_EVENT_FIELDS = [*SHOTGUNEVENTS_FIELDS, "description"]
 
 
 def _run_request(tx: WriteTransaction, req: Mapping[str, Any]) -> Any:

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from shotlog.archive.floor import CursorArchived, archived_through, check_cursor, live_floor
 from shotlog.archive.policy import ArchivePolicy
 from shotlog.archive.storage import ArchiveStorageError, DirectoryStore, ObjectStore, S3Store, open_storage
+from shotlog.eventlog.floor import CursorArchived, archived_through, check_cursor, live_floor
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -39,12 +39,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from shotlog.archive.floor import archived_through
 from shotlog.archive.manifest import write_manifest
 from shotlog.archive.policy import ArchivePolicy, month_of, next_month, purge_due, segment_key
 from shotlog.archive.storage import ObjectStore
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
+from shotlog.eventlog import read as eventlog
+from shotlog.eventlog.floor import archived_through
 from shotlog.export.columns import ALL_COLUMNS
 from shotlog.export.exporter import Export
 from shotlog.export.query import EventQuery
@@ -193,7 +194,7 @@ def _archive_end(store: Shotlog, cutoff: dt.datetime) -> int:
     would hand out archived ids again.
     """
     with store.db.read() as conn:
-        head = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))).scalar_one())
+        head = eventlog.head_id(conn)
         first_live = conn.execute(sa.select(sa.func.min(ele.c.id)).where(ele.c.created_at >= cutoff)).scalar()
     return min(head, int(first_live or head + 1)) - 1
 

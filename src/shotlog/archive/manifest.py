@@ -20,8 +20,8 @@ MANIFEST_KEY = "manifest.json"
 
 
 def manifest(store: Shotlog) -> dict[str, Any]:
-    from shotlog.archive.floor import archived_through
     from shotlog.archive.segments import list_segments
+    from shotlog.eventlog.floor import archived_through
 
     segments = list_segments(store.db)
     return {

@@ -12,19 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from shotlog.cli.common import database_option, open_store
-
-_FIELDS = [
-    "id",
-    "event_type",
-    "description",
-    "entity",
-    "project",
-    "user",
-    "attribute_name",
-    "meta",
-    "created_at",
-    "session_uuid",
-]
+from shotlog.eventlog import EVENT_FIELDS
+from shotlog.eventlog.floor import CursorArchived
 
 
 def _link(value: Any) -> str:
@@ -80,7 +69,7 @@ def list_cmd(
         order = [{"field_name": "id", "direction": "desc"}]
         rows: list[dict[str, Any]] = []
         for e in sg.find(
-            "EventLogEntry", filters, _FIELDS, order=order, limit=limit * (5 if event_type else 1)
+            "EventLogEntry", filters, list(EVENT_FIELDS), order=order, limit=limit * (5 if event_type else 1)
         ):
             if not event_type or fnmatchcase(e["event_type"], event_type):
                 rows.append(e)
@@ -148,10 +137,8 @@ def tail_cmd(database: str, from_id: int | None, event_type: str | None, interva
 
 def _iter_events(sg: Any, after: int) -> Any:
     """``sg.iter_events`` with a cursor behind the archive reported as a message, not a traceback."""
-    from shotlog.archive import CursorArchived
-
     try:
-        yield from sg.iter_events(after, _FIELDS)
+        yield from sg.iter_events(after, EVENT_FIELDS)
     except CursorArchived as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -1,4 +1,4 @@
-"""Appending events in commit order, and reading the log by cursor.
+"""Appending events in commit order (reading them: ``shotlog.eventlog.read``).
 
 The ordering guarantee: a consumer that reads ``id > cursor ORDER BY id`` never skips an event.
 That holds when ids become visible in the order they were assigned, so ids are assigned by shotlog
@@ -23,7 +23,7 @@ correctness path.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,7 +34,7 @@ from shotlog.store import driver
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 
-__all__ = ["NOTIFY_CHANNEL", "append", "head_id", "iter_rows"]
+__all__ = ["NOTIFY_CHANNEL", "append"]
 
 NOTIFY_CHANNEL = "shotlog_events"
 
@@ -98,20 +98,3 @@ def append(
         driver.executemany(conn, _INSERT, rows)
     if not db.is_sqlite:
         driver.execute(conn, _NOTIFY, {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
-
-
-def head_id(conn: Connection) -> int:
-    """The newest event id (0 for an empty log)."""
-    return int(conn.execute(_MAX_ID).scalar_one())
-
-
-def iter_rows(db: Database, after_id: int = 0, *, batch: int = 1000) -> Iterator[sa.Row[Any]]:
-    """Every raw event row with ``id > after_id`` in id order, a batch per query (flat memory)."""
-    cursor = after_id
-    while True:
-        with db.read() as conn:
-            rows = conn.execute(sa.select(ele).where(ele.c.id > cursor).order_by(ele.c.id).limit(batch)).all()
-        if not rows:
-            return
-        yield from rows
-        cursor = rows[-1].id

@@ -17,6 +17,9 @@ from typing import Any
 
 from shotlog.errors import ValidationError
 
+# the event-type patterns are the event log's (its SQL serves them); re-exported for callers here
+from shotlog.eventlog.rows import glob_prefix, glob_to_regex, is_glob
+
 __all__ = [
     "USER_TYPES",
     "EventQuery",
@@ -28,7 +31,6 @@ __all__ = [
 ]
 
 USER_TYPES = ("HumanUser", "ApiUser")
-_GLOB = re.compile(r"[*?\[]")
 _MAX_ID = 2**63 - 1
 _MAX_VALUES = 10_000
 
@@ -199,45 +201,6 @@ def _ids(what: str, values: Sequence[Any]) -> None:
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _MAX_ID:
             raise ExportError(f"{what} id must be a positive integer, got {value!r}", option=what)
-
-
-def is_glob(pattern: str) -> bool:
-    return bool(_GLOB.search(pattern))
-
-
-def glob_prefix(pattern: str) -> str | None:
-    """``"Shotgun_Shot_"`` for ``"Shotgun_Shot_*"``: the literal prefix when ``*`` at the end is the only
-    wildcard (what a ``starts_with`` filter or an index range can serve), else None."""
-    if pattern.endswith("*") and not is_glob(pattern[:-1]):
-        return pattern[:-1]
-    return None
-
-
-def glob_to_regex(pattern: str) -> str:
-    """A shell pattern as an anchored POSIX regular expression (PostgreSQL's ``~``)."""
-    out = ["^"]
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c == "[":
-            end = pattern.find("]", i + 2 if pattern[i + 1 : i + 2] in ("!", "]") else i + 1)
-            if end == -1:
-                out.append(r"\[")
-            else:
-                body = pattern[i + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = end
-        else:
-            out.append(re.escape(c))
-        i += 1
-    out.append("$")
-    return "".join(out)
 
 
 def parse_iso(value: Any) -> dt.datetime | None:

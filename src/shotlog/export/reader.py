@@ -1,9 +1,10 @@
 """Reading a local export's pages with plain driver SQL: the one loop every local export runs.
 
-Lean on purpose. This module imports the standard library and the export's column layout only, so
-a parallel export's worker process (``shotlog.export.worker``) runs it without importing the store
-(SQLAlchemy, Alembic, the schema: about 40 MiB of every process). What needs the store is
-prepared by ``StoreSource`` in the calling process and handed over as plain data: the page
+Lean on purpose. This module imports the standard library, the event log's row
+(``shotlog.eventlog.rows``, whose driver SQL ``StoreSource`` plans with) and the export's column
+layout only, so a parallel export's worker process (``shotlog.export.worker``) runs it without
+importing the store (SQLAlchemy, Alembic, the schema: about 40 MiB of every process). What needs
+the store is prepared by ``StoreSource`` in the calling process and handed over as plain data: the page
 statement (``PagePlan``) and the statements that read display names (``NameSql``).
 
 Pages are read by id (keyset: ``id > cursor ORDER BY id LIMIT n``), each page and the names it
@@ -22,6 +23,23 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from queue import Full, Queue
 from typing import Any, TypeVar
+
+from shotlog.eventlog.rows import (
+    ATTRIBUTE_NAME,
+    COLUMNS,
+    CREATED_AT,
+    DESCRIPTION,
+    ENTITY_ID,
+    ENTITY_TYPE,
+    EVENT_TYPE,
+    ID,
+    IMAGE_COLUMNS,
+    META,
+    PROJECT_ID,
+    SESSION_UUID,
+    USER_ID,
+    USER_TYPE,
+)
 
 __all__ = ["NameCache", "NameSql", "PagePlan", "Row", "prefetched", "read_pages"]
 
@@ -166,11 +184,11 @@ def read_pages(
                 refs: set[tuple[str, int]] = set()
                 # The page's distinct links (set comprehensions run in C-speed loops).
                 if plan.entity_names:
-                    refs |= {(r[3], r[4]) for r in raw}
+                    refs |= {(r[ENTITY_TYPE], r[ENTITY_ID]) for r in raw}
                 if plan.project_names:
-                    refs |= {("Project", r[5]) for r in raw}
+                    refs |= {("Project", r[PROJECT_ID]) for r in raw}
                 if plan.user_names:
-                    refs |= {(r[6], r[7]) for r in raw}
+                    refs |= {(r[USER_TYPE], r[USER_ID]) for r in raw}
                 # Null links have no name; nor do links whose type is not text (broken rows).
                 refs = {ref for ref in refs if ref[1] is not None and ref[0].__class__ is str}
                 page_names = cache.names(refs, functools.partial(_lookup_names, cur, names))
@@ -197,7 +215,7 @@ def _rows(
     if not plan.images and not deep:
         # The common case (default columns), unpacked instead of indexed: about a third faster.
         # A lookup of an unwanted or null link finds nothing: (type, None) is never a key.
-        for i, t, d, et, ei, pi, ut, ui, an, m, su, ca in raw:
+        for i, t, d, et, ei, _pt, pi, ut, ui, an, m, su, ca in raw:
             append(
                 (
                     i, t, d, et, ei, get((et, ei)) if entity else None, pi,
@@ -207,27 +225,27 @@ def _rows(
             )  # fmt: skip
         return out
     for r in raw:
-        ename = get((r[3], r[4])) if entity else None
-        pname = get(("Project", r[5])) if project else None
-        uname = get((r[6], r[7])) if user else None
+        ename = get((r[ENTITY_TYPE], r[ENTITY_ID])) if entity else None
+        pname = get(("Project", r[PROJECT_ID])) if project else None
+        uname = get((r[USER_TYPE], r[USER_ID])) if user else None
         row: Row = (
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
+            r[ID],
+            r[EVENT_TYPE],
+            r[DESCRIPTION],
+            r[ENTITY_TYPE],
+            r[ENTITY_ID],
             ename,
-            r[5],
+            r[PROJECT_ID],
             pname,
-            r[6],
-            r[7],
+            r[USER_TYPE],
+            r[USER_ID],
             uname,
-            r[8],
-            r[9],
-            r[10],
-            r[11],
+            r[ATTRIBUTE_NAME],
+            r[META],
+            r[SESSION_UUID],
+            r[CREATED_AT],
         )
-        row += tuple(r[12:18]) if plan.images else (None,) * 6
+        row += tuple(r[len(COLUMNS) : len(COLUMNS) + len(IMAGE_COLUMNS)]) if plan.images else (None,) * 6
         if deep:
             row += tuple(deep_cell(d, r) for d in deep)
         append(row)

@@ -4,11 +4,11 @@ Every source yields pages of rows in the layout of ``shotlog.export.columns`` (s
 names filled in, deep fields appended), in id order, a page at a time: memory stays flat however
 long the log is.
 
-``StoreSource`` is the fast path: plain SQL on ``event_log_entries`` paged by id (keyset: ``id >
-cursor ORDER BY id LIMIT n``, an index range scan whatever the depth), dates formatted and ``meta``
-cast to text by the database so no JSON is decoded, and display names looked up once per page for
-the ids not yet in a bounded cache. ``Api3Source`` pages the same way through the real
-``shotgun_api3`` client against any api3 server (another shotlog or an FPTR site).
+``StoreSource`` is the fast path: the event log's driver SQL (``shotlog.eventlog.rows.page_sql``)
+paged by id (keyset: ``id > cursor ORDER BY id LIMIT n``, an index range scan whatever the depth),
+dates formatted and ``meta`` cast to text by the database so no JSON is decoded, and display names
+looked up once per page for the ids not yet in a bounded cache. ``Api3Source`` pages the same way
+through the real ``shotgun_api3`` client against any api3 server (another shotlog or an FPTR site).
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ import orjson
 
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
+from shotlog.eventlog import EVENT_FIELDS, IMAGE_FIELDS, rows
+from shotlog.eventlog import read as eventlog
+from shotlog.eventlog.rows import glob_prefix, is_glob, page_sql
 from shotlog.export.columns import (
     BASE,
     CACHED_DISPLAY_NAME,
@@ -32,7 +35,7 @@ from shotlog.export.columns import (
     DeepField,
     Layout,
 )
-from shotlog.export.query import EventQuery, ExportError, glob_prefix, glob_to_regex, is_glob
+from shotlog.export.query import EventQuery, ExportError
 from shotlog.export.reader import NameCache, NameSql, PagePlan, Row, read_pages
 
 __all__ = ["Api3Source", "EventSource", "StoreSource", "iso", "record_to_row"]
@@ -87,16 +90,6 @@ def _json_value(value: Any) -> Any:
 
 # -- the local store --------------------------------------------------------------------------------------
 
-_BASE_COLUMNS = (
-    "e.id, e.event_type, e.description, e.entity_type, e.entity_id, e.project_id, e.user_type, e.user_id,"
-    " e.attribute_name, {meta}, e.session_uuid, {created}"
-)
-_IMAGE_COLUMNS = (
-    ", e.cached_display_name, e.image, e.filmstrip_image, e.image_source_entity_type,"
-    " e.image_source_entity_id, e.image_blur_hash"
-)
-_SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"
-
 
 def _needs_images(layout: Layout) -> bool:
     """Whether any column reads the rarely used image and display-name fields (read only then)."""
@@ -136,83 +129,19 @@ class StoreSource:
 
     # -- SQL ------------------------------------------------------------------------------------------
 
-    def _where(self, query: EventQuery) -> tuple[list[str], list[Any]]:
-        """The query's conditions (without the cursor) and their parameters, in driver style."""
-        p = "?" if self.db.is_sqlite else "%s"
-        where: list[str] = []
-        params: list[Any] = []
-
-        def many(column: str, values: Sequence[Any]) -> None:
-            where.append(f"{column} IN ({', '.join([p] * len(values))})")
-            params.extend(values)
-
-        if query.max_id is not None:
-            where.append(f"e.id <= {p}")
-            params.append(query.max_id)
-        if query.ids:
-            many("e.id", query.ids)
-        if query.project_ids:
-            many("e.project_id", query.project_ids)
-        if query.entity_type is not None:
-            where.append(f"e.entity_type = {p}")
-            params.append(query.entity_type)
-            if query.entity_ids:
-                many("e.entity_id", query.entity_ids)
-        if query.event_types:
-            exact = [t for t in query.event_types if not is_glob(t)]
-            alts: list[str] = []
-            if exact:
-                alts.append(f"e.event_type IN ({', '.join([p] * len(exact))})")
-                params.extend(exact)
-            for pattern in (t for t in query.event_types if is_glob(t)):
-                # GLOB is SQLite's case-sensitive shell match; PostgreSQL gets the anchored regex.
-                alts.append(f"e.event_type GLOB {p}" if self.db.is_sqlite else f"e.event_type ~ {p}")
-                params.append(pattern if self.db.is_sqlite else glob_to_regex(pattern))
-            where.append("(" + " OR ".join(alts) + ")")
-        if query.users:
-            by_type: dict[str, list[int]] = {}
-            for t, i in query.users:
-                by_type.setdefault(t, []).append(i)
-            alts = []
-            for t, ids in by_type.items():
-                alts.append(f"(e.user_type = {p} AND e.user_id IN ({', '.join([p] * len(ids))}))")
-                params.extend([t, *ids])
-            where.append("(" + " OR ".join(alts) + ")")
-        for bound, op in ((query.since, ">="), (query.until, "<")):
-            if bound is not None:
-                where.append(f"e.created_at {op} {p}")
-                params.append(bound.strftime(_SQLITE_DT) if self.db.is_sqlite else bound)
-        return where, params
-
-    def _select(self, layout: Layout) -> str:
-        if self.db.is_sqlite:
-            meta = "NULLIF(e.meta, 'null')"
-            created = "strftime('%Y-%m-%dT%H:%M:%SZ', e.created_at)"
-        else:
-            meta = "NULLIF(e.meta::text, 'null')"
-            created = """to_char(e.created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
-        cols = _BASE_COLUMNS.format(meta=meta, created=created)
-        if _needs_images(layout):
-            cols += _IMAGE_COLUMNS
-        return cols
-
     def plan(self, query: EventQuery, layout: Layout) -> PagePlan:
         """The page statement of ``query`` as driver SQL (plain data a worker process can run)."""
-        p = "?" if self.db.is_sqlite else "%s"
-        where, params = self._where(query)
-        sql = (
-            f"SELECT {self._select(layout)} FROM event_log_entries e WHERE e.id > {p}"
-            + "".join(f" AND {w}" for w in where)
-            + f" ORDER BY e.id LIMIT {int(self.page_size)}"
-        )
+        images = _needs_images(layout)
+        # dates formatted and meta as text by the database: the rows are written out as they come
+        sql, params = page_sql(self.db.is_sqlite, self.page_size, query, iso=True, images=images)
         return PagePlan(
             sql=sql,
-            params=tuple(params),
+            params=params,
             start=(query.min_id - 1) if query.min_id else 0,
             entity_names=layout.needs(ENTITY_NAME),
             project_names=layout.needs(PROJECT_NAME),
             user_names=layout.needs(USER_NAME),
-            images=_needs_images(layout),
+            images=images,
         )
 
     def name_sql(self) -> NameSql:
@@ -249,12 +178,10 @@ class StoreSource:
 
     def bounds(self, query: EventQuery) -> tuple[int, int] | None:
         with self.db.read() as conn:
-            cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            cur.execute("SELECT min(id), max(id) FROM event_log_entries")
-            first, last = cur.fetchone() or (None, None)
-        if first is None or last is None:
+            live = eventlog.bounds(conn)
+        if live is None:
             return None
-        lo, hi = int(first), int(last)
+        lo, hi = live
         lo = max(lo, query.min_id or 0)
         hi = hi if query.max_id is None else min(hi, query.max_id)
         return (lo, hi) if lo <= hi else None
@@ -280,7 +207,11 @@ class StoreSource:
 
     def _deep_values(self, field: DeepField, raw: Sequence[Sequence[Any]]) -> dict[int, Any]:
         """``{entity id: value}`` of one deep field for the rows of a page that link to its type."""
-        type_pos, id_pos = {"entity": (3, 4), "project": (None, 5), "user": (6, 7)}[field.link]
+        type_pos, id_pos = {
+            "entity": (rows.ENTITY_TYPE, rows.ENTITY_ID),
+            "project": (None, rows.PROJECT_ID),
+            "user": (rows.USER_TYPE, rows.USER_ID),
+        }[field.link]
         ids = {
             r[id_pos]
             for r in raw
@@ -307,26 +238,6 @@ class StoreSource:
 
 
 # -- any api3 server --------------------------------------------------------------------------------------
-
-_API3_FIELDS = [
-    "id",
-    "event_type",
-    "description",
-    "entity",
-    "project",
-    "user",
-    "attribute_name",
-    "meta",
-    "session_uuid",
-    "created_at",
-]
-_API3_IMAGE_FIELDS = [
-    "cached_display_name",
-    "image",
-    "filmstrip_image",
-    "image_source_entity",
-    "image_blur_hash",
-]
 
 
 class Api3Source:
@@ -421,9 +332,9 @@ class Api3Source:
 
     def pages(self, query: EventQuery, layout: Layout) -> Iterator[list[Row]]:
         filters, check_types = self._filters(query)
-        fields = list(_API3_FIELDS)
+        fields = list(EVENT_FIELDS)
         if _needs_images(layout):
-            fields += _API3_IMAGE_FIELDS
+            fields += IMAGE_FIELDS
         fields += [d.path for d in layout.deep]
         cursor = (query.min_id - 1) if query.min_id else 0
         while True:

@@ -1,7 +1,8 @@
 """Reading the event log for the web UI: pages by keyset, live tails, one event, filter choices.
 
 Everything goes through the public Python API (``Shotlog.find``), so the UI sees exactly what api3
-clients see. Speed on a 10-million-event log comes from the shape of the queries, not from a cache:
+clients see; the one direct read (date bounds as ids) is the event log's (``eventlog.read``). Speed
+on a 10-million-event log comes from the shape of the queries, not from a cache:
 
 * in id order (the default) pages are keyset pages: ``id < cursor ORDER BY id DESC LIMIT n+1``,
   an index range scan whatever the depth, and the extra row says whether a next page exists;
@@ -24,11 +25,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
+from shotlog import eventlog
 from shotlog.connection import Shotlog
 from shotlog.errors import FilterError, ShotlogError
-from shotlog.store.tables import event_log_entries as ele
+from shotlog.eventlog import read
 from shotlog.web.filters import EventQuery
 from shotlog.web.meta import list_cells
 
@@ -46,19 +46,8 @@ __all__ = [
     "subject",
 ]
 
-EVENT_FIELDS = [
-    "id",
-    "description",
-    "event_type",
-    "user",
-    "created_at",
-    "project",
-    "entity",
-    "attribute_name",
-    "meta",
-    "image",
-    "session_uuid",
-]
+#: what a list line and the event's page show: every field of an event, and its thumbnail
+EVENT_FIELDS = [*eventlog.EVENT_FIELDS, "image"]
 COUNT_CAP = 1000
 MAX_OFFSET = 100_000
 #: ids one page reads at most when a filter has no index (description text, attribute, patterns)
@@ -134,42 +123,16 @@ def for_list(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-#: longer than any write transaction lasts: see date_id_bounds
-DATE_SLACK = dt.timedelta(days=1)
-
-
 def date_id_bounds(store: Shotlog, since: dt.datetime | None, until: dt.datetime | None) -> list[Any]:
-    """Id bounds that contain every event created in ``[since, until)``, from two index seeks.
-
-    A date range ordered by id has no index that serves both: SQLite walks the id order from the
-    head and tests every row's date, millions of rows for a day a year back. Ids grow with time,
-    though not strictly: ``created_at`` is when a write began, the id is given when it ends. So
-    with P the event created last before ``since - SLACK``, every event created at or after
-    ``since`` began after P had ended (no write lasts SLACK) and has a higher id; likewise every
-    event created before ``until`` has a lower id than the first one created at or after
-    ``until + SLACK``. The date filters stay, so the bounds only narrow the scan.
-    """
-    bounds: list[Any] = []
-    since, until = _stored(since), _stored(until)
+    """Id filters that contain every event created in ``[since, until)``, from two index seeks
+    (``eventlog.read.date_id_bounds``). The date filters stay, so the bounds only narrow the scan."""
     with store.db.read() as conn:
-        if since is not None:
-            before = conn.execute(
-                sa.select(ele.c.id)
-                .where(ele.c.created_at < since - DATE_SLACK)
-                .order_by(ele.c.created_at.desc())
-                .limit(1)
-            ).scalar()
-            if before is not None:
-                bounds.append(["id", "greater_than", int(before)])
-        if until is not None:
-            after = conn.execute(
-                sa.select(ele.c.id)
-                .where(ele.c.created_at >= until + DATE_SLACK)
-                .order_by(ele.c.created_at.asc())
-                .limit(1)
-            ).scalar()
-            if after is not None:
-                bounds.append(["id", "less_than", int(after)])
+        after, before = read.date_id_bounds(conn, _stored(since), _stored(until))
+    bounds: list[Any] = []
+    if after is not None:
+        bounds.append(["id", "greater_than", after])
+    if before is not None:
+        bounds.append(["id", "less_than", before])
     return bounds
 
 

@@ -1,13 +1,14 @@
 """The webhook tables: hooks, the dispatch cursor, deliveries and attempts. All SQL lives here.
 
-The worker and the API call these functions and never see a query. Every function takes a
-``Database`` and runs one transaction (or takes a ``Connection`` when it is part of a larger one).
+The worker and the API call these functions and never see a query; events are read through
+``shotlog.eventlog.read``. Every function takes a ``Database`` and runs one transaction (or takes a
+``Connection`` when it is part of a larger one).
 
-Claiming (``claim``) is how several workers share the load: a delivery is taken by setting
-``claimed_until`` (a lease) in a short transaction; rows another worker holds are skipped
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has a single writer, so its claim transaction is
-already exclusive). A worker that dies simply lets its leases expire, and the deliveries are taken
-again: nothing is lost, and only requests that were in flight can be sent twice.
+Claiming (``claim_in``, inside ``exchange``) is how several workers share the load: a delivery is
+taken by setting ``claimed_until`` (a lease) in a short transaction; rows another worker holds are
+skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has a single writer, so its claim
+transaction is already exclusive). A worker that dies simply lets its leases expire, and the
+deliveries are taken again: nothing is lost, and only requests that were in flight can be sent twice.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shotlog.clock import utcnow
+from shotlog.eventlog import read as eventlog
 from shotlog.store import driver
 from shotlog.store.database import Database
-from shotlog.store.tables import event_log_entries as ele
 from shotlog.store.tables import webhook_attempts as att
 from shotlog.store.tables import webhook_cursor as cur
 from shotlog.store.tables import webhook_deliveries as dlv
@@ -51,7 +53,6 @@ __all__ = [
     "Hook",
     "acknowledge",
     "any_hook",
-    "claim",
     "claim_in",
     "counts",
     "cursor_position",
@@ -84,22 +85,6 @@ __all__ = [
 PENDING, DELIVERED, GAVE_UP, HELD, DISCARDED = "pending", "delivered", "failed", "held", "discarded"
 #: rounds of requests a worker claims beyond the ones in flight (see ``worker.DeliveryWorker._capacity``)
 ROUNDS_AHEAD = 3
-#: the events a claimed batch may need, read in one query
-EVENT_COLUMNS = [
-    ele.c.id,
-    ele.c.event_type,
-    ele.c.entity_type,
-    ele.c.entity_id,
-    ele.c.project_id,
-    ele.c.user_type,
-    ele.c.user_id,
-    ele.c.attribute_name,
-    ele.c.meta,
-    ele.c.session_uuid,
-    ele.c.created_at,
-]
-
-
 # The hot statements, built once: ``driver.executemany`` compiles each once and sends plain driver SQL.
 _INSERT_DELIVERY = sa.insert(dlv)
 _INSERT_ATTEMPT = sa.insert(att)
@@ -121,26 +106,10 @@ _RETRY = (
     .where(dlv.c.id == sa.bindparam("b_id"))
     .values(**_AFTER_ATTEMPT, next_attempt_at=sa.bindparam("b_next"))
 )
-#: the event columns a hook's subscription matches on, and a delivery row copies
-_MATCH_COLUMNS = [
-    ele.c.id,
-    ele.c.event_type,
-    ele.c.project_id,
-    ele.c.attribute_name,
-    ele.c.meta,
-    ele.c.entity_type,
-    ele.c.entity_id,
-    ele.c.created_at,
-]
 #: the dispatch cursor: a single row (id 1) shared by every worker
 _CURSOR = sa.select(cur.c.last_event_id).where(cur.c.id == 1)
 #: whether any hook exists (deleted hooks leave no row)
 _ANY_HOOK = sa.select(hk.c.id).limit(1)
-
-
-def _head_event_id(conn: Connection) -> int:
-    """The newest event id, 0 for an empty log."""
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))).scalar_one())
 
 
 def _not_paused(now: dt.datetime) -> Any:
@@ -151,11 +120,6 @@ def _not_paused(now: dt.datetime) -> Any:
 def _unclaimed(now: dt.datetime) -> Any:
     """Deliveries no worker holds a lease on at ``now`` (never claimed, or the lease ran out)."""
     return sa.or_(dlv.c.claimed_until.is_(None), dlv.c.claimed_until < now)
-
-
-def utcnow() -> dt.datetime:
-    """Naive UTC, as every DateTime column of shotlog stores it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 _ids = random.Random(int.from_bytes(os.urandom(16), "big"))
@@ -271,7 +235,7 @@ def insert_hook(db: Database, config: HookConfig, now: dt.datetime, audit: Audit
     """Store a new hook; it receives events committed after this transaction (start_event_id)."""
     hook_id = new_id()
     with db.write() as conn:
-        head = _head_event_id(conn)
+        head = eventlog.head_id(conn)
         conn.execute(
             sa.insert(hk).values(
                 id=hook_id,
@@ -431,7 +395,7 @@ def dispatch(
         # Most wake-ups find nothing new (or events another worker already took): a read decides,
         # so an idle worker never takes the write lock.
         position = conn.execute(_CURSOR).scalar()
-        head = _head_event_id(conn)
+        head = eventlog.head_id(conn)
     if position is not None and head <= position:
         return 0, 0
     with db.write() as conn:
@@ -442,23 +406,21 @@ def dispatch(
         if cursor is None:
             if not db.is_sqlite and conn.execute(sa.select(sa.func.count()).select_from(cur)).scalar_one():
                 return -1, 0  # the row exists: another worker holds it
-            head = _head_event_id(conn)
+            head = eventlog.head_id(conn)
             conn.execute(sa.insert(cur).values(id=1, last_event_id=head))
             return 0, 0
         hooks = [_hook(r) for r in conn.execute(sa.select(hk))]
         subscriptions = match(hooks)
         if not subscriptions:
             # Nothing subscribes: jump to the head without reading the events.
-            head = _head_event_id(conn)
+            head = eventlog.head_id(conn)
             if head > cursor:
                 conn.execute(sa.update(cur).where(cur.c.id == 1).values(last_event_id=head))
             return head - cursor, 0
         # No hook takes an event at or before its own start (replays aside), so a cursor left
         # behind while there were no hooks jumps to the oldest hook's start without reading.
         start = max(cursor, min(h.start_event_id for h in hooks))
-        events = conn.execute(
-            sa.select(*_MATCH_COLUMNS).where(ele.c.id > start).order_by(ele.c.id).limit(limit)
-        ).all()
+        events = eventlog.page(conn, start, limit)
         if not events:
             if start > cursor:
                 conn.execute(sa.update(cur).where(cur.c.id == 1).values(last_event_id=start))
@@ -607,12 +569,10 @@ def claim_in(
         out.deliveries[hook.id] = [
             ClaimedDelivery(r.id, r.hook_id, r.event_id, r.kind, r.service_data, r.attempts) for r in rows
         ]
-    event_ids = sorted({d.event_id for ds in out.deliveries.values() for d in ds if d.event_id})
-    events: dict[int, Mapping[str, Any]] = {}
-    for i in range(0, len(event_ids), 1000):
-        chunk = event_ids[i : i + 1000]
-        for r in conn.execute(sa.select(*EVENT_COLUMNS).where(ele.c.id.in_(chunk))):
-            events[r.id] = dict(r._mapping)
+    # the events the batch needs, read in one query
+    events = eventlog.rows_by_id(
+        conn, [d.event_id for ds in out.deliveries.values() for d in ds if d.event_id]
+    )
     for ds in out.deliveries.values():
         for d in ds:
             d.event = events.get(d.event_id)
@@ -748,19 +708,6 @@ def record(
         return []
     with db.write() as conn:
         return record_in(conn, results, now, count_failures=count_failures)
-
-
-def claim(
-    db: Database,
-    capacity: Mapping[str, int] | None,
-    default_capacity: Any,
-    *,
-    now: dt.datetime,
-    margin: float,
-) -> Claim:
-    """``claim_in`` in a transaction of its own."""
-    with db.write() as conn:
-        return claim_in(conn, db, capacity, default_capacity, now=now, margin=margin)
 
 
 def exchange(
@@ -928,17 +875,8 @@ def replay(
     total = 0
     cursor = after_id
     while True:
-        conds = [ele.c.id > cursor]
-        if to_id is not None:
-            conds.append(ele.c.id <= to_id)
-        if since is not None:
-            conds.append(ele.c.created_at >= since)
-        if until is not None:
-            conds.append(ele.c.created_at <= until)
         with db.write() as conn:
-            events = conn.execute(
-                sa.select(*_MATCH_COLUMNS).where(*conds).order_by(ele.c.id).limit(chunk)
-            ).all()
+            events = eventlog.page(conn, cursor, chunk, to_id=to_id, since=since, until=until)
             if not events:
                 return total
             state = HELD if hook.status in (FAILED, DISABLED) else PENDING

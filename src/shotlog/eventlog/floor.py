@@ -4,6 +4,9 @@ Events leave the live log as a prefix: every event with ``id <= archived_through
 archive (or was purged from it), every later one is live. A consumer whose cursor is behind that
 boundary would silently skip the archived events, so reading from there is an error that says where
 the archive ends and how to read it.
+
+The boundary belongs to the event log (every reader of the log checks it), so it lives here; the
+archive job moves it (``shotlog.archive.job``) and reads it from here.
 """
 
 from __future__ import annotations
