@@ -24,8 +24,8 @@ import shotgun_api3
 import shotlog
 from shotlog.credentials import Credentials, new_secret
 from shotlog.daemon.conf import DaemonConfig, parse_config
+from shotlog.daemon.engine import Engine
 from shotlog.daemon.launch import Daemon
-from shotlog.daemon.runner import Engine
 from testdbs import start_serve, wait_healthy
 
 HERE = Path(__file__).resolve().parent

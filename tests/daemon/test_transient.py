@@ -12,7 +12,7 @@ from xmlrpc.client import ProtocolError
 
 import pytest
 
-from shotlog.daemon.runner import is_transient
+from shotlog.daemon.calls import is_transient
 from testdbs import free_port
 
 

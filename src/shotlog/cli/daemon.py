@@ -325,7 +325,8 @@ def import_state_command(config_path: Path | None, state_file: Path | None) -> N
     STATE_FILE defaults to [daemon] eventIdFile. `run` imports that file by itself on the first run
     of a daemon name; this command does it on demand (with the daemon stopped)."""
     from shotlog.daemon.cursors import DaemonBusy
-    from shotlog.daemon.legacy import LegacyStateError, import_state, read_legacy_state
+    from shotlog.daemon.launch import import_state
+    from shotlog.daemon.legacy import LegacyStateError, read_legacy_state
 
     config = _config(config_path)
     if state_file is None:

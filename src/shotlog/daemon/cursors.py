@@ -3,7 +3,8 @@
 A cursor is the position of the last event a plugin finished. It moves forward only; the worker
 commits it every ``commit_every`` events or ``commit_interval`` seconds, and its progress file
 (``progress.py``) holds every event in between, so after a kill -9 the plugin restarts at the event
-it was running (the one event that may run twice) and never skips one. ``pending`` holds ids at or
+it was running (the one event that may run twice) and never skips one (``checkpoint.py`` puts the
+two tiers together). ``pending`` holds ids at or
 below the cursor still to process (a legacy backlog brought in by ``import-state``) and
 ``done_callbacks`` the callbacks that already succeeded on the event after the cursor, so resuming a
 failed plugin does not run them again (upstream re-runs them).
@@ -14,18 +15,15 @@ daemon polls them. Everything here is plain SQL through SQLAlchemy Core on ``Dat
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import socket
-import sqlite3
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
+from shotlog.clock import utcnow
 from shotlog.store.database import Database
 from shotlog.store.tables import daemon_cursors as dc
 from shotlog.store.tables import daemon_instances as di
@@ -34,10 +32,6 @@ __all__ = ["Cursor", "CursorStore", "DaemonBusy", "utcnow"]
 
 #: a daemon whose heartbeat is older than this is presumed dead (it beats every second)
 STALE_AFTER = dt.timedelta(seconds=15)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class DaemonBusy(RuntimeError):
@@ -97,77 +91,37 @@ def _cursor(row: Any) -> Cursor:
 #: NULL (a moved cursor has no callbacks done on its next event either way)
 _MOVED: list[str] = []
 
-_ADVANCE = (
-    "UPDATE daemon_cursors SET position = {p}, "
-    "last_event_id = CASE WHEN last_event_id > {p} THEN last_event_id ELSE {p} END, "
-    "done_callbacks = NULL, processed = processed + {p}, errors = errors + {p}, updated_at = {p} "
-    "WHERE daemon = {p} AND collection = {p} AND plugin = {p} AND resume_token = {p}"
-)
+
+def _advance_statement(*, with_pending: bool) -> sa.Update:
+    """The worker's commit, built once (it runs up to ``1 / commit_interval`` times a second per
+    plugin; building the expression each time cost several times the commit itself)."""
+    event_id: sa.BindParameter[int] = sa.bindparam("new_event_id", type_=sa.Integer())
+    values: dict[str, Any] = {
+        "position": sa.bindparam("new_position"),
+        "last_event_id": sa.func.coalesce(
+            sa.case((dc.c.last_event_id > event_id, dc.c.last_event_id), else_=event_id), event_id
+        ),
+        "done_callbacks": None,
+        "processed": dc.c.processed + sa.bindparam("add_handled"),
+        "errors": dc.c.errors + sa.bindparam("add_failures"),
+        "updated_at": sa.bindparam("now", type_=dc.c.updated_at.type),
+    }
+    if with_pending:
+        values["pending"] = sa.bindparam("new_pending", type_=dc.c.pending.type)
+    return (
+        sa.update(dc)
+        .where(
+            dc.c.daemon == sa.bindparam("k_daemon"),
+            dc.c.collection == sa.bindparam("k_collection"),
+            dc.c.plugin == sa.bindparam("k_plugin"),
+            dc.c.resume_token == sa.bindparam("k_token"),
+        )
+        .values(**values)
+    )
 
 
-class _Advancer:
-    """The cursor UPDATE of a worker, committed at once.
-
-    It runs up to ten times a second per plugin, so it skips SQLAlchemy and uses a plain driver connection per
-    worker thread, in autocommit (one statement = one transaction). SQLite: its own connection in
-    WAL mode with ``synchronous=NORMAL`` (a commit survives kill -9 of the daemon; only an OS crash
-    can lose the last ones, which then run again: never a skip), waiting on the database lock like
-    every shotlog writer. PostgreSQL: a psycopg connection with ``synchronous_commit = off`` (the
-    same trade: durable against the daemon's death, not the database server's).
-    """
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._local = threading.local()
-        self._all: list[Any] = []
-        self._lock = threading.Lock()
-        self.sql = _ADVANCE.format(p="?" if db.is_sqlite else "%s")
-
-    def _conn(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            url = make_url(self.db.url)
-            if self.db.is_sqlite:
-                conn = sqlite3.connect(
-                    url.database or "", timeout=30, isolation_level=None, check_same_thread=False
-                )
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("PRAGMA busy_timeout=30000")
-                # No checkpoints from this connection: a checkpoint fsyncs, and this one commits
-                # once per event. The daemon's other connections (heartbeat every second) and the
-                # server's checkpoint the WAL as usual.
-                conn.execute("PRAGMA wal_autocheckpoint=0")
-            else:
-                import psycopg
-
-                conn = psycopg.connect(
-                    url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True
-                )
-                # Visible at once and safe from a kill -9 of the daemon, without waiting for a WAL
-                # flush per event; only a crash of the PostgreSQL server itself can lose the last
-                # fraction of a second of cursor moves, which then run again (never a skip).
-                conn.execute("SET synchronous_commit = off")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
-
-    def advance(self, params: tuple[Any, ...]) -> int:
-        conn = self._conn()
-        try:
-            cur = conn.execute(self.sql, params)
-        except Exception:
-            self._local.conn = None  # reconnect next time; the caller retries
-            raise
-        return int(cur.rowcount)
-
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                with contextlib.suppress(Exception):
-                    conn.close()
-            self._all.clear()
+_ADVANCE = _advance_statement(with_pending=False)
+_ADVANCE_PENDING = _advance_statement(with_pending=True)
 
 
 class CursorStore:
@@ -176,10 +130,9 @@ class CursorStore:
     def __init__(self, db: Database, daemon: str) -> None:
         self.db = db
         self.daemon = daemon
-        self._advancer = _Advancer(db)
 
     def close(self) -> None:
-        self._advancer.close()
+        """Nothing to release: every statement borrows a connection of ``db`` for its transaction."""
 
     def _where(self, collection: str, plugin: str) -> sa.ColumnElement[bool]:
         return sa.and_(dc.c.daemon == self.daemon, dc.c.collection == collection, dc.c.plugin == plugin)
@@ -264,41 +217,29 @@ class CursorStore:
 
         False when an operator moved or resumed the cursor meanwhile (``resume_token`` changed): the
         worker then re-reads its cursor instead of overwriting the operator's position."""
-        if pending is None:
-            now = utcnow()
-            stamp: Any = now.strftime("%Y-%m-%d %H:%M:%S.%f") if self.db.is_sqlite else now
-            params = (
-                position,
-                event_id,
-                event_id,
-                handled,
-                failures,
-                stamp,
-                self.daemon,
-                collection,
-                plugin,
-                token,
-            )
-            return self._advancer.advance(params) > 0
-        values: dict[str, Any] = {
-            "position": position,
-            "last_event_id": sa.func.coalesce(
-                sa.case((dc.c.last_event_id > event_id, dc.c.last_event_id), else_=event_id), event_id
-            ),
-            "done_callbacks": None,
-            "processed": dc.c.processed + handled,
-            "updated_at": utcnow(),
+        params: dict[str, Any] = {
+            "k_daemon": self.daemon,
+            "k_collection": collection,
+            "k_plugin": plugin,
+            "k_token": token,
+            "new_position": position,
+            "new_event_id": event_id,
+            "add_handled": handled,
+            "add_failures": failures,
+            "now": utcnow(),
         }
-        if failures:
-            values["errors"] = dc.c.errors + failures
+        statement = _ADVANCE
         if pending is not None:
-            values["pending"] = list(pending) or None
+            statement = _ADVANCE_PENDING
+            params["new_pending"] = list(pending) or None
         with self.db.write() as conn:
-            result = conn.execute(
-                sa.update(dc)
-                .where(self._where(collection, plugin), dc.c.resume_token == token)
-                .values(**values)
-            )
+            if not self.db.is_sqlite:
+                # The same trade as the SQLite state database's synchronous=NORMAL: durable against
+                # the daemon's death, not the database server's (whose crash can lose the last
+                # fraction of a second of cursor moves: they run again, never a skip). A flush
+                # per commit cost ~10 ms here, most of a worker's time at ten commits a second.
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+            result = conn.execute(statement, params)
         return bool(result.rowcount)
 
     def fail(

@@ -9,19 +9,28 @@ imported before any plugin starts (``legacy.adopt_event_id_file``).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 import shotlog
 from shotlog.daemon.alerts import AlertHandler, Mailer
 from shotlog.daemon.conf import FROM_EVENT_ID_FILE, DaemonConfig
 from shotlog.daemon.cursors import CursorStore
-from shotlog.daemon.legacy import Imported, adopt_event_id_file
+from shotlog.daemon.engine import Engine, install_signal_handlers
+from shotlog.daemon.legacy import (
+    Imported,
+    LegacyState,
+    LegacyStateError,
+    adopt_event_id_file,
+    check_same_site,
+    write_import,
+)
 from shotlog.daemon.logs import LogSetup
 from shotlog.daemon.registrar import Connector
-from shotlog.daemon.runner import Engine, install_signal_handlers
 from shotlog.daemon.sources.direct import DirectPump
 from shotlog.daemon.sources.feed import Feed, Pump
 from shotlog.daemon.sources.polling import Api3Pump, Retry
@@ -32,6 +41,7 @@ from shotlog.store.migrate import upgrade
 __all__ = [
     "Daemon",
     "build_engine",
+    "import_state",
     "make_connector",
     "make_pump",
     "newest_event_id",
@@ -42,6 +52,9 @@ __all__ = [
 
 log = logging.getLogger("engine")
 T = TypeVar("T")
+
+#: the collector's third threshold while a daemon runs (Python's default: 10), see ``Daemon``
+FULL_COLLECTION_EVERY = 100
 
 
 def open_state(config: DaemonConfig) -> tuple[Database, Any]:
@@ -220,6 +233,14 @@ class Daemon:
     """A started engine with its log files and email alerts: ``run()`` blocks until ``stop()``."""
 
     def __init__(self, config: DaemonConfig, *, foreground: bool, from_event_id: int | None = None) -> None:
+        # Process-wide, so set here, around the daemon's whole life, not by the engine: events
+        # stream through the feed's buffer (a few objects each) and outlive the collector's young
+        # generations, so with the default thresholds full collections, which walk every object of
+        # the process, ran often enough to cost a third of a drain's CPU. Fewer full passes
+        # (cyclic garbage is still collected, a little later); restored when the daemon stops.
+        self._gc_threshold = gc.get_threshold()
+        young, middle, full = self._gc_threshold
+        gc.set_threshold(young, middle, max(full, FULL_COLLECTION_EVERY))
         self.logs = LogSetup(config, foreground=foreground)
         self.logs.start()
         self.alert: AlertHandler | None = None
@@ -235,6 +256,7 @@ class Daemon:
             )
         except BaseException:
             self.logs.close()
+            gc.set_threshold(*self._gc_threshold)
             raise
 
     def _recipients(self, record: logging.LogRecord) -> tuple[str, ...] | None:
@@ -252,9 +274,32 @@ class Daemon:
             self.engine.run()
         finally:
             self.logs.close()
+            gc.set_threshold(*self._gc_threshold)
 
     def stop(self) -> None:
         self.engine.stop()
+
+
+def import_state(config: DaemonConfig, legacy: LegacyState, path: Path) -> list[Imported]:
+    """``shotlog daemon import-state``: write cursors from ``legacy`` (read from ``path``); the
+    daemon must be stopped. Refused when the file is ahead of the source's log (another site)."""
+    with state_session(config) as (state_db, store):
+        cursors = CursorStore(state_db, config.name)
+        cursors.claim("import")  # refuses (DaemonBusy) while a daemon of this name runs
+        try:
+            pump = make_pump(config, state_db, store)
+            try:
+                newest = newest_event_id(pump)
+            except Exception as exc:
+                raise LegacyStateError(
+                    f"cannot read the newest event of the source to check {str(path)!r} against it: {exc}"
+                ) from None
+            finally:
+                pump.close()
+            check_same_site(path, legacy, newest)
+            return write_import(config, state_db, cursors, legacy, newest_event_id=newest)
+        finally:
+            cursors.release()
 
 
 def run_daemon(config: DaemonConfig, *, foreground: bool, from_event_id: int | None = None) -> None:

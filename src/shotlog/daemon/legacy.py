@@ -32,7 +32,6 @@ __all__ = [
     "LegacyStateError",
     "PluginState",
     "adopt_event_id_file",
-    "import_state",
     "plan_import",
     "read_legacy_state",
 ]
@@ -151,30 +150,6 @@ def plan_import(collections: Sequence[tuple[str, Path]], legacy: LegacyState) ->
         else:
             out.append(Imported(collection, file.stem, found.last_id, found.backlog))
     return out
-
-
-def import_state(config: DaemonConfig, legacy: LegacyState, path: Path) -> list[Imported]:
-    """``shotlog daemon import-state``: write cursors from ``legacy`` (read from ``path``); the
-    daemon must be stopped. Refused when the file is ahead of the source's log (another site)."""
-    from shotlog.daemon.launch import make_pump, newest_event_id, state_session  # launch imports us
-
-    with state_session(config) as (state_db, store):
-        cursors = CursorStore(state_db, config.name)
-        cursors.claim("import")  # refuses (DaemonBusy) while a daemon of this name runs
-        try:
-            pump = make_pump(config, state_db, store)
-            try:
-                newest = newest_event_id(pump)
-            except Exception as exc:
-                raise LegacyStateError(
-                    f"cannot read the newest event of the source to check {str(path)!r} against it: {exc}"
-                ) from None
-            finally:
-                pump.close()
-            check_same_site(path, legacy, newest)
-            return write_import(config, state_db, cursors, legacy, newest_event_id=newest)
-        finally:
-            cursors.release()
 
 
 def write_import(

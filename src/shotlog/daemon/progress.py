@@ -1,5 +1,7 @@
 """Per-plugin progress files: a plugin's cursor after every event, without a database commit each.
 
+The first of a cursor's two tiers (``checkpoint.py`` puts them together and says why there are two).
+
 The database cursor (``daemon_cursors``) is what status, lag, the REST endpoint and the web UI
 show, and what operators move. Committing it after every event costs 30-120 µs, more than the rest
 of the daemon's work on an event, so a worker commits it only every ``commit_every`` events or
@@ -27,7 +29,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Progress", "ProgressFile", "progress_path"]
+__all__ = ["ProgressFile", "Record", "progress_path"]
 
 # sequence number, position, last event id (0: none), resume token, base (the database position it
 # continues), events handled and failures not yet counted in the database; then a CRC-32 of those
@@ -41,7 +43,7 @@ _FILE_SIZE = 4096
 
 
 @dataclass(frozen=True)
-class Progress:
+class Record:
     position: int
     last_event_id: int | None
     token: int
@@ -85,7 +87,7 @@ class ProgressFile:
         last = self._latest()
         self._seq = last[0] if last is not None else 0
 
-    def _slot(self, index: int) -> tuple[int, Progress] | None:
+    def _slot(self, index: int) -> tuple[int, Record] | None:
         assert self._map is not None
         data = self._map[index * _SLOT : index * _SLOT + RECORD]
         body = data[: _BODY.size]
@@ -95,15 +97,15 @@ class ProgressFile:
         seq, position, last_event_id, token, base, handled, failures = _BODY.unpack(body)
         if seq <= 0:
             return None
-        return seq, Progress(position, last_event_id or None, token, base, handled, failures)
+        return seq, Record(position, last_event_id or None, token, base, handled, failures)
 
-    def _latest(self) -> tuple[int, Progress] | None:
+    def _latest(self) -> tuple[int, Record] | None:
         if self._map is None:
             return None
         found = [slot for slot in (self._slot(0), self._slot(1)) if slot is not None]
         return max(found, key=lambda slot: slot[0]) if found else None
 
-    def read(self) -> Progress | None:
+    def read(self) -> Record | None:
         latest = self._latest()
         return latest[1] if latest is not None else None
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shotlog import backoff
 from shotlog.daemon.events import EVENT_FIELDS, Event, from_wire, to_wire
 from shotlog.daemon.sources.feed import Feed
 from shotlog.daemon.sources.gaps import GapTracker
@@ -53,7 +54,7 @@ class Retry:
             )
             self.failures = 0
             return self.long_sleep
-        delay = float(min(self.long_sleep, self.first * 2 ** (self.failures - 1)))
+        delay = backoff.delay(self.failures, self.first, self.long_sleep)
         log.warning("%s failed (%s); retry %d in %.1f s", what, exc, self.failures, delay)
         return delay
 
