@@ -55,7 +55,6 @@ class Worker:
         self.paused = cursor.paused
         self.reload_requested = False
         self.stopping = False
-        self.busy = False
         self.token_changed: int | None = None  # set when an operator acted
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"plugin-{plugin.name}", daemon=True)
@@ -252,36 +251,32 @@ class Worker:
         event = fresh_copy(ev.data)
         failures = 0
         done: list[str] = []
-        self.busy = True
-        try:
-            for cb in matched:
-                if cb.name in state.done_callbacks:
-                    done.append(cb.name)
-                    continue
-                error = call(cb, event, self.engine.config, self.plugin.name, lambda: self.stopping)
-                if error is None:
-                    done.append(cb.name)
-                    continue
-                if cb.stop_on_error:
-                    self.checkpoint.commit()  # the database cursor: just before the failed event
-                    message = f"{cb.name} failed on event {ev.id}: {error}"
-                    self.engine.cursors.fail(*self.key, error=message, event_id=ev.id, done_callbacks=done)
-                    self.checkpoint.state.done_callbacks = set(done)
-                    self.state = "failed"
-                    log.error(
-                        "Plugin %s stopped on event %d (stopOnError); fix it (the file reloads) or run "
-                        "`shotlog daemon resume %s`",
-                        self.plugin.name,
-                        ev.id,
-                        self.plugin.name,
-                    )
-                    return None
-                failures += 1
-                self.engine.cursors.note_error(
-                    *self.key, error=f"{cb.name} failed on event {ev.id}: {error}", event_id=ev.id
+        for cb in matched:
+            if cb.name in state.done_callbacks:
+                done.append(cb.name)
+                continue
+            error = call(cb, event, self.engine.config, self.plugin.name, lambda: self.stopping)
+            if error is None:
+                done.append(cb.name)
+                continue
+            if cb.stop_on_error:
+                self.checkpoint.commit()  # the database cursor: just before the failed event
+                message = f"{cb.name} failed on event {ev.id}: {error}"
+                self.engine.cursors.fail(*self.key, error=message, event_id=ev.id, done_callbacks=done)
+                self.checkpoint.state.done_callbacks = set(done)
+                self.state = "failed"
+                log.error(
+                    "Plugin %s stopped on event %d (stopOnError); fix it (the file reloads) or run "
+                    "`shotlog daemon resume %s`",
+                    self.plugin.name,
+                    ev.id,
+                    self.plugin.name,
                 )
-        finally:
-            self.busy = False
+                return None
+            failures += 1
+            self.engine.cursors.note_error(
+                *self.key, error=f"{cb.name} failed on event {ev.id}: {error}", event_id=ev.id
+            )
         if self.checkpoint.state.done_callbacks:
             self.checkpoint.state.done_callbacks = set()
         return failures
