@@ -22,6 +22,8 @@ not collide again at the same instant.
 
 from __future__ import annotations
 
+from shotlog import backoff
+
 __all__ = ["MAX_ATTEMPTS", "RETRYABLE_SQLSTATES", "delay_before", "retryable_sqlstate", "sqlstate"]
 
 #: SQLSTATEs of a transaction the database aborted for a serialization reason
@@ -63,5 +65,5 @@ def delay_before(attempt: int, exc: BaseException, spread: float) -> float | Non
     ``exc``; None when it must not run again. ``spread`` is a random number in [0, 1)."""
     if attempt >= MAX_ATTEMPTS or retryable_sqlstate(exc) is None:
         return None
-    base = min(_MAX_DELAY, _FIRST_DELAY * 2.0 ** (attempt - 1))
+    base = backoff.delay(attempt, _FIRST_DELAY, _MAX_DELAY)
     return base * (0.5 + spread)
