@@ -223,13 +223,13 @@ HOST = Setting("SHOTLOG_HOST", "127.0.0.1", _text, "Address `shotlog serve` list
 PORT = Setting("SHOTLOG_PORT", 8000, _int, "Port `shotlog serve` listens on (`--port`)")
 KEEPALIVE_SECONDS: Setting[float] = Setting(
     "SHOTLOG_KEEPALIVE_SECONDS",
-    86_400,
+    86_400,  # a day: longer than any gap between two calls of a pipeline tool that is in use
     _float,
     "Seconds `shotlog serve` keeps an idle client connection (`--keepalive`)",
 )
 MAX_IDLE_CONNECTIONS = Setting(
     "SHOTLOG_MAX_IDLE_CONNECTIONS",
-    2_000,
+    2_000,  # well below the process's file limit, which the listener raises to its hard limit
     _int,
     "Idle connections kept at most; past it the longest idle is closed (`--max-idle-connections`)",
 )

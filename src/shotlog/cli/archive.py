@@ -16,6 +16,7 @@ from shotlog.cli.common import database_option, fail, open_store
 from shotlog.cli.export import build_query, check_output, filter_options, progress_bar
 from shotlog.errors import ShotlogError
 from shotlog.export import Export, format_for_path
+from shotlog.settings import ARCHIVE_KEEP_DAYS, ARCHIVE_LIVE_DAYS
 
 __all__ = ["archive"]
 
@@ -85,13 +86,13 @@ def archive() -> None:
     "--live-days",
     type=click.IntRange(1),
     default=None,
-    help="Live window in days (SHOTLOG_ARCHIVE_LIVE_DAYS, 183).",
+    help=f"Live window in days ({ARCHIVE_LIVE_DAYS.name}, {ARCHIVE_LIVE_DAYS.default}).",
 )
 @click.option(
     "--keep-days",
     type=click.IntRange(1),
     default=None,
-    help="Archive window in days (SHOTLOG_ARCHIVE_KEEP_DAYS, 1826).",
+    help=f"Archive window in days ({ARCHIVE_KEEP_DAYS.name}, {ARCHIVE_KEEP_DAYS.default}).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run's report as JSON.")
 def run_cmd(

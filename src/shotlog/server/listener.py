@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from shotlog.settings import KEEPALIVE_SECONDS, MAX_IDLE_CONNECTIONS
+
 __all__ = [
     "DEFAULT_KEEPALIVE_SECONDS",
     "DEFAULT_MAX_IDLE_CONNECTIONS",
@@ -38,9 +40,9 @@ __all__ = [
 log = logging.getLogger("shotlog.server")
 
 #: a day: longer than any gap between two calls of a pipeline tool that is in use
-DEFAULT_KEEPALIVE_SECONDS = 86_400
+DEFAULT_KEEPALIVE_SECONDS = KEEPALIVE_SECONDS.default
 #: well below the process's file limit, which run() raises to its hard limit
-DEFAULT_MAX_IDLE_CONNECTIONS = 2_000
+DEFAULT_MAX_IDLE_CONNECTIONS = MAX_IDLE_CONNECTIONS.default
 #: seconds an idle TLS connection being closed waits for the client's close_notify
 TLS_CLOSE_GRACE = 0.5
 
