@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 import shotlog
+from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.database import Database, normalize_url
 from shotlog.store.migrate import upgrade
 from testdbs import Databases
@@ -47,7 +48,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if BACKEND == "sqlite":
         path = tmp_path_factory.mktemp("template") / "template.db"
         db = Database(f"sqlite:///{path}")
-        upgrade(db)
+        upgrade(db, events=TransactionEvents)
         db.dispose()  # closing the last connection folds the WAL into the file: a plain copy is complete
         yield str(path)
         return
@@ -56,7 +57,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_TEMPLATE}"')
         conn.exec_driver_sql(f'CREATE DATABASE "{_TEMPLATE}"')
     db = Database(_pg_url(_TEMPLATE))
-    upgrade(db)
+    upgrade(db, events=TransactionEvents)
     db.dispose()
     yield _TEMPLATE
     with admin.connect() as conn:

@@ -21,11 +21,14 @@ from shotlog.eventlog import EVENT_FIELDS
 from shotlog.eventlog import read as eventlog
 from shotlog.eventlog.events import Actor, LinkInfo
 from shotlog.eventlog.floor import check_cursor
+from shotlog.eventlog.recorder import TransactionEvents
+from shotlog.passwords import hash_password
 from shotlog.query.filters import to_wire
 from shotlog.schema.describe import entity_schema, field_schema
 from shotlog.schema.model import Schema
 from shotlog.store import follows
 from shotlog.store.catalog import Catalog
+from shotlog.store.changes import hash_batch_passwords, hash_passwords
 from shotlog.store.database import DEFAULT_URL, Database
 from shotlog.store.migrate import upgrade
 from shotlog.store.names import resolve as resolve_names
@@ -62,7 +65,7 @@ class _Shared:
     def __init__(self, url: str, *, migrate: bool, sqlite_synchronous: str) -> None:
         self.db = Database(url, sqlite_synchronous=sqlite_synchronous)
         if migrate:
-            upgrade(self.db)
+            upgrade(self.db, events=TransactionEvents)
         self.catalog = Catalog(self.db)
 
 
@@ -193,7 +196,15 @@ class Shotlog:
             def work(conn: Connection, schema: Schema = schema, actor: Actor = actor) -> T:
                 # a view without a user is shotlog's own code (never a client's request)
                 tx = WriteTransaction(
-                    self.db, self.catalog, conn, schema, actor, utcnow(), shotlog_itself=self._user is None
+                    self.db,
+                    self.catalog,
+                    conn,
+                    schema,
+                    actor,
+                    utcnow(),
+                    events=TransactionEvents,
+                    hash_password=hash_password,
+                    shotlog_itself=self._user is None,
                 )
                 result = fn(tx)
                 tx.finish()
@@ -357,6 +368,7 @@ class Shotlog:
     def create(
         self, entity_type: str, data: Mapping[str, Any], return_fields: Sequence[str] | None = None
     ) -> dict[str, Any]:
+        data = self._hash_passwords(entity_type, data)
         return self._write(lambda tx: tx.create(entity_type, data, return_fields))
 
     def update(
@@ -366,6 +378,7 @@ class Shotlog:
         data: Mapping[str, Any],
         multi_entity_update_modes: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
+        data = self._hash_passwords(entity_type, data)
         result = self._write(lambda tx: tx.update(entity_type, entity_id, data, multi_entity_update_modes))
         self._forget_actor_if((entity_type, entity_id))
         return result
@@ -378,6 +391,11 @@ class Shotlog:
     def revive(self, entity_type: str, entity_id: int) -> bool:
         return self._write(lambda tx: tx.revive(entity_type, entity_id))
 
+    def _hash_passwords(self, entity_type: object, data: Any) -> Any:
+        """``data`` with its passwords hashed before the write transaction opens (Argon2 is slow on
+        purpose, and the transaction holds the event log's lock on PostgreSQL)."""
+        return hash_passwords(self.catalog.schema, entity_type, data, hash_password)
+
     def _forget_actor_if(self, *changed: tuple[Any, Any]) -> None:
         """A write to the acting user's own row (its name, generate_event_log_entries) applies at once."""
         actor = self._actor
@@ -388,6 +406,7 @@ class Shotlog:
         """Several creates, updates and deletes in one transaction: all of them or none."""
         if not isinstance(requests, list | tuple):
             raise ValidationError(f"batch expects a list of requests, got {requests!r}", value=requests)
+        requests = hash_batch_passwords(self.catalog.schema, requests, hash_password)
 
         def run(tx: WriteTransaction) -> list[Any]:
             tx.prefetch(
@@ -610,19 +629,26 @@ class Shotlog:
         self, entity_type: str, data_type: str, display_name: str, properties: Mapping[str, Any] | None = None
     ) -> str:
         return self.catalog.create_field(
-            entity_type, data_type, display_name, dict(properties or {}), actor=self.actor
+            entity_type,
+            data_type,
+            display_name,
+            dict(properties or {}),
+            actor=self.actor,
+            events=TransactionEvents,
         )
 
     def schema_field_update(self, entity_type: str, field_name: str, properties: Mapping[str, Any]) -> bool:
-        self.catalog.update_field(entity_type, field_name, dict(properties), actor=self.actor)
+        self.catalog.update_field(
+            entity_type, field_name, dict(properties), actor=self.actor, events=TransactionEvents
+        )
         return True
 
     def schema_field_delete(self, entity_type: str, field_name: str) -> bool:
-        self.catalog.delete_field(entity_type, field_name, actor=self.actor)
+        self.catalog.delete_field(entity_type, field_name, actor=self.actor, events=TransactionEvents)
         return True
 
     def schema_field_revive(self, entity_type: str, field_name: str) -> bool:
-        self.catalog.revive_field(entity_type, field_name, actor=self.actor)
+        self.catalog.revive_field(entity_type, field_name, actor=self.actor, events=TransactionEvents)
         return True
 
     def schema_entity_create(

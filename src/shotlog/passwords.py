@@ -39,6 +39,7 @@ __all__ = [
     "PasswordChecks",
     "PasswordsBusy",
     "checks",
+    "hash_password",
     "plausible",
 ]
 
@@ -111,6 +112,13 @@ class PasswordChecks:
         except TimeoutError:  # wait_for has cancelled the check if it had not started
             raise PasswordsBusy() from None
 
+    def hash(self, password: str) -> str:
+        """The Argon2id hash to store for ``password``, with the parameters ``verify`` expects.
+
+        Run on the calling thread, outside any write transaction (``shotlog.connection`` hashes
+        before it opens one): setting a password is rare, and is not bounded like sign-ins."""
+        return self._hasher.hash(password)
+
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _submit(self, stored: str | None, password: str) -> concurrent.futures.Future[bool]:
@@ -154,3 +162,8 @@ class PasswordChecks:
 
 #: the process's password checks
 checks = PasswordChecks()
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash ``HumanUser.password_proxy`` stores for ``password``."""
+    return checks.hash(password)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 import shotlog
 from shotlog.errors import ShotlogError, StorageError
+from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.database import normalize_url
 from shotlog.store.tables import event_log_entries as ele
 from shotlog.store.writer import WriteTransaction
@@ -62,7 +63,9 @@ def _update_failing_first(
 
     def work(conn: Connection) -> int:
         runs.append(len(runs) + 1)
-        tx = WriteTransaction(sg.db, sg.catalog, conn, sg.catalog.schema, sg.actor, utcnow())
+        tx = WriteTransaction(
+            sg.db, sg.catalog, conn, sg.catalog.schema, sg.actor, utcnow(), events=TransactionEvents
+        )
         tx.update("Shot", shot_id, {"description": f"run {len(runs)}"})
         tx.finish()  # the event has its id: the abort below must give it back
         if len(runs) == 1:

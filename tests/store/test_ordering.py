@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 import shotlog
+from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.writer import WriteTransaction
 from shotlog.values import utcnow
 
@@ -61,7 +62,9 @@ def _slow_writer(url: str, errors: list[BaseException]) -> None:
             for i in range(5):
                 schema = sg.catalog.schema
                 with sg.db.write() as conn:
-                    tx = WriteTransaction(sg.db, sg.catalog, conn, schema, sg.actor, utcnow())
+                    tx = WriteTransaction(
+                        sg.db, sg.catalog, conn, schema, sg.actor, utcnow(), events=TransactionEvents
+                    )
                     tx.create("Sequence", {"code": f"slow{i}"})
                     tx.finish()  # ids assigned here...
                     time.sleep(0.15)  # ...and only visible after this commit

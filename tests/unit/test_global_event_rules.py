@@ -14,8 +14,6 @@ from shotlog.eventlog.events import (
     EventBuilder,
     display_column_id,
     failed_login_event,
-    field_changed,
-    field_revived,
     login_event,
     script_key_event,
 )
@@ -25,6 +23,7 @@ from shotlog.eventlog.global_events import (
     never_written,
     written_global_types,
 )
+from shotlog.eventlog.schema_events import field_changed, field_revived
 from shotlog.schema.model import Field
 from shotlog.signins import SESSION_WINDOW, login_due
 from shotlog.webhooks.api import config_changes

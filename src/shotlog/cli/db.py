@@ -7,6 +7,7 @@ from rich.console import Console
 
 from shotlog.cli.common import database_option, fail
 from shotlog.errors import ShotlogError
+from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.database import Database
 from shotlog.store.migrate import current_revision, head_revision, upgrade
 
@@ -22,7 +23,7 @@ def upgrade_cmd(database: str) -> None:
     """Apply pending migrations and add missing default entity types and fields."""
     try:
         store = Database(database)
-        upgrade(store)
+        upgrade(store, events=TransactionEvents)
         Console().print(f"[green]Database is at revision {current_revision(store)}[/green] ({database})")
         store.dispose()
     except ShotlogError as exc:

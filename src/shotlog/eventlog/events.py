@@ -1,20 +1,20 @@
-"""Building EventLogEntry rows for entity changes. Pure: no database, no clock.
+"""Building EventLogEntry rows: entity changes, back-references, retirements; sign-ins, hooks, keys.
 
-The shapes follow FPTR (event_type naming, ``meta`` per change kind, ``in_create`` on the changes a
-create writes, back-reference changes on reverse fields). A ``PendingEvent`` has no id yet: ids are
-assigned when the transaction appends its events (``shotlog.eventlog.log.append``), which is also
-where a back-reference learns the id of the change it mirrors.
+Pure: no database, no clock. The shapes follow FPTR (event_type naming, ``meta`` per change kind,
+``in_create`` on the changes a create writes, back-reference changes on reverse fields). A
+``PendingEvent`` has no id yet: ids are assigned when the transaction appends its events
+(``shotlog.eventlog.log.append``), which is also where a back-reference learns the id of the change
+it mirrors. What a change set's events are is decided in one call, ``shotlog.eventlog.changes``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from shotlog.schema.describe import field_schema
-from shotlog.schema.model import EntityType, Field
+from shotlog.schema.model import Field
+from shotlog.store.subjects import DISPLAY_COLUMN, Actor, LinkInfo, Subject, display_column_id
 from shotlog.values import format_meta_value, meta_datetime
 
 __all__ = [
@@ -26,66 +26,11 @@ __all__ = [
     "Subject",
     "display_column_id",
     "failed_login_event",
-    "field_changed",
-    "field_created",
-    "field_retired",
-    "field_revived",
     "login_event",
     "logout_event",
     "script_key_event",
     "webhook_event",
 ]
-
-#: FPTR keeps each field as a row of the DisplayColumn entity type; schema events are its lifecycle
-#: events. shotlog has no DisplayColumn table: the type exists only as the subject of those events.
-DISPLAY_COLUMN = EntityType(
-    name="DisplayColumn", display_name="Field", table="", display_field="name", project_scoped=False
-)
-#: DisplayColumn attributes a field change is reported on; the rest goes under ``properties``
-_COLUMN_ATTRIBUTES = (("display_name", "human_name", "text"), ("description", "description", "text"))
-
-
-@dataclass(frozen=True, slots=True)
-class LinkInfo:
-    """What events say about an entity: its link plus status, for multi-entity metas."""
-
-    type: str
-    id: int
-    name: str | None
-    status: str | None = None
-
-    def link(self) -> dict[str, Any]:
-        return {"type": self.type, "id": self.id, "name": self.name}
-
-    def meta_item(self) -> dict[str, Any]:
-        return {"type": self.type, "id": self.id, "name": self.name, "status": self.status, "valid": "valid"}
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who a write is attributed to: ``user`` on events, ``created_by``/``updated_by`` on entities."""
-
-    type: str | None = None
-    id: int | None = None
-    name: str | None = None
-    #: False for an ApiUser whose generate_event_log_entries is off: its writes log nothing
-    generates_events: bool = True
-    #: under sudo, the real principal (meta.sudo_actual_user)
-    sudo_actual: LinkInfo | None = None
-    session_uuid: str | None = None
-
-    def link(self) -> tuple[str, int] | None:
-        return (self.type, self.id) if self.type and self.id is not None else None
-
-
-@dataclass(frozen=True, slots=True)
-class Subject:
-    """The entity an event is about."""
-
-    etype: EntityType
-    id: int
-    name: str | None
-    project: tuple[str, int] | None
 
 
 @dataclass(slots=True)
@@ -372,113 +317,6 @@ class EventBuilder:
             ),
         )
         return [change, revived]
-
-
-def display_column_id(entity_type: str, field_name: str) -> int:
-    """The id a field has as a DisplayColumn: stable across processes, backends and restarts.
-
-    shotlog's fields are keyed by (entity type, name) and have no row id, so the id is a 31-bit
-    checksum of ``Type.field``: the same field always gets the same id, and two fields get the same
-    one with a probability of about one in 2**31 per pair.
-    """
-    return zlib.crc32(f"{entity_type}.{field_name}".encode()) & 0x7FFFFFFF
-
-
-def _column_subject(fld: Field) -> Subject:
-    return Subject(DISPLAY_COLUMN, display_column_id(fld.entity_type, fld.name), fld.name, None)
-
-
-def _column_properties(fld: Field) -> dict[str, Any]:
-    """What FPTR's DisplayColumn ``properties`` attribute holds: the data-type properties, by the
-    names ``schema_field_read`` uses."""
-    described = field_schema(fld)["properties"]
-    return {"data_type_properties": {k: v["value"] for k, v in described.items()}}
-
-
-def _column_change(
-    builder: EventBuilder, fld: Field, attribute: str, data_type: str, old: Any, new: Any, *, in_create: bool
-) -> PendingEvent:
-    subject = _column_subject(fld)
-    meta: dict[str, Any] = {
-        "type": "attribute_change",
-        "attribute_name": attribute,
-        "entity_type": DISPLAY_COLUMN.name,
-        "entity_id": subject.id,
-        "field_data_type": data_type,
-        "old_value": old,
-        "new_value": new,
-    }
-    if in_create:
-        meta["in_create"] = True
-    shown = "" if isinstance(new, dict) else f' to "{_show(new)}"'
-    return PendingEvent(
-        event_type="Shotgun_DisplayColumn_Change",
-        description=f'{builder.who} changed "{attribute}"{shown} on Field {fld.qualified}',
-        entity=(DISPLAY_COLUMN.name, subject.id),
-        project=None,
-        attribute_name=attribute,
-        meta=builder._meta(meta),
-    )
-
-
-def field_created(builder: EventBuilder, fld: Field) -> list[PendingEvent]:
-    """``Shotgun_DisplayColumn_New``, then one ``in_create`` Change per attribute it was given."""
-    subject = _column_subject(fld)
-    new = PendingEvent(
-        event_type="Shotgun_DisplayColumn_New",
-        description=f"{builder.who} created new Field {fld.qualified}",
-        entity=(DISPLAY_COLUMN.name, subject.id),
-        project=None,
-        attribute_name=None,
-        meta=builder._meta(
-            {"type": "new_entity", "entity_type": DISPLAY_COLUMN.name, "entity_id": subject.id}
-        ),
-    )
-    values = [
-        ("name", "text", fld.name),
-        ("human_name", "text", fld.display_name),
-        ("entity_type", "entity_type", fld.entity_type),
-        ("data_type", "text", fld.data_type),
-        ("description", "text", fld.description or None),
-        ("properties", "serializable", _column_properties(fld)),
-    ]
-    changes = [
-        _column_change(builder, fld, attr, kind, None, value, in_create=True)
-        for attr, kind, value in values
-        if value is not None
-    ]
-    return [new, *changes]
-
-
-def field_changed(builder: EventBuilder, old: Field, new: Field) -> list[PendingEvent]:
-    """One ``Shotgun_DisplayColumn_Change`` per DisplayColumn attribute whose value moved."""
-    events = []
-    for attr, column, kind in _COLUMN_ATTRIBUTES:
-        before, after = getattr(old, attr), getattr(new, attr)
-        if before != after:
-            events.append(_column_change(builder, new, column, kind, before, after, in_create=False))
-    if old.visible != new.visible:
-        events.append(
-            _column_change(builder, new, "visible", "checkbox", old.visible, new.visible, in_create=False)
-        )
-    before_props, after_props = _column_properties(old), _column_properties(new)
-    if before_props != after_props:
-        events.append(
-            _column_change(
-                builder, new, "properties", "serializable", before_props, after_props, in_create=False
-            )
-        )
-    return events
-
-
-def field_retired(builder: EventBuilder, fld: Field, when: dt.datetime) -> list[PendingEvent]:
-    """A deleted field: the ``retirement_date`` Change, then ``Shotgun_DisplayColumn_Retirement``."""
-    return builder.retirement(_column_subject(fld), when)
-
-
-def field_revived(builder: EventBuilder, fld: Field, retired_at: dt.datetime | None) -> list[PendingEvent]:
-    """A revived field: the ``retirement_date`` Change, then ``Shotgun_DisplayColumn_Revival``."""
-    return builder.revival(_column_subject(fld), retired_at)
 
 
 # -- global events: sign-ins, hooks, keys --------------------------------------------------------

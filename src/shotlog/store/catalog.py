@@ -12,7 +12,6 @@ import datetime as dt
 import re
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,23 +20,14 @@ from alembic.operations import Operations
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import SchemaError, UnknownEntityType, UnknownField
-from shotlog.eventlog import log
-from shotlog.eventlog.events import (
-    DISPLAY_COLUMN,
-    Actor,
-    EventBuilder,
-    PendingEvent,
-    display_column_id,
-    field_changed,
-    field_created,
-    field_retired,
-    field_revived,
-)
 from shotlog.schema.datatypes import Storage, data_type
 from shotlog.schema.defaults import common_fields, default_entity_types, default_fields
 from shotlog.schema.model import EntityType, Field, Schema
 from shotlog.store import tables as t
+from shotlog.store.changes import SchemaChange
 from shotlog.store.database import Database
+from shotlog.store.ports import RecorderFactory
+from shotlog.store.subjects import DISPLAY_COLUMN, Actor, display_column_id
 from shotlog.values import utcnow
 
 __all__ = ["REFRESH_SECONDS", "Catalog", "custom_field_name"]
@@ -213,11 +203,12 @@ class Catalog:
         *,
         name: str | None = None,
         actor: Actor | None = None,
+        events: RecorderFactory,
     ) -> str:
         """Create a custom field (``sg_`` prefix) and return its internal name.
 
         Schema changes write FPTR's DisplayColumn events in the same transaction, attributed to
-        ``actor`` (none: written without a user).
+        ``actor`` (none: written without a user), recorded by the recorder ``events`` makes.
         """
         dtype = data_type(data_type_name)
         if dtype.storage in (Storage.VIRTUAL,):
@@ -257,7 +248,7 @@ class Catalog:
             )
             self._add_field(conn, etype, field)
             _bump(conn)
-            _log(conn, self.db, actor, lambda b: field_created(b, field))
+            _log(conn, self.db, actor, events, SchemaChange("created", field))
         self.refresh(force=True)
         return field_name
 
@@ -268,6 +259,7 @@ class Catalog:
         properties: dict[str, Any],
         *,
         actor: Actor | None = None,
+        events: RecorderFactory,
     ) -> None:
         with self.db.write() as conn:
             schema = self._reload_in(conn)
@@ -281,10 +273,12 @@ class Catalog:
                 .values(**row)
             )
             _bump(conn)
-            _log(conn, self.db, actor, lambda b: field_changed(b, field, updated))
+            _log(conn, self.db, actor, events, SchemaChange("changed", updated, before=field))
         self.refresh(force=True)
 
-    def delete_field(self, entity_type: str, field_name: str, *, actor: Actor | None = None) -> None:
+    def delete_field(
+        self, entity_type: str, field_name: str, *, actor: Actor | None = None, events: RecorderFactory
+    ) -> None:
         """Retire a custom field. Its column and data stay, so nothing is lost; FPTR does the same."""
         with self.db.write() as conn:
             schema = self._reload_in(conn)
@@ -297,10 +291,12 @@ class Catalog:
                 .values(retired=True)
             )
             _bump(conn)
-            _log(conn, self.db, actor, lambda b: field_retired(b, field, utcnow()))
+            _log(conn, self.db, actor, events, SchemaChange("retired", field, when=utcnow()))
         self.refresh(force=True)
 
-    def revive_field(self, entity_type: str, field_name: str, *, actor: Actor | None = None) -> None:
+    def revive_field(
+        self, entity_type: str, field_name: str, *, actor: Actor | None = None, events: RecorderFactory
+    ) -> None:
         with self.db.write() as conn:
             schema = self._reload_in(conn)
             schema.entity(entity_type)
@@ -314,7 +310,7 @@ class Catalog:
             )
             _bump(conn)
             retired_at = _retired_at(conn, retired)
-            _log(conn, self.db, actor, lambda b: field_revived(b, retired, retired_at))
+            _log(conn, self.db, actor, events, SchemaChange("revived", retired, when=retired_at))
         self.refresh(force=True)
 
     def create_entity_type(
@@ -400,16 +396,15 @@ class Catalog:
 
 
 def _log(
-    conn: Connection, db: Database, actor: Actor | None, build: Callable[[EventBuilder], list[PendingEvent]]
+    conn: Connection, db: Database, actor: Actor | None, events: RecorderFactory, change: SchemaChange
 ) -> None:
     """Append a schema change's events as the last step of its transaction (they commit with it).
 
     An ApiUser whose generate_event_log_entries is off logs nothing, as for its data writes.
     """
-    who = actor or Actor()
-    if not who.generates_events:
-        return
-    log.append(conn, db, build(EventBuilder(who)), who, utcnow())
+    recorder = events(conn, db, actor or Actor(), utcnow())
+    recorder.record(change)
+    recorder.flush()
 
 
 def _retired_at(conn: Connection, fld: Field) -> dt.datetime | None:

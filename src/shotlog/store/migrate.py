@@ -16,6 +16,7 @@ from alembic.script import ScriptDirectory
 
 from shotlog.store import tables as t
 from shotlog.store.database import Database
+from shotlog.store.ports import RecorderFactory
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
 
@@ -38,8 +39,13 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(db: Database, *, defaults: bool = True) -> None:
-    """Apply pending migrations and make sure the default schema is present."""
+def upgrade(db: Database, *, defaults: bool = True, events: RecorderFactory | None = None) -> None:
+    """Apply pending migrations and make sure the default schema and seed rows are present.
+
+    ``events`` records the seed rows' events (``shotlog.eventlog.recorder.TransactionEvents``):
+    the store does not import the event log, so whoever upgrades with ``defaults`` hands it in."""
+    if defaults and events is None:
+        raise TypeError("upgrade(defaults=True) needs events=, the recorder of the seed rows' events")
     if current_revision(db) != head_revision():
         cfg = alembic_config()
         with db.write() as conn:
@@ -55,4 +61,5 @@ def upgrade(db: Database, *, defaults: bool = True) -> None:
 
         catalog = Catalog(db)
         catalog.apply_defaults()
-        ensure_default_script(db, catalog)
+        assert events is not None
+        ensure_default_script(db, catalog, events)

@@ -13,15 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog.eventlog.events import LinkInfo
 from shotlog.schema.model import EntityType, Schema
 from shotlog.store import idlists
 from shotlog.store.catalog import Catalog
+from shotlog.store.subjects import LinkInfo, Resolved
 
 __all__ = ["Resolved", "names_of", "resolve"]
-
-#: (type, id) -> (LinkInfo, project link or None); absent when missing or retired
-Resolved = dict[tuple[str, int], tuple[LinkInfo, tuple[str, int] | None]]
 
 _CHUNK = 900
 

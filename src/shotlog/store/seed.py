@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from shotlog.eventlog.events import Actor
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
+from shotlog.store.ports import RecorderFactory
+from shotlog.store.subjects import Actor
 from shotlog.store.writer import WriteTransaction
 from shotlog.values import utcnow
 
@@ -15,14 +16,14 @@ __all__ = ["DEFAULT_SCRIPT", "ensure_default_script"]
 DEFAULT_SCRIPT = "shotlog"
 
 
-def ensure_default_script(db: Database, catalog: Catalog) -> None:
+def ensure_default_script(db: Database, catalog: Catalog, events: RecorderFactory) -> None:
     schema = catalog.schema
     table = catalog.table("ApiUser")
     column = schema.fields["ApiUser"]["firstname"].column or "firstname"
     with db.write() as conn:
         exists = conn.execute(sa.select(table.c.id).where(table.c[column] == DEFAULT_SCRIPT).limit(1)).first()
         if exists is None:
-            tx = WriteTransaction(db, catalog, conn, schema, Actor(), utcnow())
+            tx = WriteTransaction(db, catalog, conn, schema, Actor(), utcnow(), events=events)
             tx.create(
                 "ApiUser",
                 {

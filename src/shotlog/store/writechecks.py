@@ -1,0 +1,173 @@
+"""The checks of a write that need the database: who may set what, unique values, linked entities.
+
+They run after the change set is worked out (``shotlog.store.changes``) and before anything is
+written, in the write's own transaction, so that what an earlier write of the same batch did counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shotlog import authority
+from shotlog.errors import ConflictError, PermissionDenied, ValidationError
+from shotlog.schema.datatypes import Storage
+from shotlog.schema.model import EntityType, Field, Schema
+from shotlog.store import names
+from shotlog.store.catalog import Catalog
+from shotlog.store.changes import ChangeSet, CustomEvent
+from shotlog.store.database import Database
+from shotlog.store.subjects import Actor, Resolved
+from shotlog.values import Link
+
+__all__ = ["WriteChecks"]
+
+
+class WriteChecks:
+    """The checks of one write transaction on ``conn`` by ``actor``."""
+
+    def __init__(
+        self,
+        db: Database,
+        catalog: Catalog,
+        conn: Connection,
+        schema: Schema,
+        actor: Actor,
+        *,
+        shotlog_itself: bool,
+    ) -> None:
+        self.db = db
+        self.catalog = catalog
+        self.conn = conn
+        self.schema = schema
+        self.actor = actor
+        self.shotlog_itself = shotlog_itself
+
+    def resolve(self, refs: Iterable[Link], *, retired: bool = False) -> Resolved:
+        return names.resolve(self.conn, self.catalog, self.schema, refs, retired=retired)
+
+    def authority(self) -> authority.Authority:
+        """The acting principal for ``shotlog.authority``, its permission set read in this
+        transaction, so a change earlier in the same batch counts and no cache can be stale."""
+        link = self.actor.link()
+        if link is None or self.shotlog_itself:
+            return authority.SHOTLOG  # no user at all: seeding, before any user exists
+        kind, actor_id = link
+        f = self.schema.fields.get(kind, {}).get("permission_rule_set")
+        rule_set = None
+        if f is not None and f.column:
+            table = self.catalog.table(kind)
+            rule_set = self.conn.execute(sa.select(table.c[f.column]).where(table.c.id == actor_id)).scalar()
+        return authority.Authority(kind, actor_id, rule_set)
+
+    def change_set(self, cs: ChangeSet, entity_id: int | None) -> Resolved:
+        """Refuse, before anything is written, what the change set may not do; returns what events
+        say about the entities it links (and about a given author)."""
+        etype, created = cs.etype, cs.created
+        # a password or permission set the actor may not set (a new user's default set included)
+        user_fields = authority.USER_FIELDS.get(etype.name, ())
+        guarded = {
+            f.name: new
+            for f, _old, new in cs.changes
+            if f.name in user_fields and not (created and new is None)
+        }
+        if guarded:
+            refusal = authority.user_write_refusal(self.authority(), etype.name, entity_id, guarded)
+            if refusal is not None:
+                raise PermissionDenied(refusal.message, entity_type=etype.name, field=refusal.field)
+        for f, _old, new in cs.changes:
+            if f.storage is Storage.COLUMN:
+                self.unique(etype, f, new, entity_id)
+        found: Resolved = {}
+        for f, _old, link in cs.authored:
+            if f.storage is Storage.LINK:
+                # a retired (departed) artist can still be the author of what an import brings in
+                if self.schema.has_entity(link[0]):
+                    found = self.resolve([link], retired=True)
+                if link not in found:
+                    raise ValidationError(
+                        f"{f.qualified}: {link[0]} {link[1]} does not exist",
+                        entity_type=etype.name,
+                        field=f.name,
+                        value={"type": link[0], "id": link[1]},
+                    )
+        linked = self.links(cs)
+        return {**found, **linked} if found else linked
+
+    def links(self, cs: ChangeSet) -> Resolved:
+        """Every entity a change links to must exist and be active."""
+        per_field: list[tuple[Field, list[Link]]] = []
+        for f, old, new in cs.changes:
+            if f.storage is Storage.LINK:
+                if new is not None:
+                    per_field.append((f, [new]))
+            elif f.storage in (Storage.MULTI, Storage.REVERSE):
+                added = [x for x in new if x not in old]
+                if added:
+                    per_field.append((f, added))
+        if not per_field:
+            return {}
+        for f, links in per_field:
+            for t, i in links:
+                if not self.schema.has_entity(t):
+                    raise ValidationError(
+                        f"{f.qualified} links to {t} {i}, but there is no entity type {t!r}",
+                        entity_type=f.entity_type,
+                        field=f.name,
+                        value={"type": t, "id": i},
+                    )
+        found = self.resolve({link for _, links in per_field for link in links})
+        for f, links in per_field:
+            for link in links:
+                if link not in found:
+                    raise ValidationError(
+                        f"{f.qualified}: {link[0]} {link[1]} does not exist or is retired",
+                        entity_type=f.entity_type,
+                        field=f.name,
+                        value={"type": link[0], "id": link[1]},
+                    )
+        return found
+
+    def unique(self, etype: EntityType, f: Field, value: Any, exclude_id: int | None) -> None:
+        if not f.unique or value is None or not f.column:
+            return
+        if not self.db.is_sqlite:  # two concurrent creates must not both pass the check
+            self.conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f.qualified})
+        table = self.catalog.table(etype.name)
+        stmt = sa.select(table.c.id).where(table.c[f.column] == value).limit(1)
+        if etype.retirable:
+            stmt = stmt.where(table.c.retirement_date.is_(None))
+        if exclude_id is not None:
+            stmt = stmt.where(table.c.id != exclude_id)
+        if self.conn.execute(stmt).first() is not None:
+            raise ConflictError(
+                f"The value for the {f.display_name} field is required to be unique: "
+                f"{etype.name} with {f.name} {value!r} already exists",
+                entity_type=etype.name,
+                field=f.name,
+                value=value,
+            )
+
+    def event(self, event: CustomEvent, links: list[tuple[Field, Link]], *, builtin: bool) -> None:
+        """A custom event's type (``shotlog.authority``) and links (they must exist, retired or not)."""
+        if authority.is_shotlog_event_type(event.event_type):
+            reason = authority.event_type_refusal(self.authority(), event.event_type, builtin=builtin)
+            if reason is not None:
+                raise PermissionDenied(
+                    reason, entity_type="EventLogEntry", field="event_type", value=event.event_type
+                )
+        for _f, link in links:
+            if not self.schema.has_entity(link[0]):
+                raise ValidationError(f"Unknown entity type {link[0]!r} in a link", value=link[0])
+        found = self.resolve([link for _, link in links], retired=True)
+        for f, link in links:
+            if link not in found:
+                raise ValidationError(
+                    f"{f.qualified}: {link[0]} {link[1]} does not exist",
+                    entity_type="EventLogEntry",
+                    field=f.name,
+                    value={"type": link[0], "id": link[1]},
+                )
