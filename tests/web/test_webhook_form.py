@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from shotlog.web.deliveries import parse_delivery_query, performance_badges
 from shotlog.web.webhook_form import form_field, form_from_hook, form_from_query, parse_hook_form
-from shotlog.web.webhook_pages import parse_delivery_query, performance_badges
 
 BASE = {"url": "https://hooks.example.com/x", "kind": "entity", "entity_type": "Shot", "action_update": "on"}
 

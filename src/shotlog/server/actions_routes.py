@@ -6,10 +6,11 @@
     GET  /api/v1/archive/segments                                     archived segments (admins)
     GET  /api/v1/archive/download?month=2024-03&format=csv            stream archived events (admins)
 
-Authentication: the web UI's session cookie (a POST must then carry its CSRF token in
-``X-CSRF-Token`` or a ``csrf_token`` field), or ``Authorization: Bearer`` with a REST access token or
-an api3 session token. Errors answer in the REST envelope ``{"errors": [...]}`` with a 4xx status
-that names the parameter and value; nothing is streamed until every input has been checked.
+Authentication (``server.principals``): the web UI's session cookie (a POST must then carry its
+CSRF token in ``X-CSRF-Token`` or a ``csrf_token`` field), or ``Authorization: Bearer`` with a REST
+access token or an api3 session token. Errors answer in the REST envelope ``{"errors": [...]}``
+(``server.responses``) with a 4xx status that names the parameter and value; nothing is streamed
+until every input has been checked. The URL map is ``server.app``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from anyio import from_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
 
 from shotlog.actions import (
     TriggerContext,
@@ -36,57 +36,53 @@ from shotlog.actions import (
     trigger,
 )
 from shotlog.archive import Archive
-from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials, Principal
-from shotlog.errors import ShotlogError, incident_ref
+from shotlog.credentials import Principal
+from shotlog.errors import ShotlogError
 from shotlog.export import Export, StoreSource
+from shotlog.server.principals import Principals
+from shotlog.server.responses import HttpError, internal_error
 from shotlog.server.rest import shapes
 from shotlog.webhooks.netguard import AddressPolicy
 from shotlog.webhooks.settings import WebhookSettings
 
-__all__ = ["actions_routes"]
+__all__ = ["ARCHIVE_READERS", "ActionsApi"]
 
 log = logging.getLogger("shotlog.actions")
 
 
-class _HttpError(Exception):
-    def __init__(self, status: int, title: str, source: Mapping[str, Any] | None = None) -> None:
-        super().__init__(title)
-        self.status, self.title, self.source = status, title, dict(source or {})
-
-
-def _error(status: int, title: str, source: Mapping[str, Any] | None = None) -> JSONResponse:
-    return JSONResponse(shapes.error(status, title, source=source), status_code=status)
-
-
-def _source(exc: ShotlogError) -> dict[str, Any]:
+def _failure(exc: ShotlogError) -> HttpError:
+    """A shotlog error as these routes answer it: the status, and the option, field or parameter
+    it names as the ``parameter`` (the export's options are its parameters)."""
     for key in ("option", "field", "parameter"):
         value = exc.details.get(key)
         if isinstance(value, str):
-            return {"parameter": value}
-    return {}
+            return HttpError(shapes.http_status(exc), exc.message, source={"parameter": value})
+    return HttpError(shapes.http_status(exc), exc.message)
 
 
 def _int(value: Any, name: str, *, required: bool = False) -> int | None:
     if value in (None, ""):
         if required:
-            raise _HttpError(400, f"{name} is required", {"parameter": name})
+            raise HttpError(400, f"{name} is required", source={"parameter": name})
         return None
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
     if isinstance(value, bool) or not 1 <= number < 2**63:
-        raise _HttpError(400, f"{name} must be a positive integer, got {value!r}", {"parameter": name})
+        raise HttpError(400, f"{name} must be a positive integer, got {value!r}", source={"parameter": name})
     return number
 
 
 class ActionsApi:
-    def __init__(self, store: Shotlog, credentials: Credentials, policy: AddressPolicy) -> None:
-        self.store = store
-        self.credentials = credentials
+    """The handlers; ``policy`` defaults to the webhook settings' (``SHOTLOG_WEBHOOKS_ALLOW_PRIVATE``,
+    ``SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS``), so one setting governs every request shotlog sends."""
+
+    def __init__(self, principals: Principals, policy: AddressPolicy | None = None) -> None:
+        self.store = principals.store
+        self.principals = principals
         #: the addresses server-side delivery may reach: the webhooks' policy, for every principal
-        self.policy = policy
+        self.policy = policy or WebhookSettings.for_server().policy
 
     # -- plumbing -------------------------------------------------------------------------------------
 
@@ -99,14 +95,12 @@ class ActionsApi:
                 principal = await run_in_threadpool(self._principal, request, body)
                 result = await run_in_threadpool(handler, request, principal, body)
                 return result if isinstance(result, Response) else JSONResponse(result)
-            except _HttpError as exc:
-                return _error(exc.status, exc.title, exc.source)
+            except HttpError as exc:
+                return exc.response()
             except ShotlogError as exc:
-                return _error(shapes.http_status(exc), exc.message, _source(exc))
+                return _failure(exc).response()
             except Exception:
-                ref = incident_ref()
-                log.exception("ref %s: %s %s failed", ref, request.method, request.url.path)
-                return JSONResponse(shapes.internal_error(ref), status_code=500)
+                return internal_error(log, f"{request.method} {request.url.path}")
 
         return run
 
@@ -132,45 +126,24 @@ class ActionsApi:
             try:
                 body = json.loads(raw)
             except ValueError as exc:
-                raise _HttpError(400, f"the request body is not valid JSON: {exc}") from None
+                raise HttpError(400, f"the request body is not valid JSON: {exc}") from None
             if not isinstance(body, dict):
-                raise _HttpError(400, f"the request body must be a JSON object, got {type(body).__name__}")
+                raise HttpError(400, f"the request body must be a JSON object, got {type(body).__name__}")
             data.update(body)
         return data
 
     def _principal(self, request: Request, body: Mapping[str, Any]) -> Principal:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            principal = self.credentials.token(token.strip(), "access") or self.credentials.token(
-                token.strip(), "session"
-            )
-            if principal is None:
-                raise _HttpError(401, "The bearer token is invalid or has expired")
-            return principal
-        from shotlog.web.sessions import check_csrf, current_user
-
-        user = current_user(request, self.credentials)
-        if user is None:
-            raise _HttpError(401, "Sign in to the web UI, or send Authorization: Bearer <access token>")
-        if request.method == "POST":
-            submitted = request.headers.get("x-csrf-token") or body.get("csrf_token")
-            if not check_csrf(request, submitted):
-                raise _HttpError(
-                    403, "The CSRF token is missing or wrong; reload the page", {"parameter": "csrf_token"}
-                )
-        return user
-
-    def _view(self, principal: Principal) -> Shotlog:
-        return self.store.as_user({"type": principal.type, "id": principal.id})
+        return self.principals.bearer_or_session(
+            request, request.headers.get("x-csrf-token") or body.get("csrf_token")
+        )
 
     # -- handlers -------------------------------------------------------------------------------------
 
     def list_items(self, request: Request, principal: Principal, data: dict[str, Any]) -> Any:
         entity_type = data.get("entity_type")
         if not isinstance(entity_type, str) or not entity_type:
-            raise _HttpError(
-                400, "entity_type is required (the type of the page)", {"parameter": "entity_type"}
+            raise HttpError(
+                400, "entity_type is required (the type of the page)", source={"parameter": "entity_type"}
             )
         project_id = _int(data.get("project_id"), "project_id")
         items = menu_items(self.store, entity_type, project_id, principal.link())
@@ -181,16 +154,18 @@ class ActionsApi:
         assert item_id is not None
         entity_type = data.get("entity_type")
         if not isinstance(entity_type, str) or not entity_type:
-            raise _HttpError(
-                400, "entity_type is required (the type of the page)", {"parameter": "entity_type"}
+            raise HttpError(
+                400, "entity_type is required (the type of the page)", source={"parameter": "entity_type"}
             )
         query = data.get("query") or {}
         if isinstance(query, str):
             try:
                 query = json.loads(query)
             except ValueError:
-                raise _HttpError(
-                    400, f"query must be a JSON object of filters, got {query!r}", {"parameter": "query"}
+                raise HttpError(
+                    400,
+                    f"query must be a JSON object of filters, got {query!r}",
+                    source={"parameter": "query"},
                 ) from None
 
         def strings(key: str) -> tuple[str, ...]:
@@ -220,10 +195,10 @@ class ActionsApi:
         columns = data.get("columns")
         deliver_on_server = data.get("deliver") not in (None, "")
         if deliver_on_server and data.get("deliver") != "server":
-            raise _HttpError(
+            raise HttpError(
                 400,
                 f'deliver must be "server" (or left out), got {data.get("deliver")!r}',
-                {"parameter": "deliver"},
+                source={"parameter": "deliver"},
             )
         result = trigger(
             self.store,
@@ -273,7 +248,7 @@ class ActionsApi:
                 filters[key] = list(ids_from(filters[key], key))
         archive = Archive(self.store)
         if not archive.policy.url:
-            raise _HttpError(409, "no archive is configured (SHOTLOG_ARCHIVE_URL)")
+            raise HttpError(409, "no archive is configured (SHOTLOG_ARCHIVE_URL)")
         archive.storage.check()
         export = archive.download(
             fmt,
@@ -303,14 +278,14 @@ class ActionsApi:
             try:
                 filters = json.loads(filters)
             except ValueError:
-                raise _HttpError(
-                    400, "query must be a JSON object of filters", {"parameter": "query"}
+                raise HttpError(
+                    400, "query must be a JSON object of filters", source={"parameter": "query"}
                 ) from None
         query = query_from_dict(filters)
         limit = _int(data.get("limit"), "limit")
         bom = str(data.get("bom", "true")).lower() not in ("0", "false", "no")
         export = Export(
-            StoreSource(self._view(principal)),
+            StoreSource(self.principals.view(principal)),
             query,
             data.get("columns"),
             fmt,
@@ -332,10 +307,10 @@ ARCHIVE_READERS = ("Admin", "Manager", "API Admin")
 
 def _archive_reader(principal: Principal) -> None:
     if principal.permission_rule_set not in ARCHIVE_READERS:
-        raise _HttpError(
+        raise HttpError(
             403,
             f"the archive is for the {', '.join(ARCHIVE_READERS)} permission groups",
-            {"parameter": "user"},
+            source={"parameter": "user"},
         )
 
 
@@ -349,19 +324,3 @@ def _stream(export: Export, stem: str) -> StreamingResponse:
             "Cache-Control": "no-store",
         },
     )
-
-
-def actions_routes(
-    store: Shotlog, credentials: Credentials, policy: AddressPolicy | None = None
-) -> list[Route]:
-    """The routes; ``policy`` defaults to the webhook settings' (``SHOTLOG_WEBHOOKS_ALLOW_PRIVATE``,
-    ``SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS``), so one setting governs every request shotlog sends."""
-    api = ActionsApi(store, credentials, policy or WebhookSettings.for_server().policy)
-    return [
-        Route("/api/v1/action_menu_items", api.endpoint(api.list_items), methods=["GET"]),
-        Route("/api/v1/action_menu_items/{id}/trigger", api.endpoint(api.trigger_item), methods=["POST"]),
-        Route("/export/events.csv", api.endpoint(api.export_events), methods=["GET", "POST"]),
-        Route("/export/events.jsonl", api.endpoint(api.export_events), methods=["GET", "POST"]),
-        Route("/api/v1/archive/segments", api.endpoint(api.archive_segments), methods=["GET"]),
-        Route("/api/v1/archive/download", api.endpoint(api.archive_download), methods=["GET"]),
-    ]

@@ -1,41 +1,72 @@
-"""The ASGI application. Every route is listed in ``create_app``, so the URL map reads in one place."""
+"""The ASGI application and its whole URL map: every route of ``shotlog serve`` is in ``create_app``.
+
+The handlers live with their subject (``api3/``, ``rest/``, ``stream``, ``actions_routes``,
+``uploads``, ``shotlog.web``); who is calling is decided in ``principals`` and errors are answered
+by ``responses``. ``tests/server/test_url_map.py`` checks that the map in docs/architecture.md is
+this one and that every route is written here.
+"""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 import shotlog
+from shotlog.authority import USER_ADMINS
 from shotlog.connection import Shotlog
 from shotlog.credentials import Credentials
-from shotlog.server.actions_routes import actions_routes
+from shotlog.server.actions_routes import ActionsApi
 from shotlog.server.api3.endpoint import Api3Endpoint
-from shotlog.server.api3.wire import encode
-from shotlog.server.rest import shapes
-from shotlog.server.rest.routes import rest_routes
+from shotlog.server.principals import Principals
+from shotlog.server.responses import not_routed
+from shotlog.server.rest.endpoint import EVERY_METHOD, Handler, rest_endpoint
+from shotlog.server.rest.entities import Entities
+from shotlog.server.rest.tokens import Tokens
+from shotlog.server.rest.webhooks import WebhookRoutes
 from shotlog.server.services import Service, lifespan
-from shotlog.server.stream import stream_routes
-from shotlog.server.uploads import upload_routes
-from shotlog.web import web_routes
-from shotlog.webhooks.routes import webhook_routes
+from shotlog.server.stream import DaemonApi, Stream
+from shotlog.server.uploads import not_stored
+from shotlog.web.account_pages import AccountPages
+from shotlog.web.daemon_pages import DaemonPage
+from shotlog.web.entity_pages import EntityPages
+from shotlog.web.event_pages import EventPages
+from shotlog.web.pages import Handler as PageHandler
+from shotlog.web.pages import Refusal, Web, signed_in
+from shotlog.web.sessions import ADMIN_RULES
+from shotlog.web.site_pages import SitePages
+from shotlog.web.webhook_pages import WebhookPages, managers_only
 
-__all__ = ["ShotlogApp", "create_app"]
-
-log = logging.getLogger(__name__)
+__all__ = ["API3_PATH", "ShotlogApp", "create_app"]
 
 #: the api3 RPC path; shotgun_api3 posts every call of a script here
 API3_PATH = "/api3/json"
+
+
+class _UiPath(Convertor[str]):
+    """Any path outside the APIs: the UI's catch-all must leave /api and /api3 to their own 404s."""
+
+    regex = r"(?!api3?(?:/|$)|healthz$).*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("shotlog_ui_path", _UiPath())
 
 
 class ShotlogApp(Starlette):
@@ -68,7 +99,13 @@ def create_app(
 ) -> Starlette:
     """The application; ``services`` start with it and stop with it (see ``serve_services``)."""
     credentials = credentials or Credentials(store)
-    api3 = Api3Endpoint(store, credentials)
+    principals = Principals(store, credentials)
+    api3 = Api3Endpoint(principals)
+    entities, tokens, hooks = Entities(store), Tokens(credentials), WebhookRoutes(store)
+    stream, daemon, actions = Stream(principals), DaemonApi(principals), ActionsApi(principals)
+    web = Web(store, credentials, principals.view)
+    site, events, entity_pages = SitePages(web), EventPages(web), EntityPages(web)
+    accounts, hook_pages, daemon_page = AccountPages(web), WebhookPages(web), DaemonPage(web)
 
     async def health(request: Request) -> JSONResponse:
         """Liveness and the head of the event log, for load balancers and monitoring."""
@@ -82,38 +119,127 @@ def create_app(
             }
         )
 
-    routes = [
+    def rest(path: str, handlers: dict[str, Handler], methods: list[str] | None = None) -> Route:
+        """An ``/api/v1`` path for access tokens: one endpoint dispatching on the method."""
+        return Route(path, rest_endpoint(principals, handlers), methods=methods or list(handlers))
+
+    def hook(path: str, handlers: dict[str, Any]) -> Route:
+        """A webhook path: a REST path whose handlers only webhook managers may use."""
+        return rest(path, {method: hooks.guarded(fn) for method, fn in handlers.items()})
+
+    def page(
+        path: str,
+        handler: PageHandler,
+        methods: tuple[str, ...] = ("GET",),
+        rules: tuple[str, ...] = (),
+        refusal: Refusal | None = None,
+    ) -> Route:
+        """A web UI page for signed-in users (with ``rules``: of those permission sets only)."""
+        return Route(path, signed_in(web, handler, rules=rules, refusal=refusal), methods=list(methods))
+
+    def hook_page(path: str, handler: PageHandler, methods: tuple[str, ...] = ("GET",)) -> Route:
+        # the webhook pages ask shotlog.authority, as the webhooks REST API does
+        return page(path, handler, methods, refusal=managers_only)
+
+    user_admins = USER_ADMINS["HumanUser"]
+    routes: list[BaseRoute] = [
         Route("/healthz", health, methods=["GET"]),
-        # shotgun_api3 lower-cases the whole base URL and posts here (or to <prefix>/api3/json).
-        Route(API3_PATH, api3.routed, methods=["POST"]),  # under a root_path; see ShotlogApp
-        *rest_routes(store, credentials),  # /api/v1/...
-        *actions_routes(store, credentials),  # /api/v1/action_menu_items/..., /export/events.csv
-        *webhook_routes(store, credentials),  # /api/v1/webhook/...
-        *stream_routes(store, credentials),  # /api/v1/events/stream, /api/v1/daemon/plugins
-        *upload_routes(),  # /upload/...: files are not stored yet, each answers so (issue 14)
-        *web_routes(store, credentials),  # the web UI: /, /login, /events, /webhooks..., its 404 page
+        # -- api3: shotgun_api3 lower-cases the whole base URL and posts here (or <prefix>/api3/json);
+        # ShotlogApp answers it before the middleware, this route only under a root_path
+        Route(API3_PATH, api3.routed, methods=["POST"]),
+        # -- REST (FPTR's /api/v1)
+        Route("/api/v1/auth/access_token", tokens.access_token, methods=["POST"]),
+        Route("/api/v1/spec.json", entities.openapi, methods=["GET"]),
+        rest("/api/v1/entity/{entity}", {"GET": entities.list_entities, "POST": entities.create}),
+        # before /entity/{entity}/{id}, and for every method: GET .../_search is a 405, not a bad id
+        rest("/api/v1/entity/{entity}/_search", {"POST": entities.search}, EVERY_METHOD),
+        rest(
+            "/api/v1/entity/{entity}/{id}",
+            {
+                "GET": entities.read,
+                "PUT": entities.update,
+                "DELETE": entities.delete,
+                "POST": entities.revive,
+            },
+        ),
+        rest("/api/v1/schema/{entity}", {"GET": entities.schema_entity}),
+        rest("/api/v1/schema/{entity}/fields", {"GET": entities.schema_fields}),
+        rest("/api/v1/schema/{entity}/fields/{field}", {"GET": entities.schema_field}),
+        # -- webhooks (FPTR's /api/v1/webhook)
+        hook("/api/v1/webhook/hooks", {"GET": hooks.list_hooks, "POST": hooks.create_hook}),
+        hook(
+            "/api/v1/webhook/hooks/{hook}",
+            {"GET": hooks.read_hook, "PUT": hooks.update_hook, "DELETE": hooks.delete_hook},
+        ),
+        hook("/api/v1/webhook/hooks/{hook}/test_connection", {"POST": hooks.test_connection}),
+        hook("/api/v1/webhook/hooks/{hook}/deliveries", {"GET": hooks.list_deliveries}),
+        hook("/api/v1/webhook/deliveries/{delivery}", {"GET": hooks.read_delivery, "PUT": hooks.acknowledge}),
+        hook("/api/v1/webhook/deliveries/{delivery}/redeliver", {"POST": hooks.redeliver}),
+        # -- the event stream and the daemon
+        Route("/api/v1/events/stream", stream.events, methods=["GET"]),
+        Route("/api/v1/daemon/plugins", daemon.plugins, methods=["GET"]),
+        Route("/api/v1/daemon/plugins/{daemon}/{plugin}/pause", daemon.action("pause"), methods=["POST"]),
+        Route("/api/v1/daemon/plugins/{daemon}/{plugin}/resume", daemon.action("resume"), methods=["POST"]),
+        Route("/api/v1/daemon/plugins/{daemon}/{plugin}/replay", daemon.action("replay"), methods=["POST"]),
+        # -- Action Menu Items, the export and the archive
+        Route("/api/v1/action_menu_items", actions.endpoint(actions.list_items), methods=["GET"]),
+        Route(
+            "/api/v1/action_menu_items/{id}/trigger", actions.endpoint(actions.trigger_item), methods=["POST"]
+        ),
+        Route("/export/events.csv", actions.endpoint(actions.export_events), methods=["GET", "POST"]),
+        Route("/export/events.jsonl", actions.endpoint(actions.export_events), methods=["GET", "POST"]),
+        Route("/api/v1/archive/segments", actions.endpoint(actions.archive_segments), methods=["GET"]),
+        Route("/api/v1/archive/download", actions.endpoint(actions.archive_download), methods=["GET"]),
+        # -- the client's uploads: files are not stored yet, each answers so (issue 14)
+        Route("/upload/{kind}", not_stored, methods=["POST"]),
+        # -- the web UI
+        Mount("/static", app=StaticFiles(packages=[("shotlog.web", "static")]), name="static"),
+        Route("/", site.home, methods=["GET"]),
+        Route("/login", site.login_form, methods=["GET"]),
+        Route("/login", site.login, methods=["POST"]),
+        page("/logout", site.logout, ("POST",)),
+        page("/events", events.events),
+        page("/events/live.json", events.live),
+        page("/events/{id:int}", events.event),
+        page("/projects", entity_pages.projects),
+        page("/entities", entity_pages.entity_types),
+        page("/entities/{type}", entity_pages.entity_list),
+        page("/entities/{type}/{id:int}", entity_pages.entity),
+        page("/admin", site.admin),
+        page("/account/password", accounts.own_form),
+        page("/account/password", accounts.change_own, ("POST",)),
+        # setting other people's passwords is for user admins; the daemon for managers too
+        page("/admin/users", accounts.users, rules=user_admins),
+        page("/admin/users/{id:int}/password", accounts.user_form, rules=user_admins),
+        page("/admin/users/{id:int}/password", accounts.set_for_user, ("POST",), user_admins),
+        hook_page("/webhooks", hook_pages.index),
+        hook_page("/webhooks/new", hook_pages.new),
+        hook_page("/webhooks/new", hook_pages.create, ("POST",)),
+        hook_page("/webhooks/deliveries/{id}", hook_pages.delivery),
+        hook_page("/webhooks/deliveries/{id}/redeliver", hook_pages.redeliver, ("POST",)),
+        hook_page("/webhooks/{id}", hook_pages.show),
+        hook_page("/webhooks/{id}/edit", hook_pages.edit),
+        hook_page("/webhooks/{id}/edit", hook_pages.update, ("POST",)),
+        hook_page("/webhooks/{id}/enable", hook_pages.enable, ("POST",)),
+        hook_page("/webhooks/{id}/disable", hook_pages.disable, ("POST",)),
+        hook_page("/webhooks/{id}/delete", hook_pages.delete, ("POST",)),
+        hook_page("/webhooks/{id}/test", hook_pages.test, ("POST",)),
+        hook_page("/webhooks/{id}/release", hook_pages.release, ("POST",)),
+        hook_page("/webhooks/{id}/discard", hook_pages.discard, ("POST",)),
+        hook_page("/webhooks/{id}/replay", hook_pages.replay, ("POST",)),
+        page("/daemon", daemon_page.index, rules=ADMIN_RULES),
+        page("/daemon/{daemon}/{plugin}/{action}", daemon_page.action, ("POST",), ADMIN_RULES),
+        # last: any other path outside the APIs is the UI's 404 page
+        Route("/{path:shotlog_ui_path}", site.unknown),
     ]
     app = ShotlogApp(
         api3,
         routes=routes,
         # zlib's default level: 9 costs three times the CPU for pages about 10% smaller
         middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: not_routed},
         lifespan=lifespan(services),
     )
     app.state.store = store
     app.state.credentials = credentials
     return app
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    """Unknown paths and wrong methods answer in the REST error envelope, not as plain text."""
-    assert isinstance(exc, HTTPException)
-    title = {
-        404: f"No such path: {request.url.path}",
-        405: f"{request.method} is not allowed on {request.url.path}",
-    }
-    body = shapes.error(exc.status_code, title.get(exc.status_code, str(exc.detail)))
-    return Response(
-        encode(body), status_code=exc.status_code, media_type="application/json", headers=exc.headers
-    )

@@ -3,7 +3,7 @@
 ``GET /api/v1/events/stream`` — the event log as server-sent events, for remote daemons
 (``[shotlog] source = stream``) and anything else that wants pushed events:
 
-* authentication is the REST API's: ``Authorization: Bearer <access token>``;
+* authentication is the REST API's: ``Authorization: Bearer <access token>`` (``server.principals``);
 * each message is ``id: <event id>`` / ``event: event`` / ``data: <event JSON>``, the nine fields
   shotgunEvents reads plus ``type``, datetimes as UTC ``...Z`` strings; a ``head`` message first
   gives the newest id, and a comment every 15 s keeps idle connections open;
@@ -31,16 +31,16 @@ import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
 from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials, Principal
+from shotlog.credentials import Principal
 from shotlog.daemon import status as daemon_status
 from shotlog.daemon.events import EVENT_FIELDS, to_wire
 from shotlog.eventlog.wakeup import Wakeup, open_wakeup
-from shotlog.server.rest import shapes
+from shotlog.server.principals import Principals
+from shotlog.server.responses import HttpError
 
-__all__ = ["stream_routes"]
+__all__ = ["DaemonApi", "Stream"]
 
 log = logging.getLogger("shotlog.stream")
 
@@ -48,24 +48,15 @@ KEEPALIVE_SECONDS = 15.0
 PAGE = 500
 MAX_LIMIT = 1_000_000
 _ORDER = [{"field_name": "id", "direction": "asc"}]
-_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
-class _BadRequest(Exception):
-    def __init__(
-        self, status: int, title: str, parameter: str | None = None, headers: dict[str, str] | None = None
-    ):
-        super().__init__(title)
-        self.status, self.title, self.parameter, self.headers = status, title, parameter, headers
+def _json(body: Any) -> Response:
+    # orjson's own datetimes (ISO 8601 with offset), as the daemon status has always been answered
+    return Response(orjson.dumps(body), media_type="application/json")
 
 
-def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
-
-
-def _error(exc: _BadRequest) -> Response:
-    source = {"parameter": exc.parameter} if exc.parameter else None
-    return _json(shapes.error(exc.status, exc.title, source=source), exc.status, exc.headers)
+def _bad(title: str, parameter: str) -> HttpError:
+    return HttpError(400, title, source={"parameter": parameter})
 
 
 class _Heads:
@@ -117,7 +108,7 @@ def _int_param(raw: str | None, name: str, default: int, low: int, high: int) ->
     except ValueError:
         value = None
     if value is None or not low <= value <= high:
-        raise _BadRequest(400, f"{name} must be an integer from {low} to {high}, got {raw[:50]!r}", name)
+        raise _bad(f"{name} must be an integer from {low} to {high}, got {raw[:50]!r}", name)
     return value
 
 
@@ -127,30 +118,15 @@ def _message(row: dict[str, Any]) -> bytes:
 
 
 class Stream:
-    def __init__(self, store: Shotlog, credentials: Credentials) -> None:
-        self.store = store
-        self.credentials = credentials
-        self.heads = _Heads(store.db.url)
-        self._views: dict[tuple[str, int], Shotlog] = {}
+    """``/api/v1/events/stream``."""
 
-    def _principal(self, request: Request) -> Principal:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _BadRequest(401, "Authorization: Bearer <access token> is required", headers=_UNAUTHORIZED)
-        principal = self.credentials.token(token.strip(), "access")
-        if principal is None:
-            raise _BadRequest(401, "The access token is invalid or has expired", headers=_UNAUTHORIZED)
-        return principal
-
-    def _view(self, principal: Principal) -> Shotlog:
-        key = (principal.type, principal.id)
-        if key not in self._views:
-            self._views[key] = self.store.as_user({"type": principal.type, "id": principal.id})
-        return self._views[key]
+    def __init__(self, principals: Principals) -> None:
+        self.principals = principals
+        self.heads = _Heads(principals.store.db.url)
 
     async def events(self, request: Request) -> Response:
         try:
-            principal = await run_in_threadpool(self._principal, request)
+            principal = await run_in_threadpool(self.principals.bearer, request)
             params = request.query_params
             if "after_id" in params:
                 after = _int_param(params.get("after_id"), "after_id", 0, 0, 2**62)
@@ -159,11 +135,11 @@ class Stream:
             limit = _int_param(params.get("limit"), "limit", MAX_LIMIT, 0, MAX_LIMIT)
             follow_raw = params.get("follow", "true").lower()
             if follow_raw not in ("true", "false", "1", "0"):
-                raise _BadRequest(400, f"follow must be true or false, got {follow_raw[:50]!r}", "follow")
+                raise _bad(f"follow must be true or false, got {follow_raw[:50]!r}", "follow")
             follow = follow_raw in ("true", "1")
-        except _BadRequest as exc:
-            return _error(exc)
-        view = self._view(principal)
+        except HttpError as exc:
+            return exc.response()
+        view = self.principals.view(principal)
         return StreamingResponse(
             self._messages(view, after, limit, follow),
             media_type="text/event-stream",
@@ -201,26 +177,26 @@ class Stream:
 class DaemonApi:
     """``/api/v1/daemon/plugins``: status, pause, resume, replay."""
 
-    def __init__(self, store: Shotlog, stream: Stream) -> None:
-        self.store = store
-        self.stream = stream
+    def __init__(self, principals: Principals) -> None:
+        self.store = principals.store
+        self.principals = principals
 
     def _admin(self, principal: Principal) -> None:
         if principal.type == "HumanUser" and principal.permission_rule_set != "Admin":
-            raise _BadRequest(403, "Only admins and scripts may pause, resume or replay daemon plugins")
+            raise HttpError(403, "Only admins and scripts may pause, resume or replay daemon plugins")
 
     async def _guard(self, request: Request, fn: Callable[[], Any], *, admin: bool) -> Response:
         try:
-            principal = await run_in_threadpool(self.stream._principal, request)
+            principal = await run_in_threadpool(self.principals.bearer, request)
             if admin:
                 self._admin(principal)
             return _json(await run_in_threadpool(fn))
-        except _BadRequest as exc:
-            return _error(exc)
+        except HttpError as exc:
+            return exc.response()
         except daemon_status.PluginNotFound as exc:
-            return _json(shapes.error(404, str(exc), source={"parameter": "plugin"}), 404)
+            return HttpError(404, str(exc), source={"parameter": "plugin"}).response()
         except ValueError as exc:
-            return _json(shapes.error(400, str(exc)), 400)
+            return HttpError(400, str(exc)).response()
 
     async def plugins(self, request: Request) -> Response:
         def run() -> Any:
@@ -238,7 +214,7 @@ class DaemonApi:
 
         return await self._guard(request, run, admin=False)
 
-    def _action(self, name: str) -> Callable[[Request], Awaitable[Response]]:
+    def action(self, name: str) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             daemon = request.path_params["daemon"]
             plugin = request.path_params["plugin"]
@@ -252,7 +228,7 @@ class DaemonApi:
                 else:
                     raw = request.query_params.get("from_event_id")
                     if raw is None:
-                        raise _BadRequest(400, "replay needs ?from_event_id=N", "from_event_id")
+                        raise _bad("replay needs ?from_event_id=N", "from_event_id")
                     first = _int_param(raw, "from_event_id", 1, 1, 2**62)
                     cur = daemon_status.replay(self.store.db, daemon, plugin, first, collection)
                 return {
@@ -267,17 +243,3 @@ class DaemonApi:
             return await self._guard(request, run, admin=True)
 
         return endpoint
-
-
-def stream_routes(store: Shotlog, credentials: Credentials) -> list[Route]:
-    stream = Stream(store, credentials)
-    api = DaemonApi(store, stream)
-    base = shapes.BASE
-    return [
-        Route(f"{base}/events/stream", stream.events, methods=["GET"]),
-        Route(f"{base}/daemon/plugins", api.plugins, methods=["GET"]),
-        *(
-            Route(f"{base}/daemon/plugins/{{daemon}}/{{plugin}}/{name}", api._action(name), methods=["POST"])
-            for name in ("pause", "resume", "replay")
-        ),
-    ]

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
-from starlette.routing import Route
 
-__all__ = ["METHODS", "upload_routes"]
+__all__ = ["METHODS", "not_stored"]
 
 #: upload path → the shotgun_api3 method that posts there
 METHODS = {
@@ -24,14 +23,11 @@ METHODS = {
 }
 
 
-async def _not_yet(request: Request) -> PlainTextResponse:
+async def not_stored(request: Request) -> PlainTextResponse:
+    """``POST /upload/{kind}``: nothing is stored, and the client is told so in its own terms."""
     kind = request.path_params["kind"]
     method = METHODS.get(kind, kind)
     return PlainTextResponse(
         f"0\nshotgun_api3 {method}() is not available: shotlog does not store files yet "
         "(issue 14); nothing was uploaded"
     )
-
-
-def upload_routes() -> list[Route]:
-    return [Route("/upload/{kind}", _not_yet, methods=["POST"])]

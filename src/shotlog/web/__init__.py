@@ -1,5 +1,5 @@
-"""The web UI served by ``shotlog serve``: event log browser, entities, webhooks, daemon, admin."""
+"""The web UI served by ``shotlog serve``: event log browser, entities, webhooks, daemon, admin.
 
-from shotlog.web.routes import web_routes
-
-__all__ = ["web_routes"]
+``pages`` is what every page shares; each ``*_pages`` module holds the pages of one subject. The
+URL map that routes to them is ``shotlog.server.app``.
+"""

@@ -7,8 +7,7 @@ who did it. FPTR's ``Shotgun_User_PasswordChange`` event is written too.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -18,13 +17,10 @@ from shotlog.credentials import Principal
 from shotlog.errors import ShotlogError
 from shotlog.passwords import PasswordsBusy
 from shotlog.web import sessions
+from shotlog.web.pages import Web
 
-if TYPE_CHECKING:
-    from shotlog.web.routes import Web
+__all__ = ["MIN_PASSWORD", "AccountPages", "check_new_password"]
 
-__all__ = ["MIN_PASSWORD", "AccountPages", "account_routes", "check_new_password"]
-
-Handler = Callable[[Request], Awaitable[Response]]
 MIN_PASSWORD = 8
 
 
@@ -44,7 +40,7 @@ class AccountPages:
         self.web = web
 
     def _set_password(self, actor: Principal, user_id: int, password: str) -> None:
-        view = self.web.store.as_user({"type": "HumanUser", "id": actor.id})
+        view = self.web.view(actor)
         view.update("HumanUser", user_id, {"password_proxy": password})
         view.create_event(
             "Shotgun_User_PasswordChange",
@@ -126,21 +122,3 @@ class AccountPages:
                 sessions.renew_session, request, response, self.web.credentials, request.state.user
             )
         return response
-
-
-def account_routes(
-    web: Web,
-) -> tuple[list[tuple[str, Handler, tuple[str, ...]]], list[tuple[str, Handler, tuple[str, ...]]]]:
-    """(pages for every signed-in user, admin pages)."""
-    pages = AccountPages(web)
-    return (
-        [
-            ("/account/password", pages.own_form, ("GET",)),
-            ("/account/password", pages.change_own, ("POST",)),
-        ],
-        [
-            ("/admin/users", pages.users, ("GET",)),
-            ("/admin/users/{id:int}/password", pages.user_form, ("GET",)),
-            ("/admin/users/{id:int}/password", pages.set_for_user, ("POST",)),
-        ],
-    )

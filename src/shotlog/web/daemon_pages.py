@@ -6,21 +6,18 @@ works whether the daemons run on this machine or elsewhere, and whether they are
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shotlog.daemon import status
 from shotlog.web.filters import whole_number
+from shotlog.web.pages import Web
 
-if TYPE_CHECKING:
-    from shotlog.web.routes import Web
+__all__ = ["DaemonPage"]
 
-__all__ = ["daemon_routes"]
-
-Handler = Callable[[Request], Awaitable[Response]]
 _STATE_CLASS = {
     "running": "ok",
     "paused": "info",
@@ -36,9 +33,10 @@ class DaemonPage:
         self.web = web
 
     def _load(self) -> list[Any]:
-        from shotlog.daemon import status
-
         return status.read_status(self.web.store.db, head_event_id=self.web.store.head_event_id())
+
+    async def index(self, request: Request) -> Response:
+        return await self.show(request)
 
     async def show(
         self, request: Request, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
@@ -55,8 +53,6 @@ class DaemonPage:
         )
 
     async def action(self, request: Request) -> Response:
-        from shotlog.daemon import status
-
         values = await self.web.form(request)
         if values is None:
             return self.web.csrf_failed(request)
@@ -87,20 +83,3 @@ class DaemonPage:
         except ValueError as exc:
             return await self.show(request, {key: str(exc)}, {key: values.get("from_event_id", "")})
         return self.web.redirect("/daemon", message)
-
-
-def daemon_routes(web: Web) -> list[tuple[str, Handler, tuple[str, ...]]]:
-    """The daemon page (the caller wraps each as an admin page). Empty without the daemon package."""
-    try:
-        import shotlog.daemon.status  # noqa: F401
-    except ImportError:
-        return []
-    page = DaemonPage(web)
-
-    async def show(request: Request) -> Response:
-        return await page.show(request)
-
-    return [
-        ("/daemon", show, ("GET",)),
-        ("/daemon/{daemon}/{plugin}/{action}", page.action, ("POST",)),
-    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -12,9 +12,7 @@ from starlette.responses import Response
 from shotlog.web.entities import entity_fields, get_entity, list_entities
 from shotlog.web.eventlist import event_page, subject
 from shotlog.web.filters import parse_event_query, whole_number
-
-if TYPE_CHECKING:
-    from shotlog.web.routes import Web
+from shotlog.web.pages import Web
 
 __all__ = ["EntityPages"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -15,10 +15,8 @@ from shotlog.errors import ShotlogError
 from shotlog.web.eventlist import SCAN_WINDOW, choices, event_page, get_event, live_events, subject
 from shotlog.web.filters import PAGE_SIZES, SORTS, EventQuery, parse_event_query, whole_number
 from shotlog.web.meta import describe_meta
+from shotlog.web.pages import Web
 from shotlog.web.render import templates
-
-if TYPE_CHECKING:
-    from shotlog.web.routes import Web
 
 __all__ = ["EventPages", "export_query", "webhook_prefill"]
 

@@ -10,11 +10,9 @@ pages is ``shotlog.authority``'s decision, the same one the webhooks REST API as
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -22,128 +20,37 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shotlog.authority import Authority, webhook_refusal
+from shotlog.connection import Shotlog
+from shotlog.credentials import Principal
 from shotlog.errors import ShotlogError
+from shotlog.eventlog.global_events import written_global_types
+from shotlog.web import sessions
+from shotlog.web.deliveries import (
+    DELIVERY_PAGE,
+    DELIVERY_STATUSES,
+    STATUS_CLASS,
+    parse_delivery_query,
+    parse_when,
+    performance_badges,
+    status_badge,
+)
 from shotlog.web.filters import whole_number
+from shotlog.web.pages import Web
 from shotlog.web.webhook_form import ACTIONS, form_field, form_from_hook, form_from_query, parse_hook_form
+from shotlog.webhooks.api import WebhookNotFound, Webhooks
+from shotlog.webhooks.hooks import GLOBAL_EVENT_TYPES, excluded_type
 
-if TYPE_CHECKING:
-    from shotlog.connection import Shotlog
-    from shotlog.web.routes import Web
-
-__all__ = ["performance_badges", "status_badge", "webhook_routes"]
-
-Handler = Callable[[Request], Awaitable[Response]]
-DELIVERY_PAGE = 50
-DELIVERY_STATUSES = ("delivered", "failed", "pending", "held", "discarded")
-#: FPTR's thresholds (webhooks reference §7.4): mean response above 0.5 s is slow; processing time
-#: over the events' time span above 10 % of the budget is heavy load, above 50 % very heavy
-SLOW_MEAN_SECONDS = 0.5
-HEAVY_RATIO, VERY_HEAVY_RATIO = 0.10, 0.50
-LOAD_MIN_SPAN = 60.0
-_STATUS_CLASS = {"active": "ok", "unstable": "warn", "failed": "bad", "disabled": "muted"}
-
-
-def status_badge(status: str) -> tuple[str, str]:
-    """(label, css modifier) of a hook status."""
-    return status, _STATUS_CLASS.get(status, "muted")
-
-
-def performance_badges(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """FPTR's load badges from ``performance_metrics``: (label, css modifier, explanation).
-
-    Load is response time over the time the events spanned; a burst inside one minute is measured
-    against a whole minute (the unit of FPTR's budget), so four quick deliveries in the same
-    second are not "heavy load".
-    """
-    out: list[tuple[str, str, str]] = []
-    mean = metrics.get("mean_process_time")
-    if isinstance(mean, int | float) and mean > SLOW_MEAN_SECONDS:
-        out.append(("Slow response", "warn", f"mean response time {mean * 1000:.0f} ms (over 500 ms)"))
-    total, span = metrics.get("process_time_sum"), metrics.get("event_time_span")
-    if isinstance(total, int | float) and isinstance(span, int | float):
-        ratio = total / max(float(span), LOAD_MIN_SPAN)
-        if ratio > VERY_HEAVY_RATIO:
-            out.append(("Very heavy load", "bad", f"receiver busy {ratio:.0%} of the time (over 50 %)"))
-        elif ratio > HEAVY_RATIO:
-            out.append(("Heavy load", "warn", f"receiver busy {ratio:.0%} of the time (over 10 %)"))
-    return out
-
-
-def _parse_when(value: str, end: bool) -> dt.datetime:
-    """A form date (``YYYY-MM-DD`` or with ``THH:MM``) as naive UTC; an end date includes its day."""
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            parsed = dt.datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if fmt == "%Y-%m-%d" and end:
-            parsed += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-        return parsed
-    raise ValueError(value)
-
-
-@dataclass
-class DeliveryQuery:
-    status: str | None = None
-    entity_type: str | None = None
-    entity_id: int | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    acknowledgement: str | None = None
-    page: int = 1
-
-
-def parse_delivery_query(
-    params: dict[str, str], entity_types: set[str] | None = None
-) -> tuple[DeliveryQuery, dict[str, str]]:
-    """The delivery filters of a hook's page, and a message per form field that is not acceptable."""
-    q, errors = DeliveryQuery(), {}
-    status = params.get("status", "").strip()
-    if status:
-        if status in DELIVERY_STATUSES:
-            q.status = status
-        else:
-            errors["status"] = f"Status must be one of {', '.join(DELIVERY_STATUSES)}, got {status!r}."
-    q.entity_type = params.get("entity_type", "").strip() or None
-    if q.entity_type and entity_types is not None and q.entity_type not in entity_types:
-        errors["entity_type"] = f"Unknown entity type {q.entity_type!r}."
-    entity_id = params.get("entity_id", "").strip()
-    if entity_id:
-        number = whole_number(entity_id)
-        if number is not None and number > 0:
-            q.entity_id = number
-        else:
-            errors["entity_id"] = f"Entity id must be a positive whole number, got {entity_id!r}."
-    for key, end in (("since", False), ("until", True)):
-        value = params.get(key, "").strip()
-        if value:
-            try:
-                setattr(q, key, _parse_when(value, end))
-            except ValueError:
-                errors[key] = f"Dates look like 2026-11-27 or 2026-11-27T14:30, got {value!r}."
-    q.acknowledgement = params.get("acknowledgement", "").strip() or None
-    page = params.get("page", "1")
-    number = whole_number(page)
-    if number is not None and 1 <= number <= 10_000:
-        q.page = number
-    else:
-        errors["page"] = f"There is no page {page!r}."
-    return q, errors
+__all__ = ["WebhookPages", "managers_only"]
 
 
 class WebhookPages:
     def __init__(self, web: Web) -> None:
-        from shotlog.webhooks.api import Webhooks
-
         self.web = web
         self.hooks = Webhooks(web.store)
 
     # -- helpers ------------------------------------------------------------------------------------
 
     def _form_context(self) -> dict[str, Any]:
-        from shotlog.eventlog.global_events import written_global_types
-        from shotlog.webhooks.hooks import GLOBAL_EVENT_TYPES, excluded_type
-
         schema = self.web.store.catalog.schema
         projects = self.web.store.find(
             "Project", [], ["name"], order=[{"field_name": "name", "direction": "asc"}], limit=500
@@ -184,8 +91,6 @@ class WebhookPages:
             ]
 
     def _load_hook(self, hook_id: str) -> dict[str, Any] | None:
-        from shotlog.webhooks.api import WebhookNotFound
-
         try:
             return self.hooks.get_hook(hook_id)
         except WebhookNotFound:
@@ -193,13 +98,10 @@ class WebhookPages:
 
     def _by(self, request: Request) -> Shotlog:
         """The signed-in user's view of the store: the Shotgun_Webhook_* events name them."""
-        user = request.state.user
-        return self.web.store.as_user({"type": user.type, "id": user.id})
+        return self.web.view(request.state.user)
 
     async def _post(self, request: Request) -> tuple[dict[str, str], list[str]] | None:
         data = await request.form()
-        from shotlog.web import sessions
-
         values = {k: v for k, v in data.items() if isinstance(v, str)}
         if not sessions.check_csrf(request, values.get("csrf")):
             return None
@@ -210,15 +112,15 @@ class WebhookPages:
 
     async def index(self, request: Request) -> Response:
         status = request.query_params.get("status", "")
-        if status and status not in _STATUS_CLASS:
+        if status and status not in STATUS_CLASS:
             return self.web.render(
                 request,
                 "webhooks.html",
                 400,
                 hooks=[],
                 status_filter=status,
-                status_classes=_STATUS_CLASS,
-                error=f"Status must be one of {', '.join(_STATUS_CLASS)}, got {status!r}.",
+                status_classes=STATUS_CLASS,
+                error=f"Status must be one of {', '.join(STATUS_CLASS)}, got {status!r}.",
             )
 
         def load() -> list[dict[str, Any]]:
@@ -236,7 +138,7 @@ class WebhookPages:
             "webhooks.html",
             hooks=hooks,
             status_filter=status,
-            status_classes=_STATUS_CLASS,
+            status_classes=STATUS_CLASS,
             error="",
         )
 
@@ -356,8 +258,6 @@ class WebhookPages:
 
     def _test_delivery(self, hook_id: str, delivery_id: str) -> dict[str, Any] | None:
         """A test delivery of this hook, to show its outcome (None if it is not one)."""
-        from shotlog.webhooks.api import WebhookNotFound
-
         try:
             delivery = self.hooks.get_delivery(delivery_id)
         except WebhookNotFound:
@@ -369,8 +269,6 @@ class WebhookPages:
         hook_id = request.path_params["id"]
         if await self.web.form(request) is None:
             return self.web.csrf_failed(request)
-        from shotlog.webhooks.api import WebhookNotFound
-
         try:
             url, message = await run_in_threadpool(run, hook_id)
         except WebhookNotFound:
@@ -436,7 +334,7 @@ class WebhookPages:
             raw = values.get(key, "").strip()
             if raw:
                 try:
-                    args[key.removeprefix("replay_")] = _parse_when(raw, end)
+                    args[key.removeprefix("replay_")] = parse_when(raw, end)
                 except ValueError:
                     errors[key] = f"Dates look like 2026-11-27 or 2026-11-27T14:30, got {raw!r}."
         if not errors and not args:
@@ -460,8 +358,6 @@ class WebhookPages:
     # -- deliveries ---------------------------------------------------------------------------------
 
     async def delivery(self, request: Request) -> Response:
-        from shotlog.webhooks.api import WebhookNotFound
-
         delivery_id = request.path_params["id"]
 
         def load() -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -482,8 +378,6 @@ class WebhookPages:
         )
 
     async def redeliver(self, request: Request) -> Response:
-        from shotlog.webhooks.api import WebhookNotFound
-
         delivery_id = request.path_params["id"]
         if await self.web.form(request) is None:
             return self.web.csrf_failed(request)
@@ -513,42 +407,7 @@ def _api_error(exc: ShotlogError) -> dict[str, str]:
     return {form_field(field): str(exc)}
 
 
-def _managers_only(web: Web, handler: Handler) -> Handler:
-    """A page for the people who may manage webhooks (the caller has signed the user in)."""
-
-    async def page(request: Request) -> Response:
-        user = request.state.user
-        refusal = webhook_refusal(Authority(user.type, user.id, user.permission_rule_set))
-        if refusal is not None:
-            return web.forbidden(request, refusal)
-        return await handler(request)
-
-    return page
-
-
-def webhook_routes(web: Web) -> list[tuple[str, Handler, tuple[str, ...]]]:
-    """The webhook pages, each refusing who may not manage webhooks (the caller wraps each as a
-    signed-in page). Empty without the webhooks package."""
-    try:
-        import shotlog.webhooks.api  # noqa: F401
-    except ImportError:
-        return []
-    pages = WebhookPages(web)
-    routes: list[tuple[str, Handler, tuple[str, ...]]] = [
-        ("/webhooks", pages.index, ("GET",)),
-        ("/webhooks/new", pages.new, ("GET",)),
-        ("/webhooks/new", pages.create, ("POST",)),
-        ("/webhooks/deliveries/{id}", pages.delivery, ("GET",)),
-        ("/webhooks/deliveries/{id}/redeliver", pages.redeliver, ("POST",)),
-        ("/webhooks/{id}", pages.show, ("GET",)),
-        ("/webhooks/{id}/edit", pages.edit, ("GET",)),
-        ("/webhooks/{id}/edit", pages.update, ("POST",)),
-        ("/webhooks/{id}/enable", pages.enable, ("POST",)),
-        ("/webhooks/{id}/disable", pages.disable, ("POST",)),
-        ("/webhooks/{id}/delete", pages.delete, ("POST",)),
-        ("/webhooks/{id}/test", pages.test, ("POST",)),
-        ("/webhooks/{id}/release", pages.release, ("POST",)),
-        ("/webhooks/{id}/discard", pages.discard, ("POST",)),
-        ("/webhooks/{id}/replay", pages.replay, ("POST",)),
-    ]
-    return [(path, _managers_only(web, handler), methods) for path, handler, methods in routes]
+def managers_only(user: Principal) -> str | None:
+    """Why ``user`` may not use the webhook pages (``shotlog.authority``, as the webhooks REST API
+    asks), or None when they may."""
+    return webhook_refusal(Authority(user.type, user.id, user.permission_rule_set))

@@ -1,4 +1,4 @@
-"""``POST /api3/json``: authenticate, dispatch, answer in the api3 envelope.
+"""``POST /api3/json``: authenticate (``server.principals``), dispatch, answer in the api3 envelope.
 
 Whatever happens, the reply is HTTP 200 with either results or the error envelope: a traceback never
 reaches the client (it goes to the server log), and no 5xx status ever makes shotgun_api3 retry a
@@ -19,25 +19,16 @@ import threading
 import zlib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from shotlog.authority import Authority, may_sudo
-from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials, Principal
+from shotlog.credentials import Principal
 from shotlog.errors import ShotlogError, incident_ref
 from shotlog.passwords import PasswordsBusy
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
-from shotlog.server.api3.wire import (
-    AUTH_FAILED,
-    Call,
-    ProtocolError,
-    decode,
-    error_body,
-    result_body,
-)
+from shotlog.server.api3.wire import Call, ProtocolError, decode, error_body, result_body
+from shotlog.server.principals import PasswordChecked, Principals
 
 __all__ = ["GZIP_MINIMUM", "MAX_BODY", "Api3Endpoint"]
 
@@ -75,24 +66,11 @@ class _Workers:
 _WORKERS = _Workers()
 
 
-@dataclass(frozen=True, slots=True)
-class _Checked:
-    """The outcome of a password check made on the event loop before the call went to a worker."""
-
-    principal: Principal | None
-
-
 def _password_auth(auth: Mapping[str, Any] | None) -> bool:
     """Whether ``authenticate`` will check a password (its order: session token, script, login)."""
     if not auth:
         return False
     return "user_login" in auth and "session_token" not in auth and "script_name" not in auth
-
-
-def _shown(value: Any, limit: int = 300) -> str:
-    """``repr(value)`` cut short: a fault names what was tried without echoing a huge value."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Api3Endpoint:
@@ -102,11 +80,9 @@ class Api3Endpoint:
     middleware compresses for it (so nothing is compressed twice).
     """
 
-    def __init__(self, store: Shotlog, credentials: Credentials) -> None:
-        self.store = store
-        self.credentials = credentials
-        self._views: dict[tuple[Any, ...], Shotlog] = {}
-        self._lock = threading.Lock()
+    def __init__(self, principals: Principals) -> None:
+        self.principals = principals
+        self.credentials = principals.credentials
         self.routed = _Routed(self)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -142,7 +118,7 @@ class Api3Endpoint:
         await send(reply[1])
 
     async def _answer(self, call: Call, gzip: bool | None) -> tuple[Message, Message]:
-        checked: _Checked | None = None
+        checked: PasswordChecked | None = None
         if _password_auth(call.auth):
             # The password is checked here, on the event loop: while a flood of sign-ins waits for
             # a free password check (``shotlog.passwords``), it holds none of the worker threads
@@ -154,22 +130,22 @@ class Api3Endpoint:
                 )
             except PasswordsBusy as exc:
                 return _reply(error_body(exc.message), gzip)
-            checked = _Checked(principal)
+            checked = PasswordChecked(principal)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip, checked)
 
     def answer(
-        self, call: Call, gzip: bool | None, checked: _Checked | None = None
+        self, call: Call, gzip: bool | None, checked: PasswordChecked | None = None
     ) -> tuple[Message, Message]:
         """The reply to ``call``, ready to send (runs in a worker thread, compression included)."""
         return _reply(self.handle(call.method, call.auth, call.args, checked), gzip)
 
     def handle(
-        self, method: str, auth: dict[str, Any] | None, args: Any, checked: _Checked | None = None
+        self, method: str, auth: dict[str, Any] | None, args: Any, checked: PasswordChecked | None = None
     ) -> bytes:
         try:
-            principal = self.authenticate(auth, checked)
-            view = self._view(principal, auth or {})
+            principal = self.principals.api3_caller(auth, checked)
+            view = self.principals.api3_view(principal, auth or {})
             ctx = Context(view, principal, self.credentials)
             result = dispatch(ctx, method, args)
             self._signed_in(method, principal, auth)
@@ -190,44 +166,6 @@ class Api3Endpoint:
                 f"API {method}() failed with an internal error (ref {ref}); the server log has the details"
             )
 
-    def authenticate(self, auth: Mapping[str, Any] | None, checked: _Checked | None = None) -> Principal:
-        """Who is calling; ``checked`` is a password check already made on the event loop."""
-        principal: Principal | None = None
-        if not auth:
-            raise ProtocolError("Authentication failed: no credentials were given", AUTH_FAILED)
-        if "session_token" in auth:
-            principal = self.credentials.token(auth.get("session_token"))
-            if principal is None:
-                raise ProtocolError(
-                    "Authentication failed: the session token is invalid or has expired", AUTH_FAILED
-                )
-        elif "script_name" in auth:
-            principal = self.credentials.script(auth.get("script_name"), auth.get("script_key"))
-            if principal is None:
-                raise ProtocolError(
-                    f"Authentication failed: wrong script name or key for {auth.get('script_name')!r}",
-                    AUTH_FAILED,
-                )
-        elif "user_login" in auth:
-            if checked is not None:
-                principal = checked.principal
-            else:
-                principal = self.credentials.user(auth.get("user_login"), auth.get("user_password"))
-            if principal is None:
-                tried = auth.get("user_login")
-                if isinstance(tried, str) and tried:
-                    self.credentials.signins.failed(tried[:255], "api3")
-                raise ProtocolError(
-                    f"Authentication failed: wrong login or password for {_shown(tried)}", AUTH_FAILED
-                )
-        else:
-            raise ProtocolError(
-                "Authentication failed: give script_name/script_key, "
-                "user_login/user_password or session_token",
-                AUTH_FAILED,
-            )
-        return principal
-
     def _signed_in(self, method: str, principal: Principal, auth: Mapping[str, Any] | None) -> None:
         """Sign-in events of a successful call (when a call counts as a login: ``shotlog.signins``).
 
@@ -238,42 +176,6 @@ class Api3Endpoint:
             self.credentials.signins.logged_in(principal, "api3", "session_token")
         elif auth and "user_login" in auth and "session_token" not in auth and "script_name" not in auth:
             self.credentials.signins.password_used(principal, "api3")
-
-    def _view(self, principal: Principal, auth: Mapping[str, Any]) -> Shotlog:
-        sudo = auth.get("sudo_as_login")
-        target: Principal | None = None
-        if sudo is not None and sudo != "":
-            # Checked on every request, not only when the view is first made: a script whose rights
-            # were taken away, or a target that was disabled since, must stop working at once.
-            if not isinstance(sudo, str):
-                raise ProtocolError(f"sudo_as_login must be a HumanUser login (a string), got {sudo!r}")
-            if not may_sudo(Authority(principal.type, principal.id, principal.permission_rule_set)):
-                raise ProtocolError(
-                    f"The user does not have permission to 'sudo': {principal.type} {principal.name!r} "
-                    f"may not act as {sudo!r}"
-                )
-            target = self.credentials.human(sudo)
-            if target is None:
-                raise ProtocolError(f"sudo_as_login: there is no active HumanUser with login {sudo!r}")
-        key: tuple[Any, ...] = (principal.type, principal.id, None if target is None else target.id)
-        with self._lock:
-            view = self._views.get(key)
-        if view is None:
-            view = self.store.as_user({"type": principal.type, "id": principal.id})
-            if target is not None:
-                view = view.sudo(str(sudo))
-            with self._lock:
-                if len(self._views) > 10_000:
-                    self._views.clear()
-                self._views[key] = view
-        session_uuid = auth.get("session_uuid")
-        if session_uuid is not None:
-            if not isinstance(session_uuid, str) or len(session_uuid) > 64:
-                raise ProtocolError(
-                    f"session_uuid must be a string of at most 64 characters, got {session_uuid!r}"
-                )
-            view = view.with_session_uuid(session_uuid)
-        return view
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -91,6 +91,7 @@ def error(
     code: int | None = None,
     source: Mapping[str, Any] | None = None,
     ref: str | None = None,
+    detail: str | None = None,
 ) -> dict[str, Any]:
     """The JSON error envelope; ``ref`` (the id of a failure's log entry) becomes the error's id."""
     if len(title) > MAX_TITLE:
@@ -103,7 +104,7 @@ def error(
                 "code": code if code is not None else status,
                 "title": title,
                 "source": dict(source or {}),
-                "detail": None,
+                "detail": detail,
                 "meta": None,
             }
         ]

@@ -3,70 +3,47 @@
 Same requests, responses and errors as FPTR (webhooks reference §3): hooks are addressed by UUID,
 bad fields answer 400 with code 103 and ``source: {field: [message]}``, unknown hooks 404 with code
 104 (103 when the id is not a UUID). They use the REST API's access tokens and error envelope
-(``server.rest``), and every one of them is for the principals ``shotlog.authority`` lets manage
-webhooks (the web UI's pages ask the same question): anyone else gets a 403 before anything is
-read or changed. Differences, each closing a documented FPTR gap: ``test_connection`` on an
-unknown hook is a 404, and its 204 carries what the receiver answered in ``X-Shotlog-Test-*``
-headers; ``redeliver`` answers ``Location`` with the new delivery.
+(``rest.endpoint``, ``server.responses``), and every one of them is for the principals
+``shotlog.authority`` lets manage webhooks (the web UI's pages ask the same question): anyone else
+gets a 403 before anything is read or changed. Differences, each closing a documented FPTR gap:
+``test_connection`` on an unknown hook is a 404, and its 204 carries what the receiver answered in
+``X-Shotlog-Test-*`` headers; ``redeliver`` answers ``Location`` with the new delivery.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from shotlog.authority import Authority, webhook_refusal
 from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials
 from shotlog.errors import PermissionDenied, ValidationError
-from shotlog.server.api3.wire import encode
+from shotlog.server.responses import HttpError, json_response
 from shotlog.server.rest import shapes
-from shotlog.server.rest.routes import HttpError, Rest
+from shotlog.server.rest.endpoint import Handler
 from shotlog.webhooks.api import WebhookNotFound, Webhooks
 from shotlog.webhooks.hooks import HookInvalid
 from shotlog.webhooks.settings import WebhookSettings
 
-__all__ = ["webhook_routes"]
+__all__ = ["BASE", "WebhookRoutes"]
 
 BASE = f"{shapes.BASE}/webhook"
 PAGE_SIZE = 500
 MAX_PAGE_SIZE = 500
 
 
-def _json(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(
-        encode(body), status_code=status, media_type="application/json", headers=dict(headers or {})
-    )
-
-
-def _invalid(field: str, message: str) -> Response:
+def _invalid(field: str, message: str) -> HttpError:
     """FPTR's 400: a generic title, the message under the offending field in ``source``."""
-    body = {
-        "errors": [
-            {
-                "id": uuid.uuid4().hex,
-                "status": 400,
-                "code": 103,
-                "title": "Request Parameters invalid.",
-                "source": {field: [message]},
-                "detail": message,
-                "meta": None,
-            }
-        ]
-    }
-    return _json(body, 400)
+    return HttpError(400, "Request Parameters invalid.", code=103, source={field: [message]}, detail=message)
 
 
-def _not_found(exc: WebhookNotFound) -> Response:
-    code = 104 if exc.valid_id else 103
-    return _json(shapes.error(404, exc.message, code=code), 404)
+def _not_found(exc: WebhookNotFound) -> HttpError:
+    return HttpError(404, exc.message, code=104 if exc.valid_id else 103)
 
 
 def _caller(view: Shotlog) -> Authority:
@@ -80,10 +57,15 @@ def _caller(view: Shotlog) -> Authority:
 
 
 class WebhookRoutes:
-    def __init__(self, store: Shotlog, settings: WebhookSettings) -> None:
-        self.api = Webhooks(store, settings)
+    """The handlers of ``/api/v1/webhook``; ``guarded`` makes one a REST handler (``rest.endpoint``)."""
 
-    def _guarded(self, fn: Any) -> Any:
+    def __init__(self, store: Shotlog, settings: WebhookSettings | None = None) -> None:
+        # the settings default to the server's (SHOTLOG_WEBHOOKS_*)
+        self.api = Webhooks(store, settings or WebhookSettings.for_server())
+
+    def guarded(self, fn: Callable[[Request], Any]) -> Handler:
+        """``fn`` for the principals who may manage webhooks, its failures in FPTR's shapes."""
+
         def handler(request: Request, view: Shotlog) -> Any:
             refusal = webhook_refusal(_caller(view))
             if refusal is not None:
@@ -92,12 +74,12 @@ class WebhookRoutes:
             try:
                 return fn(request)
             except HookInvalid as exc:
-                return _invalid(exc.field, exc.message)
+                raise _invalid(exc.field, exc.message) from None
             except ValidationError as exc:  # the URL checks name their field in details
                 field = exc.details.get("field")
-                return _invalid(field if isinstance(field, str) else "body", exc.message)
+                raise _invalid(field if isinstance(field, str) else "body", exc.message) from None
             except WebhookNotFound as exc:
-                return _not_found(exc)
+                raise _not_found(exc) from None
 
         return handler
 
@@ -157,7 +139,7 @@ class WebhookRoutes:
 
     def create_hook(self, request: Request) -> Any:
         hook = self.api.create_hook(self._body(request, required=True), by=request.state.view)
-        return _json({"data": hook, "links": {"self": f"{BASE}/hooks/{hook['id']}"}}, 201)
+        return json_response({"data": hook, "links": {"self": f"{BASE}/hooks/{hook['id']}"}}, 201)
 
     def read_hook(self, request: Request) -> Any:
         hook = self.api.get_hook(request.path_params["hook"])
@@ -242,27 +224,3 @@ def _unix_param(params: Mapping[str, str], key: str) -> dt.datetime | None:
         return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
     except (ValueError, OverflowError, OSError):
         raise HookInvalid(key, f"{key} must be a unix time in seconds, got {raw!r}") from None
-
-
-def webhook_routes(
-    store: Shotlog, credentials: Credentials, settings: WebhookSettings | None = None
-) -> list[Route]:
-    """The webhook endpoints, authenticated like the rest of ``/api/v1``."""
-    rest = Rest(store, credentials)
-    hooks = WebhookRoutes(store, settings or WebhookSettings.for_server())
-    g = hooks._guarded
-
-    def route(path: str, handlers: Mapping[str, Any]) -> Route:
-        wrapped = {method: g(fn) for method, fn in handlers.items()}
-        return Route(f"{BASE}{path}", rest.authed(wrapped), methods=list(handlers))
-
-    return [
-        route("/hooks", {"GET": hooks.list_hooks, "POST": hooks.create_hook}),
-        route(
-            "/hooks/{hook}", {"GET": hooks.read_hook, "PUT": hooks.update_hook, "DELETE": hooks.delete_hook}
-        ),
-        route("/hooks/{hook}/test_connection", {"POST": hooks.test_connection}),
-        route("/hooks/{hook}/deliveries", {"GET": hooks.list_deliveries}),
-        route("/deliveries/{delivery}", {"GET": hooks.read_delivery, "PUT": hooks.acknowledge}),
-        route("/deliveries/{delivery}/redeliver", {"POST": hooks.redeliver}),
-    ]

@@ -1,0 +1,142 @@
+"""What every page of the web UI shares: the signed-in user, rendering, redirects, forms, errors.
+
+A page is an ``async`` function of the request, wrapped by ``signed_in``: no user means a redirect
+to the sign-in form; ``request.state.user`` is the signed-in HumanUser. Every POST checks the form's
+CSRF token (``Web.form``) before anything else. Store calls run in Starlette's thread pool, as in
+the API. Errors are pages too: ``Web.not_found`` and ``Web.forbidden`` render the 404 and 403 pages.
+The URL map that routes to the pages is ``server.app``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from shotlog.connection import Shotlog
+from shotlog.credentials import Credentials, Principal
+from shotlog.errors import ShotlogError
+from shotlog.web import sessions
+from shotlog.web.render import page
+
+__all__ = ["FLASH", "Handler", "Refusal", "Web", "local_path", "signed_in"]
+
+Handler = Callable[[Request], Awaitable[Response]]
+#: why a signed-in user may not use a page, or None when they may
+Refusal = Callable[[Principal], str | None]
+FLASH = "shotlog_flash"
+
+
+def local_path(value: object, default: str = "/events") -> str:
+    """A redirect target that stays on this site (no ``//host`` or ``scheme:`` escapes)."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
+
+
+class Web:
+    """The plumbing of the pages, bound to one store, its credentials and its users' views."""
+
+    def __init__(
+        self,
+        store: Shotlog,
+        credentials: Credentials,
+        views: Callable[[Principal], Shotlog] | None = None,
+    ) -> None:
+        self.store = store
+        self.credentials = credentials
+        #: a user's view of the store, which names them in the events they cause (the server passes
+        #: its shared cache, ``server.principals``)
+        self.view = views or (lambda user: store.as_user({"type": user.type, "id": user.id}))
+
+    def context(self, request: Request, **values: Any) -> dict[str, Any]:
+        user: Principal | None = getattr(request.state, "user", None)
+        return {
+            "request": request,
+            "user": user,
+            "csrf": sessions.csrf_token(request),
+            "is_admin": bool(user and user.permission_rule_set in sessions.ADMIN_RULES),
+            "flash": request.cookies.get(FLASH, ""),
+            "path": request.url.path,
+            **values,
+        }
+
+    def render(self, request: Request, name: str, status: int = 200, **values: Any) -> Response:
+        response = page(name, self.context(request, **values), status)
+        if request.cookies.get(FLASH):
+            response.delete_cookie(FLASH, path="/")
+        return response
+
+    def not_found(self, request: Request, what: str = "") -> Response:
+        return self.render(request, "404.html", 404, what=what or f"No page at {request.url.path}")
+
+    def forbidden(self, request: Request, message: str) -> Response:
+        return self.render(request, "403.html", 403, message=message)
+
+    @staticmethod
+    def redirect(url: str, flash: str = "") -> Response:
+        response = RedirectResponse(url, status_code=303)
+        if flash:
+            response.set_cookie(FLASH, quote(flash), max_age=30, httponly=True, samesite="lax", path="/")
+        return response
+
+    async def form(self, request: Request) -> dict[str, str] | None:
+        """The posted form as strings, or None when its CSRF token is missing or wrong."""
+        data = await request.form()
+        values = {k: v for k, v in data.items() if isinstance(v, str)}
+        if not sessions.check_csrf(request, values.get("csrf")):
+            return None
+        return values
+
+    def csrf_failed(self, request: Request) -> Response:
+        return self.forbidden(
+            request,
+            "This form was out of date or was not sent from shotlog (CSRF check failed). "
+            "Reload the page and try again.",
+        )
+
+    def action_items(
+        self, request: Request, entity_type: str, project_id: int | None
+    ) -> list[dict[str, Any]]:
+        """The Action Menu Items a page of ``entity_type`` offers (none without shotlog.actions)."""
+        try:
+            from shotlog.actions import menu_items
+        except ImportError:
+            return []
+        user: Principal = request.state.user
+        try:
+            return menu_items(self.store, entity_type, project_id, user.link())
+        except ShotlogError:
+            return []
+
+
+def signed_in(
+    web: Web, handler: Handler, *, rules: tuple[str, ...] = (), refusal: Refusal | None = None
+) -> Handler:
+    """Wrap a page: no user means a redirect to the sign-in form (401 JSON for data endpoints);
+    with ``rules``, only users with one of those permission rule sets may use it; ``refusal`` says
+    why a user may not (``shotlog.authority``'s answer), or None when they may."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request) -> Response:
+        user = await run_in_threadpool(sessions.current_user, request, web.credentials)
+        if user is None:
+            if request.url.path.endswith(".json"):
+                return JSONResponse({"errors": {"session": "sign in first"}}, status_code=401)
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
+        request.state.user = user
+        if rules and user.permission_rule_set not in rules:
+            names = " or ".join(rules)
+            return web.forbidden(request, f"This page is for users with the {names} permission set.")
+        refused = None if refusal is None else refusal(user)
+        if refused is not None:
+            return web.forbidden(request, refused)
+        return await handler(request)
+
+    return wrapped

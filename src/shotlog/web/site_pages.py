@@ -1,0 +1,120 @@
+"""The pages around the others: home, sign-in and sign-out, the admin overview and the 404 page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from shotlog.bounded_body import MAX_SIGNIN_BODY, bounded
+from shotlog.credentials import Principal
+from shotlog.passwords import PasswordsBusy
+from shotlog.web import sessions
+from shotlog.web.pages import FLASH, Web, local_path
+from shotlog.web.render import page
+
+__all__ = ["SitePages"]
+
+
+class SitePages:
+    def __init__(self, web: Web) -> None:
+        self.web = web
+        self.credentials = web.credentials
+        self.store = web.store
+
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse("/events", status_code=303)
+
+    async def login_form(self, request: Request) -> Response:
+        user = await run_in_threadpool(sessions.current_user, request, self.credentials)
+        target = local_path(request.query_params.get("next"))
+        if user is not None:
+            return RedirectResponse(target, status_code=303)
+        return self._login_page(request, target, "", {})
+
+    def _login_page(
+        self, request: Request, target: str, login: str, errors: dict[str, str], status: int = 200
+    ) -> Response:
+        response = Response()
+        token = sessions.login_csrf(request, response)
+        context = {"request": request, "next": target, "login": login, "errors": errors, "user": None}
+        context["flash"] = request.cookies.get(FLASH, "")
+        rendered = page("login.html", {**context, "login_csrf": token}, status)
+        if context["flash"]:
+            response.delete_cookie(FLASH, path="/")
+        rendered.raw_headers += [h for h in response.raw_headers if h[0] == b"set-cookie"]
+        return rendered
+
+    async def login(self, request: Request) -> Response:
+        small = await bounded(request)
+        if small is None:  # refused before parsing: nobody's sign-in form is this large
+            message = f"The sign-in form is larger than {MAX_SIGNIN_BODY:,} bytes."
+            return self._login_page(request, "/events", "", {"form": message}, 413)
+        data = await small.form()
+        values = {k: v for k, v in data.items() if isinstance(v, str)}
+        target = local_path(values.get("next"))
+        tried = values.get("login", "").strip()
+        login = tried[:255]  # what the page shows again and a failure event names
+        password = values.get("password", "")
+        if not sessions.check_csrf(request, values.get("csrf"), login=True):
+            return self._login_page(
+                request, target, login, {"form": "The sign-in form expired. Please try again."}, 403
+            )
+        errors: dict[str, str] = {}
+        if not login:
+            errors["login"] = "Enter your login."
+        if not password:
+            errors["password"] = "Enter your password."
+        if errors:
+            return self._login_page(request, target, login, errors, 400)
+        try:
+            # awaited on the event loop: a flood of sign-ins waiting for a password check holds
+            # none of the threads the other pages need
+            # (the whole login: one too long for any account is refused there without a check)
+            user = await self.credentials.user_async(tried, password)
+        except PasswordsBusy as exc:
+            page_ = self._login_page(request, target, login, {"form": exc.message}, 503)
+            page_.headers["Retry-After"] = "1"
+            return page_
+        if user is None:
+            await run_in_threadpool(self.credentials.signins.failed, login, "web")
+            return self._login_page(request, target, login, {"password": "Wrong login or password."}, 401)
+        response = RedirectResponse(target, status_code=303)
+        await run_in_threadpool(sessions.set_session, request, response, self.credentials, user)
+        await run_in_threadpool(self.credentials.signins.logged_in, user, "web", "password")
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        values = await self.web.form(request)
+        if values is None:
+            return self.web.csrf_failed(request)
+        response = self.web.redirect("/login", "You are signed out.")
+        user: Principal = request.state.user
+        await run_in_threadpool(sessions.clear_session, request, response, self.credentials)
+        await run_in_threadpool(self.credentials.signins.logged_out, user, "web")
+        return response
+
+    # -- admin --------------------------------------------------------------------------------------
+
+    async def admin(self, request: Request) -> Response:
+        def load() -> dict[str, Any]:
+            scripts = self.store.find(
+                "ApiUser",
+                [],
+                ["firstname", "description", "generate_event_log_entries", "sg_status_list"],
+                order=[{"field_name": "firstname", "direction": "asc"}],
+                limit=500,
+            )
+            return {"scripts": scripts, "head": self.store.head_event_id()}
+
+        data = await run_in_threadpool(load)
+        return self.web.render(request, "admin.html", backend=self.store.db.backend, **data)
+
+    async def unknown(self, request: Request) -> Response:
+        """No such page: the friendly page for browsers; API clients keep the JSON 404 of the APIs."""
+        if "text/html" not in request.headers.get("accept", ""):
+            raise HTTPException(404)
+        return self.web.not_found(request)
