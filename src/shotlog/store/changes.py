@@ -95,10 +95,11 @@ class ChangeSet:
     subject: Subject | None = None
     status: str | None = None
     names: Resolved = field(default_factory=dict)
+    created: bool = field(init=False)
 
-    @property
-    def created(self) -> bool:
-        return self.row is None
+    def __post_init__(self) -> None:
+        #: a create (no row before); a plain attribute, as events ask it once per change
+        self.created = self.row is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +298,8 @@ def hash_passwords(schema: Schema, entity_type: object, data: Any, hash_password
     Argon2 takes tens of milliseconds on purpose: done before the write transaction opens, it holds
     no lock (on PostgreSQL an entity write holds the event log's from its first statement). A value
     the write would refuse is left as it is, so the write refuses it with the usual error."""
-    if not isinstance(entity_type, str) or not isinstance(data, Mapping):
+    # dict first (a C check): the Mapping ABC check costs more than the rest of an ordinary update
+    if not isinstance(entity_type, str) or not isinstance(data, (dict, Mapping)):
         return data
     fields = schema.fields.get(entity_type)
     if fields is None:
@@ -321,7 +323,7 @@ def hash_batch_passwords(schema: Schema, requests: Sequence[Any], hash_password:
     """A batch's ``requests`` with the passwords of their data hashed (``hash_passwords``)."""
     out: list[Any] | None = None
     for index, req in enumerate(requests):
-        if isinstance(req, Mapping) and "data" in req:
+        if isinstance(req, (dict, Mapping)) and "data" in req:
             data = req["data"]
             hashed = hash_passwords(schema, req.get("entity_type", req.get("type")), data, hash_password)
             if hashed is not data:
