@@ -156,7 +156,12 @@ def _events(
     return shape(rows, names, **options)
 
 
-_AFTER_SQL: dict[tuple[bool, int], str] = {}
+_AFTER_SQL: dict[tuple[bool, int, bool], str] = {}
+
+
+def _omit(options: Mapping[str, Any]) -> tuple[str, ...]:
+    """Columns the shaped events leave out, so the statement need not read them."""
+    return () if options.get("description", True) else ("description",)
 
 
 def events_after(
@@ -164,10 +169,11 @@ def events_after(
 ) -> list[dict[str, Any]]:
     """Up to ``limit`` events with ``id > after``, in id order, as ``rows.shape`` makes them
     (``options`` are its keyword arguments)."""
-    key = (db.is_sqlite, limit)
+    omit = _omit(options)
+    key = (db.is_sqlite, limit, bool(omit))
     sql = _AFTER_SQL.get(key)
     if sql is None:
-        sql = _AFTER_SQL[key] = page_sql(db.is_sqlite, limit)[0]
+        sql = _AFTER_SQL[key] = page_sql(db.is_sqlite, limit, omit=omit)[0]
     return _events(db, catalog, sql, (after,), **options)
 
 
@@ -177,5 +183,6 @@ def events_by_id(db: Database, catalog: Catalog, ids: Sequence[int], **options: 
     out: list[dict[str, Any]] = []
     for start in range(0, len(wanted), 500):  # bounded statements (SQLite's parameter limit)
         chunk = wanted[start : start + 500]
-        out += _events(db, catalog, ids_sql(db.is_sqlite, len(chunk)), chunk, **options)
+        sql = ids_sql(db.is_sqlite, len(chunk), omit=_omit(options))
+        out += _events(db, catalog, sql, chunk, **options)
     return out

@@ -90,8 +90,19 @@ IMAGE_COLUMNS: tuple[str, ...] = (
 _SQLITE_DT = "%Y-%m-%d %H:%M:%S.%f"
 
 
-def select_list(sqlite: bool, *, alias: str = "e", iso: bool = False, images: bool = False) -> str:
+def select_list(
+    sqlite: bool,
+    *,
+    alias: str = "e",
+    iso: bool = False,
+    images: bool = False,
+    omit: Sequence[str] = (),
+) -> str:
     """``COLUMNS`` (and ``IMAGE_COLUMNS``) as a driver SELECT list on ``event_log_entries <alias>``.
+
+    The columns in ``omit`` read as NULL: the rows keep their layout, and a reader that never looks
+    at a column (the daemon at the description, an export at the project's type) does not pay for
+    reading it, about a tenth of a SQLite page read.
 
     ``meta`` is read as JSON text on both backends (a JSON null as SQL NULL): one orjson parse, or
     none at all when the text is written out as it is. ``iso`` has the database format
@@ -106,6 +117,8 @@ def select_list(sqlite: bool, *, alias: str = "e", iso: bool = False, images: bo
             if sqlite
             else f"""to_char({a}created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
         )
+    for name in omit:
+        cols[COLUMNS.index(name)] = "NULL"
     if images:
         cols += [a + c for c in IMAGE_COLUMNS]
     return ", ".join(cols)
@@ -193,23 +206,24 @@ def page_sql(
     *,
     iso: bool = False,
     images: bool = False,
+    omit: Sequence[str] = (),
 ) -> tuple[str, tuple[Any, ...]]:
     """A keyset page: ``id > <cursor> [AND filters] ORDER BY id LIMIT n`` (an index range scan at any
     depth). The cursor is the statement's first parameter; the filter's parameters follow it."""
     p = "?" if sqlite else "%s"
     conds, params = _where(sqlite, where) if where is not None else ([], [])
     sql = (
-        f"SELECT {select_list(sqlite, iso=iso, images=images)} FROM event_log_entries e WHERE e.id > {p}"
-        + "".join(f" AND {c}" for c in conds)
-        + f" ORDER BY e.id LIMIT {int(limit)}"
+        f"SELECT {select_list(sqlite, iso=iso, images=images, omit=omit)} FROM event_log_entries e"
+        f" WHERE e.id > {p}" + "".join(f" AND {c}" for c in conds) + f" ORDER BY e.id LIMIT {int(limit)}"
     )
     return sql, tuple(params)
 
 
-def ids_sql(sqlite: bool, count: int) -> str:
+def ids_sql(sqlite: bool, count: int, *, omit: Sequence[str] = ()) -> str:
     """The rows with ``count`` given ids (the statement's parameters), in id order."""
     marks = ", ".join(["?" if sqlite else "%s"] * count)
-    return f"SELECT {select_list(sqlite)} FROM event_log_entries e WHERE e.id IN ({marks}) ORDER BY e.id"
+    columns = select_list(sqlite, omit=omit)
+    return f"SELECT {columns} FROM event_log_entries e WHERE e.id IN ({marks}) ORDER BY e.id"
 
 
 # -- event-type patterns ------------------------------------------------------------------------------

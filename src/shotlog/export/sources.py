@@ -133,7 +133,10 @@ class StoreSource:
         """The page statement of ``query`` as driver SQL (plain data a worker process can run)."""
         images = _needs_images(layout)
         # dates formatted and meta as text by the database: the rows are written out as they come
-        sql, params = page_sql(self.db.is_sqlite, self.page_size, query, iso=True, images=images)
+        # (a project is always a Project: its type column is not read)
+        sql, params = page_sql(
+            self.db.is_sqlite, self.page_size, query, iso=True, images=images, omit=("project_type",)
+        )
         return PagePlan(
             sql=sql,
             params=params,
