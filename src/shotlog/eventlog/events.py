@@ -29,6 +29,7 @@ __all__ = [
     "login_event",
     "logout_event",
     "script_key_event",
+    "shown",
     "webhook_event",
 ]
 
@@ -49,7 +50,8 @@ class PendingEvent:
     created_at: dt.datetime | None = None
 
 
-def _show(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value as an event's description quotes it (a link by its name)."""
     if value is None:
         return ""
     if isinstance(value, LinkInfo):
@@ -64,7 +66,7 @@ def _show(value: Any) -> str:
 
 
 def _names(items: list[LinkInfo]) -> str:
-    return ", ".join(f'"{_show(i)}"' for i in items)
+    return ", ".join(f'"{shown(i)}"' for i in items)
 
 
 class EventBuilder:
@@ -110,12 +112,12 @@ class EventBuilder:
         if in_create:
             meta["in_create"] = True
             text = (
-                f'{self.who} set "{fld.display_name}" to "{_show(meta["new_value"])}" on {self._on(subject)}'
+                f'{self.who} set "{fld.display_name}" to "{shown(meta["new_value"])}" on {self._on(subject)}'
             )
         else:
             text = (
-                f'{self.who} changed "{fld.display_name}" from "{_show(meta["old_value"])}" '
-                f'to "{_show(meta["new_value"])}" on {self._on(subject)}'
+                f'{self.who} changed "{fld.display_name}" from "{shown(meta["old_value"])}" '
+                f'to "{shown(meta["new_value"])}" on {self._on(subject)}'
             )
         if fld.data_type == "password":
             text = f'{self.who} changed "{fld.display_name}" on {self._on(subject)}'

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shotlog.eventlog.events import EventBuilder, PendingEvent, _show
+from shotlog.eventlog.events import EventBuilder, PendingEvent, shown
 from shotlog.schema.describe import field_schema
 from shotlog.schema.model import Field
 from shotlog.store.subjects import DISPLAY_COLUMN, Subject, display_column_id
@@ -46,10 +46,10 @@ def _column_change(
     }
     if in_create:
         meta["in_create"] = True
-    shown = "" if isinstance(new, dict) else f' to "{_show(new)}"'
+    to = "" if isinstance(new, dict) else f' to "{shown(new)}"'
     return PendingEvent(
         event_type="Shotgun_DisplayColumn_Change",
-        description=f'{builder.who} changed "{attribute}"{shown} on Field {fld.qualified}',
+        description=f'{builder.who} changed "{attribute}"{to} on Field {fld.qualified}',
         entity=(DISPLAY_COLUMN.name, subject.id),
         project=None,
         attribute_name=attribute,
