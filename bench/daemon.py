@@ -15,7 +15,7 @@ plugin registered for every event:
    from the commit returning to the callback starting. Goal with the push sources (direct,
    stream): p50 <= 10 ms and p99 <= 50 ms. shotgunEvents' default is a poll every 5 s.
 
-    python bench/daemon.py [--events 100000] [--updates 300] [--no-pg] [--json PATH]
+    python bench/daemon.py [--events 100000] [--updates 300] [--drain-only] [--no-pg] [--json PATH]
 """
 
 from __future__ import annotations
@@ -213,6 +213,13 @@ def run_backend(label: str, db_url: str, args: argparse.Namespace) -> dict[str, 
     )
     out: dict[str, Any] = {"events": head}
     try:
+        if args.drain_only:  # a quick side-by-side of the cursor's cost (two checkouts, a busy machine)
+            print(f"drain of {head:,} events (no-op plugin), direct source:", flush=True)
+            out["drain"] = {
+                "direct": drain("direct", url, db_url, plugins, work, head),
+                "direct_commit_each": drain("direct", url, db_url, plugins, work, head, "commit_every = 1"),
+            }
+            return out
         print(f"drain of {head:,} events (no-op plugin):", flush=True)
         out["baseline"] = baseline(url, work, head)
         out["drain"] = {s: drain(s, url, db_url, plugins, work, head) for s in ("direct", "stream", "api3")}
@@ -238,6 +245,11 @@ def main() -> None:
     bl.common_args(p)
     p.add_argument("--events", type=int, default=100_000)
     p.add_argument("--updates", type=int, default=300)
+    p.add_argument(
+        "--drain-only",
+        action="store_true",
+        help="only the direct source's drain, with the default commits and with commit_every = 1",
+    )
     args = p.parse_args()
     info = bl.machine_info(None if args.no_pg else args.pg_admin_url)
     bl.print_machine(info)
