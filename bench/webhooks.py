@@ -45,7 +45,8 @@ from shotlog.store.tables import webhook_attempts, webhook_deliveries
 from shotlog.webhooks.api import Webhooks
 from shotlog.webhooks.dispatcher import Dispatcher
 from shotlog.webhooks.netguard import AddressPolicy
-from shotlog.webhooks.repository import _delivery_row, utcnow
+from shotlog.webhooks.records import delivery_row
+from shotlog.webhooks.repository import utcnow
 from shotlog.webhooks.settings import WebhookSettings
 
 ENV = {
@@ -339,7 +340,7 @@ def backlog(backend: str, args: argparse.Namespace, tmp: Path, receiver: str) ->
         t = time.perf_counter()
         for start in range(0, args.backlog, 10_000):
             rows = [
-                _delivery_row(hook["id"], first + (i % 1000), "event", now)
+                delivery_row(hook["id"], first + (i % 1000), "event", now)
                 for i in range(start, min(start + 10_000, args.backlog))
             ]
             with sg.db.write() as conn:

@@ -1,0 +1,150 @@
+"""The delivery log: listing, reading and acknowledging deliveries, releasing or discarding a held
+hook's deliveries, and purging old ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from shotlog.store.database import Database
+from shotlog.store.tables import webhook_attempts as att
+from shotlog.store.tables import webhook_deliveries as dlv
+from shotlog.webhooks.records import (
+    DELIVERED,
+    DISCARDED,
+    GAVE_UP,
+    HELD,
+    PENDING,
+)
+
+__all__ = [
+    "DeliveryFilter",
+    "acknowledge",
+    "discard_held",
+    "get_delivery",
+    "list_deliveries",
+    "purge",
+    "release_held",
+]
+
+# -- the delivery log -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    status: str | None = None  # delivered, failed, pending, held, discarded
+    entity_type: str | None = None
+    entity_id: int | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    acknowledgement: str | None = None
+
+
+def _filtered(query: Any, f: DeliveryFilter) -> Any:
+    if f.status == DELIVERED:
+        query = query.where(dlv.c.state == DELIVERED)
+    elif f.status == "failed":
+        query = query.where(dlv.c.state != DELIVERED, dlv.c.attempts > 0)
+    elif f.status is not None:
+        query = query.where(dlv.c.state == f.status)
+    if f.entity_type is not None:
+        query = query.where(dlv.c.entity_type == f.entity_type)
+    if f.entity_id is not None:
+        query = query.where(dlv.c.entity_id == f.entity_id)
+    if f.since is not None:
+        query = query.where(dlv.c.event_time >= f.since)
+    if f.until is not None:
+        query = query.where(dlv.c.event_time <= f.until)
+    if f.acknowledgement is not None:
+        escaped = f.acknowledgement.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(dlv.c.acknowledgement.like(f"%{escaped}%", escape="\\"))
+    return query
+
+
+def _with_last_attempt() -> Any:
+    """Deliveries with the request and response of their last attempt (none yet: NULLs)."""
+    return sa.select(
+        *dlv.c,
+        att.c.request_headers,
+        att.c.request_body,
+        att.c.response_headers,
+        att.c.response_body,
+        att.c.error,
+    ).select_from(dlv.outerjoin(att, att.c.id == dlv.c.last_attempt_id))
+
+
+def list_deliveries(
+    db: Database, hook_id: str, f: DeliveryFilter, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], bool]:
+    query = (
+        _with_last_attempt()
+        .where(dlv.c.hook_id == hook_id)
+        .order_by(dlv.c.event_time.desc(), dlv.c.event_id.desc(), dlv.c.id)
+        .limit(limit + 1)
+        .offset(offset)
+    )
+    with db.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(_filtered(query, f))]
+    return rows[:limit], len(rows) > limit
+
+
+def get_delivery(db: Database, delivery_id: str) -> dict[str, Any] | None:
+    query = _with_last_attempt().where(dlv.c.id == delivery_id)
+    with db.read() as conn:
+        row = conn.execute(query).first()
+    return dict(row._mapping) if row is not None else None
+
+
+def acknowledge(db: Database, delivery_id: str, text: str | None) -> bool:
+    with db.write() as conn:
+        return bool(
+            conn.execute(sa.update(dlv).where(dlv.c.id == delivery_id).values(acknowledgement=text)).rowcount
+        )
+
+
+def release_held(db: Database, hook_id: str, now: dt.datetime) -> int:
+    with db.write() as conn:
+        return int(
+            conn.execute(
+                sa.update(dlv)
+                .where(dlv.c.hook_id == hook_id, dlv.c.state == HELD)
+                .values(state=PENDING, next_attempt_at=now, claimed_until=None)
+            ).rowcount
+        )
+
+
+def discard_held(db: Database, hook_id: str, now: dt.datetime) -> int:
+    with db.write() as conn:
+        return int(
+            conn.execute(
+                sa.update(dlv)
+                .where(dlv.c.hook_id == hook_id, dlv.c.state == HELD)
+                .values(state=DISCARDED, finished_at=now)
+            ).rowcount
+        )
+
+
+def purge(db: Database, before: dt.datetime, *, chunk: int = 10_000) -> int:
+    """Delete finished deliveries and attempts older than ``before`` (the retention setting)."""
+    finished = [DELIVERED, GAVE_UP, DISCARDED]
+    total = 0
+    with db.write() as conn:
+        ids = (
+            conn.execute(
+                sa.select(dlv.c.id).where(dlv.c.state.in_(finished), dlv.c.created_at < before).limit(chunk)
+            )
+            .scalars()
+            .all()
+        )
+        if ids:
+            total += conn.execute(sa.delete(dlv).where(dlv.c.id.in_(ids))).rowcount
+        attempt_ids = (
+            conn.execute(sa.select(att.c.id).where(att.c.started_at < before).limit(chunk)).scalars().all()
+        )
+        if attempt_ids:
+            conn.execute(sa.delete(att).where(att.c.id.in_(attempt_ids)))
+    return total
