@@ -16,6 +16,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shotlog.connection.batches import BatchError, run_request
+from shotlog.connection.following import Following
+from shotlog.connection.schema_editing import SchemaEditing
 from shotlog.errors import NotFound, ShotlogError, UnknownEntityType, UnknownField, ValidationError
 from shotlog.eventlog import EVENT_FIELDS
 from shotlog.eventlog import read as eventlog
@@ -24,14 +27,11 @@ from shotlog.eventlog.floor import check_cursor
 from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.passwords import hash_password
 from shotlog.query.filters import to_wire
-from shotlog.schema.describe import entity_schema, field_schema
 from shotlog.schema.model import Schema
-from shotlog.store import follows
 from shotlog.store.catalog import Catalog
 from shotlog.store.changes import hash_batch_passwords, hash_passwords
 from shotlog.store.database import DEFAULT_URL, Database
 from shotlog.store.migrate import upgrade
-from shotlog.store.names import resolve as resolve_names
 from shotlog.store.reader import Query, check_presets, count_rows, find
 from shotlog.store.seed import DEFAULT_SCRIPT
 from shotlog.store.summaries import summarize
@@ -46,19 +46,6 @@ _ACTOR_TTL = 1.0
 DEFAULT_PAGE = 500
 
 
-class BatchError(ShotlogError):
-    """One request of a batch failed; the whole batch was rolled back."""
-
-    def __init__(self, index: int, cause: ShotlogError) -> None:
-        super().__init__(
-            f"batch request with index {index} failed. All requests rolled back.\n{cause.message}",
-            index=index,
-        )
-        self.index = index
-        self.cause = cause
-        self.error_code = cause.error_code
-
-
 class _Shared:
     """What every view of one database shares: the engines and the schema catalog."""
 
@@ -69,7 +56,7 @@ class _Shared:
         self.catalog = Catalog(self.db)
 
 
-class Shotlog:
+class Shotlog(Following, SchemaEditing):
     """A connection to a shotlog database, acting as one user."""
 
     def __init__(
@@ -419,7 +406,7 @@ class Shotlog:
             results: list[Any] = []
             for index, req in enumerate(requests):
                 try:
-                    results.append(_run_request(tx, req))
+                    results.append(run_request(tx, req))
                 except ShotlogError as exc:
                     raise BatchError(index, exc) from exc
             return results
@@ -458,126 +445,6 @@ class Shotlog:
                 data[key] = value
         return self._write(lambda tx: tx.create_event(data, fields, builtin=builtin))
 
-    # -- following ----------------------------------------------------------------------------------
-
-    def follow(self, user: Mapping[str, Any], entity: Mapping[str, Any]) -> dict[str, Any]:
-        u, e = self._existing(user, "user"), self._existing(entity, "entity")
-        with self.db.write() as conn:
-            follows.follow(conn, u, e)
-        return {"followed": True, "user": dict(user), "entity": dict(entity)}
-
-    def unfollow(self, user: Mapping[str, Any], entity: Mapping[str, Any]) -> dict[str, Any]:
-        u, e = self._existing(user, "user"), self._existing(entity, "entity")
-        with self.db.write() as conn:
-            follows.unfollow(conn, u, e)
-        return {"unfollowed": True, "user": dict(user), "entity": dict(entity)}
-
-    def followers(self, entity: Mapping[str, Any]) -> list[dict[str, Any]]:
-        e = self._existing(entity, "entity")
-        with self.db.read() as conn:
-            users = follows.followers(conn, e)
-            info = resolve_names(conn, self.catalog, self.catalog.schema, users)
-        return [info[u][0].meta_item() for u in users if u in info]
-
-    def following(
-        self,
-        user: Mapping[str, Any],
-        project: Mapping[str, Any] | None = None,
-        entity_type: str | None = None,
-    ) -> list[dict[str, Any]]:
-        u = self._existing(user, "user")
-        scope = None if project is None else follows.link_ref(project, "project")
-        if entity_type is not None and not isinstance(entity_type, str):
-            raise ValidationError(
-                f"entity_type must be a string, got {entity_type!r}", parameter="entity_type"
-            )
-        with self.db.read() as conn:
-            found = follows.following(conn, u, entity_type)
-            info = resolve_names(conn, self.catalog, self.catalog.schema, found)
-        out = []
-        for ref in found:
-            if ref not in info:
-                continue
-            if scope is not None and info[ref][1] != scope:
-                continue
-            out.append({"type": ref[0], "id": ref[1]})
-        return out
-
-    def _existing(self, link: Mapping[str, Any], what: str) -> tuple[str, int]:
-        ref = follows.link_ref(dict(link) if isinstance(link, Mapping) else link, what)
-        self.catalog.schema.entity(ref[0])
-        if not -(2**63) <= ref[1] < 2**63:
-            raise NotFound(ref[0], ref[1])  # no row can have it; the driver would fail on the value
-        with self.db.read() as conn:
-            if ref not in resolve_names(conn, self.catalog, self.catalog.schema, [ref]):
-                raise NotFound(ref[0], ref[1])
-        return ref
-
-    def text_search(
-        self,
-        text: str,
-        entity_types: Mapping[str, Any],
-        project_ids: Sequence[int] | None = None,
-        limit: int | None = None,
-    ) -> dict[str, Any]:
-        """Entities whose display name contains every word of ``text`` (at least 3 characters)."""
-        if not isinstance(text, str) or len(text.strip()) < 3:
-            raise ValidationError(f"text_search needs at least 3 characters, got {text!r}", value=text)
-        if not isinstance(entity_types, Mapping) or not entity_types:
-            raise ValidationError("text_search needs entity_types: {EntityType: filters}", value=entity_types)
-        if project_ids is not None and not (
-            isinstance(project_ids, list | tuple) and all(type(p) is int for p in project_ids)
-        ):
-            raise ValidationError(
-                f"text_search project_ids must be a list of Project ids, got {project_ids!r}"[:300],
-                field="project_ids",
-            )
-        if limit is not None and not (type(limit) is int and 0 <= limit < 2**31):
-            raise ValidationError(
-                f"text_search max_results must be a count, got {limit!r}"[:300], field="max_results"
-            )
-        terms = [t.lower() for t in text.split()]
-        matches: list[dict[str, Any]] = []
-        schema = self.catalog.schema
-        for etype_name, extra in entity_types.items():
-            etype = schema.entity(etype_name)
-            group = to_wire(extra or [])
-            conditions: list[Any] = [
-                {"path": etype.display_field, "relation": "contains", "values": [t]} for t in terms
-            ]
-            if group["conditions"]:
-                conditions.append(group)
-            if project_ids and "project" in schema.fields[etype_name]:
-                conditions.append(
-                    {
-                        "path": "project",
-                        "relation": "in",
-                        "values": [{"type": "Project", "id": p} for p in project_ids],
-                    }
-                )
-            fields = [etype.display_field, "project", "image"]
-            if "sg_status_list" in schema.fields[etype_name]:
-                fields.append("sg_status_list")
-            rows = self.find(
-                etype_name, {"logical_operator": "and", "conditions": conditions}, fields, limit=limit or 0
-            )
-            for r in rows:
-                project = r.get("project")
-                matches.append(
-                    {
-                        "id": r["id"],
-                        "type": etype_name,
-                        "name": r.get(etype.display_field),
-                        "project_id": project["id"] if project else None,
-                        "image": r.get("image"),
-                        "links": [],
-                        "status": r.get("sg_status_list"),
-                    }
-                )
-        if limit:
-            matches = matches[:limit]
-        return {"matches": matches, "terms": terms}
-
     # -- the event log -------------------------------------------------------------------------------
 
     def head_event_id(self) -> int:
@@ -608,65 +475,6 @@ class Shotlog:
             yield from page
             cursor = page[-1]["id"]
 
-    # -- schema -------------------------------------------------------------------------------------
-
-    def schema_read(self) -> dict[str, dict[str, Any]]:
-        schema = self.catalog.schema
-        return {t: {n: field_schema(f) for n, f in schema.fields[t].items()} for t in schema.types}
-
-    def schema_entity_read(self) -> dict[str, Any]:
-        schema = self.catalog.schema
-        return {t: entity_schema(e) for t, e in schema.types.items()}
-
-    def schema_field_read(self, entity_type: str, field_name: str | None = None) -> dict[str, Any]:
-        self.catalog.refresh_if_unknown(entity_type, field_name)
-        schema = self.catalog.schema
-        if field_name is None:
-            return {n: field_schema(f) for n, f in schema.fields_of(entity_type).items()}
-        return {field_name: field_schema(schema.field(entity_type, field_name))}
-
-    def schema_field_create(
-        self, entity_type: str, data_type: str, display_name: str, properties: Mapping[str, Any] | None = None
-    ) -> str:
-        return self.catalog.create_field(
-            entity_type,
-            data_type,
-            display_name,
-            dict(properties or {}),
-            actor=self.actor,
-            events=TransactionEvents,
-        )
-
-    def schema_field_update(self, entity_type: str, field_name: str, properties: Mapping[str, Any]) -> bool:
-        self.catalog.update_field(
-            entity_type, field_name, dict(properties), actor=self.actor, events=TransactionEvents
-        )
-        return True
-
-    def schema_field_delete(self, entity_type: str, field_name: str) -> bool:
-        self.catalog.delete_field(entity_type, field_name, actor=self.actor, events=TransactionEvents)
-        return True
-
-    def schema_field_revive(self, entity_type: str, field_name: str) -> bool:
-        self.catalog.revive_field(entity_type, field_name, actor=self.actor, events=TransactionEvents)
-        return True
-
-    def schema_entity_create(
-        self, entity_type: str, display_name: str | None = None, *, project_scoped: bool = True
-    ) -> bool:
-        self.catalog.create_entity_type(entity_type, display_name, project_scoped=project_scoped)
-        return True
-
-    def schema_entity_update(
-        self, entity_type: str, *, display_name: str | None = None, visible: bool | None = None
-    ) -> bool:
-        self.catalog.update_entity_type(entity_type, display_name=display_name, visible=visible)
-        return True
-
-    def schema_entity_delete(self, entity_type: str) -> bool:
-        self.catalog.delete_entity_type(entity_type)
-        return True
-
     def close(self) -> None:
         self.db.dispose()
 
@@ -675,28 +483,6 @@ class Shotlog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _run_request(tx: WriteTransaction, req: Mapping[str, Any]) -> Any:
-    if not isinstance(req, Mapping):
-        raise ValidationError(f"A batch request must be a dict, got {req!r}", value=req)
-    kind = req.get("request_type")
-    entity_type = req.get("entity_type", req.get("type"))
-    if not isinstance(entity_type, str):
-        raise ValidationError(f"A batch request needs entity_type, got {req!r}", value=dict(req))
-    if kind == "create":
-        return tx.create(entity_type, req.get("data", {}), req.get("return_fields"))
-    entity_id = req.get("entity_id", req.get("id"))
-    if kind == "update":
-        modes = req.get("multi_entity_update_modes")
-        return tx.update(entity_type, entity_id, req.get("data", {}), modes)
-    if kind == "delete":
-        return tx.delete(entity_type, entity_id)
-    if kind == "revive":
-        return tx.revive(entity_type, entity_id)
-    raise ValidationError(
-        f"Unknown batch request_type {kind!r}; use create, update, delete or revive", value=kind
-    )
 
 
 def connect(url: str = DEFAULT_URL, **options: Any) -> Shotlog:

@@ -1,0 +1,84 @@
+"""Reading and changing the schema through the Python API (part of ``Shotlog``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shotlog.eventlog.events import Actor
+from shotlog.eventlog.recorder import TransactionEvents
+from shotlog.schema.describe import entity_schema, field_schema
+from shotlog.store.catalog import Catalog
+
+__all__ = ["SchemaEditing"]
+
+
+class SchemaEditing:
+    """The ``schema_*`` methods: FPTR's schema reads and schema changes, with their events."""
+
+    catalog: Catalog
+
+    @property
+    def actor(self) -> Actor:
+        raise NotImplementedError  # Shotlog's: the user the connection acts as
+
+    def schema_read(self) -> dict[str, dict[str, Any]]:
+        schema = self.catalog.schema
+        return {t: {n: field_schema(f) for n, f in schema.fields[t].items()} for t in schema.types}
+
+    def schema_entity_read(self) -> dict[str, Any]:
+        schema = self.catalog.schema
+        return {t: entity_schema(e) for t, e in schema.types.items()}
+
+    def schema_field_read(self, entity_type: str, field_name: str | None = None) -> dict[str, Any]:
+        self.catalog.refresh_if_unknown(entity_type, field_name)
+        schema = self.catalog.schema
+        if field_name is None:
+            return {n: field_schema(f) for n, f in schema.fields_of(entity_type).items()}
+        return {field_name: field_schema(schema.field(entity_type, field_name))}
+
+    def schema_field_create(
+        self,
+        entity_type: str,
+        data_type: str,
+        display_name: str,
+        properties: Mapping[str, Any] | None = None,
+    ) -> str:
+        return self.catalog.create_field(
+            entity_type,
+            data_type,
+            display_name,
+            dict(properties or {}),
+            actor=self.actor,
+            events=TransactionEvents,
+        )
+
+    def schema_field_update(self, entity_type: str, field_name: str, properties: Mapping[str, Any]) -> bool:
+        self.catalog.update_field(
+            entity_type, field_name, dict(properties), actor=self.actor, events=TransactionEvents
+        )
+        return True
+
+    def schema_field_delete(self, entity_type: str, field_name: str) -> bool:
+        self.catalog.delete_field(entity_type, field_name, actor=self.actor, events=TransactionEvents)
+        return True
+
+    def schema_field_revive(self, entity_type: str, field_name: str) -> bool:
+        self.catalog.revive_field(entity_type, field_name, actor=self.actor, events=TransactionEvents)
+        return True
+
+    def schema_entity_create(
+        self, entity_type: str, display_name: str | None = None, *, project_scoped: bool = True
+    ) -> bool:
+        self.catalog.create_entity_type(entity_type, display_name, project_scoped=project_scoped)
+        return True
+
+    def schema_entity_update(
+        self, entity_type: str, *, display_name: str | None = None, visible: bool | None = None
+    ) -> bool:
+        self.catalog.update_entity_type(entity_type, display_name=display_name, visible=visible)
+        return True
+
+    def schema_entity_delete(self, entity_type: str) -> bool:
+        self.catalog.delete_entity_type(entity_type)
+        return True
