@@ -68,8 +68,8 @@ class WriteChecks:
         say about the entities it links (and about a given author)."""
         etype, created = cs.etype, cs.created
         # a password or permission set the actor may not set (a new user's default set included)
-        user_fields = authority.USER_FIELDS.get(etype.name, ())
-        guarded = {
+        user_fields = authority.USER_FIELDS.get(etype.name)
+        guarded = user_fields and {
             f.name: new
             for f, _old, new in cs.changes
             if f.name in user_fields and not (created and new is None)

@@ -91,6 +91,10 @@ _PREFETCH: dict[bool, weakref.WeakKeyDictionary[sa.Table, sa.Select[Any]]] = {
 }
 
 
+#: the current collection values of an update that names no collection field
+_NONE: Mapping[str, list[Any]] = {}
+
+
 def _prefetch_statement(table: sa.Table, *, sqlite: bool) -> sa.Select[Any]:
     """The rows of ``table`` whose ids are bound as ``_ids`` (see ``shotlog.store.idlists``)."""
     stmt = sa.select(table).where(idlists.among(table.c.id, "_ids", sqlite=sqlite))
@@ -277,10 +281,15 @@ class WriteTransaction:
         if row is None or (etype.retirable and row.retirement_date is not None):
             # retired=False: what is missing is an *active* entity with that id
             raise NotFound(etype.name, entity_id, retired=None if row is None else False)
-        current = {
-            f.name: fetch_collections(self.conn, self.schema, self.catalog, f, {entity_id})[entity_id]
-            for f in collection_fields(self.schema, etype, data)
-        }
+        collections = collection_fields(self.schema, etype, data)
+        current = (
+            {
+                f.name: fetch_collections(self.conn, self.schema, self.catalog, f, {entity_id})[entity_id]
+                for f in collections
+            }
+            if collections
+            else _NONE
+        )
         cs = plan_update(
             self.schema,
             etype,
