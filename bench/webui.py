@@ -23,7 +23,7 @@ from typing import Any
 import benchlib as bl
 import dataset
 import shotlog
-from shotlog.credentials import Credentials, Principal
+from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.web.eventlist import EVENT_FIELDS
 
 GOAL_MS = 200.0

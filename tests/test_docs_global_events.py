@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 
-from shotlog.eventlog.global_events import FPTR_GLOBAL_EVENT_TYPES, WRITTEN
+from shotlog.schema.global_events import FPTR_GLOBAL_EVENT_TYPES, WRITTEN
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "event-log.md"
 BLOCK = re.compile(r"(<!-- global-events:start -->\n)(.*?)(<!-- global-events:end -->)", re.S)

@@ -22,7 +22,7 @@ from typing import Any
 import shotgun_api3
 
 import shotlog
-from shotlog.credentials import Credentials, new_secret
+from shotlog.accounts.credentials import Credentials, new_secret
 from shotlog.daemon.conf import DaemonConfig, parse_config
 from shotlog.daemon.engine import Engine
 from shotlog.daemon.launch import Daemon

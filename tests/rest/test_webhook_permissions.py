@@ -21,7 +21,7 @@ import pytest
 from restkit import errors_of
 
 import shotlog
-from shotlog.credentials import Credentials
+from shotlog.accounts.credentials import Credentials
 from testdbs import Databases, start_serve, stop_serve, wait_healthy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "webhooks"))

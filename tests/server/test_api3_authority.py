@@ -17,9 +17,9 @@ import shotgun_api3
 from sgserver import Server, events_after, head_event_id
 
 import shotlog
-from shotlog.authority import Authority, event_type_refusal, may_administer_users, user_write_refusal
+from shotlog.access.authority import Authority, event_type_refusal, may_administer_users, user_write_refusal
+from shotlog.accounts.credentials import Credentials
 from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials
 
 PASSWORD = "artist-pass-0001"
 
@@ -369,6 +369,6 @@ def test_the_rest_api_shows_who_may_not(server: Server, sg: shotgun_api3.Shotgun
     ],
 )
 def test_who_may_sudo(kind: str | None, rule_set: str | None, allowed: bool) -> None:
-    from shotlog.authority import Authority, may_sudo
+    from shotlog.access.authority import Authority, may_sudo
 
     assert may_sudo(Authority(kind, 1, rule_set)) is allowed

@@ -11,7 +11,7 @@ import shotgun_api3
 from sgserver import Server, head_event_id
 
 import shotlog
-from shotlog.credentials import Credentials
+from shotlog.accounts.credentials import Credentials
 from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 
 POLL_FIELDS = list(SHOTGUNEVENTS_FIELDS)

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from sgserver import Server
 
 import shotlog
-from shotlog import preferences
 from shotlog.cli import main
+from shotlog.site import preferences
 
 DEFAULT_PREFS = {
     "date_component_order": "month_day",

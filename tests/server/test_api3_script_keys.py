@@ -17,8 +17,8 @@ import shotgun_api3
 from sgserver import Server
 
 import shotlog
+from shotlog.accounts.credentials import SCRIPT_CACHE_SECONDS, Credentials
 from shotlog.connection import Shotlog
-from shotlog.credentials import SCRIPT_CACHE_SECONDS, Credentials
 
 #: how long past the promise a refusal may take to show (scheduling on a busy test machine)
 SLACK = 1.5

@@ -24,7 +24,7 @@ from sgserver import SCRIPT_KEY, SCRIPT_NAME, Server
 from starlette.applications import Starlette
 
 import shotlog
-from shotlog.credentials import Credentials
+from shotlog.accounts.credentials import Credentials
 from shotlog.server.api3.endpoint import GZIP_MINIMUM, MAX_BODY
 from shotlog.server.app import create_app
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from shotlog.cli import main
 from shotlog.errors import ValidationError
-from shotlog.workschedule import day_rule, parse_week
+from shotlog.site.workschedule import day_rule, parse_week
 
 MON, SAT = dt.date(2012, 1, 2), dt.date(2012, 1, 7)
 FOUR_DAYS = frozenset({1, 2, 3, 4})

@@ -21,7 +21,7 @@ import shotgun_api3
 from sgserver import ADMIN_LOGIN, ADMIN_PASSWORD, Server
 
 import shotlog
-from shotlog.credentials import Credentials
+from shotlog.accounts.credentials import Credentials
 
 API = "/api/v1"
 #: the HTTP clients a test opened, closed after it whatever its outcome

@@ -22,7 +22,7 @@ import pytest
 import shotgun_api3
 from sgserver import Server
 
-from shotlog.passwords import SLOTS
+from shotlog.access.passwords import SLOTS
 
 FLOOD = 80
 #: what one Argon2 check holds while it runs (argon2-cffi's default memory cost)
@@ -218,7 +218,7 @@ def test_an_oversized_sign_in_form_is_refused_before_parsing(server: Server) -> 
 
 
 def test_empty_and_overlong_credentials_are_wrong(server: Server) -> None:
-    # refused by shotlog.passwords.plausible before any lookup or hashing
+    # refused by shotlog.access.passwords.plausible before any lookup or hashing
     long_login = server.login + "x" * 300  # a real login's prefix: truncating it would be wrong
     for login, password in ((server.login, ""), (long_login, server.password)):
         body = server.call("find_one", ["Project", []], {"user_login": login, "user_password": password})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import shotlog
-from shotlog.credentials import Credentials
+from shotlog.accounts.credentials import Credentials
 from shotlog.eventlog.events import display_column_id
 
 

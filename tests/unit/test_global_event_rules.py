@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from shotlog.accounts.signins import SESSION_WINDOW, login_due
 from shotlog.eventlog.events import (
     Actor,
     EventBuilder,
@@ -17,15 +18,14 @@ from shotlog.eventlog.events import (
     login_event,
     script_key_event,
 )
-from shotlog.eventlog.global_events import (
+from shotlog.eventlog.schema_events import field_changed, field_revived
+from shotlog.schema.global_events import (
     FPTR_GLOBAL_EVENT_TYPES,
     WRITTEN,
     never_written,
     written_global_types,
 )
-from shotlog.eventlog.schema_events import field_changed, field_revived
 from shotlog.schema.model import Field
-from shotlog.signins import SESSION_WINDOW, login_due
 from shotlog.webhooks.api import config_changes
 from shotlog.webhooks.hooks import GLOBAL_EVENT_TYPES, HookConfig
 

@@ -14,8 +14,8 @@ import threading
 import pytest
 from argon2 import PasswordHasher
 
+from shotlog.access.passwords import MAX_LOGIN, MAX_PASSWORD, PasswordChecks, PasswordsBusy, plausible
 from shotlog.errors import ValidationError
-from shotlog.passwords import MAX_LOGIN, MAX_PASSWORD, PasswordChecks, PasswordsBusy, plausible
 from shotlog.server.access_log import redact
 from shotlog.store.follows import link_ref
 

@@ -6,9 +6,9 @@ import json
 
 import click
 
-from shotlog import preferences
 from shotlog.cli.common import database_option, fail, open_store
 from shotlog.errors import ShotlogError
+from shotlog.site import preferences
 
 
 @click.group()

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from shotlog import workschedule
 from shotlog.cli.common import database_option, fail, open_store
 from shotlog.errors import ShotlogError
+from shotlog.site import workschedule
 
 if TYPE_CHECKING:
     from shotlog.connection import Shotlog

@@ -61,7 +61,7 @@ def serve(
     SHOTLOG_ADMIN_LOGIN/SHOTLOG_ADMIN_PASSWORD an admin HumanUser. With none of them on a fresh
     database, an admin and a script are created and their credentials printed once.
     """
-    from shotlog.credentials import Credentials
+    from shotlog.accounts.credentials import Credentials
     from shotlog.server.app import create_app
     from shotlog.server.bootstrap import ensure_credentials
     from shotlog.server.listener import run

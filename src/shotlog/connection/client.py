@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shotlog.access.passwords import hash_password
 from shotlog.connection.batches import BatchError, run_request
 from shotlog.connection.following import Following
 from shotlog.connection.schema_editing import SchemaEditing
@@ -25,7 +26,6 @@ from shotlog.eventlog import read as eventlog
 from shotlog.eventlog.events import Actor, LinkInfo
 from shotlog.eventlog.floor import check_cursor
 from shotlog.eventlog.recorder import TransactionEvents
-from shotlog.passwords import hash_password
 from shotlog.query.filters import to_wire
 from shotlog.schema.model import Schema
 from shotlog.store.catalog import Catalog

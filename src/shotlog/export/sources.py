@@ -21,7 +21,6 @@ from typing import Any, Protocol
 import orjson
 
 from shotlog.connection import Shotlog
-from shotlog.errors import ShotlogError
 from shotlog.eventlog import EVENT_FIELDS, IMAGE_FIELDS, rows
 from shotlog.eventlog import read as eventlog
 from shotlog.eventlog.rows import glob_prefix, is_glob, page_sql
@@ -429,8 +428,3 @@ def record_to_row(record: Mapping[str, Any], layout: Layout | None = None) -> Ro
         row += tuple(record.get(d.path) for d in layout.deep)
     assert len(row) >= BASE
     return row
-
-
-def api3_error(exc: Exception) -> ShotlogError:
-    """A client or network failure as an export error naming the server."""
-    return ExportError(f"the api3 server failed: {exc}", option="server")

@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from shotlog.accounts.credentials import Principal
 from shotlog.actions import (
     TriggerContext,
     check_deliverable,
@@ -36,7 +37,6 @@ from shotlog.actions import (
     trigger,
 )
 from shotlog.archive import Archive
-from shotlog.credentials import Principal
 from shotlog.errors import ShotlogError
 from shotlog.export import Export, StoreSource
 from shotlog.server.principals import Principals

@@ -24,9 +24,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 import shotlog
-from shotlog.authority import USER_ADMINS
+from shotlog.access.authority import USER_ADMINS
+from shotlog.accounts.credentials import Credentials
 from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials
 from shotlog.server.actions_routes import ActionsApi
 from shotlog.server.api3.endpoint import Api3Endpoint
 from shotlog.server.principals import Principals
@@ -138,7 +138,7 @@ def create_app(
         return Route(path, signed_in(web, handler, rules=rules, refusal=refusal), methods=list(methods))
 
     def hook_page(path: str, handler: PageHandler, methods: tuple[str, ...] = ("GET",)) -> Route:
-        # the webhook pages ask shotlog.authority, as the webhooks REST API does
+        # the webhook pages ask shotlog.access.authority, as the webhooks REST API does
         return page(path, handler, methods, refusal=managers_only)
 
     user_admins = USER_ADMINS["HumanUser"]

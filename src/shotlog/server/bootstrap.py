@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from shotlog.accounts.credentials import Credentials, new_secret
 from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials, new_secret
 from shotlog.settings import ADMIN_LOGIN, ADMIN_PASSWORD, SCRIPT_KEY, SCRIPT_NAME
 from shotlog.store.tables import script_keys
 

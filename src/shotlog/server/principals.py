@@ -24,9 +24,9 @@ from typing import Any
 
 from starlette.requests import Request
 
-from shotlog.authority import Authority, may_sudo
+from shotlog.access.authority import Authority, may_sudo
+from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials, Principal
 from shotlog.server.api3.wire import AUTH_FAILED, ProtocolError
 from shotlog.server.responses import UNAUTHORIZED, HttpError
 from shotlog.web.sessions import check_csrf, current_user

@@ -32,8 +32,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from shotlog.accounts.credentials import Principal
 from shotlog.connection import Shotlog
-from shotlog.credentials import Principal
 from shotlog.daemon import status as daemon_status
 from shotlog.daemon.events import EVENT_FIELDS, to_wire
 from shotlog.eventlog.wakeup import Wakeup, open_wakeup

@@ -67,7 +67,7 @@ class FieldChange(NamedTuple):
 
 
 class PasswordHash(str):
-    """A password value already hashed (``shotlog.passwords.hash_password``): stored as given."""
+    """A password value already hashed (``shotlog.access.passwords.hash_password``): stored as given."""
 
     __slots__ = ()
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog import authority
+from shotlog.access import authority
 from shotlog.errors import ConflictError, PermissionDenied, ValidationError
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field, Schema
@@ -50,7 +50,7 @@ class WriteChecks:
         return names.resolve(self.conn, self.catalog, self.schema, refs, retired=retired)
 
     def authority(self) -> authority.Authority:
-        """The acting principal for ``shotlog.authority``, its permission set read in this
+        """The acting principal for ``shotlog.access.authority``, its permission set read in this
         transaction, so a change earlier in the same batch counts and no cache can be stale."""
         link = self.actor.link()
         if link is None or self.shotlog_itself:
@@ -152,7 +152,7 @@ class WriteChecks:
             )
 
     def event(self, event: CustomEvent, links: list[tuple[Field, Link]], *, builtin: bool) -> None:
-        """A custom event's type (``shotlog.authority``) and links (they must exist, retired or not)."""
+        """A custom event's type (``access/authority.py``) and links (they must exist, retired or not)."""
         if authority.is_shotlog_event_type(event.event_type):
             reason = authority.event_type_refusal(self.authority(), event.event_type, builtin=builtin)
             if reason is not None:

@@ -119,7 +119,7 @@ class WriteTransaction:
         """``events`` makes the recorder of this transaction's events; ``hash_password`` hashes a
         password that was not hashed before the transaction (``changes.hash_passwords``).
         ``shotlog_itself``: the writes are shotlog's own code's (the in-process default
-        connection), not a client's, so ``shotlog.authority`` refuses them nothing."""
+        connection), not a client's, so ``shotlog.access.authority`` refuses them nothing."""
         self.db = db
         self.catalog = catalog
         self._buffer = BufferedConnection(conn)
@@ -442,7 +442,7 @@ class WriteTransaction:
         Toolkit names the artist it runs for (tk-core's create_event_log_entry and its path cache),
         as FPTR lets API scripts do; a null ``user`` means the caller, as leaving it out does.
         A type shotlog writes itself (``Shotgun_*``, FPTR's global types) is refused to clients
-        (``shotlog.authority``); ``builtin`` says shotlog's own code writes it for an operation it
+        (``shotlog.access.authority``); ``builtin`` says shotlog's own code writes it for an operation it
         performed on the actor's behalf (a password change, an Action Menu Item triggered)."""
         _check_return_fields("EventLogEntry", return_fields)
         event, links = plan_event(self.schema, data)

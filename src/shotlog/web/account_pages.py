@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shotlog.credentials import Principal
+from shotlog.access.passwords import PasswordsBusy
+from shotlog.accounts.credentials import Principal
 from shotlog.errors import ShotlogError
-from shotlog.passwords import PasswordsBusy
 from shotlog.web import sessions
 from shotlog.web.pages import Web
 

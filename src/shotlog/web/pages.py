@@ -18,8 +18,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials, Principal
 from shotlog.errors import ShotlogError
 from shotlog.web import sessions
 from shotlog.web.render import page
@@ -120,7 +120,7 @@ def signed_in(
 ) -> Handler:
     """Wrap a page: no user means a redirect to the sign-in form (401 JSON for data endpoints);
     with ``rules``, only users with one of those permission rule sets may use it; ``refusal`` says
-    why a user may not (``shotlog.authority``'s answer), or None when they may."""
+    why a user may not (``shotlog.access.authority``'s answer), or None when they may."""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:

@@ -22,7 +22,7 @@ from dataclasses import replace
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shotlog.credentials import Credentials, Principal
+from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.settings import WEB_SECURE_COOKIES
 
 __all__ = [

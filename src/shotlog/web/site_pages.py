@@ -9,9 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from shotlog.bounded_body import MAX_SIGNIN_BODY, bounded
-from shotlog.credentials import Principal
-from shotlog.passwords import PasswordsBusy
+from shotlog.access.passwords import PasswordsBusy
+from shotlog.accounts.credentials import Principal
+from shotlog.accounts.signin_body import MAX_SIGNIN_BODY, bounded
 from shotlog.web import sessions
 from shotlog.web.pages import FLASH, Web, local_path
 from shotlog.web.render import page

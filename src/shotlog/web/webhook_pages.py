@@ -5,7 +5,7 @@ disable, delete; test connection with its result; the delivery log with filters,
 full request and response, redeliver, replay a range of events, release or discard held
 deliveries. Every action is a POST with the session's CSRF token, and every change goes through
 the API, which validates completely before writing (nothing is half-saved). Who may use these
-pages is ``shotlog.authority``'s decision, the same one the webhooks REST API asks.
+pages is ``shotlog.access.authority``'s decision, the same one the webhooks REST API asks.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shotlog.authority import Authority, webhook_refusal
+from shotlog.access.authority import Authority, webhook_refusal
+from shotlog.accounts.credentials import Principal
 from shotlog.connection import Shotlog
-from shotlog.credentials import Principal
 from shotlog.errors import ShotlogError
-from shotlog.eventlog.global_events import written_global_types
+from shotlog.schema.global_events import written_global_types
 from shotlog.web import sessions
 from shotlog.web.deliveries import (
     DELIVERY_PAGE,
@@ -408,6 +408,6 @@ def _api_error(exc: ShotlogError) -> dict[str, str]:
 
 
 def managers_only(user: Principal) -> str | None:
-    """Why ``user`` may not use the webhook pages (``shotlog.authority``, as the webhooks REST API
+    """Why ``user`` may not use the webhook pages (``shotlog.access.authority``, as the webhooks REST API
     asks), or None when they may."""
     return webhook_refusal(Authority(user.type, user.id, user.permission_rule_set))

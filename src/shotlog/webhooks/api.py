@@ -31,7 +31,7 @@ from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
 from shotlog.eventlog.events import EventBuilder, webhook_event
-from shotlog.eventlog.global_events import never_written
+from shotlog.schema.global_events import never_written
 from shotlog.webhooks import payloads, repository
 from shotlog.webhooks.hooks import HookConfig, HookInvalid, parse_hook
 from shotlog.webhooks.netguard import check_url

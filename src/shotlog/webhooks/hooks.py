@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from shotlog.errors import ValidationError
-from shotlog.eventlog.global_events import FPTR_GLOBAL_EVENT_TYPES, SCHEMA_EVENT_TYPES
+from shotlog.schema.global_events import FPTR_GLOBAL_EVENT_TYPES, SCHEMA_EVENT_TYPES
 from shotlog.schema.model import Schema
 from shotlog.webhooks.payloads import valid_signing_secret
 from shotlog.webhooks.schedule import ACTIVE, DISABLED
@@ -37,7 +37,7 @@ DEFAULT_TIMEOUT = 6.0
 MAX_CONCURRENCY = 100
 MAX_TEXT = 10_000
 
-#: The non-entity event types FPTR hooks can subscribe to (one list, in shotlog.eventlog.global_events)
+#: The non-entity event types FPTR hooks can subscribe to (one list, in shotlog.schema.global_events)
 GLOBAL_EVENT_TYPES: tuple[str, ...] = FPTR_GLOBAL_EVENT_TYPES
 #: Event types under these prefixes are FPTR's own: only the listed ones are subscribable.
 _RESERVED_PREFIXES = ("Shotgun_", "ShotGrid_", "SG_", "CRS_", "ClientUser_")

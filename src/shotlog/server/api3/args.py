@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.connection import Shotlog
-from shotlog.credentials import Credentials, Principal
 from shotlog.server.api3.wire import ProtocolError
 
 __all__ = ["Context", "Handler", "arguments", "entity_id_of", "entity_type_of"]

@@ -23,9 +23,9 @@ from typing import Any
 
 from starlette.types import Message, Receive, Scope, Send
 
-from shotlog.credentials import Principal
+from shotlog.access.passwords import PasswordsBusy
+from shotlog.accounts.credentials import Principal
 from shotlog.errors import ShotlogError, incident_ref
-from shotlog.passwords import PasswordsBusy
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
 from shotlog.server.api3.wire import Call, ProtocolError, decode, error_body, result_body
 from shotlog.server.principals import PasswordChecked, Principals
@@ -121,7 +121,7 @@ class Api3Endpoint:
         checked: PasswordChecked | None = None
         if _password_auth(call.auth):
             # The password is checked here, on the event loop: while a flood of sign-ins waits for
-            # a free password check (``shotlog.passwords``), it holds none of the worker threads
+            # a free password check (``shotlog.access.passwords``), it holds none of the worker threads
             # that every other api3 call needs.
             assert call.auth is not None
             try:
@@ -167,7 +167,7 @@ class Api3Endpoint:
             )
 
     def _signed_in(self, method: str, principal: Principal, auth: Mapping[str, Any] | None) -> None:
-        """Sign-in events of a successful call (when a call counts as a login: ``shotlog.signins``).
+        """Sign-in events of a successful call (when a call counts as a login: ``shotlog.accounts.signins``).
 
         A token minted by ``get_session_token`` starts a session, whatever authenticated the call;
         otherwise a password call may start one. Tokens continue a session and write nothing.

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shotlog import project_access, readings
 from shotlog.connection import BatchError
 from shotlog.errors import ShotlogError, ValidationError
 from shotlog.server.api3.args import Context, Handler, arguments, entity_id_of, entity_type_of
@@ -20,6 +19,7 @@ from shotlog.server.api3.pagecursor import PageCursors, after, id_order
 from shotlog.server.api3.schema_methods import SCHEMA_METHODS
 from shotlog.server.api3.site_methods import SITE_METHODS
 from shotlog.server.api3.wire import ProtocolError
+from shotlog.site import project_access, readings
 
 __all__ = ["INFO", "METHODS", "Context", "crud_message", "dispatch"]
 

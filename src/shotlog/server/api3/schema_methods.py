@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shotlog import field_visibility
 from shotlog.server.api3.args import Context, Handler, arguments, entity_type_of
 from shotlog.server.api3.wire import ProtocolError
+from shotlog.site import field_visibility
 
 __all__ = ["SCHEMA_METHODS"]
 

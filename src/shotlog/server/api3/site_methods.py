@@ -6,16 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shotlog import (
-    activity,
-    notes,
-    preferences,
-    project_access,
-    subscriptions,
-    workschedule,
-)
 from shotlog.server.api3.args import Context, Handler, arguments
 from shotlog.server.api3.wire import ProtocolError
+from shotlog.site import activity, notes, preferences, project_access, subscriptions, workschedule
 
 __all__ = ["SITE_METHODS"]
 

@@ -1,5 +1,5 @@
 """``POST /api/v1/auth/access_token``: the REST API's grants (client credentials, password,
-refresh token, api3 session token) and the tokens they buy (``shotlog.credentials``)."""
+refresh token, api3 session token) and the tokens they buy (``shotlog.accounts.credentials``)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shotlog.bounded_body import MAX_SIGNIN_BODY, bounded
-from shotlog.credentials import Credentials, Grant, Principal, RefreshReused
-from shotlog.passwords import PasswordsBusy
+from shotlog.access.passwords import PasswordsBusy
+from shotlog.accounts.credentials import Credentials, Grant, Principal, RefreshReused
+from shotlog.accounts.signin_body import MAX_SIGNIN_BODY, bounded
 from shotlog.server.responses import HttpError, internal_error, json_response
 from shotlog.server.rest.endpoint import AUTH_FAILED, reject_constant, short
 

@@ -4,7 +4,7 @@ Same requests, responses and errors as FPTR (webhooks reference §3): hooks are 
 bad fields answer 400 with code 103 and ``source: {field: [message]}``, unknown hooks 404 with code
 104 (103 when the id is not a UUID). They use the REST API's access tokens and error envelope
 (``rest.endpoint``, ``server.responses``), and every one of them is for the principals
-``shotlog.authority`` lets manage webhooks (the web UI's pages ask the same question): anyone else
+``shotlog.access.authority`` lets manage webhooks (the web UI's pages ask the same question): anyone else
 gets a 403 before anything is read or changed. Differences, each closing a documented FPTR gap:
 ``test_connection`` on an unknown hook is a 404, and its 204 carries what the receiver answered in
 ``X-Shotlog-Test-*`` headers; ``redeliver`` answers ``Location`` with the new delivery.
@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shotlog.authority import Authority, webhook_refusal
+from shotlog.access.authority import Authority, webhook_refusal
 from shotlog.connection import Shotlog
 from shotlog.errors import PermissionDenied, ValidationError
 from shotlog.server.responses import HttpError, json_response
@@ -47,7 +47,7 @@ def _not_found(exc: WebhookNotFound) -> HttpError:
 
 
 def _caller(view: Shotlog) -> Authority:
-    """The caller as ``shotlog.authority`` sees it, its permission set read now: a set taken away
+    """The caller as ``shotlog.access.authority`` sees it, its permission set read now: a set taken away
     takes effect on the next request."""
     actor = view.actor
     if actor.type is None or actor.id is None:

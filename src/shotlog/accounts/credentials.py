@@ -5,7 +5,7 @@
 * HumanUser passwords are Argon2id hashes in ``HumanUser.password_proxy``. Argon2 is slow on purpose
   (tens of milliseconds), so a verified (hash, password) pair is remembered in memory: the stored
   hash is still read on every request, so a password change or a disabled user takes effect at once.
-  Checks are bounded and timed the same for unknown and known logins by ``shotlog.passwords``.
+  Checks are bounded and timed the same for unknown and known logins by ``shotlog.access.passwords``.
 * Session, web and REST tokens are random, stored as SHA-256 digests with an expiry and the
   user's credentials epoch at issue (``shotlog.store.epochs``). A password change, a disabling, a
   retirement or a new script key moves the epoch in its own transaction, so every token issued
@@ -15,7 +15,7 @@
   holders is not who they claim: the whole family (every access and refresh token it issued) is
   revoked, as the OAuth 2.0 Security BCP recommends.
 
-Sign-in events are written by ``signins`` (``shotlog.signins``), shared by every way in.
+Sign-in events are written by ``signins`` (``shotlog.accounts.signins``), shared by every way in.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shotlog.access.passwords import checks, plausible
+from shotlog.accounts.signins import SignIns
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
 from shotlog.eventlog.events import Actor, EventBuilder, script_key_event
-from shotlog.passwords import checks, plausible
-from shotlog.signins import SignIns
 from shotlog.store import epochs
 from shotlog.store.tables import credential_epochs, script_keys, session_tokens
 from shotlog.values import utcnow
@@ -190,7 +190,7 @@ class Credentials:
     def user(self, login: object, password: object) -> Principal | None:
         """The active HumanUser ``login`` if ``password`` is theirs (blocks while the check waits).
 
-        Raises ``PasswordsBusy`` when too many passwords are being checked (``shotlog.passwords``).
+        Raises ``PasswordsBusy`` when too many passwords are being checked (``shotlog.access.passwords``).
         """
         if not isinstance(login, str) or not isinstance(password, str) or not plausible(login, password):
             return None

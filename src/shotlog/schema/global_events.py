@@ -6,7 +6,7 @@ writes (``never_written``, shown by the REST answer and the web UI), and docs/ev
 table ``tests/test_docs.py`` checks against ``WRITTEN``.
 
 "Never written" means shotlog itself never writes the type, and no client may create it either
-(``shotlog.authority``: every type listed here is shotlog's own), so a hook on it cannot fire.
+(``shotlog.access.authority``: every type listed here is shotlog's own), so a hook on it cannot fire.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shotlog import readings
-from shotlog.activity import check_entity_fields
 from shotlog.errors import NotFound, ValidationError
+from shotlog.site import readings
+from shotlog.site.activity import check_entity_fields
 
 if TYPE_CHECKING:
     from shotlog.connection import Shotlog

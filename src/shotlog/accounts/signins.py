@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 from shotlog.eventlog.events import PendingEvent, failed_login_event, login_event, logout_event
 
 if TYPE_CHECKING:
+    from shotlog.accounts.credentials import Principal
     from shotlog.connection import Shotlog
-    from shotlog.credentials import Principal
 
 __all__ = ["SESSION_WINDOW", "SignIns", "login_due"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from shotlog.eventlog.global_events import FPTR_GLOBAL_EVENT_TYPES
+from shotlog.schema.global_events import FPTR_GLOBAL_EVENT_TYPES
 
 __all__ = [
     "EVENT_TYPE_PREFIX",

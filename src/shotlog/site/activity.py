@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shotlog import readings
 from shotlog.errors import NotFound, ValidationError
+from shotlog.site import readings
 
 if TYPE_CHECKING:
     from shotlog.connection import Shotlog
