@@ -175,7 +175,7 @@ def test_every_unit_is_in_the_architecture_layers() -> None:
 
 def _documented_paths(text: str) -> set[str]:
     """The module paths docs/architecture.md's module table names (``store/writer.py``...)."""
-    table = text.split("<!-- modules -->")[1].split("<!-- /modules -->")[0]
+    table = text.split("<!-- modules -->")[1].split("<!-- /modules -->", maxsplit=1)[0]
     return set(re.findall(r"`([a-z_0-9/]+\.py)`", table))
 
 
@@ -188,3 +188,24 @@ def test_the_module_table_names_every_module_and_only_real_ones() -> None:
     }
     assert sorted(present - documented) == [], "modules missing from docs/architecture.md"
     assert sorted(documented - present) == [], "docs/architecture.md names modules that do not exist"
+
+
+def test_only_the_event_log_and_the_store_touch_its_table() -> None:
+    """Above the store, every reader and writer of the event log goes through ``eventlog/``."""
+    outside = [
+        module_name(path)
+        for path in sources()
+        if unit_of(module_name(path)) not in ("eventlog", "store")
+        and re.search(r"\bevent_log_entries\b", "\n".join(_code_lines(path)))
+    ]
+    assert outside == []
+
+
+def _code_lines(path: Path) -> list[str]:
+    """The module's names and attributes as code uses them (docstrings and comments left out)."""
+    tree = ast.parse(path.read_text())
+    return [
+        node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name | ast.Attribute | ast.alias)
+    ]

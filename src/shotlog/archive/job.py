@@ -44,6 +44,7 @@ from shotlog.archive.policy import ArchivePolicy, month_of, next_month, purge_du
 from shotlog.archive.storage import ObjectStore
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
+from shotlog.eventlog import log as event_log
 from shotlog.eventlog import read as eventlog
 from shotlog.eventlog.floor import archived_through
 from shotlog.export.columns import ALL_COLUMNS
@@ -52,7 +53,6 @@ from shotlog.export.query import EventQuery
 from shotlog.export.sources import StoreSource
 from shotlog.store.tables import archive_segments as seg
 from shotlog.store.tables import archive_state, webhook_cursor, webhook_deliveries, webhook_hooks
-from shotlog.store.tables import event_log_entries as ele
 from shotlog.values import utcnow
 
 __all__ = ["ArchiveBusy", "ArchiveError", "RunReport", "run_archive"]
@@ -195,7 +195,7 @@ def _archive_end(store: Shotlog, cutoff: dt.datetime) -> int:
     """
     with store.db.read() as conn:
         head = eventlog.head_id(conn)
-        first_live = conn.execute(sa.select(sa.func.min(ele.c.id)).where(ele.c.created_at >= cutoff)).scalar()
+        first_live = eventlog.first_id_since(conn, cutoff)
     return min(head, int(first_live or head + 1)) - 1
 
 
@@ -225,9 +225,7 @@ def _webhook_bound(store: Shotlog) -> tuple[int, str]:
 
 def _created_at(store: Shotlog, at_or_after: int) -> dt.datetime | None:
     with store.db.read() as conn:
-        return conn.execute(
-            sa.select(ele.c.created_at).where(ele.c.id >= at_or_after).order_by(ele.c.id).limit(1)
-        ).scalar()
+        return eventlog.created_at_from(conn, at_or_after)
 
 
 def _segment_end(store: Shotlog, start: int, end: int, max_events: int) -> int:
@@ -242,17 +240,13 @@ def _segment_end(store: Shotlog, start: int, end: int, max_events: int) -> int:
     boundary = next_month(first_at)
     limit = min(end, start + max_events - 1)
     with store.db.read() as conn:
-        last_at = conn.execute(
-            sa.select(ele.c.created_at).where(ele.c.id <= limit).order_by(ele.c.id.desc()).limit(1)
-        ).scalar()
+        last_at = eventlog.created_at_through(conn, limit)
         if last_at is None or last_at < boundary:
             return limit
         lo, hi = start, limit  # invariant: created_at(lo) < boundary <= created_at(hi)
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            at = conn.execute(
-                sa.select(ele.c.created_at).where(ele.c.id >= mid).order_by(ele.c.id).limit(1)
-            ).scalar()
+            at = eventlog.created_at_from(conn, mid)
             if at is not None and at < boundary:
                 lo = mid
             else:
@@ -331,18 +325,14 @@ def _write_segment(store: Shotlog, first: int, last: int, path: Path) -> tuple[i
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     with store.db.read() as conn:
-        first_at, last_at = conn.execute(
-            sa.select(sa.func.min(ele.c.created_at), sa.func.max(ele.c.created_at)).where(
-                ele.c.id.between(first, last)
-            )
-        ).one()
+        first_at, last_at = eventlog.created_span(conn, first, last)
     return export.count, first_at, last_at, digest.hexdigest()
 
 
 def _finish(store: Shotlog, seg_id: int, first: int, last: int, count: int, key: str) -> None:
     """The one transaction that moves the segment's events out of the live log."""
     with store.db.write() as conn:
-        deleted = conn.execute(sa.delete(ele).where(ele.c.id.between(first, last))).rowcount
+        deleted = event_log.remove_archived(conn, first, last)
         if deleted != count:
             # Rolls back: the live rows stay, the segment stays 'stored' for a later, fresh attempt.
             raise ArchiveError(

@@ -34,7 +34,7 @@ from shotlog.store import driver
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 
-__all__ = ["NOTIFY_CHANNEL", "append"]
+__all__ = ["NOTIFY_CHANNEL", "append", "remove_archived"]
 
 NOTIFY_CHANNEL = "shotlog_events"
 
@@ -98,3 +98,13 @@ def append(
         driver.executemany(conn, _INSERT, rows)
     if not db.is_sqlite:
         driver.execute(conn, _NOTIFY, {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
+
+
+def remove_archived(conn: Connection, first: int, last: int) -> int:
+    """Delete the events ``first..last``, which the archive has stored; how many rows went.
+
+    The only path that removes events from the live log: the archive job calls it in the
+    transaction that also moves the live floor, and nothing else may (the API refuses deletes of
+    EventLogEntry). Removing a prefix of ids keeps every cursor after it valid.
+    """
+    return int(conn.execute(sa.delete(ele).where(ele.c.id.between(first, last))).rowcount)

@@ -26,9 +26,13 @@ if TYPE_CHECKING:
 __all__ = [
     "DATE_SLACK",
     "bounds",
+    "created_at_from",
+    "created_at_through",
+    "created_span",
     "date_id_bounds",
     "events_after",
     "events_by_id",
+    "first_id_since",
     "head_id",
     "iter_rows",
     "page",
@@ -51,6 +55,36 @@ def bounds(conn: Connection) -> tuple[int, int] | None:
     """The lowest and highest event id in the live log, None when it is empty."""
     first, last = conn.execute(_BOUNDS).one()
     return None if first is None or last is None else (int(first), int(last))
+
+
+def first_id_since(conn: Connection, since: dt.datetime) -> int | None:
+    """The lowest id of an event created at or after ``since``, None if there is none."""
+    found = conn.execute(sa.select(sa.func.min(ele.c.id)).where(ele.c.created_at >= since)).scalar()
+    return None if found is None else int(found)
+
+
+def created_at_from(conn: Connection, at_or_after: int) -> dt.datetime | None:
+    """When the first event with an id of at least ``at_or_after`` was created (ids may have gaps)."""
+    return conn.execute(
+        sa.select(ele.c.created_at).where(ele.c.id >= at_or_after).order_by(ele.c.id).limit(1)
+    ).scalar()
+
+
+def created_at_through(conn: Connection, at_or_before: int) -> dt.datetime | None:
+    """When the last event with an id of at most ``at_or_before`` was created."""
+    return conn.execute(
+        sa.select(ele.c.created_at).where(ele.c.id <= at_or_before).order_by(ele.c.id.desc()).limit(1)
+    ).scalar()
+
+
+def created_span(conn: Connection, first: int, last: int) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The oldest and newest ``created_at`` of the events ``first..last``."""
+    oldest, newest = conn.execute(
+        sa.select(sa.func.min(ele.c.created_at), sa.func.max(ele.c.created_at)).where(
+            ele.c.id.between(first, last)
+        )
+    ).one()
+    return oldest, newest
 
 
 def page(
