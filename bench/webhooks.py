@@ -41,12 +41,12 @@ import sqlalchemy as sa
 
 import benchlib as bl
 import shotlog
+from shotlog.clock import utcnow
 from shotlog.store.tables import webhook_attempts, webhook_deliveries
 from shotlog.webhooks.api import Webhooks
 from shotlog.webhooks.dispatcher import Dispatcher
 from shotlog.webhooks.netguard import AddressPolicy
 from shotlog.webhooks.records import delivery_row
-from shotlog.webhooks.repository import utcnow
 from shotlog.webhooks.settings import WebhookSettings
 
 ENV = {

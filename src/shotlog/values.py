@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from shotlog import filelinks
-from shotlog.clock import utcnow_seconds as utcnow  # whole seconds: see shotlog.clock
 from shotlog.errors import ValidationError
 from shotlog.schema.datatypes import JSON_MAX_LENGTH, TEXT_MAX_LENGTH
 from shotlog.schema.model import Field
@@ -42,7 +41,6 @@ __all__ = [
     "from_storage",
     "meta_datetime",
     "to_storage_datetime",
-    "utcnow",
 ]
 
 Link = tuple[str, int]

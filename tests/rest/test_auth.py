@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 from restkit import ADMIN_LOGIN, ADMIN_PASSWORD, API, SCRIPT_KEY, SCRIPT_NAME, RestServer, errors_of
 
+from shotlog.clock import utcnow_seconds
 from shotlog.store.database import Database
 from shotlog.store.tables import session_tokens
-from shotlog.values import utcnow
 
 TOKEN = re.compile(r"[0-9a-f]{64}")
 
@@ -224,7 +224,7 @@ def test_expired_access_token_is_401(rest: RestServer) -> None:
             done = conn.execute(
                 sa.update(session_tokens)
                 .where(session_tokens.c.token_sha256 == digest)
-                .values(expires_at=utcnow() - dt.timedelta(seconds=1))
+                .values(expires_at=utcnow_seconds() - dt.timedelta(seconds=1))
             )
             assert done.rowcount == 1
     finally:

@@ -20,12 +20,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 import shotlog
+from shotlog.clock import utcnow_seconds
 from shotlog.errors import ShotlogError, StorageError
 from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.database import normalize_url
 from shotlog.store.tables import event_log_entries as ele
 from shotlog.store.writer import WriteTransaction
-from shotlog.values import utcnow
 
 NO_SERIALIZATION_ABORTS = "SQLite never aborts a transaction for a serialization reason: one writer at a time"
 
@@ -64,7 +64,7 @@ def _update_failing_first(
     def work(conn: Connection) -> int:
         runs.append(len(runs) + 1)
         tx = WriteTransaction(
-            sg.db, sg.catalog, conn, sg.catalog.schema, sg.actor, utcnow(), events=TransactionEvents
+            sg.db, sg.catalog, conn, sg.catalog.schema, sg.actor, utcnow_seconds(), events=TransactionEvents
         )
         tx.update("Shot", shot_id, {"description": f"run {len(runs)}"})
         tx.finish()  # the event has its id: the abort below must give it back

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import shotlog
+from shotlog.clock import utcnow_seconds
 from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
-from shotlog.values import utcnow
 
 Link = dict[str, Any]
 
@@ -108,12 +108,12 @@ def test_create_logs_new_then_one_in_create_change_per_field_with_a_value(
     sg: shotlog.Shotlog, demo: Link, script: Link
 ) -> None:
     head = sg.head_event_id()
-    before = utcnow().replace(tzinfo=dt.UTC)
+    before = utcnow_seconds().replace(tzinfo=dt.UTC)
     shot = sg.create(
         "Shot",
         {"code": "sh010", "project": demo, "sg_cut_in": 1001, "description": None, "tag_list": ["hero"]},
     )
-    after = utcnow().replace(tzinfo=dt.UTC)
+    after = utcnow_seconds().replace(tzinfo=dt.UTC)
     events = since(sg, head)
     sid = shot["id"]
 
@@ -595,9 +595,9 @@ _STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$")
 def test_delete_logs_retirement_date_change_then_retirement(sg: shotlog.Shotlog, demo: Link) -> None:
     shot = sg.create("Shot", {"code": "sh010", "project": demo})
     head = sg.head_event_id()
-    before = utcnow()
+    before = utcnow_seconds()
     assert sg.delete("Shot", shot["id"]) is True
-    after = utcnow()
+    after = utcnow_seconds()
     first, second = since(sg, head)
     stamp = first["meta"]["new_value"]
     assert _STAMP.match(stamp)
@@ -738,7 +738,7 @@ def test_custom_events_are_written_with_user_and_created_at_filled_in(
 ) -> None:
     shot = sg.create("Shot", {"code": "sh", "project": demo})
     head = sg.head_event_id()
-    before = utcnow().replace(tzinfo=dt.UTC)
+    before = utcnow_seconds().replace(tzinfo=dt.UTC)
     made = sg.create(
         "EventLogEntry",
         {
@@ -753,7 +753,7 @@ def test_custom_events_are_written_with_user_and_created_at_filled_in(
     )
     assert made["id"] == head + 1
     assert made["user"] == script
-    assert before <= made["created_at"] <= utcnow().replace(tzinfo=dt.UTC)
+    assert before <= made["created_at"] <= utcnow_seconds().replace(tzinfo=dt.UTC)
     assert made["session_uuid"] is None
     assert made["entity"] == link(shot, "sh")
     assert made["project"] == demo

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 import shotlog
+from shotlog.clock import utcnow_seconds
 from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.writer import WriteTransaction
-from shotlog.values import utcnow
 
 WRITERS = 4
 OPS = 40
@@ -63,7 +63,7 @@ def _slow_writer(url: str, errors: list[BaseException]) -> None:
                 schema = sg.catalog.schema
                 with sg.db.write() as conn:
                     tx = WriteTransaction(
-                        sg.db, sg.catalog, conn, schema, sg.actor, utcnow(), events=TransactionEvents
+                        sg.db, sg.catalog, conn, schema, sg.actor, utcnow_seconds(), events=TransactionEvents
                     )
                     tx.create("Sequence", {"code": f"slow{i}"})
                     tx.finish()  # ids assigned here...

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import shotlog
-from shotlog.values import utcnow
+from shotlog.clock import utcnow_seconds
 
 Link = dict[str, Any]
 
@@ -78,9 +78,9 @@ def test_create_without_return_fields_returns_what_was_set(sg: shotlog.Shotlog, 
 def test_create_applies_defaults_and_stamps_created_and_updated(
     sg: shotlog.Shotlog, demo: Link, script: Link
 ) -> None:
-    before = utcnow().replace(tzinfo=dt.UTC)
+    before = utcnow_seconds().replace(tzinfo=dt.UTC)
     task = sg.create("Task", {"content": "anim", "project": demo})
-    after = utcnow().replace(tzinfo=dt.UTC)
+    after = utcnow_seconds().replace(tzinfo=dt.UTC)
     got = read(
         sg,
         task,
@@ -280,7 +280,7 @@ def test_update_stamps_updated_by_only_when_something_changed(
     sj.update("Shot", shot["id"], {"code": "sh010"})  # no change: not an update
     got = read(sg, shot, "updated_by", "created_by")
     assert got is not None and got["updated_by"] == script
-    before = utcnow().replace(tzinfo=dt.UTC)
+    before = utcnow_seconds().replace(tzinfo=dt.UTC)
     sj.update("Shot", shot["id"], {"code": "sh011"})
     got = read(sg, shot, "updated_by", "created_by", "updated_at", "created_at")
     assert got is not None

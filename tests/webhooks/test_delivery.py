@@ -18,6 +18,7 @@ from receivers import Receiver, verify_standard
 from webhookkit import WorkerThread, fast_settings, wait_until
 
 import shotlog
+from shotlog import clock
 from shotlog.store.tables import webhook_attempts, webhook_deliveries, webhook_hooks
 from shotlog.webhooks import repository
 from shotlog.webhooks.api import Webhooks
@@ -565,7 +566,7 @@ def test_retention_purges_finished_deliveries_and_keeps_held_ones(
     hooks.disable_hook(hook["id"])
     sg.create_event("Toolkit_Old")
     wait_until(lambda: hooks.get_hook(hook["id"])["held_deliveries"] == 1, what="held")
-    later = repository.utcnow() + dt.timedelta(days=1)
+    later = clock.utcnow() + dt.timedelta(days=1)
     repository.purge(sg.db, later)
     kinds = sorted(d["state"] for d in hooks.list_deliveries(hook["id"]).deliveries)
     assert "delivered" not in kinds and kinds.count("held") == 1

@@ -154,6 +154,7 @@ def test_a_hook_change_and_its_event_commit_together(db_url: str, operation: str
     import dataclasses
 
     import shotlog
+    from shotlog import clock
     from shotlog.webhooks import repository
     from shotlog.webhooks.api import Webhooks
     from shotlog.webhooks.settings import WebhookSettings
@@ -172,10 +173,10 @@ def test_a_hook_change_and_its_event_commit_together(db_url: str, operation: str
         head = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
         with pytest.raises(AppendFailed):
             if operation == "create":
-                repository.insert_hook(sg.db, stored.config, repository.utcnow(), audit=failing)
+                repository.insert_hook(sg.db, stored.config, clock.utcnow(), audit=failing)
             elif operation == "update":
                 changed = dataclasses.replace(stored.config, name="renamed")
-                repository.update_hook(sg.db, stored.id, changed, repository.utcnow(), audit=failing)
+                repository.update_hook(sg.db, stored.id, changed, clock.utcnow(), audit=failing)
             else:
                 repository.delete_hook(sg.db, stored.id, audit=failing)
         after = repository.get_hook(sg.db, hook["id"])

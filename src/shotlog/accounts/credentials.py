@@ -34,13 +34,13 @@ import sqlalchemy as sa
 
 from shotlog.access.passwords import checks, plausible
 from shotlog.accounts.signins import SignIns
+from shotlog.clock import utcnow_seconds
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
 from shotlog.eventlog.events import Actor, EventBuilder, script_key_event
 from shotlog.store import epochs
 from shotlog.store.tables import credential_epochs, script_keys, session_tokens
-from shotlog.values import utcnow
 
 __all__ = ["Credentials", "Grant", "Principal", "RefreshReused", "new_secret"]
 
@@ -124,15 +124,15 @@ class Credentials:
                 return
             conn.execute(sa.delete(script_keys).where(script_keys.c.api_user_id == api_user_id))
             # the script's REST tokens die with its old key
-            epochs.bump(conn, "ApiUser", api_user_id, utcnow())
+            epochs.bump(conn, "ApiUser", api_user_id, utcnow_seconds())
             conn.execute(
                 sa.insert(script_keys).values(
-                    api_user_id=api_user_id, key_sha256=_digest(key), created_at=utcnow()
+                    api_user_id=api_user_id, key_sha256=_digest(key), created_at=utcnow_seconds()
                 )
             )
             if actor.generates_events:
                 event = script_key_event(EventBuilder(actor), ("ApiUser", api_user_id), None)
-                log.append(conn, self.store.db, [event], actor, utcnow())
+                log.append(conn, self.store.db, [event], actor, utcnow_seconds())
 
     def script(self, script_name: object, script_key: object) -> Principal | None:
         if not isinstance(script_name, str) or not isinstance(script_key, str):
@@ -266,7 +266,7 @@ class Credentials:
 
         A principal without a known epoch (one not read with its credentials) gets the current one.
         """
-        now = utcnow()
+        now = utcnow_seconds()
         with self.store.db.write() as conn:
             conn.execute(sa.delete(session_tokens).where(session_tokens.c.expires_at < now))
             epoch = principal.epoch
@@ -288,7 +288,7 @@ class Credentials:
         """
         if not isinstance(token, str) or not token:
             return None
-        digest, now = _digest(token), utcnow()
+        digest, now = _digest(token), utcnow_seconds()
         t = session_tokens
         with self.store.db.read() as conn:
             row = conn.execute(
@@ -362,7 +362,7 @@ class Credentials:
                 sa.select(t.c.user_type, t.c.user_id, t.c.epoch).where(
                     t.c.token_sha256 == _digest(token),
                     t.c.kind == kind,
-                    t.c.expires_at > utcnow(),
+                    t.c.expires_at > utcnow_seconds(),
                     t.c.epoch == _epoch_of(t.c.user_type, t.c.user_id),
                 )
             ).first()

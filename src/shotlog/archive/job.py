@@ -42,6 +42,7 @@ from sqlalchemy.engine import make_url
 from shotlog.archive.manifest import write_manifest
 from shotlog.archive.policy import ArchivePolicy, month_of, next_month, purge_due, segment_key
 from shotlog.archive.storage import ObjectStore
+from shotlog.clock import utcnow_seconds
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.eventlog import log as event_log
@@ -53,7 +54,6 @@ from shotlog.export.query import EventQuery
 from shotlog.export.sources import StoreSource
 from shotlog.store.tables import archive_segments as seg
 from shotlog.store.tables import archive_state, webhook_cursor, webhook_deliveries, webhook_hooks
-from shotlog.values import utcnow
 
 __all__ = ["ArchiveBusy", "ArchiveError", "RunReport", "run_archive"]
 
@@ -110,7 +110,7 @@ def run_archive(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> RunReport:
     """One archive run: finish interrupted work, archive what is due, purge what has expired."""
-    now = now or utcnow()
+    now = now or utcnow_seconds()
     storage.check()
     report = RunReport(cutoff=policy.cutoff(now))
     with job_lock(store):
@@ -182,7 +182,9 @@ def _ensure_state_row(store: Shotlog) -> None:
     with store.db.write() as conn:
         exists = conn.execute(sa.select(archive_state.c.id).where(archive_state.c.id == 1)).first()
         if exists is None:
-            conn.execute(sa.insert(archive_state).values(id=1, archived_through=0, updated_at=utcnow()))
+            conn.execute(
+                sa.insert(archive_state).values(id=1, archived_through=0, updated_at=utcnow_seconds())
+            )
 
 
 def _archive_end(store: Shotlog, cutoff: dt.datetime) -> int:
@@ -258,7 +260,7 @@ def _segment_end(store: Shotlog, start: int, end: int, max_events: int) -> int:
 
 
 def _plan(store: Shotlog, month: str, first: int, last: int, key: str) -> int:
-    now = utcnow()
+    now = utcnow_seconds()
     with store.db.write() as conn:
         existing = conn.execute(sa.select(seg.c.id, seg.c.state).where(seg.c.key == key)).first()
         if existing is not None:
@@ -305,7 +307,7 @@ def _write_and_finish(
                 last_at=last_at,
                 size_bytes=size,
                 sha256=digest,
-                updated_at=utcnow(),
+                updated_at=utcnow_seconds(),
             )
         )
     checkpoint("stored", {"key": key})
@@ -342,9 +344,11 @@ def _finish(store: Shotlog, seg_id: int, first: int, last: int, count: int, key:
         conn.execute(
             sa.update(archive_state)
             .where(archive_state.c.id == 1, archive_state.c.archived_through < last)
-            .values(archived_through=last, updated_at=utcnow())
+            .values(archived_through=last, updated_at=utcnow_seconds())
         )
-        conn.execute(sa.update(seg).where(seg.c.id == seg_id).values(state="done", updated_at=utcnow()))
+        conn.execute(
+            sa.update(seg).where(seg.c.id == seg_id).values(state="done", updated_at=utcnow_seconds())
+        )
     log.info("archived %s events %s..%s to %s", count, first, last, key)
 
 
@@ -377,7 +381,9 @@ def _reconcile(store: Shotlog, storage: ObjectStore, report: RunReport, checkpoi
 
 def _set_state(store: Shotlog, seg_id: int, state: str) -> None:
     with store.db.write() as conn:
-        conn.execute(sa.update(seg).where(seg.c.id == seg_id).values(state=state, updated_at=utcnow()))
+        conn.execute(
+            sa.update(seg).where(seg.c.id == seg_id).values(state=state, updated_at=utcnow_seconds())
+        )
 
 
 def _purge(

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.access.passwords import hash_password
+from shotlog.clock import utcnow_seconds
 from shotlog.connection.batches import BatchError, run_request
 from shotlog.connection.following import Following
 from shotlog.connection.schema_editing import SchemaEditing
@@ -36,7 +37,6 @@ from shotlog.store.reader import Query, check_presets, count_rows, find
 from shotlog.store.seed import DEFAULT_SCRIPT
 from shotlog.store.summaries import summarize
 from shotlog.store.writer import WriteTransaction
-from shotlog.values import utcnow
 
 __all__ = ["DEFAULT_SCRIPT", "BatchError", "Shotlog", "connect"]
 
@@ -188,7 +188,7 @@ class Shotlog(Following, SchemaEditing):
                     conn,
                     schema,
                     actor,
-                    utcnow(),
+                    utcnow_seconds(),
                     events=TransactionEvents,
                     hash_password=hash_password,
                     shotlog_itself=self._user is None,
@@ -257,7 +257,9 @@ class Shotlog(Following, SchemaEditing):
             include_archived_projects=include_archived_projects,
             presets=presets,
         )
-        return self._read(lambda conn, schema: find(conn, self.catalog, schema, q, utcnow()), entity_type)
+        return self._read(
+            lambda conn, schema: find(conn, self.catalog, schema, q, utcnow_seconds()), entity_type
+        )
 
     def find_page(
         self,
@@ -289,7 +291,7 @@ class Shotlog(Following, SchemaEditing):
         )
 
         def run(conn: Any, schema: Any) -> tuple[list[dict[str, Any]], bool, int | None]:
-            now = utcnow()
+            now = utcnow_seconds()
             rows = find(conn, self.catalog, schema, q, now)
             total = count_rows(conn, self.catalog, schema, q, now) if count else None
             return rows[:limit], len(rows) > limit, total
@@ -345,7 +347,7 @@ class Shotlog(Following, SchemaEditing):
                 summary_fields,
                 grouping,
                 include_archived_projects,
-                utcnow(),
+                utcnow_seconds(),
             ),
             entity_type,
         )

@@ -28,7 +28,7 @@ from shotlog.store.database import Database
 from shotlog.store.tables import daemon_cursors as dc
 from shotlog.store.tables import daemon_instances as di
 
-__all__ = ["Cursor", "CursorStore", "DaemonBusy", "utcnow"]
+__all__ = ["Cursor", "CursorStore", "DaemonBusy"]
 
 #: a daemon whose heartbeat is older than this is presumed dead (it beats every second)
 STALE_AFTER = dt.timedelta(seconds=15)

@@ -21,7 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shotlog.daemon.cursors import STALE_AFTER, Cursor, CursorStore, utcnow
+from shotlog.clock import utcnow
+from shotlog.daemon.cursors import STALE_AFTER, Cursor, CursorStore
 from shotlog.store.database import Database
 from shotlog.store.tables import daemon_cursors as dc
 from shotlog.store.tables import daemon_instances as di

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from shotlog.clock import utcnow_seconds
 from shotlog.errors import NotFound, ValidationError
 from shotlog.schema.describe import field_schema
 from shotlog.store import sitestate
-from shotlog.values import utcnow
 
 if TYPE_CHECKING:
     from shotlog.connection import Shotlog
@@ -54,4 +54,6 @@ def set_visible(sg: Shotlog, entity_type: str, field_name: str, project_id: int,
     if sg.find_one("Project", [["id", "is", project_id]]) is None:
         raise NotFound("Project", project_id)
     with sg.db.write() as conn:
-        sitestate.set_project_visibility(conn, project_id, field.entity_type, field.name, visible, utcnow())
+        sitestate.set_project_visibility(
+            conn, project_id, field.entity_type, field.name, visible, utcnow_seconds()
+        )

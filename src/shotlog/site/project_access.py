@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from shotlog.clock import utcnow_seconds
 from shotlog.errors import NotFound, ValidationError
 from shotlog.store import sitestate
-from shotlog.values import utcnow
 
 if TYPE_CHECKING:
     from shotlog.connection import Shotlog
@@ -38,7 +38,7 @@ def touch(sg: Shotlog, project_id: Any, user_id: Any = None) -> dict[str, Any]:
         if actor is None:
             raise ValidationError("update_project_last_accessed needs a user: pass one, or sign in as one")
         user = actor
-    now = utcnow()
+    now = utcnow_seconds()
     with sg.db.write() as conn:
         sitestate.record_access(conn, project_id, user, now)
     return {"type": "Project", "id": project_id, FIELD: now}

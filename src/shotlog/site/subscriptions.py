@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from shotlog.clock import utcnow_seconds
 from shotlog.errors import NotFound, ValidationError
 from shotlog.store import sitestate
-from shotlog.values import utcnow
 
 if TYPE_CHECKING:
     from shotlog.connection import Shotlog
@@ -64,5 +64,5 @@ def assign(sg: Shotlog, users: Any) -> dict[str, Any]:
         if uid not in found:
             raise NotFound("HumanUser", uid)
     with sg.db.write() as conn:
-        sitestate.write_subscriptions(conn, assigned, utcnow())
+        sitestate.write_subscriptions(conn, assigned, utcnow_seconds())
     return {"status": "success"}

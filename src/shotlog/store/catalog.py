@@ -19,6 +19,7 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy.engine import Connection
 
+from shotlog.clock import utcnow_seconds
 from shotlog.errors import SchemaError, UnknownEntityType, UnknownField
 from shotlog.schema.datatypes import Storage, data_type
 from shotlog.schema.defaults import common_fields, default_entity_types, default_fields
@@ -39,7 +40,6 @@ from shotlog.store.schemarows import (
     type_row,
 )
 from shotlog.store.subjects import DISPLAY_COLUMN, Actor, display_column_id
-from shotlog.values import utcnow
 
 __all__ = ["REFRESH_SECONDS", "Catalog", "custom_field_name"]
 
@@ -268,7 +268,7 @@ class Catalog:
                 .values(retired=True)
             )
             _bump(conn)
-            _log(conn, self.db, actor, events, SchemaChange("retired", field, when=utcnow()))
+            _log(conn, self.db, actor, events, SchemaChange("retired", field, when=utcnow_seconds()))
         self.refresh(force=True)
 
     def revive_field(
@@ -379,7 +379,7 @@ def _log(
 
     An ApiUser whose generate_event_log_entries is off logs nothing, as for its data writes.
     """
-    recorder = events(conn, db, actor or Actor(), utcnow())
+    recorder = events(conn, db, actor or Actor(), utcnow_seconds())
     recorder.record(change)
     recorder.flush()
 

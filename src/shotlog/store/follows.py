@@ -7,9 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from shotlog.clock import utcnow_seconds
 from shotlog.errors import ValidationError
 from shotlog.store.tables import follows
-from shotlog.values import utcnow
 
 __all__ = ["follow", "followers", "following", "link_ref", "unfollow"]
 
@@ -49,7 +49,7 @@ def follow(conn: Connection, user: tuple[str, int], entity: tuple[str, int]) -> 
                 user_id=user[1],
                 entity_type=entity[0],
                 entity_id=entity[1],
-                created_at=utcnow(),
+                created_at=utcnow_seconds(),
             )
         )
 

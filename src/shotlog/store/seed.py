@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from shotlog.clock import utcnow_seconds
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
 from shotlog.store.ports import RecorderFactory
 from shotlog.store.subjects import Actor
 from shotlog.store.writer import WriteTransaction
-from shotlog.values import utcnow
 
 __all__ = ["DEFAULT_SCRIPT", "ensure_default_script"]
 
@@ -23,7 +23,7 @@ def ensure_default_script(db: Database, catalog: Catalog, events: RecorderFactor
     with db.write() as conn:
         exists = conn.execute(sa.select(table.c.id).where(table.c[column] == DEFAULT_SCRIPT).limit(1)).first()
         if exists is None:
-            tx = WriteTransaction(db, catalog, conn, schema, Actor(), utcnow(), events=events)
+            tx = WriteTransaction(db, catalog, conn, schema, Actor(), utcnow_seconds(), events=events)
             tx.create(
                 "ApiUser",
                 {

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
+from shotlog.clock import utcnow
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
@@ -35,7 +36,7 @@ from shotlog.schema.global_events import never_written
 from shotlog.webhooks import payloads, repository
 from shotlog.webhooks.hooks import HookConfig, HookInvalid, parse_hook
 from shotlog.webhooks.netguard import check_url
-from shotlog.webhooks.repository import AttemptResult, DeliveryFilter, Hook, utcnow
+from shotlog.webhooks.repository import AttemptResult, DeliveryFilter, Hook
 from shotlog.webhooks.schedule import ACTIVE, DISABLED, is_success
 from shotlog.webhooks.sender import Sender
 from shotlog.webhooks.settings import WebhookSettings

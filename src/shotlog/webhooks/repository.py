@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog.clock import utcnow
 from shotlog.eventlog import read as eventlog
 from shotlog.store.database import Database
 from shotlog.store.tables import webhook_attempts as att
@@ -108,7 +107,6 @@ __all__ = [
     "replay",
     "set_status",
     "update_hook",
-    "utcnow",
 ]
 
 # -- hooks ------------------------------------------------------------------------------------------

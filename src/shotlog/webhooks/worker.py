@@ -30,11 +30,12 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
+from shotlog.clock import utcnow
 from shotlog.eventlog.wakeup import open_wakeup
 from shotlog.store.database import Database
 from shotlog.webhooks import payloads, repository
 from shotlog.webhooks.dispatcher import Dispatcher
-from shotlog.webhooks.repository import AttemptResult, ClaimedDelivery, Hook, utcnow
+from shotlog.webhooks.repository import AttemptResult, ClaimedDelivery, Hook
 from shotlog.webhooks.schedule import (
     DISABLED,
     FAILED,
