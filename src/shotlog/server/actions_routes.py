@@ -40,8 +40,7 @@ from shotlog.archive import Archive
 from shotlog.errors import ShotlogError
 from shotlog.export import Export, StoreSource
 from shotlog.server.principals import Principals
-from shotlog.server.responses import HttpError, internal_error
-from shotlog.server.rest import shapes
+from shotlog.server.responses import HttpError, from_shotlog, internal_error
 from shotlog.webhooks.netguard import AddressPolicy
 from shotlog.webhooks.settings import WebhookSettings
 
@@ -51,13 +50,8 @@ log = logging.getLogger("shotlog.actions")
 
 
 def _failure(exc: ShotlogError) -> HttpError:
-    """A shotlog error as these routes answer it: the status, and the option, field or parameter
-    it names as the ``parameter`` (the export's options are its parameters)."""
-    for key in ("option", "field", "parameter"):
-        value = exc.details.get(key)
-        if isinstance(value, str):
-            return HttpError(shapes.http_status(exc), exc.message, source={"parameter": value})
-    return HttpError(shapes.http_status(exc), exc.message)
+    # The export's options are these routes' parameters, so an option or field is named as one.
+    return from_shotlog(exc, as_parameter=("option", "field", "parameter"))
 
 
 def _int(value: Any, name: str, *, required: bool = False) -> int | None:

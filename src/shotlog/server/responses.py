@@ -73,8 +73,15 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | Non
     )
 
 
-def shotlog_source(exc: ShotlogError) -> dict[str, Any]:
-    """Where the bad input was, from the error's details: the field and the query parameter."""
+def shotlog_source(exc: ShotlogError, *, as_parameter: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Where the bad input was, from the error's details: the field and the query parameter.
+
+    ``as_parameter`` lists details that name a request parameter on routes whose fields are their
+    parameters (the export's options): the first one present becomes the only ``parameter``."""
+    for key in as_parameter:
+        value = exc.details.get(key)
+        if isinstance(value, str):
+            return {"parameter": value}
     out: dict[str, Any] = {}
     for key in ("parameter", "field"):
         value = exc.details.get(key)
@@ -83,14 +90,14 @@ def shotlog_source(exc: ShotlogError) -> dict[str, Any]:
     return out
 
 
-def from_shotlog(exc: ShotlogError) -> HttpError:
-    """A shotlog error as the REST API answers it: its status, message, error code and source, and
+def from_shotlog(exc: ShotlogError, *, as_parameter: tuple[str, ...] = ()) -> HttpError:
+    """A shotlog error as the HTTP APIs answer it: its status, message, error code and source, and
     the log reference of a translated database failure as the error's id."""
     return HttpError(
         shapes.http_status(exc),
         exc.message,
         code=exc.error_code,
-        source=shotlog_source(exc),
+        source=shotlog_source(exc, as_parameter=as_parameter),
         ref=shapes.failure_ref(exc),
     )
 
