@@ -82,7 +82,10 @@ def test_every_shotlog_variable_is_declared_and_read_in_the_settings_module() ->
             continue
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
+            if isinstance(node, ast.keyword) and node.arg == "envvar":
+                # Click would read the variable itself, past the settings' parsers and messages
+                problems.append(f"{where}:{node.lineno} passes envvar=: use cli.common.from_setting")
+            elif isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"):
                 if where not in _OTHER_ENVIRONMENT_READERS:
                     problems.append(f"{where}:{node.lineno} reads os.{node.attr}: use shotlog.settings")
             elif (

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from shotlog.cli.common import database_option, fail, open_store
+from shotlog.cli.common import database_option, fail, from_setting, open_store
 from shotlog.errors import ShotlogError
 from shotlog.export import Api3Source, EventQuery, Export, StoreSource, check_destination, format_for_path
 from shotlog.export.exporter import Progress
@@ -147,10 +147,14 @@ def server_options(fn: Any) -> Any:
             click.option(
                 "--server", metavar="URL", help="Read from this api3 server (another shotlog, an FPTR site)."
             ),
-            click.option("--script-name", envvar=SERVER_SCRIPT_NAME.name, help="Script name for --server."),
-            click.option("--api-key", envvar=SERVER_API_KEY.name, help="Script key for --server."),
-            click.option("--login", envvar=SERVER_LOGIN.name, help="User login for --server."),
-            click.option("--password", envvar=SERVER_PASSWORD.name, help="User password for --server."),
+            click.option(
+                "--script-name", callback=from_setting(SERVER_SCRIPT_NAME), help="Script name for --server."
+            ),
+            click.option("--api-key", callback=from_setting(SERVER_API_KEY), help="Script key for --server."),
+            click.option("--login", callback=from_setting(SERVER_LOGIN), help="User login for --server."),
+            click.option(
+                "--password", callback=from_setting(SERVER_PASSWORD), help="User password for --server."
+            ),
         ]
     ):
         fn = opt(fn)
@@ -237,8 +241,8 @@ def build_query(lookup: Any, opts: dict[str, Any]) -> EventQuery:
     "--jobs",
     "-j",
     type=click.IntRange(1),
-    envvar=EXPORT_JOBS.name,
     default=None,
+    callback=from_setting(EXPORT_JOBS),
     help="Processes for a file export of this database, this one included (default: one per CPU "
     "core; 1: a single process). Streams to stdout, --server and --limit use one.",
 )

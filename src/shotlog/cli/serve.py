@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.panel import Panel
 
-from shotlog.cli.common import database_option, fail, open_store
+from shotlog.cli.common import database_option, fail, from_setting, open_store
 from shotlog.server.listener import ListenerSettings
 from shotlog.settings import HOST, KEEPALIVE_SECONDS, MAX_IDLE_CONNECTIONS, PORT, TLS_CERT, TLS_KEY
 
@@ -17,9 +17,13 @@ _PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command()
 @database_option
-@click.option("--host", default=HOST.default, show_default=True, envvar=HOST.name)
+@click.option("--host", default=HOST.default, callback=from_setting(HOST), show_default=True)
 @click.option(
-    "--port", default=PORT.default, show_default=True, type=click.IntRange(0, 65535), envvar=PORT.name
+    "--port",
+    default=PORT.default,
+    callback=from_setting(PORT),
+    show_default=True,
+    type=click.IntRange(0, 65535),
 )
 @click.option("--demo", is_flag=True, help="Seed a sample project (shots, assets, tasks, versions, notes).")
 @click.option(
@@ -29,21 +33,23 @@ _PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
     "--keepalive",
     "keepalive_seconds",
     default=KEEPALIVE_SECONDS.default,
+    callback=from_setting(KEEPALIVE_SECONDS),
     show_default=True,
     type=click.FloatRange(min=1),
-    envvar=KEEPALIVE_SECONDS.name,
     help="Seconds an idle keep-alive connection stays open (shotgun_api3 keeps one per client).",
 )
 @click.option(
     "--max-idle-connections",
     default=MAX_IDLE_CONNECTIONS.default,
+    callback=from_setting(MAX_IDLE_CONNECTIONS),
     show_default=True,
     type=click.IntRange(min=1),
-    envvar=MAX_IDLE_CONNECTIONS.name,
     help="Idle connections kept at most; past it the one idle the longest is closed.",
 )
-@click.option("--tls-cert", type=_PEM, envvar=TLS_CERT.name, help="PEM certificate to serve HTTPS with.")
-@click.option("--tls-key", type=_PEM, envvar=TLS_KEY.name, help="PEM private key of --tls-cert.")
+@click.option(
+    "--tls-cert", type=_PEM, callback=from_setting(TLS_CERT), help="PEM certificate to serve HTTPS with."
+)
+@click.option("--tls-key", type=_PEM, callback=from_setting(TLS_KEY), help="PEM private key of --tls-cert.")
 def serve(
     database: str,
     host: str,

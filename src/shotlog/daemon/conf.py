@@ -124,8 +124,9 @@ def find_config(explicit: str | os.PathLike[str] | None, env: Mapping[str, str])
         if not path.is_file():
             raise ConfigError(f"Configuration file {str(path)!r} (--config) does not exist")
         return path
-    if env.get(CONFIG_ENV):
-        path = Path(env[CONFIG_ENV])
+    configured = DAEMON_CONFIG.read(env)
+    if configured:
+        path = Path(configured)
         if not path.is_file():
             raise ConfigError(f"Configuration file {str(path)!r} ({CONFIG_ENV}) does not exist")
         return path
