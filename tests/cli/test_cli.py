@@ -58,6 +58,33 @@ def test_events_list_json_filters_by_type_pattern(sg: shotlog.Shotlog, db_url: s
     assert last["created_at"].endswith("Z")
 
 
+def test_events_list_finds_a_pattern_behind_many_newer_events(sg: shotlog.Shotlog, db_url: str) -> None:
+    """Without --after, a shell pattern is matched however far back its newest events are."""
+    project = sg.create("Project", {"name": "Pattern"})
+    sg.batch(
+        [{"request_type": "create", "entity_type": "Asset", "data": {"code": f"a{i}"}} for i in range(300)]
+    )
+    result = CliRunner().invoke(
+        main,
+        ["events", "list", "--database", db_url, "--json", "--type", "Shotgun_Project_*", "--limit", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in result.output.splitlines()]
+    assert events and all(e["event_type"].startswith("Shotgun_Project_") for e in events)
+    assert any(e["entity"] and e["entity"]["id"] == project["id"] for e in events)
+    ids = [e["id"] for e in events]
+    assert ids == sorted(ids)  # newest last
+
+
+def test_events_list_json_keys_keep_their_order(sg: shotlog.Shotlog, db_url: str) -> None:
+    sg.create("Shot", {"code": "sh020"})
+    result = CliRunner().invoke(main, ["events", "list", "--database", db_url, "--json", "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    keys = list(json.loads(result.output.splitlines()[-1]))
+    assert keys[:4] == ["type", "id", "event_type", "description"]
+    assert keys[-2:] == ["created_at", "session_uuid"]
+
+
 def test_events_list_table_shows_newest_last(sg: shotlog.Shotlog, db_url: str) -> None:
     sg.create("Asset", {"code": "hero"})
     result = CliRunner().invoke(

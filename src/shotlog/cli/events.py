@@ -33,8 +33,28 @@ def _filters(event_type: str | None, entity_type: str | None, project: int | Non
     return filters
 
 
+#: The order of an event's keys in ``--json`` lines: what scripts that read them have always seen
+#: (the fields themselves are the event log's, ``EVENT_FIELDS``).
+_JSON_ORDER = (
+    "type",
+    "id",
+    "event_type",
+    "description",
+    "entity",
+    "project",
+    "user",
+    "attribute_name",
+    "meta",
+    "created_at",
+    "session_uuid",
+)
+#: Events read per page when a shell pattern is matched here rather than in SQL.
+_SCAN_PAGE = 500
+
+
 def _jsonable(event: dict[str, Any]) -> dict[str, Any]:
-    out = dict(event)
+    out = {key: event[key] for key in _JSON_ORDER if key in event}
+    out.update((key, value) for key, value in event.items() if key not in out)
     if out.get("created_at") is not None:
         out["created_at"] = out["created_at"].strftime("%Y-%m-%dT%H:%M:%SZ")
     return out
@@ -66,14 +86,7 @@ def list_cmd(
     sg = open_store(database)
     filters = _filters(event_type, entity_type, project)
     if after is None:
-        order = [{"field_name": "id", "direction": "desc"}]
-        rows: list[dict[str, Any]] = []
-        for e in sg.find(
-            "EventLogEntry", filters, list(EVENT_FIELDS), order=order, limit=limit * (5 if event_type else 1)
-        ):
-            if not event_type or fnmatchcase(e["event_type"], event_type):
-                rows.append(e)
-        rows = list(reversed(rows[:limit]))
+        rows = _newest(sg, filters, event_type, limit)
     else:
         rows = []
         for e in _iter_events(sg, after):
@@ -82,6 +95,31 @@ def list_cmd(
                 if len(rows) >= limit:
                     break
     _show(rows, as_json)
+
+
+def _newest(sg: Any, filters: list[Any], event_type: str | None, limit: int) -> list[dict[str, Any]]:
+    """The newest ``limit`` events matching, oldest first.
+
+    A shell pattern (``Shotgun_Shot_*``) is matched here, so pages are read backwards from the head
+    until enough match or the log ends: older matches are found however many newer events differ."""
+    pattern = event_type if event_type and any(c in event_type for c in "*?[") else None
+    size = max(limit, _SCAN_PAGE) if pattern else limit
+    newest_first: list[dict[str, Any]] = []
+    before: int | None = None
+    while len(newest_first) < limit:
+        page_filters = filters if before is None else [*filters, ["id", "less_than", before]]
+        page = sg.find(
+            "EventLogEntry",
+            page_filters,
+            list(EVENT_FIELDS),
+            order=[{"field_name": "id", "direction": "desc"}],
+            limit=size,
+        )
+        newest_first.extend(e for e in page if pattern is None or fnmatchcase(e["event_type"], pattern))
+        if len(page) < size or pattern is None:
+            break
+        before = page[-1]["id"]
+    return list(reversed(newest_first[:limit]))
 
 
 def _matches(e: dict[str, Any], event_type: str | None, entity_type: str | None, project: int | None) -> bool:
