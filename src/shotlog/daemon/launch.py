@@ -33,7 +33,8 @@ from shotlog.daemon.logs import LogSetup
 from shotlog.daemon.registrar import Connector
 from shotlog.daemon.sources.direct import DirectPump
 from shotlog.daemon.sources.feed import Feed, Pump
-from shotlog.daemon.sources.polling import Api3Pump, Retry
+from shotlog.daemon.sources.polling import Api3Pump
+from shotlog.daemon.sources.retry import Retry
 from shotlog.daemon.sources.stream import StreamPump
 from shotlog.store.database import Database
 from shotlog.store.migrate import upgrade
@@ -112,7 +113,7 @@ def make_pump(config: DaemonConfig, state: Database, store: Any) -> Pump:
     retry = Retry(config.max_conn_retries, config.conn_retry_sleep)
     if config.source == "direct":
         assert config.database_url is not None
-        return DirectPump(store, config.database_url, batch=config.max_event_batch_size)
+        return DirectPump(store, config.database_url, batch=config.max_event_batch_size, retry=retry)
     assert config.script_name and config.script_key
     if config.source == "stream":
         return StreamPump(

@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from shotlog import backoff
 from shotlog.connection import Shotlog
 from shotlog.daemon.events import Event, local_time, shape_parsed
 from shotlog.daemon.sources.feed import Feed
+from shotlog.daemon.sources.retry import Retry
 from shotlog.eventlog.read import events_after, events_by_id
 from shotlog.eventlog.wakeup import BlockingWakeup
 
@@ -44,12 +44,20 @@ class DirectPump:
     ordered = True
 
     def __init__(
-        self, store: Shotlog, database_url: str, *, batch: int = 500, idle_check: float = 1.0
+        self,
+        store: Shotlog,
+        database_url: str,
+        *,
+        batch: int = 500,
+        idle_check: float = 1.0,
+        retry: Retry | None = None,
     ) -> None:
         self.store = store
         self.database_url = database_url
         self.batch = batch
         self.idle_check = idle_check
+        # the configuration's max_conn_retries and conn_retry_sleep, as for the other sources
+        self.retry = retry or Retry(5, 60.0)
 
     @staticmethod
     def _wrap(events: list[dict[str, Any]]) -> list[Event]:
@@ -72,7 +80,6 @@ class DirectPump:
 
     def follow(self, feed: Feed, stop: threading.Event) -> None:
         wakeup: BlockingWakeup | None = None
-        failures = 0
         while not stop.is_set():
             try:
                 if wakeup is None:
@@ -81,17 +88,15 @@ class DirectPump:
                     continue
                 events = self.fetch(feed.last_published, self.batch)
                 feed.error = None
-                failures = 0
+                self.retry.ok()
                 if events:
                     feed.publish(events)
                     continue  # a full page may mean more: read again before waiting
                 feed.publish([], head_event_id=feed.last_published)
                 wakeup.wait(self.idle_check)
             except Exception as exc:
-                failures += 1
                 feed.error = f"cannot read the event log: {exc}"
-                delay = backoff.delay(failures + 1, 0.5, 30.0)
-                log.warning("direct source: %s; retrying in %.1f s", exc, delay)
+                delay = self.retry.failed("direct source: reading the event log", exc)
                 if wakeup is not None:
                     wakeup.close()
                     wakeup = None

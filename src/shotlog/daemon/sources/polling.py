@@ -17,46 +17,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shotlog import backoff
 from shotlog.daemon.events import EVENT_FIELDS, Event, from_wire, to_wire
 from shotlog.daemon.sources.feed import Feed
 from shotlog.daemon.sources.gaps import GapTracker
+from shotlog.daemon.sources.retry import Retry
 from shotlog.store.database import Database
 from shotlog.store.tables import daemon_feeds as df
 from shotlog.store.tables import daemon_journal as dj
 
-__all__ = ["Api3Pump", "Retry"]
+__all__ = ["Api3Pump"]
 
 log = logging.getLogger("engine")
 
 _ASC = [{"field_name": "id", "direction": "asc"}]
-
-
-class Retry:
-    """shotgunEvents' connection-retry rhythm, with back-off: warn and retry quickly up to
-    ``max_conn_retries`` times, then report an error and sleep ``conn_retry_sleep``; never give up."""
-
-    def __init__(self, max_retries: int, long_sleep: float, *, first: float = 0.5) -> None:
-        self.max_retries = max_retries
-        self.long_sleep = long_sleep
-        self.first = first
-        self.failures = 0
-
-    def ok(self) -> None:
-        self.failures = 0
-
-    def failed(self, what: str, exc: BaseException) -> float:
-        """Log the failure; seconds to wait before the next try."""
-        self.failures += 1
-        if self.failures >= self.max_retries:
-            log.error(
-                "%s failed %d times in a row (%s); sleeping %.0f s", what, self.failures, exc, self.long_sleep
-            )
-            self.failures = 0
-            return self.long_sleep
-        delay = backoff.delay(self.failures, self.first, self.long_sleep)
-        log.warning("%s failed (%s); retry %d in %.1f s", what, exc, self.failures, delay)
-        return delay
 
 
 class Api3Pump:

@@ -22,7 +22,7 @@ from typing import Any
 
 from shotlog.daemon.events import Event, from_wire
 from shotlog.daemon.sources.feed import Feed
-from shotlog.daemon.sources.polling import Retry
+from shotlog.daemon.sources.retry import Retry
 
 __all__ = ["StreamAuthError", "StreamPump", "parse_sse"]
 
