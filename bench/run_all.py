@@ -284,7 +284,7 @@ def render_iterate(it: dict[str, Any]) -> tuple[list[str], list[str]]:
         f"## 3. Iterating the whole {n:,}-event log (`bench/iterate.py`)",
         "",
         "Every event, in id order, each way in a fresh process: `sg.iter_events()` (public API: pages of "
-        "500 through `find` with every event field and links resolved), `shotlog.eventlog.log.iter_rows` "
+        "500 through `find` with every event field and links resolved), `shotlog.eventlog.read.iter_rows` "
         "(raw rows, pages of 1,000, SQLAlchemy Core) and, as the baseline, the same keyset-paged `SELECT` "
         "through the bare driver. RSS is sampled every 1M events (every N/10 on smaller logs); peak RSS is "
         "`getrusage` max RSS of the process.",
