@@ -23,6 +23,7 @@ __all__ = [
     "UnknownField",
     "ValidationError",
     "incident_ref",
+    "shown",
 ]
 
 
@@ -103,3 +104,10 @@ def incident_ref() -> str:
     A client is told only this id, never the driver's text or SQL; an operator finds the
     traceback by searching the log for it."""
     return uuid.uuid4().hex
+
+
+def shown(value: object, limit: int = 200) -> str:
+    """``repr(value)`` cut to ``limit`` characters: an error names the bad value it was given
+    without echoing a huge one back."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from shotlog.errors import FilterError, ShotlogError
+from shotlog.errors import FilterError, ShotlogError, shown
 from shotlog.schema.model import Field, Schema
 from shotlog.values import to_storage_datetime
 
@@ -23,7 +23,6 @@ __all__ = [
     "NEGATIVE",
     "check_hops",
     "column_value",
-    "cut",
     "is_int",
     "is_text",
     "link_value",
@@ -72,12 +71,6 @@ def is_text(value: object) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def cut(value: object, limit: int = 200) -> str:
-    """``repr(value)`` cut short, so that a fault does not echo a huge value back."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_hops(path: object) -> None:
@@ -146,7 +139,7 @@ def pattern_text(path: str, relation: str, value: Any) -> str:
     """The text of a pattern relation (contains, starts_with, name_is...)."""
     if not is_text(value):
         raise FilterError(
-            f"Filter [{path!r}, {relation!r}] expects text, got {cut(value)}", field=path, value=value
+            f"Filter [{path!r}, {relation!r}] expects text, got {shown(value)}", field=path, value=value
         )
     if len(value) > MAX_PATTERN_LENGTH:
         raise FilterError(

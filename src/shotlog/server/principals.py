@@ -27,6 +27,7 @@ from starlette.requests import Request
 from shotlog.access.authority import Authority, may_sudo
 from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.connection import Shotlog
+from shotlog.errors import shown
 from shotlog.server.api3.wire import AUTH_FAILED, ProtocolError
 from shotlog.server.responses import UNAUTHORIZED, HttpError
 from shotlog.web.sessions import check_csrf, current_user
@@ -50,12 +51,6 @@ def bearer_token(request: Request) -> str | None:
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()
-
-
-def _shown(value: Any, limit: int = 300) -> str:
-    """``repr(value)`` cut short: a fault names what was tried without echoing a huge value."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Principals:
@@ -134,7 +129,7 @@ class Principals:
                 if isinstance(tried, str) and tried:
                     self.credentials.signins.failed(tried[:255], "api3")
                 raise ProtocolError(
-                    f"Authentication failed: wrong login or password for {_shown(tried)}", AUTH_FAILED
+                    f"Authentication failed: wrong login or password for {shown(tried, 300)}", AUTH_FAILED
                 )
         else:
             raise ProtocolError(

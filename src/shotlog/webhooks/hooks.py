@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from shotlog.errors import ValidationError
+from shotlog.errors import ValidationError, shown
 from shotlog.schema.global_events import FPTR_GLOBAL_EVENT_TYPES, SCHEMA_EVENT_TYPES
 from shotlog.schema.model import Schema
 from shotlog.webhooks.payloads import valid_signing_secret
@@ -129,21 +129,16 @@ def _text(body: Mapping[str, Any], key: str) -> str:
         return ""
     if not isinstance(value, str) or len(value) > MAX_TEXT:
         raise HookInvalid(
-            key, f"{key} must be a string of at most {MAX_TEXT} characters, got {_short(value)}"
+            key, f"{key} must be a string of at most {MAX_TEXT} characters, got {shown(value, 120)}"
         )
     return value
-
-
-def _short(value: Any, limit: int = 120) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _entity_types(raw: Any, schema: Schema) -> dict[str, dict[str, list[str]]]:
     if not isinstance(raw, Mapping) or not raw:
         raise HookInvalid(
             "entity_types",
-            f"entity_types is not valid: expected an object of entity types, got {_short(raw)}",
+            f"entity_types is not valid: expected an object of entity types, got {shown(raw, 120)}",
         )
     out: dict[str, dict[str, list[str]]] = {}
     for etype, actions in raw.items():
@@ -155,7 +150,7 @@ def _entity_types(raw: Any, schema: Schema) -> dict[str, dict[str, list[str]]]:
             raise HookInvalid(
                 "entity_types",
                 f"entity_types is not valid: {etype} needs an object of actions "
-                f"({', '.join(ACTIONS)}), got {_short(actions)}",
+                f"({', '.join(ACTIONS)}), got {shown(actions, 120)}",
             )
         clean: dict[str, list[str]] = {}
         for action, fields in actions.items():
@@ -195,7 +190,9 @@ def _event_types(raw: Any, key: str, schema: Schema) -> tuple[str, ...]:
         if not raw.strip():
             raise HookInvalid(key, "event_type must be filled")
     elif not isinstance(raw, list) or not raw or not all(isinstance(n, str) and n for n in raw):
-        raise HookInvalid(key, f"event_types must be a non-empty list of event type names, got {_short(raw)}")
+        raise HookInvalid(
+            key, f"event_types must be a non-empty list of event type names, got {shown(raw, 120)}"
+        )
     for name in names:
         if not _EVENT_NAME.fullmatch(name):
             raise HookInvalid(key, f"event_type is not valid: {name!r}")
@@ -227,14 +224,14 @@ def _projects(raw: Any) -> tuple[int, ...]:
     if not isinstance(raw, list) or not all(
         isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in raw
     ):
-        raise HookInvalid("projects", f"projects must be a list of project ids, got {_short(raw)}")
+        raise HookInvalid("projects", f"projects must be a list of project ids, got {shown(raw, 120)}")
     return tuple(dict.fromkeys(raw))
 
 
 def parse_hook(body: Any, schema: Schema, existing: HookConfig | None = None) -> HookConfig:
     """A create request (``existing`` None) or a partial update of ``existing``, validated."""
     if not isinstance(body, Mapping):
-        raise HookInvalid("body", f"The request body must be a JSON object, got {_short(body)}")
+        raise HookInvalid("body", f"The request body must be a JSON object, got {shown(body, 120)}")
     creating = existing is None
     if not creating and not body:
         raise HookInvalid("body", "ensure_field_present: the request body has no field to update")
@@ -248,7 +245,8 @@ def parse_hook(body: Any, schema: Schema, existing: HookConfig | None = None) ->
         url = body["url"]
         if not isinstance(url, str) or not url.strip():
             raise HookInvalid(
-                "url", "url is missing" if url in (None, "") else f"url must be a string, got {_short(url)}"
+                "url",
+                "url is missing" if url in (None, "") else f"url must be a string, got {shown(url, 120)}",
             )
         if len(url) > 2048:
             raise HookInvalid("url", "url must be at most 2048 characters")
@@ -284,14 +282,14 @@ def parse_hook(body: Any, schema: Schema, existing: HookConfig | None = None) ->
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_CONCURRENCY:
             raise HookInvalid(
                 "max_concurrency",
-                f"max_concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {_short(value)}",
+                f"max_concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {shown(value, 120)}",
             )
         changes["max_concurrency"] = value
     if "timeout" in body:
         value = body["timeout"]
         if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 120:
             raise HookInvalid(
-                "timeout", f"timeout must be a number of seconds from 1 to 120, got {_short(value)}"
+                "timeout", f"timeout must be a number of seconds from 1 to 120, got {shown(value, 120)}"
             )
         changes["timeout"] = float(value)
     if "projects" in body:

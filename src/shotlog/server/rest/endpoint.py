@@ -21,7 +21,7 @@ from shotlog.errors import ShotlogError
 from shotlog.server.principals import Principals
 from shotlog.server.responses import HttpError, from_shotlog, internal_error, json_response
 
-__all__ = ["EVERY_METHOD", "Endpoint", "Handler", "reject_constant", "rest_endpoint", "short"]
+__all__ = ["EVERY_METHOD", "Endpoint", "Handler", "reject_constant", "rest_endpoint"]
 
 log = logging.getLogger("shotlog.rest")
 
@@ -33,12 +33,6 @@ AUTH_FAILED = 102
 #: a handler runs in a worker thread with the request (its body read) and the caller's view
 Handler = Callable[[Request, Shotlog], Any]
 Endpoint = Callable[[Request], Awaitable[Response]]
-
-
-def short(value: Any, limit: int = 200) -> str:
-    """``repr(value)``, cut short: an error names the bad value without echoing a huge one."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def reject_constant(name: str) -> Any:

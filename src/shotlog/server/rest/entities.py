@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shotlog.connection import Shotlog
-from shotlog.errors import UnknownField
+from shotlog.errors import UnknownField, shown
 from shotlog.server.responses import HttpError, json_response
 from shotlog.server.rest import shapes
-from shotlog.server.rest.endpoint import reject_constant, short
+from shotlog.server.rest.endpoint import reject_constant
 from shotlog.server.rest.openapi import MAX_ID, MAX_PAGE, MAX_PAGE_NUMBER, spec
 
 __all__ = ["Entities"]
@@ -42,7 +42,7 @@ class Entities:
             view.catalog.refresh()
             found = shapes.type_from_url(view.catalog.schema, name)
         if found is None:
-            raise HttpError(404, f"Unknown entity type {short(name)}", source={"parameter": "entity"})
+            raise HttpError(404, f"Unknown entity type {shown(name)}", source={"parameter": "entity"})
         return found
 
     def _id(self, request: Request) -> int:
@@ -54,7 +54,7 @@ class Entities:
         if value is None or not 1 <= value <= MAX_ID:
             raise HttpError(
                 400,
-                f"Entity id must be a positive integer of at most 64 bits, got {short(raw)}",
+                f"Entity id must be a positive integer of at most 64 bits, got {shown(raw)}",
                 source={"parameter": "id"},
             )
         return value
@@ -75,7 +75,7 @@ class Entities:
     def _object_body(self, request: Request) -> Mapping[str, Any]:
         body = self._body(request, required=True)
         if not isinstance(body, Mapping):
-            raise HttpError(400, f"The request body must be a JSON object of field values, got {short(body)}")
+            raise HttpError(400, f"The request body must be a JSON object of field values, got {shown(body)}")
         return body
 
     def _page(self, params: Mapping[str, str]) -> tuple[int, int]:
@@ -90,7 +90,7 @@ class Entities:
             if value is None or not 1 <= value <= top:
                 raise HttpError(
                     400,
-                    f"{key} must be an integer from 1 to {top}, got {short(raw)}",
+                    f"{key} must be an integer from 1 to {top}, got {shown(raw)}",
                     source={"parameter": key},
                 )
             return value
@@ -103,14 +103,14 @@ class Entities:
         if return_only not in ("active", "retired"):
             raise HttpError(
                 400,
-                f"options[return_only] must be active or retired, got {short(return_only)}",
+                f"options[return_only] must be active or retired, got {shown(return_only)}",
                 source={"parameter": key},
             )
         key = "options[include_archived_projects]"
         archived = _BOOLEANS.get(str(params.get(key, "true")).lower())
         if archived is None:
             raise HttpError(
-                400, f"{key} must be true or false, got {short(params[key])}", source={"parameter": key}
+                400, f"{key} must be true or false, got {shown(params[key])}", source={"parameter": key}
             )
         return return_only == "retired", archived
 
@@ -183,7 +183,7 @@ class Entities:
             if not isinstance(page, Mapping):
                 raise HttpError(
                     400,
-                    f"page must be an object with number and size, got {short(page)}",
+                    f"page must be an object with number and size, got {shown(page)}",
                     source={"pointer": "/page"},
                 )
             for k in ("size", "number"):
@@ -192,7 +192,7 @@ class Entities:
                     if isinstance(v, bool) or not isinstance(v, int):
                         raise HttpError(
                             400,
-                            f"page.{k} must be an integer, got {short(v)}",
+                            f"page.{k} must be an integer, got {shown(v)}",
                             source={"pointer": f"/page/{k}"},
                         )
                     params[f"page[{k}]"] = str(v)
@@ -200,7 +200,7 @@ class Entities:
             options = body["options"]
             if not isinstance(options, Mapping):
                 raise HttpError(
-                    400, f"options must be an object, got {short(options)}", source={"pointer": "/options"}
+                    400, f"options must be an object, got {shown(options)}", source={"pointer": "/options"}
                 )
             for k, v in options.items():
                 if k not in ("return_only", "include_archived_projects"):
@@ -208,7 +208,7 @@ class Entities:
                 if not isinstance(v, bool | str):
                     raise HttpError(
                         400,
-                        f"options.{k} must be a string or a boolean, got {short(v)}",
+                        f"options.{k} must be a string or a boolean, got {shown(v)}",
                         source={"pointer": f"/options/{k}"},
                     )
                 params[f"options[{k}]"] = str(v).lower() if isinstance(v, bool) else v
@@ -293,7 +293,7 @@ class Entities:
             data = view.schema_field_read(entity_type, name)[name]
         except UnknownField:
             raise HttpError(
-                404, f"{entity_type} has no field {short(name)}", source={"parameter": "field"}
+                404, f"{entity_type} has no field {shown(name)}", source={"parameter": "field"}
             ) from None
         return {"data": data, "links": {"self": request.url.path}}
 
@@ -314,6 +314,6 @@ def _names(value: Any, key: str) -> str:
         return ",".join(value)
     raise HttpError(
         400,
-        f"{key} must be a string or an array of strings, got {short(value)}",
+        f"{key} must be a string or an array of strings, got {shown(value)}",
         source={"pointer": f"/{key}"},
     )

@@ -17,8 +17,9 @@ from starlette.responses import Response
 from shotlog.access.passwords import PasswordsBusy
 from shotlog.accounts.credentials import Credentials, Grant, Principal, RefreshReused
 from shotlog.accounts.signin_body import MAX_SIGNIN_BODY, bounded
+from shotlog.errors import shown
 from shotlog.server.responses import HttpError, internal_error, json_response
-from shotlog.server.rest.endpoint import AUTH_FAILED, reject_constant, short
+from shotlog.server.rest.endpoint import AUTH_FAILED, reject_constant
 
 __all__ = ["Tokens"]
 
@@ -97,7 +98,7 @@ class Tokens:
             raise HttpError(
                 400,
                 "grant_type must be client_credentials, password, refresh_token or session_token; "
-                f"got {short(grant)}",
+                f"got {shown(grant)}",
                 source={"parameter": "grant_type"},
             )
         if principal is None:
