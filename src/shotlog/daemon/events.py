@@ -19,7 +19,6 @@ from shotgun_api3.lib.sgtimezone import SgTimezone
 from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 
 __all__ = [
-    "EVENT_FIELDS",
     "Event",
     "client_shape",
     "fresh_copy",
@@ -28,9 +27,6 @@ __all__ = [
     "shape_parsed",
     "to_wire",
 ]
-
-#: what shotgunEvents requests (event-daemon.md §8.1); the client adds "type"
-EVENT_FIELDS = SHOTGUNEVENTS_FIELDS
 
 _TZ = SgTimezone()  # type: ignore[no-untyped-call]
 _WIRE_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -152,6 +148,6 @@ def to_wire(value: Any) -> Any:
 
 def from_wire(record: Mapping[str, Any]) -> dict[str, Any]:
     """An event read from JSON (api3 reply, stream, journal) in the callback shape."""
-    data = {"type": "EventLogEntry", **{k: record.get(k) for k in EVENT_FIELDS}}
+    data = {"type": "EventLogEntry", **{k: record.get(k) for k in SHOTGUNEVENTS_FIELDS}}
     shaped: dict[str, Any] = client_shape(data)
     return shaped

@@ -7,9 +7,10 @@ import logging
 from typing import Any
 
 from shotlog.daemon.conf import DaemonConfig
-from shotlog.daemon.events import EVENT_FIELDS, Event, from_wire
+from shotlog.daemon.events import Event, from_wire
 from shotlog.daemon.launch import make_connector, make_pump, state_session
 from shotlog.daemon.plugins import discover, load_plugin
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 
 __all__ = ["replay_range"]
 
@@ -57,7 +58,7 @@ def _events(config: DaemonConfig, state: Any, store: Any, first: int, last: int)
         rows = sg.find(
             "EventLogEntry",
             [["id", "between", [first, last]]],
-            list(EVENT_FIELDS),
+            list(SHOTGUNEVENTS_FIELDS),
             [{"field_name": "id", "direction": "asc"}],
         )
         return [Event(r["id"], r["id"], from_wire(r)) for r in rows]

@@ -35,7 +35,8 @@ from starlette.responses import Response, StreamingResponse
 from shotlog.accounts.credentials import Principal
 from shotlog.connection import Shotlog
 from shotlog.daemon import status as daemon_status
-from shotlog.daemon.events import EVENT_FIELDS, to_wire
+from shotlog.daemon.events import to_wire
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 from shotlog.eventlog.wakeup import Wakeup, open_wakeup
 from shotlog.server.principals import Principals
 from shotlog.server.responses import HttpError
@@ -113,7 +114,7 @@ def _int_param(raw: str | None, name: str, default: int, low: int, high: int) ->
 
 
 def _message(row: dict[str, Any]) -> bytes:
-    data = orjson.dumps(to_wire({"type": "EventLogEntry", **{k: row.get(k) for k in EVENT_FIELDS}}))
+    data = orjson.dumps(to_wire({"type": "EventLogEntry", **{k: row.get(k) for k in SHOTGUNEVENTS_FIELDS}}))
     return b"id: %d\nevent: event\ndata: %s\n\n" % (row["id"], data)
 
 
@@ -157,7 +158,7 @@ class Stream:
                     view.find,
                     "EventLogEntry",
                     [["id", "greater_than", cursor]],
-                    list(EVENT_FIELDS),
+                    list(SHOTGUNEVENTS_FIELDS),
                     _ORDER,
                     limit=page,
                 )

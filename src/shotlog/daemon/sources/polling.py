@@ -17,10 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shotlog.daemon.events import EVENT_FIELDS, Event, from_wire, to_wire
+from shotlog.daemon.events import Event, from_wire, to_wire
 from shotlog.daemon.sources.feed import Feed
 from shotlog.daemon.sources.gaps import GapTracker
 from shotlog.daemon.sources.retry import Retry
+from shotlog.eventlog import SHOTGUNEVENTS_FIELDS
 from shotlog.store.database import Database
 from shotlog.store.tables import daemon_feeds as df
 from shotlog.store.tables import daemon_journal as dj
@@ -140,7 +141,7 @@ class Api3Pump:
             rows = []
             for ev in accepted:
                 seq += 1
-                wire = to_wire({k: ev.get(k) for k in EVENT_FIELDS})
+                wire = to_wire({k: ev.get(k) for k in SHOTGUNEVENTS_FIELDS})
                 rows.append({"daemon": self.daemon, "seq": seq, "event_id": int(ev["id"]), "event": wire})
                 out.append(Event(seq, int(ev["id"]), from_wire(wire)))
             if rows:
@@ -163,7 +164,7 @@ class Api3Pump:
     def poll(self) -> tuple[list[Event], bool]:
         """One poll: (accepted events in journal order, whether the page was full)."""
         assert self.tracker is not None
-        fields = list(EVENT_FIELDS)
+        fields = list(SHOTGUNEVENTS_FIELDS)
         page = self.sg.find(
             "EventLogEntry", [["id", "greater_than", self.tracker.max_seen]], fields, _ASC, limit=self.batch
         )
