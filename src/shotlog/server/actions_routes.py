@@ -37,10 +37,9 @@ from shotlog.actions import (
     trigger,
 )
 from shotlog.archive import Archive
-from shotlog.errors import ShotlogError
 from shotlog.export import Export, StoreSource
 from shotlog.server.principals import Principals
-from shotlog.server.responses import HttpError, from_shotlog, internal_error
+from shotlog.server.responses import HttpError, error_response
 from shotlog.webhooks.netguard import AddressPolicy
 from shotlog.webhooks.settings import WebhookSettings
 
@@ -49,9 +48,7 @@ __all__ = ["ARCHIVE_READERS", "ActionsApi"]
 log = logging.getLogger("shotlog.actions")
 
 
-def _failure(exc: ShotlogError) -> HttpError:
-    # The export's options are these routes' parameters, so an option or field is named as one.
-    return from_shotlog(exc, as_parameter=("option", "field", "parameter"))
+_PARAMETER_DETAILS = ("option", "field", "parameter")
 
 
 def _int(value: Any, name: str, *, required: bool = False) -> int | None:
@@ -89,12 +86,12 @@ class ActionsApi:
                 principal = await run_in_threadpool(self._principal, request, body)
                 result = await run_in_threadpool(handler, request, principal, body)
                 return result if isinstance(result, Response) else JSONResponse(result)
-            except HttpError as exc:
-                return exc.response()
-            except ShotlogError as exc:
-                return _failure(exc).response()
-            except Exception:
-                return internal_error(log, f"{request.method} {request.url.path}")
+            except Exception as exc:
+                # The export's options are these routes' parameters, so an option or field is
+                # named as one.
+                return error_response(
+                    exc, log, f"{request.method} {request.url.path}", as_parameter=_PARAMETER_DETAILS
+                )
 
         return run
 

@@ -111,6 +111,20 @@ def internal_error(log: logging.Logger, what: str) -> Response:
     return json_response(shapes.internal_error(ref), 500)
 
 
+def error_response(
+    exc: Exception, log: logging.Logger, what: str, *, as_parameter: tuple[str, ...] = ()
+) -> Response:
+    """What a route answers for an exception it did not handle itself: an ``HttpError`` as it is, a
+    shotlog error as ``from_shotlog`` shapes it, anything else as the 500 of a bug.
+
+    Call it from an ``except Exception`` block, so that a bug is logged with its traceback."""
+    if isinstance(exc, HttpError):
+        return exc.response()
+    if isinstance(exc, ShotlogError):
+        return from_shotlog(exc, as_parameter=as_parameter).response()
+    return internal_error(log, what)
+
+
 async def not_routed(request: Request, exc: Exception) -> Response:
     """Unknown paths and wrong methods answer in the REST envelope, not as plain text."""
     assert isinstance(exc, HTTPException)

@@ -17,9 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shotlog.connection import Shotlog
-from shotlog.errors import ShotlogError
 from shotlog.server.principals import Principals
-from shotlog.server.responses import HttpError, from_shotlog, internal_error, json_response
+from shotlog.server.responses import HttpError, error_response, json_response
 
 __all__ = ["EVERY_METHOD", "Endpoint", "Handler", "reject_constant", "rest_endpoint"]
 
@@ -62,11 +61,7 @@ def rest_endpoint(principals: Principals, handlers: Mapping[str, Handler]) -> En
             request.state.body = await request.body()
             result = await run_in_threadpool(handler, request, view)
             return result if isinstance(result, Response) else json_response(result)
-        except HttpError as exc:
-            return exc.response()
-        except ShotlogError as exc:
-            return from_shotlog(exc).response()
-        except Exception:
-            return internal_error(log, f"REST {request.method} {request.url.path}")
+        except Exception as exc:
+            return error_response(exc, log, f"REST {request.method} {request.url.path}")
 
     return endpoint
