@@ -22,7 +22,7 @@ import benchlib as bl
 import dataset
 
 DOC = bl.ROOT / "docs" / "performance.md"
-BENCHES = ("updates", "eventlog", "iterate", "api3", "webui", "export", "webhooks", "daemon")
+BENCHES = ("updates", "eventlog", "iterate", "api3", "webui", "export", "webhooks", "daemon", "files")
 A_START, A_END = "<!-- analysis:start -->", "<!-- analysis:end -->"
 
 
@@ -625,6 +625,108 @@ def render_daemon(d: dict[str, Any]) -> tuple[list[str], list[str]]:
     return rows, sec
 
 
+def render_files(f: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Uploads and downloads through shotgun_api3, and thumbnails under load (bench/files.py)."""
+    rows: list[str] = []
+    sec = [
+        "## 9. Files (`bench/files.py`)",
+        "",
+        "**Transfer**: `sg.upload('Version', id, <file>, 'sg_uploaded_movie')` then "
+        "`sg.download_attachment(id, file_path=...)` with the real client against a fresh `shotlog serve` "
+        "(SQLite, directory storage); shotlog announces direct uploads, so the client PUTs 20 MB parts to "
+        "the URLs shotlog returns, asking for each. The payload is random bytes. Floor, in the same run: a "
+        "bare uvicorn application that streams a PUT body into a file and serves it back with "
+        "`FileResponse`, driven by the client's own part upload (`_upload_data_to_storage` on 20 MB reads "
+        "of the same file) and its `download_attachment` of a URL, so the ratio compares servers. The "
+        "server's RSS is sampled every 100 ms; dirty pages are synced before each transfer.",
+        "",
+    ]
+    if f.get("transfer"):
+        _files_transfer(f["transfer"], rows, sec)
+    th = f.get("thumbnails") or {}
+    if any(b in th for b in ("sqlite", "postgresql")):
+        _files_thumbnails(th, rows, sec)
+    return rows, sec
+
+
+def _rss(x: dict[str, Any]) -> str:
+    return f"{x['rss_before_mib']:.0f} → {x['rss_peak_mib']:.0f} → {x['rss_after_mib']:.0f} MiB"
+
+
+def _files_transfer(t: dict[str, Any], rows: list[str], sec: list[str]) -> None:
+    flat = t.get("rss_flat_mib", 16)
+    sec += [
+        f"{t['size_mb']:,} MB, {len(t['runs'])} run(s), the order alternating from run to run.",
+        "",
+        "| Run | Server | upload MB/s | server CPU | RSS before → peak → after "
+        "| download MB/s | server CPU | RSS before → peak → after | bytes back intact |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for i, run in enumerate(t["runs"], 1):
+        for side in run:
+            up, down = run[side]["upload"], run[side]["download"]
+            sec.append(
+                f"| {i} | {side} | {_r(up['mb_per_s'])} (load {up['load1']:.2f}) | "
+                f"{up['server_cpu_s']:.1f} s | {_rss(up)} | {_r(down['mb_per_s'])} "
+                f"(load {down['load1']:.2f}) | {down['server_cpu_s']:.1f} s | {_rss(down)} "
+                f"| {_yes(down.get('verified', False))} |"
+            )
+    for direction in ("upload", "download"):
+        d = t[direction]
+        ok = d["ratio"] >= 0.7 and d["rss_growth_mib"] < flat and d["verified"]
+        rows.append(
+            f"| 9 | {direction.capitalize()} of a {t['size_mb']:,} MB file through shotgun_api3, SQLite "
+            f"| {_r(d['shotlog_mb_per_s'])} MB/s, server RSS +{d['rss_growth_mib']:.0f} MiB "
+            f"| bare uvicorn floor: {_r(d['floor_mb_per_s'])} MB/s "
+            f"| ≥ 70% of the floor, RSS flat (< +{flat:.0f} MiB) | {d['ratio']:.0%} | {_yes(ok)} |"
+        )
+    sec.append("")
+
+
+def _files_thumbnails(th: dict[str, Any], rows: list[str], sec: list[str]) -> None:
+    backs = [b for b in ("sqlite", "postgresql") if b in th]
+    n = th[backs[0]]["threads"]
+    sec += [
+        "**Thumbnails under load**: bench/api3.py's update round trips (1 client process) and paging "
+        f"of the whole {th.get('events', 0):,}-event log, while {n} threads in another process, each "
+        "with its own client, upload 1.4-2.1 MP PNG and JPEG images (`sg.upload_thumbnail`) in a loop; "
+        "next to the same figures without them, measured before and after the loaded run (their mean "
+        "is the baseline).",
+        "",
+        "| Backend | updates/s without (before / after) | with | with / without "
+        "| paging rows/s without (before / after) | with | with / without "
+        "| thumbnails uploaded | errors | upload p50 / p95 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for b in backs:
+        r = th[b]
+        bef, aft, load = r["without_before"], r["without_after"], r["load"]
+        lat = load.get("latency")
+        sec.append(
+            f"| {_backend(b)} | {_r(bef['updates_1'])} / {_r(aft['updates_1'])} "
+            f"| {_r(r['updates_with'])} | {r['updates_ratio']:.0%} "
+            f"| {_r(bef['paging']['rows_per_s'])} / {_r(aft['paging']['rows_per_s'])} "
+            f"| {_r(r['paging_with'])} | {r['paging_ratio']:.0%} "
+            f"| {load['uploads']:,} ({load['per_s']:.1f}/s) | {load['errors']:,} | "
+            + (f"{lat['median_ms'] / 1000:.2f} / {lat['p95_ms'] / 1000:.2f} s |" if lat else "– |")
+        )
+        failed = f", {load['errors']:,} uploads failed" if load["errors"] else ""
+        for key, what, unit in (
+            ("updates", "update round trips, 1 client", "/s"),
+            ("paging", "paging", " rows/s"),
+        ):
+            ratio = r[f"{key}_ratio"]
+            rows.append(
+                f"| 9 | api3 {what} during {n} concurrent thumbnail uploads, {_backend(b)}{failed} | "
+                f"{_r(r[f'{key}_with'])}{unit} | without: {_r(r[f'{key}_without'])}{unit} | within 10% | "
+                f"{ratio:.0%} | {_yes(ratio >= 0.9 and not load['errors'])} |"
+            )
+    errs = [e for b in backs for e in th[b]["load"].get("first_errors", [])]
+    if errs:
+        sec += ["", "First upload errors: " + "; ".join(f"`{e[:200]}`" for e in errs[:3])]
+    sec.append("")
+
+
 def render(
     updates: dict[str, Any] | None,
     eventlog: dict[str, Any] | None,
@@ -636,6 +738,7 @@ def render(
     export: dict[str, Any] | None = None,
     webhooks: dict[str, Any] | None = None,
     daemon: dict[str, Any] | None = None,
+    files: dict[str, Any] | None = None,
 ) -> str:
     info = next((r["machine"] for r in (updates, eventlog, iterate, api3) if r), None) or bl.machine_info()
     # the code each benchmark measured (recorded when it started)
@@ -659,6 +762,8 @@ def render(
         parts.append(render_webhooks(webhooks))
     if daemon:
         parts.append(render_daemon(daemon))
+    if files:
+        parts.append(render_files(files))
     lines = [
         "# Performance",
         "",
@@ -728,6 +833,7 @@ def main(argv: list[str] | None = None) -> None:
             ["--deliveries", "20000", "--backlog", "50000", "--latency-samples", "200"] if args.quick else []
         ),
         "daemon": ["--events", "100000"] + (["--updates", "100"] if args.quick else []),
+        "files": ["--size-mb", "300", "--seconds", "2"] if args.quick else [],
     }
     if not args.render_only:
         bl.ensure_out()
@@ -750,6 +856,7 @@ def main(argv: list[str] | None = None) -> None:
             export=load("export"),
             webhooks=load("webhooks"),
             daemon=load("daemon"),
+            files=load("files"),
         )
     )
     print(f"\nwrote {DOC}")
