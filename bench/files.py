@@ -34,10 +34,13 @@ import multiprocessing
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -183,53 +186,61 @@ def check_copy(label: str, path: Path, meta: dict[str, Any]) -> bool:
 # -- 1. transfer ------------------------------------------------------------------------------------
 
 
-def floor_transfer(src: Path, meta: dict[str, Any], work: Path) -> dict[str, Any]:
-    """Upload and download ``src`` through the floor server with the client's own part code."""
-    store = work / "floor_store"
+@contextmanager
+def floor_server(store: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """The floor server storing under ``store`` (removed afterwards): its process and file URL prefix."""
     store.mkdir(parents=True, exist_ok=True)
     port = bl.free_port()
     proc = subprocess.Popen([sys.executable, "-c", FLOOR, str(port), str(store)], stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/f/{src.name}"
-    # never contacted: the client's part and download code only need its opener; a host that is
-    # not the floor's, so download_attachment adds no session cookie (which would call the server)
-    sg = shotgun_api3.Shotgun("http://floor.invalid", SCRIPT, KEY, connect=False)
-    content_type = mimetypes.guess_type(str(src))[0] or "application/octet-stream"
-
-    def upload() -> None:
-        # what _multipart_upload_file_to_storage does for each part, minus asking a server for its URL
-        with src.open("rb") as f:
-            offset = 0
-            while data := f.read(CHUNK):
-                sg._upload_data_to_storage(
-                    io.BytesIO(data), content_type, len(data), f"{base}?offset={offset}"
-                )
-                offset += len(data)
-
-    copy = work / "floor_download.bin"
     try:
-        wait_listening(port, proc)
-        up = timed_transfer(proc, meta["bytes"], upload)
-        down = timed_transfer(proc, meta["bytes"], lambda: sg.download_attachment({"url": base}, str(copy)))
-        down["verified"] = check_copy("floor", copy, meta)
+        deadline = time.monotonic() + 60
+        while not _listening(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the floor server did not start ({proc.poll()})")
+            time.sleep(0.1)
+        yield proc, f"http://127.0.0.1:{port}/f"
     finally:
         bl.stop_process(proc, 20)
         shutil.rmtree(store, ignore_errors=True)
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def floor_client() -> shotgun_api3.Shotgun:
+    """A client used only for its part upload and download code, which need no server: its host is
+    never contacted, and is not the floor's, so download_attachment adds no session cookie (getting
+    one would call the server)."""
+    return shotgun_api3.Shotgun("http://floor.invalid", SCRIPT, KEY, connect=False)
+
+
+def floor_transfer(src: Path, meta: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Upload and download ``src`` through the floor server with the client's own part code."""
+    sg = floor_client()
+    content_type = mimetypes.guess_type(str(src))[0] or "application/octet-stream"
+    copy = work / "floor_download.bin"
+    with floor_server(work / "floor_store") as (proc, base):
+        url = f"{base}/{src.name}"
+
+        def upload() -> None:
+            # what _multipart_upload_file_to_storage does for each part, less asking a server for its URL
+            with src.open("rb") as f:
+                offset = 0
+                while data := f.read(CHUNK):
+                    sg._upload_data_to_storage(
+                        io.BytesIO(data), content_type, len(data), f"{url}?offset={offset}"
+                    )
+                    offset += len(data)
+
+        up = timed_transfer(proc, meta["bytes"], upload)
+        down = timed_transfer(proc, meta["bytes"], lambda: sg.download_attachment({"url": url}, str(copy)))
+        down["verified"] = check_copy("floor", copy, meta)
     return {"upload": up, "download": down}
-
-
-def wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
-    import socket
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"floor server exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("floor server did not start")
 
 
 def shotlog_transfer(src: Path, meta: dict[str, Any], work: Path) -> dict[str, Any]:
@@ -353,19 +364,30 @@ def thumbnails(count: int = 8) -> list[Path]:
     return paths
 
 
-def _thumb_load(url: str, shot_ids: list[int], images: list[str], ready: Any, stop: Any, out: Any) -> None:
-    """One process, a thread and a client per Shot, each uploading thumbnails until ``stop``."""
+def _thumb_load(
+    url: str, floor: str | None, shot_ids: list[int], images: list[str], ready: Any, stop: Any, out: Any
+) -> None:
+    """One process, a thread and a client per Shot, each uploading thumbnails until ``stop``: to
+    shotlog, or with ``floor`` (the control) the same images PUT to the floor server instead."""
     lock = threading.Lock()
     started, uploads, errors = [0], [0], []  # started: threads whose first upload is over
     seconds: list[float] = []
+    data = [Path(p).read_bytes() for p in images]
+
+    def upload(sg: shotgun_api3.Shotgun, n: int, shot_id: int) -> None:
+        if floor is None:
+            sg.upload_thumbnail("Shot", shot_id, images[n % len(images)])
+        else:
+            body = data[n % len(data)]
+            sg._upload_data_to_storage(io.BytesIO(body), "image/png", len(body), f"{floor}/t{shot_id}")
 
     def worker(n: int, shot_id: int) -> None:
-        sg = shotgun_api3.Shotgun(url, SCRIPT, KEY, connect=False)
+        sg = floor_client() if floor else shotgun_api3.Shotgun(url, SCRIPT, KEY, connect=False)
         first = True
         while first or not stop.is_set():
             t0 = time.perf_counter()
             try:
-                sg.upload_thumbnail("Shot", shot_id, images[n % len(images)])
+                upload(sg, n, shot_id)
                 with lock:
                     uploads[0] += 1
                     seconds.append(time.perf_counter() - t0)
@@ -412,7 +434,33 @@ def api3_figures(label: str, url: str, shot: int, seconds: float, server: Any) -
     return {"updates_1": u["rate"], "updates_1_load1": u["load1"], "paging": p}
 
 
-def measure_thumbnails(db_url: str, label: str, threads: int, seconds: float, work: Path) -> dict[str, Any]:
+def under_load(
+    label: str, url: str, floor: str | None, shots: list[int], images: list[str], seconds: float, server: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """api3_figures while ``_thumb_load`` runs with a thread for each of ``shots[1:]``; both results."""
+    what = f"{len(shots) - 1} thumbnail uploaders" + (" to the floor (control)" if floor else "")
+    ctx = multiprocessing.get_context("spawn")
+    ready, stop, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+    load = ctx.Process(target=_thumb_load, args=(url, floor, shots[1:], images, ready, stop, out))
+    load.start()
+    try:
+        ready.get(timeout=600)  # every thread has finished one upload: the load is steady
+        figures = api3_figures(f"{label} with {what}", url, shots[0], seconds, server)
+    finally:
+        stop.set()
+    t = out.get(timeout=600)
+    load.join()
+    print(
+        f"  {label}: {t['uploads']:,} uploads at {t['per_s']:,.1f}/s, {t['errors']} errors"
+        + (f" (first: {t['first_errors'][0]})" if t["errors"] else ""),
+        flush=True,
+    )
+    return figures, t
+
+
+def measure_thumbnails(
+    db_url: str, label: str, threads: int, seconds: float, work: Path, control: bool
+) -> dict[str, Any]:
     store = work / f"files_thumbs_store_{label}"
     shutil.rmtree(store, ignore_errors=True)
     store.mkdir(parents=True)
@@ -437,24 +485,12 @@ def measure_thumbnails(db_url: str, label: str, threads: int, seconds: float, wo
         ]
         result: dict[str, Any] = {"label": label, "threads": threads}
         result["without_before"] = api3_figures(f"{label} without thumbnails", url, shots[0], seconds, server)
-        ctx = multiprocessing.get_context("spawn")
-        ready, stop, out = ctx.Queue(), ctx.Event(), ctx.Queue()
-        load = ctx.Process(target=_thumb_load, args=(url, shots[1:], images, ready, stop, out))
-        load.start()
-        try:
-            ready.get(timeout=600)  # every thread has finished one upload: the load is steady
-            result["with"] = api3_figures(
-                f"{label} with {threads} thumbnail uploaders", url, shots[0], seconds, server
-            )
-        finally:
-            stop.set()
-        result["load"] = t = out.get(timeout=600)
-        load.join()
-        print(
-            f"  {label}: {t['uploads']:,} thumbnails uploaded at {t['per_s']:,.1f}/s, {t['errors']} errors"
-            + (f" (first: {t['first_errors'][0]})" if t["errors"] else ""),
-            flush=True,
-        )
+        result["with"], result["load"] = under_load(label, url, None, shots, images, seconds, server)
+        if control:
+            with floor_server(work / "files_thumbs_floor") as (_floor, base):
+                result["control"], result["control_load"] = under_load(
+                    label, url, base, shots, images, seconds, server
+                )
         result["without_after"] = api3_figures(f"{label} without thumbnails", url, shots[0], seconds, server)
     finally:
         bl.stop_process(server, 20)
@@ -465,9 +501,17 @@ def measure_thumbnails(db_url: str, label: str, threads: int, seconds: float, wo
         result[f"{key}_without"] = without
         result[f"{key}_with"] = get(loaded)
         result[f"{key}_ratio"] = get(loaded) / without
+        if control:
+            result[f"{key}_control_ratio"] = get(result["control"]) / without
     print(
         f"{label}: with thumbnails, updates {result['updates_ratio']:.0%} and paging "
-        f"{result['paging_ratio']:.0%} of the runs without (goal ≥ {LOAD_GOAL:.0%})",
+        f"{result['paging_ratio']:.0%} of the runs without (goal ≥ {LOAD_GOAL:.0%})"
+        + (
+            f"; with the control load {result['updates_control_ratio']:.0%} and "
+            f"{result['paging_control_ratio']:.0%}"
+            if control
+            else ""
+        ),
         flush=True,
     )
     return result
@@ -493,6 +537,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--runs", type=int, default=1, help="transfer runs, the order alternating")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to measure")
     parser.add_argument("--threads", type=int, default=100, help="concurrent thumbnail uploaders")
+    parser.add_argument(
+        "--no-control",
+        action="store_true",
+        help="skip the control: the same threads PUTting the images to the floor server instead",
+    )
     parser.add_argument("--events", type=int, default=100_000, help="event-log size for the paging")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each update-rate run")
     bl.common_args(parser)
@@ -516,6 +565,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     args.threads,
                     args.seconds,
                     work,
+                    not args.no_control,
                 )
             finally:
                 remove()
