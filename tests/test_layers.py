@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"eventlog"},
     {"connection", "shotlog"},
     {"accounts", "site"},
-    {"export", "archive", "webhooks", "daemon", "actions", "demo"},
+    {"export", "archive", "webhooks", "daemon", "actions", "demo", "files"},
     {"web"},
     {"server"},
     {"cli", "__main__"},

@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 from archivekit import START, records
 
 import shotlog
+from motoserver import moto, new_bucket
 from shotlog.store.tables import event_log_entries as ele
-from testdbs import free_port
 
 
 @pytest.fixture
@@ -37,44 +30,10 @@ def old_log(sg: shotlog.Shotlog) -> list[dict[str, Any]]:
     return records(sg)
 
 
-@pytest.fixture(scope="session")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``moto_server`` as a real process; yields its endpoint URL."""
-    exe = shutil.which("moto_server") or str(Path(sys.executable).parent / "moto_server")
-    port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("wb")
-    process = subprocess.Popen(
-        [exe, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(url, timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("moto_server did not start") from None
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(10)
-    log.close()
+__all__ = ["moto"]  # the shared fixture, for the tests of this folder
 
 
 @pytest.fixture
 def s3_env(moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Credentials for moto and a fresh bucket; returns the bucket name."""
-    import uuid
-
-    import boto3
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    bucket = f"archive-{uuid.uuid4().hex[:8]}"
-    client = boto3.client("s3", endpoint_url=moto)
-    client.create_bucket(Bucket=bucket)
-    client.close()
-    return bucket
+    return new_bucket(moto, monkeypatch, "archive")

@@ -1,0 +1,259 @@
+"""Files under a directory: a local disk or a mounted share.
+
+An object appears whole or not at all: it is written to a temporary name in its own folder,
+fsynced and renamed into place. A multipart upload keeps its parts in ``.uploads/<upload id>/``,
+each part's file named after its number and its etag, so completing checks the client's etags by
+name alone and streams the parts, in order, into the final object through the same atomic write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from shotlog.errors import ShotlogError
+from shotlog.files.objects import FileStorageError, Meter, Stored, TooLarge, check_key, pump, pump_async
+
+__all__ = ["DirectoryFiles", "fsync_dir"]
+
+_UPLOADS = ".uploads"
+#: upload ids and a directory part's etag: 32 hex digits, so neither can name another path
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+_READ_BYTES = 1024 * 1024
+#: S3's bound, kept so that a client behaves the same against either store
+MAX_PARTS = 10_000
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class _FileSink:
+    """One object being written under a temporary name in ``folder``; ``finish`` renames it to
+    ``name(etag)`` (the part files carry their etag in their name)."""
+
+    def __init__(
+        self, store: DirectoryFiles, key: str, folder: Path, name: Callable[[str], str], limit: int
+    ) -> None:
+        self.store, self.key, self.folder, self.name = store, key, folder, name
+        self.meter = Meter(limit)
+        self.temp = folder / f".part-{uuid.uuid4().hex}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.fh: BinaryIO = self.temp.open("xb")
+        except OSError as exc:
+            raise store.failed("write", key, exc) from exc
+
+    def write(self, data: bytes) -> None:
+        self.meter.feed(data)
+        try:
+            self.fh.write(data)
+        except OSError as exc:
+            raise self.store.failed("write", self.key, exc) from exc
+
+    def finish(self) -> Stored:
+        etag = self.meter.sha256[:32]
+        try:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            os.replace(self.temp, self.folder / self.name(etag))
+            fsync_dir(self.folder)
+        except OSError as exc:
+            raise self.store.failed("write", self.key, exc) from exc
+        return Stored(self.key, self.meter.size, self.meter.sha256, etag)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.fh.close()
+        with contextlib.suppress(OSError):
+            self.temp.unlink(missing_ok=True)
+
+
+class DirectoryFiles:
+    """A ``FileStore`` (see ``shotlog.files.storage``) over a directory. It presigns nothing:
+    shotlog serves and receives the bytes itself, at URLs it signs (``shotlog.files.signing``)."""
+
+    presigns = False
+    #: the error this store raises; the archive's stores raise their own
+    error: type[ShotlogError] = FileStorageError
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.url = str(self.root)
+
+    def failed(self, what: str, key: str, exc: OSError) -> ShotlogError:
+        return self.error(f"cannot {what} {key!r} in the directory {self.root}: {exc}", key=key)
+
+    def _path(self, key: str) -> Path:
+        path = self.root / check_key(key)
+        # a symlinked folder inside the root could still lead outside it
+        if self.root.resolve() not in path.resolve().parents:
+            raise self.error(f"file key {key!r} leads outside the directory {self.root}", key=key)
+        return path
+
+    def check(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self.error(f"cannot create the directory {self.root}: {exc}") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise self.error(f"the directory {self.root} is not writable")
+
+    # -- whole objects ------------------------------------------------------------------------
+
+    def _sink(self, key: str, limit: int) -> _FileSink:
+        target = self._path(key)
+        return _FileSink(self, key, target.parent, lambda _etag: target.name, limit)
+
+    def write(self, key: str, chunks: Iterable[bytes], *, limit: int) -> Stored:
+        return pump(lambda: self._sink(key, limit), chunks)
+
+    async def write_async(self, key: str, chunks: AsyncIterator[bytes], *, limit: int) -> Stored:
+        return await pump_async(lambda: self._sink(key, limit), chunks, limit)
+
+    def open(self, key: str) -> BinaryIO:
+        try:
+            return self._path(key).open("rb")
+        except FileNotFoundError:
+            raise self.error(f"file {key!r} is missing from {self.root}", key=key) from None
+        except OSError as exc:
+            raise self.failed("read", key, exc) from exc
+
+    def path(self, key: str) -> Path | None:
+        return self._path(key)
+
+    def size(self, key: str) -> int | None:
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self.failed("look up", key, exc) from exc
+
+    def stat(self, key: str) -> Stored | None:
+        size = self.size(key)
+        return None if size is None else Stored(key, size, None, None)
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise self.failed("delete", key, exc) from exc
+
+    # -- multipart uploads --------------------------------------------------------------------
+
+    def _upload(self, key: str, upload_id: str) -> Path:
+        """The folder of an upload begun for ``key``; refused for any other key or id."""
+        self._path(key)
+        folder = self.root / _UPLOADS / upload_id
+        try:
+            ok = _HEX32.fullmatch(upload_id) is not None and (folder / "key").read_text() == key
+        except OSError:
+            ok = False
+        if not ok:
+            raise self.error(f"no multipart upload {upload_id!r} of {key!r} in {self.root}", key=key)
+        return folder
+
+    def begin_multipart(self, key: str) -> str:
+        self._path(key)
+        upload_id = uuid.uuid4().hex
+        folder = self.root / _UPLOADS / upload_id
+        try:
+            folder.mkdir(parents=True)
+            (folder / "key").write_text(key)
+        except OSError as exc:
+            raise self.failed("begin an upload of", key, exc) from exc
+        return upload_id
+
+    def _part_sink(self, key: str, upload_id: str, part_number: int, limit: int) -> _FileSink:
+        if not 1 <= part_number <= MAX_PARTS:
+            raise self.error(f"part number {part_number!r} is not between 1 and {MAX_PARTS}", key=key)
+        folder = self._upload(key, upload_id)
+        return _FileSink(self, key, folder, lambda etag: f"{part_number:05d}.{etag}", limit)
+
+    def _drop_older(self, key: str, upload_id: str, part_number: int, etag: str) -> str:
+        """A part sent again replaces the one before it: only the newest part file stays."""
+        for old in self._upload(key, upload_id).glob(f"{part_number:05d}.*"):
+            if old.name != f"{part_number:05d}.{etag}":
+                old.unlink(missing_ok=True)
+        return etag
+
+    def write_part(
+        self, key: str, upload_id: str, part_number: int, chunks: Iterable[bytes], *, limit: int
+    ) -> str:
+        stored = pump(lambda: self._part_sink(key, upload_id, part_number, limit), chunks)
+        return self._drop_older(key, upload_id, part_number, str(stored.etag))
+
+    async def write_part_async(
+        self, key: str, upload_id: str, part_number: int, chunks: AsyncIterator[bytes], *, limit: int
+    ) -> str:
+        stored = await pump_async(lambda: self._part_sink(key, upload_id, part_number, limit), chunks, limit)
+        return self._drop_older(key, upload_id, part_number, str(stored.etag))
+
+    def _parts(self, key: str, folder: Path, etags: list[str]) -> list[Path]:
+        if not etags:
+            raise self.error(f"the upload of {key!r} names no parts", key=key)
+        parts = []
+        for number, quoted in enumerate(etags, start=1):
+            etag = quoted.strip('"')
+            part = folder / f"{number:05d}.{etag}"
+            if not (_HEX32.fullmatch(etag) and part.is_file()):
+                sent = any(folder.glob(f"{number:05d}.*"))
+                why = f": etag {quoted!r} does not match the part stored" if sent else " was never uploaded"
+                raise self.error(f"part {number} of the upload of {key!r}{why}", key=key, part=number)
+            parts.append(part)
+        return parts
+
+    def complete_multipart(self, key: str, upload_id: str, etags: list[str], *, limit: int) -> Stored:
+        folder = self._upload(key, upload_id)
+        parts = self._parts(key, folder, etags)
+        total = sum(part.stat().st_size for part in parts)
+        if total > limit:
+            self.abort_multipart(key, upload_id)
+            raise TooLarge(limit, total)
+        try:
+            stored = pump(lambda: self._sink(key, limit), _read_all(parts))
+        except OSError as exc:  # reading a part back
+            raise self.failed("assemble", key, exc) from exc
+        self.abort_multipart(key, upload_id)
+        return Stored(key, stored.size, stored.sha256, f"{stored.etag}-{len(parts)}")
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        with contextlib.suppress(ShotlogError):
+            shutil.rmtree(self._upload(key, upload_id), ignore_errors=True)
+
+    # -- presigned URLs: not for a directory ----------------------------------------------------
+
+    def _no_presigning(self, key: str) -> ShotlogError:
+        return self.error(
+            f"the directory store {self.root} cannot presign a URL for {key!r}: shotlog signs its own",
+            key=key,
+        )
+
+    def presign_put(self, key: str, *, expires: int) -> str:
+        raise self._no_presigning(key)
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, *, expires: int) -> str:
+        raise self._no_presigning(key)
+
+    def presign_get(self, key: str, *, filename: str, content_type: str, expires: int) -> str:
+        raise self._no_presigning(key)
+
+
+def _read_all(paths: list[Path]) -> Iterator[bytes]:
+    for path in paths:
+        with path.open("rb") as fh:
+            while block := fh.read(_READ_BYTES):
+                yield block
