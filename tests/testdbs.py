@@ -102,6 +102,8 @@ def start_serve(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
     full_env.update(SHOTLOG_SQLITE_SYNCHRONOUS="NORMAL", PYTHONUNBUFFERED="1")
     full_env.update(env)
+    # each server's uploads in a directory of its own (for PostgreSQL the default is ./shotlog-files)
+    full_env.setdefault("SHOTLOG_FILES_URL", str(directory / f"files_{port}"))
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "shotlog", "serve", "--database", db_url, "--port", str(port)],

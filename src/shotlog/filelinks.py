@@ -25,7 +25,16 @@ from typing import Any
 from shotlog.errors import ValidationError
 from shotlog.schema.model import Field
 
-__all__ = ["LINK_TYPES", "LocalRequest", "StorageRoot", "is_local_request", "parse_local", "resolve", "shape"]
+__all__ = [
+    "LINK_TYPES",
+    "LocalRequest",
+    "StorageRoot",
+    "UploadedFile",
+    "is_local_request",
+    "parse_local",
+    "resolve",
+    "shape",
+]
 
 LINK_TYPES = ("local", "web", "upload")
 
@@ -39,6 +48,28 @@ class StorageRoot:
     linux_path: str | None
     mac_path: str | None
     windows_path: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    """A file shotlog stores, set on a file/link field by the files service (``shotlog.files``).
+
+    Stored without a ``url``: the download URL names the server a reader reached, so it is added
+    when the value is read (``shotlog.files.links``). A client's own upload link always has one.
+    """
+
+    attachment_id: int
+    name: str
+    content_type: str
+
+    def value(self) -> dict[str, Any]:
+        return {
+            "link_type": "upload",
+            "name": self.name,
+            "content_type": self.content_type,
+            "type": "Attachment",
+            "id": self.attachment_id,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +247,8 @@ def resolve(field: Field, request: LocalRequest, storages: Sequence[StorageRoot]
 
 def shape(field: Field, value: object) -> dict[str, Any]:
     """A value that needs no storage lookup: a web link, an upload, or a local link given whole."""
+    if isinstance(value, UploadedFile):
+        return value.value()
     if isinstance(value, str):
         return {"url": value, "name": value, "link_type": "web"}
     if not isinstance(value, Mapping):

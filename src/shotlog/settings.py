@@ -311,6 +311,53 @@ ARCHIVE_S3_REGION: Setting[str | None] = Setting(
     "(`AWS_ACCESS_KEY_ID`...)",
     shown="us-east-1",
 )
+FILES_URL = Setting(
+    "SHOTLOG_FILES_URL",
+    None,  # unset: a directory named after the SQLite file (<name>.files), else ./shotlog-files
+    _optional_text,
+    "Where uploaded files and thumbnails are kept: a directory, file:///path or s3://bucket/prefix "
+    "([files.md](files.md))",
+    shown="<database>.files",
+)
+FILES_S3_ENDPOINT = Setting(
+    "SHOTLOG_FILES_S3_ENDPOINT",
+    None,
+    _optional_text,
+    "Endpoint URL of the files bucket's S3-compatible service; none: AWS",
+)
+FILES_S3_REGION: Setting[str | None] = Setting(
+    "SHOTLOG_FILES_S3_REGION",
+    None,  # unset: AWS_DEFAULT_REGION, else us-east-1
+    _text,
+    "Region of the files bucket (else `AWS_DEFAULT_REGION`)",
+    shown="us-east-1",
+)
+FILES_MAX_BYTES = Setting(
+    "SHOTLOG_FILES_MAX_BYTES",
+    10 * 1024**3,
+    _count,
+    "Largest file an upload may store, in bytes; a larger one is refused before it is stored",
+)
+FILES_DIRECT_UPLOADS = Setting(
+    "SHOTLOG_FILES_DIRECT_UPLOADS",
+    True,
+    _on_unless_off,
+    "Clients upload with PUTs to an upload URL (a presigned one on S3), in parts above 20 MB; "
+    "off: they post forms to /upload/*",
+)
+FILES_URL_SECONDS = Setting(
+    "SHOTLOG_FILES_URL_SECONDS",
+    3600,
+    _count,
+    "How long a thumbnail, download or upload URL stays valid, in seconds",
+)
+PUBLIC_URL: Setting[str | None] = Setting(
+    "SHOTLOG_PUBLIC_URL",
+    None,
+    _optional_text,
+    "The site's address as clients reach it, for the file and thumbnail URLs reads return; "
+    "none: the address each request was made to",
+)
 SERVER_SCRIPT_NAME = Setting(
     "SHOTLOG_SERVER_SCRIPT_NAME", None, _optional_text, "Script name for `shotlog events export --server`"
 )

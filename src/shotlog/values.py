@@ -33,6 +33,7 @@ __all__ = [
     "TAGS_MAX",
     "TAG_MAX",
     "Link",
+    "Thumbnail",
     "ValueLimits",
     "coerce",
     "coerce_link",
@@ -53,6 +54,33 @@ TAGS_MAX = 1_000
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _COLOR = re.compile(r"^(\d{1,3}),(\d{1,3}),(\d{1,3})$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Thumbnail:
+    """An ``image`` field's value: the Attachment holding the uploaded image, and whether its
+    renditions are still being made (FPTR's transient thumbnail).
+
+    Only shotlog's files service makes these: a client sets a thumbnail by uploading a file, never
+    by writing the field, so ``coerce`` refuses any other value but None. Stored as text,
+    ``"<attachment id>"`` or ``"<attachment id>:pending"``; events show the attachment id.
+    """
+
+    attachment_id: int
+    pending: bool = False
+
+    def stored(self) -> str:
+        return f"{self.attachment_id}:pending" if self.pending else str(self.attachment_id)
+
+    @staticmethod
+    def parse(stored: object) -> Thumbnail | None:
+        """The thumbnail a stored image value names; None for null or a value of another form."""
+        if not isinstance(stored, str):
+            return None
+        number, _, flag = stored.partition(":")
+        if not number.isdigit() or flag not in ("", "pending"):
+            return None
+        return Thumbnail(int(number), pending=flag == "pending")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +224,17 @@ def coerce(field: Field, value: object, limits: ValueLimits | None = None) -> An
         if kind == "tags":
             return []
         return None
+    if field.data_type == "image":
+        if isinstance(value, Thumbnail):
+            return value.stored()
+        raise ValidationError(
+            f"{field.qualified} (image): a thumbnail is set by uploading an image "
+            "(shotgun_api3 upload_thumbnail, or REST POST .../{field}/_upload), not by writing a value; "
+            f"got {value!r}",
+            entity_type=field.entity_type,
+            field=field.name,
+            value=value,
+        )
     if kind == "str":
         if not isinstance(value, str):
             raise _bad(field, value, "a string")
@@ -351,4 +390,7 @@ def format_meta_value(field: Field, value: Any) -> Any:
         return value.isoformat()
     if field.data_type == "password":
         return None
+    if field.data_type == "image":
+        thumb = Thumbnail.parse(value)
+        return value if thumb is None else thumb.attachment_id
     return value

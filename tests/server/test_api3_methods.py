@@ -298,33 +298,6 @@ def test_additional_filter_presets_documented_by_fptr(
             sg.find(entity_type, mine, ["code"], additional_filter_presets=[preset])
 
 
-# the client opens the file it posts and leaves it open when the post is refused
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_file_methods_say_they_are_not_available_and_store_nothing(
-    sg: shotgun_api3.Shotgun, project: dict[str, Any], tmp_path: Any
-) -> None:
-    version = sg.create("Version", {"code": "files", "project": project})
-    picture = tmp_path / "thumb.jpg"
-    picture.write_bytes(b"\xff\xd8\xff\xe0" + b"0" * 64)
-    calls = {
-        "upload": lambda: sg.upload("Version", version["id"], str(picture), field_name="sg_uploaded_movie"),
-        "upload_thumbnail": lambda: sg.upload_thumbnail("Version", version["id"], str(picture)),
-        "upload_filmstrip_thumbnail": lambda: sg.upload_filmstrip_thumbnail(
-            "Version", version["id"], str(picture)
-        ),
-        "share_thumbnail": lambda: sg.share_thumbnail([version], source_entity=version),
-    }
-    for method, call in calls.items():
-        with pytest.raises(shotgun_api3.ShotgunError, match=rf"{method}\(\).* not available.*issue 14"):
-            call()
-    assert sg.find_one("Version", [["id", "is", version["id"]]], ["image"])["image"] is None
-    attachment = sg.create("Attachment", {"filename": "a.txt", "project": project})
-    url = sg.get_attachment_download_url(attachment)  # built by the client alone
-    assert url.endswith(f"/file_serve/attachment/{attachment['id']}")
-    with pytest.raises(shotgun_api3.ShotgunFileDownloadError, match="404"):
-        sg.download_attachment(attachment)
-
-
 def test_connection_methods(server: Server, sg: shotgun_api3.Shotgun, project: dict[str, Any]) -> None:
     assert sg.info()["version"][:2] == [8, 50]
     human = sg.authenticate_human_user(server.login, server.password)

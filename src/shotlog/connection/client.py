@@ -206,6 +206,13 @@ class Shotlog(Following, SchemaEditing):
                     raise
         raise AssertionError("unreachable")
 
+    def transaction(self, fn: Callable[[WriteTransaction], T]) -> T:
+        """``fn(tx)`` in one write transaction with its events, as this view's user: for shotlog's
+        own services (``shotlog.files``) whose rows must commit with the entity writes they go with.
+        ``fn`` may run more than once (a schema reload, a serialization abort): it must act only
+        through ``tx``."""
+        return self._write(fn)
+
     def _schema_changed(self) -> bool:
         before = self.catalog.schema.version
         self.catalog.refresh()  # reloads only if the stored version moved

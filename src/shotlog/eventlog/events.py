@@ -15,7 +15,7 @@ from typing import Any
 
 from shotlog.schema.model import Field
 from shotlog.store.subjects import DISPLAY_COLUMN, Actor, LinkInfo, Subject, display_column_id
-from shotlog.values import format_meta_value, meta_datetime
+from shotlog.values import Thumbnail, format_meta_value, meta_datetime
 
 __all__ = [
     "DISPLAY_COLUMN",
@@ -109,6 +109,10 @@ class EventBuilder:
             "old_value": old.link() if isinstance(old, LinkInfo) else format_meta_value(fld, old),
             "new_value": new.link() if isinstance(new, LinkInfo) else format_meta_value(fld, new),
         }
+        if fld.data_type == "image":
+            # FPTR's pair: the upload is logged transient, then again when its renditions exist
+            thumb = Thumbnail.parse(new)
+            meta["is_transient"] = thumb is not None and thumb.pending
         if in_create:
             meta["in_create"] = True
             text = (

@@ -108,3 +108,13 @@ def remove_archived(conn: Connection, first: int, last: int) -> int:
     EventLogEntry). Removing a prefix of ids keeps every cursor after it valid.
     """
     return int(conn.execute(sa.delete(ele).where(ele.c.id.between(first, last))).rowcount)
+
+
+def set_image(conn: Connection, event_id: int, field: str, stored: str | None) -> bool:
+    """Set an event's ``image`` or ``filmstrip_image`` (a thumbnail uploaded for it, as Toolkit
+    does for its own events); the only change an appended event ever takes, and it logs none.
+    False when there is no such event."""
+    if field not in ("image", "filmstrip_image"):
+        raise ValueError(f"EventLogEntry.{field} is not a thumbnail field")
+    done = conn.execute(ele.update().where(ele.c.id == event_id).values({field: stored}))
+    return bool(done.rowcount)

@@ -19,16 +19,20 @@ from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import shotlog
+from shotlog import settings
 from shotlog.access.authority import USER_ADMINS
 from shotlog.accounts.credentials import Credentials
 from shotlog.connection import Shotlog
+from shotlog.files.service import Files, open_site_files
 from shotlog.server.actions_routes import ActionsApi
 from shotlog.server.api3.endpoint import Api3Endpoint
+from shotlog.server.file_routes import PREFIXES as FILE_PREFIXES
+from shotlog.server.file_routes import FileRoutes
 from shotlog.server.principals import Principals
 from shotlog.server.responses import not_routed
 from shotlog.server.rest.endpoint import EVERY_METHOD, Handler, rest_endpoint
@@ -37,7 +41,7 @@ from shotlog.server.rest.tokens import Tokens
 from shotlog.server.rest.webhooks import WebhookRoutes
 from shotlog.server.services import Service, lifespan
 from shotlog.server.stream import DaemonApi, Stream
-from shotlog.server.uploads import not_stored
+from shotlog.server.uploads import Uploads
 from shotlog.web.account_pages import AccountPages
 from shotlog.web.daemon_pages import DaemonPage
 from shotlog.web.entity_pages import EntityPages
@@ -78,9 +82,10 @@ class ShotlogApp(Starlette):
     request with a ``root_path`` (served under a prefix) takes the ordinary route instead.
     """
 
-    def __init__(self, api3: Api3Endpoint, **kwargs: Any) -> None:
+    def __init__(self, api3: Api3Endpoint, files: ASGIApp, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.api3 = api3
+        self.files = files
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -91,16 +96,27 @@ class ShotlogApp(Starlette):
         ):
             await self.api3(scope, receive, send)
             return
+        if scope["type"] == "http" and scope["path"].startswith(FILE_PREFIXES) and not scope.get("root_path"):
+            # file bodies stream to and from the store as they are; gzip would only cost CPU
+            await self.files(scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
 
 def create_app(
-    store: Shotlog, credentials: Credentials | None = None, services: Sequence[Service] = ()
+    store: Shotlog,
+    credentials: Credentials | None = None,
+    services: Sequence[Service] = (),
+    files: Files | None = None,
 ) -> Starlette:
-    """The application; ``services`` start with it and stop with it (see ``serve_services``)."""
+    """The application; ``services`` start with it and stop with it (see ``serve_services``);
+    ``files``: where uploads are kept (by default as the ``SHOTLOG_FILES_*`` settings say)."""
     credentials = credentials or Credentials(store)
     principals = Principals(store, credentials)
-    api3 = Api3Endpoint(principals)
+    files = files or open_site_files(store)
+    public_url = settings.PUBLIC_URL.read()
+    api3 = Api3Endpoint(principals, files, public_url)
+    uploads, file_routes = Uploads(principals, files, public_url), FileRoutes(principals, files)
     entities, tokens, hooks = Entities(store), Tokens(credentials), WebhookRoutes(store)
     stream, daemon, actions = Stream(principals), DaemonApi(principals), ActionsApi(principals)
     web = Web(store, credentials, principals.view)
@@ -141,6 +157,12 @@ def create_app(
         # the webhook pages ask shotlog.access.authority, as the webhooks REST API does
         return page(path, handler, methods, refusal=managers_only)
 
+    byte_routes = [
+        Route("/files/upload/{upload_id}", file_routes.put, methods=["PUT"]),
+        Route("/files/thumbnail/{attachment_id:int}/{rendition}", file_routes.thumbnail, methods=["GET"]),
+        Route("/file_serve/attachment/{attachment_id:int}", file_routes.download, methods=["GET"]),
+        Route("/images/status/transient/thumbnail_pending.png", file_routes.placeholder, methods=["GET"]),
+    ]
     user_admins = USER_ADMINS["HumanUser"]
     routes: list[BaseRoute] = [
         Route("/healthz", health, methods=["GET"]),
@@ -190,8 +212,29 @@ def create_app(
         Route("/export/events.jsonl", actions.endpoint(actions.export_events), methods=["GET", "POST"]),
         Route("/api/v1/archive/segments", actions.endpoint(actions.archive_segments), methods=["GET"]),
         Route("/api/v1/archive/download", actions.endpoint(actions.archive_download), methods=["GET"]),
-        # -- the client's uploads: files are not stored yet, each answers so (issue 14)
-        Route("/upload/{kind}", not_stored, methods=["POST"]),
+        # -- the client's uploads (form posts); the bytes' own routes are FileRoutes, before the middleware
+        Route("/upload/upload_file", uploads.endpoint(uploads.upload_file), methods=["POST"]),
+        Route("/upload/publish_thumbnail", uploads.endpoint(uploads.publish_thumbnail), methods=["POST"]),
+        Route("/upload/share_thumbnail", uploads.endpoint(uploads.share_thumbnail), methods=["POST"]),
+        Route(
+            "/upload/api_get_upload_link_info",
+            uploads.endpoint(uploads.get_upload_link_info),
+            methods=["POST"],
+        ),
+        Route(
+            "/upload/api_get_upload_link_for_part",
+            uploads.endpoint(uploads.get_upload_link_for_part),
+            methods=["POST"],
+        ),
+        Route(
+            "/upload/api_complete_multipart_upload",
+            uploads.endpoint(uploads.complete_multipart_upload),
+            methods=["POST"],
+        ),
+        Route("/upload/api_link_file", uploads.endpoint(uploads.link_file), methods=["POST"]),
+        Route("/upload/get_thumbnail_url", uploads.thumbnail_url, methods=["GET"]),
+        # -- file bytes (ShotlogApp answers these before the middleware, the same routes)
+        *byte_routes,
         # -- the web UI
         Mount("/static", app=StaticFiles(packages=[("shotlog.web", "static")]), name="static"),
         Route("/", site.home, methods=["GET"]),
@@ -234,6 +277,7 @@ def create_app(
     ]
     app = ShotlogApp(
         api3,
+        Router(byte_routes),
         routes=routes,
         # zlib's default level: 9 costs three times the CPU for pages about 10% smaller
         middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
@@ -241,5 +285,6 @@ def create_app(
         lifespan=lifespan(services),
     )
     app.state.store = store
+    app.state.files = files
     app.state.credentials = credentials
     return app

@@ -528,3 +528,52 @@ def entity_table(md: sa.MetaData, etype: EntityType, fields: list[Field]) -> sa.
         elif f.storage is Storage.COLUMN:
             cols.append(field_column(f))
     return sa.Table(etype.table, md, *cols, *indexes)
+
+
+# -- uploaded files (migration 0008) ---------------------------------------------------------------
+
+# The bytes behind each Attachment shotlog stores: an uploaded file, or a thumbnail and the
+# renditions made from it (``renditions``: rendition name -> object key). A row is written in the
+# transaction that creates its Attachment, after the object is durable, so no field ever names an
+# object that is not there. ``shotlog.store.files`` owns both tables.
+stored_files = sa.Table(
+    "stored_files",
+    metadata,
+    sa.Column("attachment_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("key", sa.String(512), nullable=False, unique=True),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=True),
+    sa.Column("content_type", sa.String(255), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("renditions", JSON, nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# Objects being written and not yet linked to an Attachment: a client's announced upload
+# (api_get_upload_link_info, which it may PUT to until ``expires_at``), or a form post's body on
+# its way to the store. The row is committed before the first byte is written and removed in the
+# transaction that links the object, so after a kill -9 the sweep finds every orphaned object here.
+file_uploads = sa.Table(
+    "file_uploads",
+    metadata,
+    sa.Column("upload_id", sa.String(64), primary_key=True),
+    sa.Column("key", sa.String(512), nullable=False),
+    sa.Column("upload_type", sa.String(16), nullable=False),
+    sa.Column("filename", sa.String(255), nullable=False),
+    sa.Column("owner_type", sa.String(64), nullable=False),
+    sa.Column("owner_id", sa.BigInteger, nullable=False),
+    sa.Column("multipart_id", sa.String(1024), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Index("ix_file_uploads_expires_at", "expires_at"),
+)
+
+# The site's signing keys, by purpose ("files": the HMAC key of thumbnail, download and upload
+# URLs). Kept in the database so that every server of a site signs and checks with the same key.
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("purpose", sa.String(64), primary_key=True),
+    sa.Column("secret", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)

@@ -26,11 +26,15 @@ from starlette.types import Message, Receive, Scope, Send
 from shotlog.access.passwords import PasswordsBusy
 from shotlog.accounts.credentials import Principal
 from shotlog.errors import ShotlogError, incident_ref
+from shotlog.files.service import Files
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
 from shotlog.server.api3.wire import Call, ProtocolError, decode, error_body, result_body
 from shotlog.server.principals import PasswordChecked, Principals
 
 __all__ = ["GZIP_MINIMUM", "MAX_BODY", "Api3Endpoint"]
+
+#: the methods whose results are records, whose file values read as URLs
+_RECORD_METHODS = frozenset({"read", "create", "update", "batch", "revive"})
 
 log = logging.getLogger("shotlog.api3")
 
@@ -80,10 +84,20 @@ class Api3Endpoint:
     middleware compresses for it (so nothing is compressed twice).
     """
 
-    def __init__(self, principals: Principals) -> None:
+    def __init__(
+        self, principals: Principals, files: Files | None = None, public_url: str | None = None
+    ) -> None:
         self.principals = principals
         self.credentials = principals.credentials
         self.routed = _Routed(self)
+        #: thumbnails and uploaded files read as URLs of this site (``shotlog.files.links``)
+        self.files = files
+        self.public_url = public_url
+        self.info = dict(INFO)
+        if files is not None and files.rules.direct_uploads:
+            # the client then PUTs every upload to a URL it is given, in 20 MB parts above that
+            self.info["s3_direct_uploads_enabled"] = True
+            self.info["s3_enabled_upload_types"] = {"*": ["*"]}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.serve(scope, receive, send, compress=True)
@@ -111,13 +125,23 @@ class Api3Endpoint:
                 )
             else:
                 if call.method == "info":
-                    reply = _reply(result_body(INFO), gzip)
+                    reply = _reply(result_body(self.info), gzip)
                 else:
-                    reply = await self._answer(call, gzip)
+                    reply = await self._answer(call, gzip, self._base(scope))
         await send(reply[0])
         await send(reply[1])
 
-    async def _answer(self, call: Call, gzip: bool | None) -> tuple[Message, Message]:
+    def _base(self, scope: Scope) -> str:
+        """The site's address as this request reached it, for the URLs of files in the reply."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+        if host is None:
+            server = scope.get("server") or ("127.0.0.1", 80)
+            host = f"{server[0]}:{server[1]}"
+        return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
+
+    async def _answer(self, call: Call, gzip: bool | None, base: str = "") -> tuple[Message, Message]:
         checked: PasswordChecked | None = None
         if _password_auth(call.auth):
             # The password is checked here, on the event loop: while a flood of sign-ins waits for
@@ -132,22 +156,48 @@ class Api3Endpoint:
                 return _reply(error_body(exc.message), gzip)
             checked = PasswordChecked(principal)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip, checked)
+        return await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip, checked, base)
 
     def answer(
-        self, call: Call, gzip: bool | None, checked: PasswordChecked | None = None
+        self, call: Call, gzip: bool | None, checked: PasswordChecked | None = None, base: str = ""
     ) -> tuple[Message, Message]:
         """The reply to ``call``, ready to send (runs in a worker thread, compression included)."""
-        return _reply(self.handle(call.method, call.auth, call.args, checked), gzip)
+        return _reply(self.handle(call.method, call.auth, call.args, checked, base), gzip)
+
+    def _present(self, method: str, result: Any, base: str) -> None:
+        """Turn the stored thumbnails and uploaded files of ``result``'s records into URLs."""
+        if self.files is None or method not in _RECORD_METHODS:
+            return
+        if method == "read" and isinstance(result, dict):
+            records = result.get("entities")
+        else:
+            records = result if isinstance(result, list) else [result]
+        if not isinstance(records, list) or not records:
+            return
+        links = self.files.links(base)
+        schema = self.principals.store.catalog.schema
+        first = records[0]
+        if method == "read" and isinstance(first, dict) and isinstance(first.get("type"), str):
+            links.present(schema, first["type"], records)
+            return
+        for record in records:
+            if isinstance(record, dict) and isinstance(record.get("type"), str):
+                links.present(schema, record["type"], [record])
 
     def handle(
-        self, method: str, auth: dict[str, Any] | None, args: Any, checked: PasswordChecked | None = None
+        self,
+        method: str,
+        auth: dict[str, Any] | None,
+        args: Any,
+        checked: PasswordChecked | None = None,
+        base: str = "",
     ) -> bytes:
         try:
             principal = self.principals.api3_caller(auth, checked)
             view = self.principals.api3_view(principal, auth or {})
             ctx = Context(view, principal, self.credentials)
             result = dispatch(ctx, method, args)
+            self._present(method, result, base)
             self._signed_in(method, principal, auth)
             return result_body(result)
         except ProtocolError as exc:
