@@ -86,8 +86,10 @@ def _ascii_fallback(name: str) -> str:
     """The name in printable ASCII for clients without RFC 5987: accents dropped, the rest ``_``."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     plain = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%;' else "_" for ch in plain).strip()
-    stem = plain.rpartition(".")[0] if "." in plain else plain
-    return plain if stem.strip("_ ") else FALLBACK_NAME + posixpath.splitext(plain)[1]
+    stem, dot, ext = plain.rpartition(".")
+    if not dot:
+        stem, ext = plain, ""
+    return plain if stem.strip("_ .") else FALLBACK_NAME + dot + ext
 
 
 def content_disposition(filename: str, *, inline: bool = False) -> str:

@@ -15,6 +15,8 @@ import secrets
 __all__ = ["new_secret", "sign", "verify"]
 
 SECRET_BYTES = 32
+#: twelve digits at most (the year 33658): a token's expiry is read without parsing huge numbers
+MAX_EXPIRES = 10**12 - 1
 
 
 def new_secret() -> bytes:
@@ -35,8 +37,8 @@ def _signature(secret: bytes, purpose: str, subject: str, expires: int) -> str:
 
 def sign(secret: bytes, purpose: str, subject: str, expires: int) -> str:
     """A token good for ``purpose`` and ``subject`` until ``expires`` (Unix seconds) inclusive."""
-    if expires < 0:
-        raise ValueError(f"expires {expires!r} is not a time")
+    if not 0 <= expires <= MAX_EXPIRES:
+        raise ValueError(f"expires {expires!r} is not a time between 0 and {MAX_EXPIRES}")
     return f"{expires}.{_signature(secret, purpose, subject, expires)}"
 
 
@@ -44,7 +46,7 @@ def verify(secret: bytes, purpose: str, subject: str, token: str, now: int) -> b
     """Whether ``token`` was signed with ``secret`` for this purpose and subject and has not
     expired at ``now``; malformed, forged and expired tokens are all just False."""
     expiry, dot, signature = str(token).partition(".")
-    if not dot or not expiry.isascii() or not expiry.isdigit() or len(expiry) > 12:
+    if not dot or not expiry.isascii() or not expiry.isdigit() or len(expiry) > len(str(MAX_EXPIRES)):
         return False
     expires = int(expiry)
     if str(expires) != expiry or now > expires:
