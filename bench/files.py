@@ -262,10 +262,22 @@ def shotlog_transfer(src: Path, meta: dict[str, Any], work: Path) -> dict[str, A
             done["id"] = sg.upload("Version", version["id"], str(src), "sg_uploaded_movie")
 
         up = timed_transfer(server, meta["bytes"], upload)
-        down = timed_transfer(server, meta["bytes"], lambda: sg.download_attachment(done["id"], str(copy)))
+        linked = sg.find_one("Version", [["id", "is", version["id"]]], ["sg_uploaded_movie"]) or {}
+        movie = linked.get("sg_uploaded_movie")
+        up["linked"] = bool(movie and movie.get("id") == done["id"])
+        try:
+            down = timed_transfer(
+                server, meta["bytes"], lambda: sg.download_attachment(done["id"], str(copy))
+            )
+            down["way"] = "by id"
+        except shotgun_api3.ShotgunFileDownloadError as exc:
+            # by id the client sends its session as a cookie, which it may not get to send; the
+            # field's URL (the client documentation's own example) is then the way that remains
+            said = " ".join(str(exc).split())
+            print(f"  !! shotlog: download_attachment({done['id']}) failed: {said}", flush=True)
+            down = timed_transfer(server, meta["bytes"], lambda: sg.download_attachment(movie, str(copy)))
+            down.update(way="the field's URL", by_id_error=said)
         down["verified"] = check_copy("shotlog", copy, meta)
-        linked = sg.find_one("Version", [["id", "is", version["id"]]], ["sg_uploaded_movie"])
-        up["linked"] = bool(linked and linked.get("sg_uploaded_movie"))
     finally:
         bl.stop_process(server, 20)
         bl.remove_sqlite(db)
@@ -365,10 +377,18 @@ def thumbnails(count: int = 8) -> list[Path]:
 
 
 def _thumb_load(
-    url: str, floor: str | None, shot_ids: list[int], images: list[str], ready: Any, stop: Any, out: Any
+    url: str,
+    floor: str | None,
+    rate: float | None,
+    shot_ids: list[int],
+    images: list[str],
+    ready: Any,
+    stop: Any,
+    out: Any,
 ) -> None:
     """One process, a thread and a client per Shot, each uploading thumbnails until ``stop``: to
-    shotlog, or with ``floor`` (the control) the same images PUT to the floor server instead."""
+    shotlog, or with ``floor`` (the control) the same images PUT to the floor server instead, paced
+    to ``rate`` uploads per second in all when given."""
     lock = threading.Lock()
     started, uploads, errors = [0], [0], []  # started: threads whose first upload is over
     seconds: list[float] = []
@@ -383,8 +403,13 @@ def _thumb_load(
 
     def worker(n: int, shot_id: int) -> None:
         sg = floor_client() if floor else shotgun_api3.Shotgun(url, SCRIPT, KEY, connect=False)
+        interval = len(shot_ids) / rate if rate else 0.0
+        due = time.perf_counter() + interval * n / len(shot_ids)  # the threads' turns spread out
         first = True
         while first or not stop.is_set():
+            if interval and stop.wait(max(0.0, due - time.perf_counter())) and not first:
+                break
+            due += interval
             t0 = time.perf_counter()
             try:
                 upload(sg, n, shot_id)
@@ -435,13 +460,24 @@ def api3_figures(label: str, url: str, shot: int, seconds: float, server: Any) -
 
 
 def under_load(
-    label: str, url: str, floor: str | None, shots: list[int], images: list[str], seconds: float, server: Any
+    label: str,
+    url: str,
+    floor: tuple[str, float] | None,
+    shots: list[int],
+    images: list[str],
+    seconds: float,
+    server: Any,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """api3_figures while ``_thumb_load`` runs with a thread for each of ``shots[1:]``; both results."""
-    what = f"{len(shots) - 1} thumbnail uploaders" + (" to the floor (control)" if floor else "")
+    """api3_figures while ``_thumb_load`` runs with a thread for each of ``shots[1:]``, to shotlog
+    or to ``floor`` (its URL and the rate to keep); both results."""
+    what = f"{len(shots) - 1} thumbnail uploaders"
+    if floor:
+        what += f" to the floor at {floor[1]:.1f}/s (control)"
     ctx = multiprocessing.get_context("spawn")
     ready, stop, out = ctx.Queue(), ctx.Event(), ctx.Queue()
-    load = ctx.Process(target=_thumb_load, args=(url, floor, shots[1:], images, ready, stop, out))
+    load = ctx.Process(
+        target=_thumb_load, args=(url, *(floor or (None, None)), shots[1:], images, ready, stop, out)
+    )
     load.start()
     try:
         ready.get(timeout=600)  # every thread has finished one upload: the load is steady
@@ -488,8 +524,10 @@ def measure_thumbnails(
         result["with"], result["load"] = under_load(label, url, None, shots, images, seconds, server)
         if control:
             with floor_server(work / "files_thumbs_floor") as (_floor, base):
+                # as many uploads a second as shotlog took in, so only who does the work differs
+                rate = max(result["load"]["per_s"], 0.1)
                 result["control"], result["control_load"] = under_load(
-                    label, url, base, shots, images, seconds, server
+                    label, url, (base, rate), shots, images, seconds, server
                 )
         result["without_after"] = api3_figures(f"{label} without thumbnails", url, shots[0], seconds, server)
     finally:

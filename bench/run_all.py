@@ -692,8 +692,9 @@ def _files_thumbnails(th: dict[str, Any], rows: list[str], sec: list[str]) -> No
         "with its own client, upload 1.4-2.1 MP PNG and JPEG images (`sg.upload_thumbnail`) in a loop; "
         "next to the same figures without them, measured before and after the loaded run (their mean "
         "is the baseline). Control (information): the same threads PUT the same images to the floor "
-        "server of the transfer figure instead, with the client's part code: what sharing the machine "
-        "with that much upload traffic costs when shotlog does none of the thumbnail work.",
+        "server of the transfer figure instead, with the client's part code, paced to as many a second "
+        "as shotlog took in: what sharing the machine with that upload traffic costs when shotlog does "
+        "none of the thumbnail work.",
         "",
         "| Backend | updates/s without (before / after) | with | with / without "
         "| paging rows/s without (before / after) | with | with / without "
