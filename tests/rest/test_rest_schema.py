@@ -63,11 +63,16 @@ def test_spec_needs_no_token(rest: RestServer) -> None:
     assert spec["openapi"] == "3.0.3"
     assert spec["info"]["title"] == "shotlog REST API (FPTR-compatible)"
     assert spec["components"]["securitySchemes"] == {"bearer": {"type": "http", "scheme": "bearer"}}
+    uploads = [f"{API}/entity/{{entity}}/{{id}}{f}/_upload" for f in ("", "/{field}")]
     assert set(spec["paths"]) == {
         f"{API}/auth/access_token",
         f"{API}/entity/{{entity}}",
         f"{API}/entity/{{entity}}/_search",
         f"{API}/entity/{{entity}}/{{id}}",
+        f"{API}/entity/{{entity}}/{{id}}/{{field}}",
+        *uploads,
+        *(f"{u}/multipart" for u in uploads),
+        *(f"{u}/multipart_abort" for u in uploads),
         f"{API}/schema/{{entity}}",
         f"{API}/schema/{{entity}}/fields",
         f"{API}/schema/{{entity}}/fields/{{field}}",
@@ -82,6 +87,10 @@ def test_spec_needs_no_token(rest: RestServer) -> None:
         (f"{API}/entity/{{entity}}/{{id}}", "put"),
         (f"{API}/entity/{{entity}}/{{id}}", "delete"),
         (f"{API}/entity/{{entity}}/{{id}}", "post"),
+        (f"{API}/entity/{{entity}}/{{id}}/{{field}}", "get"),
+        *((u, m) for u in uploads for m in ("get", "post")),
+        *((f"{u}/multipart", "get") for u in uploads),
+        *((f"{u}/multipart_abort", "post") for u in uploads),
         (f"{API}/schema/{{entity}}", "get"),
         (f"{API}/schema/{{entity}}/fields", "get"),
         (f"{API}/schema/{{entity}}/fields/{{field}}", "get"),

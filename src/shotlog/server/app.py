@@ -37,6 +37,7 @@ from shotlog.server.principals import Principals
 from shotlog.server.responses import not_routed
 from shotlog.server.rest.endpoint import EVERY_METHOD, Handler, rest_endpoint
 from shotlog.server.rest.entities import Entities
+from shotlog.server.rest.files import RestFiles
 from shotlog.server.rest.tokens import Tokens
 from shotlog.server.rest.webhooks import WebhookRoutes
 from shotlog.server.services import Service, lifespan
@@ -117,7 +118,8 @@ def create_app(
     public_url = settings.PUBLIC_URL.read()
     api3 = Api3Endpoint(principals, files, public_url)
     uploads, file_routes = Uploads(principals, files, public_url), FileRoutes(principals, files)
-    entities, tokens, hooks = Entities(store), Tokens(credentials), WebhookRoutes(store)
+    entities, tokens, hooks = Entities(store, files, public_url), Tokens(credentials), WebhookRoutes(store)
+    rest_files = RestFiles(entities, uploads)
     stream, daemon, actions = Stream(principals), DaemonApi(principals), ActionsApi(principals)
     web = Web(store, credentials, principals.view)
     site, events, entity_pages = SitePages(web), EventPages(web), EntityPages(web)
@@ -184,6 +186,20 @@ def create_app(
                 "POST": entities.revive,
             },
         ),
+        # -- files (FPTR's _upload paths and file field reads): before .../{id}/{field} claims them
+        rest(
+            "/api/v1/entity/{entity}/{id}/_upload",
+            {"GET": rest_files.upload_info, "POST": rest_files.complete},
+        ),
+        rest("/api/v1/entity/{entity}/{id}/_upload/multipart", {"GET": rest_files.next_part}),
+        rest("/api/v1/entity/{entity}/{id}/_upload/multipart_abort", {"POST": rest_files.abort}),
+        rest(
+            "/api/v1/entity/{entity}/{id}/{field}/_upload",
+            {"GET": rest_files.upload_info, "POST": rest_files.complete},
+        ),
+        rest("/api/v1/entity/{entity}/{id}/{field}/_upload/multipart", {"GET": rest_files.next_part}),
+        rest("/api/v1/entity/{entity}/{id}/{field}/_upload/multipart_abort", {"POST": rest_files.abort}),
+        rest("/api/v1/entity/{entity}/{id}/{field}", {"GET": rest_files.read_field}),
         rest("/api/v1/schema/{entity}", {"GET": entities.schema_entity}),
         rest("/api/v1/schema/{entity}/fields", {"GET": entities.schema_fields}),
         rest("/api/v1/schema/{entity}/fields/{field}", {"GET": entities.schema_field}),

@@ -34,7 +34,7 @@ from shotlog.server.api3.wire import ProtocolError
 from shotlog.server.principals import Principals
 from shotlog.store.files import PendingUpload
 
-__all__ = ["AUTH_FIELDS", "Uploads", "site_base"]
+__all__ = ["AUTH_FIELDS", "Uploads", "named_copy", "site_base"]
 
 log = logging.getLogger("shotlog.uploads")
 
@@ -135,7 +135,7 @@ class Uploads:
     ) -> int:
         def work() -> int:
             up = self.files.begin(view, kind, upload.filename or "file")
-            with _named_copy(up.filename, upload.file) as spooled:
+            with named_copy(up.filename, upload.file) as spooled:
                 try:
                     stored = self.files.storage.write(up.key, _chunks(spooled), limit=self.files.rules.limit)
                 except BaseException:
@@ -181,15 +181,13 @@ class Uploads:
                 up = self.files.set_multipart(up)
                 url = ""  # each part gets its own (api_get_upload_link_for_part)
             else:
-                url = self._put_url(base, up.upload_id, up.key, None, None)
+                url = self.put_url(base, up.upload_id, up.key, None, None)
             stamp = up.created_at.strftime("%Y%m%d%H%M%S")
             return f"1\n{url}\n{stamp}\n{up.upload_type}\n{up.upload_id}"
 
         return await run_in_threadpool(work)
 
-    def _put_url(
-        self, base: str, upload_id: str, key: str, multipart_id: str | None, part: int | None
-    ) -> str:
+    def put_url(self, base: str, upload_id: str, key: str, multipart_id: str | None, part: int | None) -> str:
         seconds = self.files.rules.url_seconds
         if self.files.storage.presigns:
             if multipart_id is None or part is None:
@@ -210,7 +208,7 @@ class Uploads:
                 raise ValidationError(
                     "this upload was not announced as multipart", field="upload_id", value=up.upload_id
                 )
-            return f"1\n{self._put_url(base, up.upload_id, up.key, up.multipart_id, part)}"
+            return f"1\n{self.put_url(base, up.upload_id, up.key, up.multipart_id, part)}"
 
         return await run_in_threadpool(work)
 
@@ -227,16 +225,21 @@ class Uploads:
                 raise ValidationError(
                     "etags must list each part's ETag", field="etags", value=form.get("etags")
                 )
-            try:
-                self.files.storage.complete_multipart(
-                    up.key, up.multipart_id, etags, limit=self.files.rules.limit
-                )
-            except TooLarge:
-                self.files.abandon(up)
-                raise
+            self.join_parts(up, etags)
             return "1"
 
         return await run_in_threadpool(work)
+
+    def join_parts(self, up: PendingUpload, etags: list[str]) -> None:
+        """Complete a multipart upload from its parts' ETags; one too large goes (REST does this too)."""
+        assert up.multipart_id is not None
+        try:
+            self.files.storage.complete_multipart(
+                up.key, up.multipart_id, etags, limit=self.files.rules.limit
+            )
+        except TooLarge:
+            self.files.abandon(up)
+            raise
 
     async def link_file(self, request: Request, form: FormData, view: Shotlog) -> str:
         info = str(form.get("upload_link_info") or "").split("\n")
@@ -256,7 +259,7 @@ class Uploads:
             stored = self.files.stat(up)
             if not thumbnail:
                 return _link_file(self.files, view, target, up, stored, form)
-            with self.files.storage.open(up.key) as src, _named_copy(up.filename, src) as local:
+            with self.files.storage.open(up.key) as src, named_copy(up.filename, src) as local:
                 return self.files.link_thumbnail(view, target, up, stored, local)
 
         return f"1:{await run_in_threadpool(work)}"
@@ -292,7 +295,7 @@ def _file(form: FormData, name: str) -> UploadFile:
 
 
 @contextmanager
-def _named_copy(filename: str, source: BinaryIO) -> Iterator[Path]:
+def named_copy(filename: str, source: BinaryIO) -> Iterator[Path]:
     """``source`` copied to a file of its own named ``filename`` (already made safe), in a
     temporary directory removed afterwards: Pillow and the store read it from disk, and a
     refusal names the file as the client named it."""

@@ -17,10 +17,12 @@ from starlette.responses import Response
 
 from shotlog.connection import Shotlog
 from shotlog.errors import UnknownField, shown
+from shotlog.files.service import Files
 from shotlog.server.responses import HttpError, json_response
 from shotlog.server.rest import shapes
 from shotlog.server.rest.endpoint import reject_constant
 from shotlog.server.rest.openapi import MAX_ID, MAX_PAGE, MAX_PAGE_NUMBER, spec
+from shotlog.server.uploads import site_base
 
 __all__ = ["Entities"]
 
@@ -30,10 +32,23 @@ _BOOLEANS = {"true": True, "false": False}
 class Entities:
     """The handlers of ``/api/v1/entity`` and ``/api/v1/schema``, and the OpenAPI document."""
 
-    def __init__(self, store: Shotlog) -> None:
+    def __init__(self, store: Shotlog, files: Files | None = None, public_url: str | None = None) -> None:
         self.store = store
+        #: thumbnails and uploaded files read as URLs of this site, as api3 reads them
+        self.files = files
+        self.public_url = public_url
 
-    def _type(self, view: Shotlog, request: Request) -> str:
+    def records(
+        self, request: Request, view: Shotlog, entity_type: str, rows: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``rows`` as FPTR's REST records, their image and uploaded-file values as URLs of the
+        address the caller reached the site by (``shotlog.files.links``)."""
+        schema = view.catalog.schema
+        if self.files is not None and rows:
+            self.files.links(site_base(request, self.public_url)).present(schema, entity_type, rows)
+        return [shapes.record(schema, r) for r in rows]
+
+    def entity_type(self, view: Shotlog, request: Request) -> str:
         name = request.path_params["entity"]
         found = shapes.type_from_url(view.catalog.schema, name)
         if found is None:
@@ -45,7 +60,7 @@ class Entities:
             raise HttpError(404, f"Unknown entity type {shown(name)}", source={"parameter": "entity"})
         return found
 
-    def _id(self, request: Request) -> int:
+    def record_id(self, request: Request) -> int:
         raw = request.path_params["id"]
         try:
             value = int(raw)
@@ -59,7 +74,7 @@ class Entities:
             )
         return value
 
-    def _body(self, request: Request, *, required: bool) -> Any:
+    def body(self, request: Request, *, required: bool) -> Any:
         raw = request.state.body
         if not raw.strip():
             if required:
@@ -73,7 +88,7 @@ class Entities:
             raise HttpError(400, f"The request body is not valid JSON: {exc}") from None
 
     def _object_body(self, request: Request) -> Mapping[str, Any]:
-        body = self._body(request, required=True)
+        body = self.body(request, required=True)
         if not isinstance(body, Mapping):
             raise HttpError(400, f"The request body must be a JSON object of field values, got {shown(body)}")
         return body
@@ -116,6 +131,7 @@ class Entities:
 
     def _collection(
         self,
+        request: Request,
         view: Shotlog,
         entity_type: str,
         filters: Any,
@@ -148,14 +164,15 @@ class Entities:
             links["next"] = page_link(number + 1)
         if number > 1:
             links["prev"] = page_link(number - 1)
-        return {"data": [shapes.record(schema, r) for r in rows], "links": links}
+        return {"data": self.records(request, view, entity_type, rows), "links": links}
 
     # -- handlers -----------------------------------------------------------------------------------
 
     def list_entities(self, request: Request, view: Shotlog) -> Any:
-        entity_type = self._type(view, request)
+        entity_type = self.entity_type(view, request)
         params = dict(request.query_params)
         return self._collection(
+            request,
             view,
             entity_type,
             shapes.parse_simple_filters(params, view.catalog.schema, entity_type),
@@ -165,8 +182,8 @@ class Entities:
         )
 
     def search(self, request: Request, view: Shotlog) -> Any:
-        entity_type = self._type(view, request)
-        body = self._body(request, required=False)
+        entity_type = self.entity_type(view, request)
+        body = self.body(request, required=False)
         if not isinstance(body, Mapping):
             raise HttpError(
                 400, "The search body must be a JSON object with filters, fields, sort, page, options"
@@ -219,11 +236,11 @@ class Entities:
         filters = shapes.search_filters(body.get("filters"))
         # The page links name the same _search with another page: POST the same body to follow them.
         return self._collection(
-            view, entity_type, filters, params, request.url.path, request.query_params.multi_items()
+            request, view, entity_type, filters, params, request.url.path, request.query_params.multi_items()
         )
 
     def read(self, request: Request, view: Shotlog) -> Any:
-        entity_type, entity_id = self._type(view, request), self._id(request)
+        entity_type, entity_id = self.entity_type(view, request), self.record_id(request)
         params = dict(request.query_params)
         retired, archived = self._options(params)
         fields = shapes.parse_fields(params.get("fields"), view.catalog.schema, entity_type)
@@ -236,19 +253,20 @@ class Entities:
         )
         if not rows:
             raise HttpError(404, f"No {entity_type} with id {entity_id}", source={"parameter": "id"})
-        return {"data": shapes.record(view.catalog.schema, rows[0]), "links": {"self": request.url.path}}
+        record = self.records(request, view, entity_type, rows[:1])[0]
+        return {"data": record, "links": {"self": request.url.path}}
 
     def create(self, request: Request, view: Shotlog) -> Any:
-        entity_type = self._type(view, request)
+        entity_type = self.entity_type(view, request)
         body = self._object_body(request)
         fields = request.query_params.get("options[fields]")
         names = [f.strip() for f in fields.split(",") if f.strip()] if fields else None
         created = view.create(entity_type, body, names)
-        record = shapes.record(view.catalog.schema, created)
+        record = self.records(request, view, entity_type, [created])[0]
         return json_response({"data": record, "links": {"self": record["links"]["self"]}}, 201)
 
     def update(self, request: Request, view: Shotlog) -> Any:
-        entity_type, entity_id = self._type(view, request), self._id(request)
+        entity_type, entity_id = self.entity_type(view, request), self.record_id(request)
         body = self._object_body(request)
         prefix = "options[multi_entity_update_modes]["
         modes = {
@@ -257,16 +275,17 @@ class Entities:
             if k.startswith(prefix) and k.endswith("]")
         }
         updated = view.update(entity_type, entity_id, body, modes)
-        return {"data": shapes.record(view.catalog.schema, updated), "links": {"self": request.url.path}}
+        record = self.records(request, view, entity_type, [updated])[0]
+        return {"data": record, "links": {"self": request.url.path}}
 
     def delete(self, request: Request, view: Shotlog) -> Any:
-        entity_type, entity_id = self._type(view, request), self._id(request)
+        entity_type, entity_id = self.entity_type(view, request), self.record_id(request)
         if not view.delete(entity_type, entity_id):
             raise HttpError(400, f"{entity_type} {entity_id} is already retired", source={"parameter": "id"})
         return Response(status_code=204)
 
     def revive(self, request: Request, view: Shotlog) -> Any:
-        entity_type, entity_id = self._type(view, request), self._id(request)
+        entity_type, entity_id = self.entity_type(view, request), self.record_id(request)
         if request.query_params.get("revive", "").lower() != "true":
             raise HttpError(
                 400, "POST to an entity id revives it and needs ?revive=true", source={"parameter": "revive"}
@@ -275,15 +294,15 @@ class Entities:
         return {"data": {"type": entity_type, "id": entity_id}, "meta": {"revived": revived}}
 
     def schema_entity(self, request: Request, view: Shotlog) -> Any:
-        entity_type = self._type(view, request)
+        entity_type = self.entity_type(view, request)
         return {"data": view.schema_entity_read()[entity_type], "links": {"self": request.url.path}}
 
     def schema_fields(self, request: Request, view: Shotlog) -> Any:
-        entity_type = self._type(view, request)
+        entity_type = self.entity_type(view, request)
         return {"data": view.schema_field_read(entity_type), "links": {"self": request.url.path}}
 
     def schema_field(self, request: Request, view: Shotlog) -> Any:
-        entity_type = self._type(view, request)
+        entity_type = self.entity_type(view, request)
         name = request.path_params["field"]
         if not view.catalog.schema.has_field(entity_type, name):
             view.catalog.refresh()

@@ -240,6 +240,7 @@ def spec(entity_names: Sequence[str] | None = None) -> dict[str, Any]:
             }
         },
         "/api/v1/entity/{entity}/{id}": one_paths,
+        **_file_paths(entity, bearer),
         "/api/v1/schema/{entity}": {
             "get": {
                 "operationId": "readEntitySchema",
@@ -280,6 +281,96 @@ def spec(entity_names: Sequence[str] | None = None) -> dict[str, Any]:
             "schemas": _SCHEMAS,
         },
     }
+
+
+_FIELD = {"name": "field", "in": "path", "required": True, "schema": {"type": "string"}}
+_UPLOAD_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": _ref("UploadCompletion")}},
+}
+
+
+def _file_paths(entity: dict[str, Any], bearer: list[dict[str, list[str]]]) -> dict[str, Any]:
+    """FPTR's upload paths, to a record (an Attachment linked to it) and to a field (a thumbnail
+    for ``image``/``filmstrip_image``, else a File/Link field), and the file field read."""
+    paths: dict[str, Any] = {}
+    for prefix, params, what in (
+        ("/api/v1/entity/{entity}/{id}", [entity, _ID], "a record"),
+        ("/api/v1/entity/{entity}/{id}/{field}", [entity, _ID, _FIELD], "a field"),
+    ):
+        tag = "Field" if "field" in prefix else "Record"
+        paths[f"{prefix}/_upload"] = {
+            "get": {
+                "operationId": f"uploadUrl{tag}",
+                "summary": f"Announce an upload to {what}: where to PUT the bytes, and what to send back",
+                "parameters": [
+                    *params,
+                    {"name": "filename", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "multipart_upload", "in": "query", "schema": {"type": "boolean"}},
+                ],
+                "security": bearer,
+                "responses": {"200": _json(_ref("UploadInfo"), "The upload's info and links"), **_ERRORS},
+            },
+            "post": {
+                "operationId": f"uploadComplete{tag}",
+                "summary": f"Link an uploaded file to {what}",
+                "parameters": params,
+                "security": bearer,
+                "requestBody": _UPLOAD_BODY,
+                "responses": {"201": _json(_ref("One"), "The Attachment made"), **_ERRORS},
+            },
+        }
+        paths[f"{prefix}/_upload/multipart"] = {
+            "get": {
+                "operationId": f"uploadNextPart{tag}",
+                "summary": "Where to PUT the next part of a multipart upload",
+                "parameters": [
+                    *params,
+                    {"name": "upload_id", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "part_number", "in": "query", "required": True, "schema": {"type": "integer"}},
+                    {"name": "filename", "in": "query", "schema": {"type": "string"}},
+                    {"name": "timestamp", "in": "query", "schema": {"type": "string"}},
+                ],
+                "security": bearer,
+                "responses": {
+                    "200": _json({"type": "object"}, "links.upload and links.get_next_part"),
+                    **_ERRORS,
+                },
+            }
+        }
+        paths[f"{prefix}/_upload/multipart_abort"] = {
+            "post": {
+                "operationId": f"uploadAbort{tag}",
+                "summary": "Give up a multipart upload",
+                "parameters": params,
+                "security": bearer,
+                "requestBody": _UPLOAD_BODY,
+                "responses": {"204": {"description": "Aborted"}, **_ERRORS},
+            }
+        }
+    paths["/api/v1/entity/{entity}/{id}/{field}"] = {
+        "get": {
+            "operationId": "readFileField",
+            "summary": "Read a file field (image, filmstrip_image, File/Link); ?alt redirects to the file",
+            "parameters": [
+                entity,
+                _ID,
+                _FIELD,
+                {
+                    "name": "alt",
+                    "in": "query",
+                    "schema": {"type": "string", "enum": ["original", "thumbnail"]},
+                },
+            ],
+            "security": bearer,
+            "responses": {
+                "200": _json({"type": "object"}, "data: the field's value, with its URL"),
+                "302": {"description": "The file (with alt)"},
+                **_ERRORS,
+            },
+        }
+    }
+    return paths
 
 
 _LINK = {
@@ -394,6 +485,45 @@ _SCHEMAS: dict[str, Any] = {
             "access_token": {"type": "string"},
             "expires_in": {"type": "integer"},
             "refresh_token": {"type": "string"},
+        },
+    },
+    "UploadInfo": {
+        "type": "object",
+        "required": ["data", "links"],
+        "properties": {
+            "data": {
+                "type": "object",
+                "properties": {
+                    "timestamp": {"type": "string"},
+                    "upload_type": {"type": "string", "enum": ["Attachment", "Thumbnail"]},
+                    "upload_id": {"type": "string"},
+                    "storage_service": {"type": "string"},
+                    "original_filename": {"type": "string"},
+                    "multipart_upload": {"type": "boolean"},
+                },
+            },
+            "links": {
+                "type": "object",
+                "properties": {
+                    "upload": {"type": "string"},
+                    "complete_upload": {"type": "string"},
+                    "get_next_part": {"type": "string"},
+                },
+            },
+        },
+    },
+    "UploadCompletion": {
+        "type": "object",
+        "required": ["upload_info"],
+        "properties": {
+            "upload_info": {
+                "type": "object",
+                "description": "data of the GET, with etags of a multipart upload",
+            },
+            "upload_data": {
+                "type": "object",
+                "properties": {"display_name": {"type": "string"}, "tags": {"type": "array"}},
+            },
         },
     },
     "Errors": {
