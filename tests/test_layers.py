@@ -38,6 +38,7 @@ LAYERS: list[set[str]] = [
 #: Modules allowed past the size bound: they are declarations (tables, the default schema, the
 #: OpenAPI document), not logic.
 DECLARATIONS = {
+    "shotlog.settings",
     "shotlog.store.tables",
     "shotlog.schema.defaults",
     "shotlog.server.rest.openapi",

@@ -13,9 +13,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import boto3
 import pytest
 import shotgun_api3
 from sgserver import Databases, Server, launch
+
+from motoserver import moto_server
 
 
 @pytest.fixture(scope="session")
@@ -78,3 +81,41 @@ def uniq(request: pytest.FixtureRequest) -> str:
 def project(sg: shotgun_api3.Shotgun, uniq: str) -> dict[str, Any]:
     """A Project of this test's own: scope every filter to it."""
     return sg.create("Project", {"name": uniq})
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real moto S3 server process for the servers that keep their files in a bucket."""
+    with moto_server(tmp_path_factory.mktemp("moto_files")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def files_env(moto: str) -> Callable[[str], dict[str, str]]:
+    """The environment of a server whose files work one way: ``put`` (a directory; the client
+    PUTs to upload URLs shotlog gives it), ``form`` (a directory; the client posts forms) or
+    ``s3`` (a fresh bucket on moto; the client PUTs to presigned URLs)."""
+    creds = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+    def env(mode: str) -> dict[str, str]:
+        if mode == "put":
+            return {}
+        if mode == "form":
+            return {"SHOTLOG_FILES_DIRECT_UPLOADS": "0"}
+        bucket = f"shotlog-files-{uuid.uuid4().hex[:8]}"
+        client = boto3.client(
+            "s3",
+            endpoint_url=moto,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+        client.create_bucket(Bucket=bucket)
+        client.close()
+        return {"SHOTLOG_FILES_URL": f"s3://{bucket}/site", "SHOTLOG_FILES_S3_ENDPOINT": moto, **creds}
+
+    return env

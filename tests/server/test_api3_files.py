@@ -12,18 +12,14 @@ import io
 import os
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import shotgun_api3
 from PIL import Image
 from sgserver import Server, events_after, head_event_id
-
-from motoserver import moto_server
 
 MODES = ("put", "form", "s3")
 
@@ -33,39 +29,14 @@ pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptio
 
 
 @pytest.fixture(scope="session")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with moto_server(tmp_path_factory.mktemp("moto_files")) as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
 def mode_servers(
-    start_server: Callable[..., Server], server: Server, moto: str
-) -> Iterator[dict[str, Server]]:
-    bucket = f"shotlog-files-{uuid.uuid4().hex[:8]}"
-    creds = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    client = boto3.client("s3", endpoint_url=moto, **_boto(creds))
-    client.create_bucket(Bucket=bucket)
-    client.close()
-    servers = {
-        "put": server,
-        "form": start_server(env={"SHOTLOG_FILES_DIRECT_UPLOADS": "0"}),
-        "s3": start_server(
-            env={"SHOTLOG_FILES_URL": f"s3://{bucket}/site", "SHOTLOG_FILES_S3_ENDPOINT": moto, **creds}
-        ),
-    }
-    yield servers
-
-
-def _boto(creds: dict[str, str]) -> dict[str, str]:
+    start_server: Callable[..., Server], server: Server, files_env: Callable[[str], dict[str, str]]
+) -> dict[str, Server]:
+    """The shared server is the ``put`` one (the default settings); the others start here."""
     return {
-        "aws_access_key_id": creds["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": creds["AWS_SECRET_ACCESS_KEY"],
-        "region_name": creds["AWS_DEFAULT_REGION"],
+        "put": server,
+        "form": start_server(env=files_env("form")),
+        "s3": start_server(env=files_env("s3")),
     }
 
 
@@ -75,8 +46,9 @@ def site(request: pytest.FixtureRequest, mode_servers: dict[str, Server]) -> Ser
 
 
 @pytest.fixture
-def client(site: Server) -> shotgun_api3.Shotgun:
-    return site.client()
+def client(site: Server) -> Iterator[shotgun_api3.Shotgun]:
+    yield site.client()
+    site.close_clients()
 
 
 @pytest.fixture
@@ -314,7 +286,9 @@ def test_signed_urls_are_refused_when_forged_or_altered(
         with pytest.raises(urllib.error.HTTPError) as refused:
             _fetch(bad)
         assert refused.value.code in (403, 404)
+        refused.value.close()
     # and without any credential at all
     with pytest.raises(urllib.error.HTTPError) as refused:
         _fetch(base)
     assert refused.value.code == 401
+    refused.value.close()

@@ -9,6 +9,7 @@ name alone and streams the parts, in order, into the final object through the sa
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import shutil
@@ -48,7 +49,8 @@ class _FileSink:
     ) -> None:
         self.store, self.key, self.folder, self.name = store, key, folder, name
         self.meter = Meter(limit)
-        self.temp = folder / f".part-{uuid.uuid4().hex}"
+        # named after its object, so that deleting the object also finds a write a crash cut off
+        self.temp = folder / f".part-{Path(key).name}-{uuid.uuid4().hex}"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             self.fh: BinaryIO = self.temp.open("xb")
@@ -117,7 +119,11 @@ class DirectoryFiles:
         target = self._path(key)
         return _FileSink(self, key, target.parent, lambda _etag: target.name, limit)
 
-    def write(self, key: str, chunks: Iterable[bytes], *, limit: int) -> Stored:
+    def write(
+        self, key: str, chunks: Iterable[bytes], *, limit: int, content_type: str | None = None
+    ) -> Stored:
+        """``content_type`` is for stores that keep one per object; a directory's files have none
+        (each is served with the type of its Attachment)."""
         return pump(lambda: self._sink(key, limit), chunks)
 
     async def write_async(self, key: str, chunks: AsyncIterator[bytes], *, limit: int) -> Stored:
@@ -147,8 +153,13 @@ class DirectoryFiles:
         return None if size is None else Stored(key, size, None, None)
 
     def delete(self, key: str) -> None:
+        """Remove the object, and what is left of any write of it a crash cut off."""
+        path = self._path(key)
         try:
-            self._path(key).unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+            if path.parent.is_dir():
+                for partial in path.parent.glob(f".part-{glob.escape(path.name)}-*"):
+                    partial.unlink(missing_ok=True)
         except OSError as exc:
             raise self.failed("delete", key, exc) from exc
 

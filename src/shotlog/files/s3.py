@@ -97,8 +97,10 @@ class S3Files:
 
     # -- whole objects ------------------------------------------------------------------------
 
-    def write(self, key: str, chunks: Iterable[bytes], *, limit: int) -> Stored:
-        return pump(lambda: _S3Sink(self, key, limit), chunks)
+    def write(
+        self, key: str, chunks: Iterable[bytes], *, limit: int, content_type: str | None = None
+    ) -> Stored:
+        return pump(lambda: _S3Sink(self, key, limit, content_type), chunks)
 
     async def write_async(self, key: str, chunks: AsyncIterator[bytes], *, limit: int) -> Stored:
         return await pump_async(lambda: _S3Sink(self, key, limit), chunks, limit)
@@ -255,8 +257,10 @@ class S3Files:
 class _S3Sink:
     """A proxied stream: one ``PutObject`` if it fits in a part, else a multipart upload."""
 
-    def __init__(self, store: S3Files, key: str, limit: int) -> None:
+    def __init__(self, store: S3Files, key: str, limit: int, content_type: str | None = None) -> None:
         self.store, self.key = store, key
+        # kept on the object, so a GET of it (a presigned one too) says what it is
+        self.extra = {"ContentType": content_type} if content_type else {}
         self.object_key = store.object_key(key)
         self.meter = Meter(limit)
         self.buffer = bytearray()
@@ -278,7 +282,12 @@ class _S3Sink:
     def finish(self) -> Stored:
         if self.upload_id is None:
             reply = self.store.call(
-                "upload", self.key, self.store.client.put_object, Key=self.object_key, Body=bytes(self.buffer)
+                "upload",
+                self.key,
+                self.store.client.put_object,
+                Key=self.object_key,
+                Body=bytes(self.buffer),
+                **self.extra,
             )
             etag = _etag(reply)
         else:

@@ -20,12 +20,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-import multiprocessing
-import os
 import threading
 import uuid
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +35,7 @@ from shotlog.eventlog import log as eventlog
 from shotlog.filelinks import UploadedFile
 from shotlog.files import names, signing, thumbnails
 from shotlog.files.links import FileLinks
+from shotlog.files.renderer import Renderer
 from shotlog.files.storage import FileStore, Stored, TooLarge, open_files
 from shotlog.store import files as rows
 from shotlog.store.files import PendingUpload, StoredFile
@@ -273,27 +271,31 @@ class Files:
 
         def first(tx: WriteTransaction) -> int:
             att = self._attachment(tx, target, up, stored, up.filename, content_type, [], linked=False)
-            self._set_image(tx, target, Thumbnail(att, pending=True))
+            self.set_image(tx, target, Thumbnail(att, pending=True))
             return att
 
         att = self._linked(view, up, first)
+        keys = self.store_renditions(up.key, att, renditions)
+
+        def second(tx: WriteTransaction) -> None:
+            rows.set_renditions(tx.conn, att, keys)
+            self.set_image(tx, target, Thumbnail(att))
+
+        view.transaction(second)
+        return att
+
+    def store_renditions(self, key: str, att: int, renditions: Mapping[str, bytes]) -> dict[str, str]:
         keys: dict[str, str] = {}
         for name, data in renditions.items():
-            key = f"{up.key}.{name}.jpg"
+            rendition = f"{key}.{name}.jpg"
             try:
-                self.storage.write(key, [data], limit=self.rules.limit)
+                self.storage.write(rendition, [data], limit=self.rules.limit, content_type="image/jpeg")
             except ShotlogError:
                 # the original is served in its place: still the image, if not at FPTR's size
                 log.warning("rendition %s of attachment %s could not be stored", name, att, exc_info=True)
                 continue
-            keys[name] = key
-
-        def second(tx: WriteTransaction) -> None:
-            rows.set_renditions(tx.conn, att, keys)
-            self._set_image(tx, target, Thumbnail(att))
-
-        view.transaction(second)
-        return att
+            keys[name] = rendition
+        return keys
 
     def share_thumbnail(
         self, view: Shotlog, targets: list[Target], source: Target, *, filmstrip: bool
@@ -316,12 +318,12 @@ class Files:
 
         def work(tx: WriteTransaction) -> None:
             for t in targets:
-                self._set_image(
+                self.set_image(
                     tx,
                     Target(t.entity_type, t.entity_id, field, t.project),
                     Thumbnail(thumb.attachment_id, pending=True),
                 )
-                self._set_image(
+                self.set_image(
                     tx, Target(t.entity_type, t.entity_id, field, t.project), Thumbnail(thumb.attachment_id)
                 )
 
@@ -373,7 +375,7 @@ class Files:
         rows.forget_upload(tx.conn, up.upload_id)
         return att
 
-    def _set_image(self, tx: WriteTransaction, target: Target, thumb: Thumbnail) -> None:
+    def set_image(self, tx: WriteTransaction, target: Target, thumb: Thumbnail) -> None:
         assert target.field is not None
         if target.entity_type == "EventLogEntry":
             if not eventlog.set_image(tx.conn, target.entity_id, target.field, thumb.stored()):
@@ -408,56 +410,6 @@ class Files:
         if found is None:
             raise NotFound("Attachment", attachment_id)  # a link, or a file this site does not keep
         return found
-
-    # -- the sweep ---------------------------------------------------------------------------------------
-
-    def sweep(self, now: dt.datetime | None = None) -> int:
-        """Delete the objects of uploads that expired unlinked (abandoned, or cut by a crash)."""
-        with self.store.db.read() as conn:
-            expired = rows.expired_uploads(conn, now or utcnow_seconds())
-        for up in expired:
-            self.abandon(up)
-        return len(expired)
-
-
-class Renderer:
-    """Decodes and resizes thumbnails in a process of its own at a lower CPU priority, one image
-    at a time: a burst of uploads then never competes with the event loop or the write path for
-    the GIL or, on a busy machine, for the CPU. Started on first use."""
-
-    def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
-
-    def render(self, path: Path, *, filmstrip: bool) -> dict[str, bytes]:
-        with self._lock:
-            if self._pool is None:
-                context = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(1, mp_context=context, initializer=_lower_priority)
-            pool = self._pool
-        outcome, value = pool.submit(_render, str(path), filmstrip).result()
-        if outcome == "bad":
-            raise thumbnails.BadImage(value)
-        renditions: dict[str, bytes] = value
-        return renditions
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(cancel_futures=True)
-                self._pool = None
-
-
-def _lower_priority() -> None:
-    os.nice(10)
-
-
-def _render(path: str, filmstrip: bool) -> tuple[str, Any]:
-    """In the renderer's process; a refusal comes back as text (exceptions cross as pickles)."""
-    try:
-        return "ok", thumbnails.render(Path(path), filmstrip=filmstrip)
-    except thumbnails.BadImage as e:
-        return "bad", str(e)
 
 
 def open_site_files(store: Shotlog) -> Files:

@@ -38,7 +38,9 @@ class FileStore(Protocol):
     def check(self) -> None:
         """Raise ``FileStorageError`` unless objects can be written and read here."""
 
-    def write(self, key: str, chunks: Iterable[bytes], *, limit: int) -> Stored:
+    def write(
+        self, key: str, chunks: Iterable[bytes], *, limit: int, content_type: str | None = None
+    ) -> Stored:
         """Store the chunks under ``key``, atomically; ``TooLarge`` past ``limit`` bytes, and any
         failure (``FileStorageError``, or the iterator's own error), leaves nothing behind."""
 

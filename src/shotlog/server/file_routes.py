@@ -70,7 +70,7 @@ class FileRoutes:
         limit = self.files.rules.limit
         size = request.headers.get("content-length", "")
         if size.isdigit() and int(size) > limit:
-            return _error(413, f"the body is {size} bytes; this site stores files up to {limit} bytes")
+            return _error(413, str(TooLarge(limit, int(size))))
         storage = self.files.storage
         try:
             if part is None:

@@ -27,7 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError, ValidationError, incident_ref
-from shotlog.files import links
+from shotlog.files import links, names
 from shotlog.files.service import Files, NotReady, Target
 from shotlog.files.storage import Stored, TooLarge
 from shotlog.server.api3.wire import ProtocolError
@@ -84,8 +84,7 @@ class Uploads:
         async def handle(request: Request) -> Response:
             size = request.headers.get("content-length", "")
             if size.isdigit() and int(size) > self.files.rules.limit + 1024 * 1024:
-                limit = self.files.rules.limit
-                return _refused(f"the upload is {size} bytes; this site stores files up to {limit} bytes")
+                return _refused(str(TooLarge(self.files.rules.limit, int(size))))
             try:
                 async with request.form(max_fields=MAX_FIELDS, max_files=2) as form:
                     view = await run_in_threadpool(self._view, form)
@@ -137,7 +136,12 @@ class Uploads:
             up = self.files.begin(view, kind, upload.filename or "file")
             with named_copy(up.filename, upload.file) as spooled:
                 try:
-                    stored = self.files.storage.write(up.key, _chunks(spooled), limit=self.files.rules.limit)
+                    stored = self.files.storage.write(
+                        up.key,
+                        _chunks(spooled),
+                        limit=self.files.rules.limit,
+                        content_type=names.content_type(up.filename),
+                    )
                 except BaseException:
                     self.files.abandon(up)
                     raise
