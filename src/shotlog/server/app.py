@@ -121,7 +121,7 @@ def create_app(
     entities, tokens, hooks = Entities(store, files, public_url), Tokens(credentials), WebhookRoutes(store)
     rest_files = RestFiles(entities, uploads)
     stream, daemon, actions = Stream(principals), DaemonApi(principals), ActionsApi(principals)
-    web = Web(store, credentials, principals.view)
+    web = Web(store, credentials, principals.view, files)
     site, events, entity_pages = SitePages(web), EventPages(web), EntityPages(web)
     accounts, hook_pages, daemon_page = AccountPages(web), WebhookPages(web), DaemonPage(web)
 

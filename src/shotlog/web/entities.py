@@ -8,7 +8,7 @@ from typing import Any
 from shotlog.connection import Shotlog
 from shotlog.schema.model import Field
 
-__all__ = ["EntityList", "entity_fields", "get_entity", "list_entities"]
+__all__ = ["EntityList", "attachments_of", "entity_fields", "get_entity", "list_entities"]
 
 #: data types with nothing to show on a page
 _HIDDEN_TYPES = {"password", "summary", "pivot_column"}
@@ -35,6 +35,23 @@ def get_entity(store: Shotlog, entity_type: str, entity_id: int) -> tuple[dict[s
         return found, False
     retired = store.find(entity_type, filters, names, retired_only=True, limit=1)
     return (retired[0], True) if retired else (None, False)
+
+
+def attachments_of(
+    store: Shotlog, entity_type: str, entity_id: int, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The files linked to an entity (the Attachments whose ``attachment_links`` name it, FPTR's
+    Files tab), newest first; none for a type Attachments cannot link to."""
+    links = store.catalog.schema.fields.get("Attachment", {}).get("attachment_links")
+    if links is None or entity_type not in links.valid_types:
+        return []
+    return store.find(
+        "Attachment",
+        [["attachment_links", "is", {"type": entity_type, "id": entity_id}]],
+        ["filename", "this_file", "file_size", "description", "created_at"],
+        order=[{"field_name": "id", "direction": "desc"}],
+        limit=limit,
+    )
 
 
 @dataclass

@@ -9,8 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from shotlog.web.entities import entity_fields, get_entity, list_entities
-from shotlog.web.eventlist import event_page, subject
+from shotlog.web.entities import attachments_of, entity_fields, get_entity, list_entities
+from shotlog.web.eventlist import add_thumbnails, event_page, subject
 from shotlog.web.filters import parse_event_query, whole_number
 from shotlog.web.pages import Web
 
@@ -64,6 +64,12 @@ class EntityPages:
         def load() -> tuple[dict[str, Any] | None, bool, Any, list[dict[str, Any]]]:
             record, retired = get_entity(self.web.store, entity_type, entity_id)
             history = event_page(self.web.store, q) if record is not None and not errors else None
+            links = self.web.links(request)
+            if history is not None:
+                add_thumbnails(history.rows, links)
+            if record is not None and links is not None:
+                # thumbnails as URLs the page's <img> can load (signed: the thumbnail route takes no cookie)
+                links.present(self.web.store.catalog.schema, entity_type, [record])
             project = record.get("project") if record else None
             project_id = project["id"] if isinstance(project, dict) else None
             if entity_type == "Project":
@@ -74,6 +80,7 @@ class EntityPages:
         record, retired, history, amis = await run_in_threadpool(load)
         if record is None:
             return self.web.not_found(request, f"There is no {entity_type} with id {entity_id}.")
+        files = await run_in_threadpool(attachments_of, self.web.store, entity_type, entity_id)
         return self.web.render(
             request,
             "entity.html",
@@ -85,4 +92,5 @@ class EntityPages:
             q=q,
             subject=subject,
             amis=amis,
+            files=files,
         )

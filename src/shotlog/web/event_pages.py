@@ -12,7 +12,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from shotlog.errors import ShotlogError
-from shotlog.web.eventlist import SCAN_WINDOW, choices, event_page, get_event, live_events, subject
+from shotlog.web.eventlist import (
+    SCAN_WINDOW,
+    add_thumbnails,
+    choices,
+    event_page,
+    get_event,
+    live_events,
+    subject,
+)
 from shotlog.web.filters import PAGE_SIZES, SORTS, EventQuery, parse_event_query, whole_number
 from shotlog.web.meta import describe_meta
 from shotlog.web.pages import Web
@@ -35,7 +43,9 @@ class EventPages:
             amis = self.web.action_items(request, "EventLogEntry", q.project_id)
             if errors:
                 return {"result": None, "choices": choices(self.web.store), "amis": amis}
-            return {"result": event_page(self.web.store, q), "choices": choices(self.web.store), "amis": amis}
+            result = event_page(self.web.store, q)
+            add_thumbnails(result.rows, self.web.links(request))
+            return {"result": result, "choices": choices(self.web.store), "amis": amis}
 
         loaded = await run_in_threadpool(load)
         result = loaded["result"]
@@ -75,8 +85,12 @@ class EventPages:
         if errors or after is None:
             problems = errors or {"head": f"head must be an event id, got {raw!r}"}
             return JSONResponse({"errors": problems}, status_code=400)
+
+        def load() -> list[dict[str, Any]]:
+            return add_thumbnails(live_events(self.web.store, q, after), self.web.links(request))
+
         try:
-            rows = await run_in_threadpool(live_events, self.web.store, q, after)
+            rows = await run_in_threadpool(load)
         except ShotlogError as exc:
             return JSONResponse({"errors": {"filter": str(exc)}}, status_code=400)
         row = templates.get_template("_event_row.html")
@@ -86,9 +100,14 @@ class EventPages:
 
     async def event(self, request: Request) -> Response:
         event_id = request.path_params["id"]
-        event, head = await run_in_threadpool(
-            lambda: (get_event(self.web.store, event_id), self.web.store.head_event_id())
-        )
+
+        def load() -> tuple[dict[str, Any] | None, int]:
+            event = get_event(self.web.store, event_id)
+            if event is not None:
+                add_thumbnails([event], self.web.links(request))
+            return event, self.web.store.head_event_id()
+
+        event, head = await run_in_threadpool(load)
         if event is None:
             return self.web.not_found(request, f"There is no event {event_id}.")
         return self.web.render(

@@ -29,6 +29,8 @@ from shotlog import eventlog
 from shotlog.connection import Shotlog
 from shotlog.errors import FilterError, ShotlogError
 from shotlog.eventlog import read
+from shotlog.files.links import FileLinks
+from shotlog.values import Thumbnail
 from shotlog.web.filters import EventQuery
 from shotlog.web.meta import list_cells
 
@@ -37,8 +39,10 @@ __all__ = [
     "EVENT_FIELDS",
     "Choices",
     "EventPage",
+    "add_thumbnails",
     "choices",
     "event_page",
+    "event_thumbnail",
     "for_list",
     "get_event",
     "live_events",
@@ -219,6 +223,37 @@ def count_capped(store: Shotlog, filters: list[Any]) -> int:
     """How many events match, counting no further than COUNT_CAP + 1."""
     rows = store.find("EventLogEntry", filters, ["id"], limit=COUNT_CAP + 1)
     return len(rows)
+
+
+def event_thumbnail(event: dict[str, Any]) -> str | Thumbnail | None:
+    """What an event shows as its thumbnail: its own ``image`` (Toolkit and custom events set one),
+    else for a change of an entity's ``image`` the image that change set (its meta names the
+    Attachment); a URL shotlog did not make as it is; None for the rest."""
+    own = event.get("image")
+    if own:
+        thumb = Thumbnail.parse(own)
+        return thumb if thumb is not None else (own if str(own).startswith(("http://", "https://")) else None)
+    meta = event.get("meta")
+    if (
+        not isinstance(meta, dict)
+        or meta.get("field_data_type") != "image"
+        or meta.get("attribute_name") != "image"
+    ):
+        return None
+    new = meta.get("new_value")
+    return Thumbnail(new) if isinstance(new, int) and not isinstance(new, bool) else None
+
+
+def add_thumbnails(rows: list[dict[str, Any]], links: FileLinks | None) -> list[dict[str, Any]]:
+    """Each row's ``thumbnail``: the URL of ``event_thumbnail``'s image (the placeholder while its
+    own image is being made), or None."""
+    for row in rows:
+        found = event_thumbnail(row) if links is not None else None
+        if isinstance(found, Thumbnail):
+            row["thumbnail"] = links.image(found.stored()) if links is not None else None
+        else:
+            row["thumbnail"] = found
+    return rows
 
 
 def live_events(store: Shotlog, q: EventQuery, after: int) -> list[dict[str, Any]]:

@@ -21,6 +21,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
+from shotlog.files.links import FileLinks
+from shotlog.files.service import Files
 from shotlog.web import sessions
 from shotlog.web.render import page
 
@@ -47,12 +49,22 @@ class Web:
         store: Shotlog,
         credentials: Credentials,
         views: Callable[[Principal], Shotlog] | None = None,
+        files: Files | None = None,
     ) -> None:
         self.store = store
         self.credentials = credentials
+        #: the site's files, for thumbnail URLs (none: pages show no thumbnails)
+        self.files = files
         #: a user's view of the store, which names them in the events they cause (the server passes
         #: its shared cache, ``server.principals``)
         self.view = views or (lambda user: store.as_user({"type": user.type, "id": user.id}))
+
+    def links(self, request: Request) -> FileLinks | None:
+        """URLs of stored files for a page, relative to the site as the browser reached it. Call
+        it in a worker thread: the site's URL key is read from the database once."""
+        if self.files is None:
+            return None
+        return self.files.links(str(request.scope.get("root_path", "")))
 
     def context(self, request: Request, **values: Any) -> dict[str, Any]:
         user: Principal | None = getattr(request.state, "user", None)
