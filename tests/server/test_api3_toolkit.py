@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import shotgun_api3
+from PIL import Image
 from sgserver import Server, events_after, head_event_id
 
 #: tk-core's login.get_current_user asks for these
@@ -321,6 +323,7 @@ def test_register_publish_under_a_storage(
     artist: dict[str, Any],
     storage: dict[str, Any],
     uniq: str,
+    tmp_path: Path,
 ) -> None:
     task = sg.create("Task", {"content": "layout", "entity": shot, "project": project})
     pft = _publish_type(sg, f"Maya Scene {uniq}")
@@ -432,6 +435,22 @@ def test_register_publish_under_a_storage(
     )
     assert dep["published_file"]["id"] == second["id"]
     assert dep["dependent_published_file"]["id"] == created["id"]
+
+    # its last step: the thumbnail (tk-core's own no_preview.jpg when the caller gives none)
+    no_preview = tmp_path / "no_preview.jpg"
+    Image.new("RGB", (320, 180), (60, 60, 60)).save(no_preview)
+    before = head_event_id(sg)
+    attachment = sg.upload_thumbnail("PublishedFile", created["id"], str(no_preview))
+    changes = [
+        e for e in events_after(sg, before, entity=_link(created, "code")) if e["attribute_name"] == "image"
+    ]
+    assert [(e["meta"]["new_value"], e["meta"]["is_transient"]) for e in changes] == [
+        (attachment, True),
+        (attachment, False),
+    ]
+    assert (
+        "/files/thumbnail/" in sg.find_one("PublishedFile", [["id", "is", created["id"]]], ["image"])["image"]
+    )
 
 
 def test_register_publish_by_local_path_picks_the_deepest_root(

@@ -81,7 +81,7 @@ class FileLinks:
         token = signing.sign(self.secret, "download", str(attachment_id), self.now + self.seconds)
         return f"{self.base}{download_path(attachment_id)}?t={token}"
 
-    def image(self, stored: object) -> Any:
+    def image(self, stored: object, rendition: str = "thumbnail") -> Any:
         """What an ``image`` field reads as: a thumbnail URL, the placeholder, None, or a value
         shotlog did not write (a mirrored site's URL) as it is."""
         thumb = Thumbnail.parse(stored)
@@ -89,7 +89,7 @@ class FileLinks:
             return stored
         if thumb.pending:
             return self.base + PLACEHOLDER_PATH
-        return self.thumbnail_url(thumb.attachment_id)
+        return self.thumbnail_url(thumb.attachment_id, rendition)
 
     def upload(self, value: Any) -> Any:
         """An uploaded file's link with its download URL; other values as they are."""
@@ -116,7 +116,11 @@ class FileLinks:
                 value = record.get(key)
                 if value is None:
                     continue
-                record[key] = self.image(value) if kind == "image" else self.upload(value)
+                if kind == "url":
+                    record[key] = self.upload(value)
+                else:
+                    strip = key.rsplit(".", 1)[-1] == "filmstrip_image"
+                    record[key] = self.image(value, "filmstrip" if strip else "thumbnail")
 
 
 def _kind(schema: Schema, entity_type: str, key: str) -> str | None:

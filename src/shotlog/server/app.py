@@ -29,6 +29,7 @@ from shotlog.access.authority import USER_ADMINS
 from shotlog.accounts.credentials import Credentials
 from shotlog.connection import Shotlog
 from shotlog.files.service import Files, open_site_files
+from shotlog.files.sweep import FileSweep
 from shotlog.server.actions_routes import ActionsApi
 from shotlog.server.api3.endpoint import Api3Endpoint
 from shotlog.server.file_routes import PREFIXES as FILE_PREFIXES
@@ -298,7 +299,7 @@ def create_app(
         # zlib's default level: 9 costs three times the CPU for pages about 10% smaller
         middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],
         exception_handlers={HTTPException: not_routed},
-        lifespan=lifespan(services),
+        lifespan=lifespan([*services, FileSweep(files)]),
     )
     app.state.store = store
     app.state.files = files
