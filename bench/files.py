@@ -50,6 +50,7 @@ import shotgun_api3
 import api3
 import benchlib as bl
 import dataset
+import shotlog
 
 PARTS = ("transfer", "thumbnails")
 MB = 1_000_000
@@ -586,7 +587,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     bl.backend_arg(parser)
     args = parser.parse_args(argv)
     info = bl.announce_machine(args)
-    results: dict[str, Any] = {"machine": info, "parts": sorted(set(args.parts))}
+    # the code measured: shotlog may be imported from elsewhere than src/ (PYTHONPATH), e.g. an
+    # export of a commit while the working tree holds unfinished changes
+    source = str(Path(shotlog.__file__).resolve().parent)
+    results: dict[str, Any] = {"machine": info, "parts": sorted(set(args.parts)), "shotlog_source": source}
     if "transfer" in args.parts:
         results["transfer"] = measure_transfer(args.size_mb, args.runs)
     if "thumbnails" in args.parts:

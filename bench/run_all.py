@@ -640,6 +640,10 @@ def render_files(f: dict[str, Any]) -> tuple[list[str], list[str]]:
         "of the same file) and its `download_attachment` of a URL, so the ratio compares servers. The "
         "server's RSS is sampled every 100 ms; dirty pages are synced before each transfer.",
         "",
+        f"Measured {f['machine']['date']}, git {f['machine']['git']}, shotlog imported from "
+        f"`{f.get('shotlog_source', 'src/shotlog')}`; 1-minute load average at the start "
+        f"{f['machine']['loadavg']} on {f['machine']['cores']} cores (each figure shows its own).",
+        "",
     ]
     if f.get("transfer"):
         _files_transfer(f["transfer"], rows, sec)
@@ -671,6 +675,21 @@ def _files_transfer(t: dict[str, Any], rows: list[str], sec: list[str]) -> None:
                 f"(load {down['load1']:.2f}) | {down['server_cpu_s']:.1f} s | {_rss(down)} "
                 f"| {_yes(down.get('verified', False))} |"
             )
+    by_id = next(
+        (
+            r["shotlog"]["download"]["by_id_error"]
+            for r in t["runs"]
+            if "by_id_error" in r["shotlog"]["download"]
+        ),
+        None,
+    )
+    if by_id:
+        sec += [
+            "",
+            f"shotlog's download by id (`sg.download_attachment(<id>)`) failed: `{by_id[:200]}`; its "
+            "download was measured through the field's URL instead "
+            "(`sg.download_attachment(version['sg_uploaded_movie'])`).",
+        ]
     for direction in ("upload", "download"):
         d = t[direction]
         ok = d["ratio"] >= 0.7 and d["rss_growth_mib"] < flat and d["verified"]
