@@ -292,3 +292,27 @@ def test_signed_urls_are_refused_when_forged_or_altered(
         _fetch(base)
     assert refused.value.code == 401
     refused.value.close()
+
+
+def test_a_file_past_the_clients_part_size_goes_up_in_parts(
+    site: Server, client: shotgun_api3.Shotgun, proj: dict[str, Any], tmp_path: Path
+) -> None:
+    """Above 20 MB the client PUTs 20 MB parts, each to its own URL, then completes the upload
+    (PUT and S3 servers; a form post sends the file whole)."""
+    version = client.create("Version", {"code": "v-parts", "project": proj})
+    movie = tmp_path / "long.mov"
+    data = os.urandom(shotgun_api3.Shotgun._MULTIPART_UPLOAD_CHUNK_SIZE + 1_500_000)
+    movie.write_bytes(data)
+    mark = site.log_mark()
+    att = client.upload("Version", version["id"], str(movie), "sg_uploaded_movie")
+    value = client.find_one("Version", [["id", "is", version["id"]]], ["sg_uploaded_movie"])[
+        "sg_uploaded_movie"
+    ]
+    assert value["id"] == att
+    assert client.download_attachment(value) == data
+    posts = site.log_since(mark)
+    if "/upload/upload_file" in posts:
+        assert "/upload/api_get_upload_link_info" not in posts
+        return  # the form server: one post
+    assert posts.count("/upload/api_get_upload_link_for_part") == 2
+    assert "/upload/api_complete_multipart_upload" in posts
