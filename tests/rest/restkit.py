@@ -79,15 +79,16 @@ class Databases(testdbs.Databases):
     prefix = "rest"
 
 
-def launch(db_url: str, directory: Path) -> RestServer:
-    """Start ``python -m shotlog serve`` on a free port with env credentials; wait for /healthz."""
+def launch(db_url: str, directory: Path, env: dict[str, str] | None = None) -> RestServer:
+    """Start ``python -m shotlog serve`` on a free port with env credentials (and ``env``); wait
+    for /healthz."""
     credentials = {
         "SHOTLOG_SCRIPT_NAME": SCRIPT_NAME,
         "SHOTLOG_SCRIPT_KEY": SCRIPT_KEY,
         "SHOTLOG_ADMIN_LOGIN": ADMIN_LOGIN,
         "SHOTLOG_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
-    process, url, log_path = start_serve(db_url, directory, credentials)
+    process, url, log_path = start_serve(db_url, directory, {**credentials, **(env or {})})
     server = RestServer(url=url, db_url=db_url, process=process, log_path=log_path)
     try:
         wait_healthy(url, process, log_path)

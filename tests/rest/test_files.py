@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import io
 import os
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 from PIL import Image
-from restkit import API, RestServer, errors_of
+from restkit import API, RestServer, errors_of, launch
+
+from motoserver import moto_server
+from testdbs import Databases
 
 
 def _png(size: tuple[int, int] = (640, 360), color: tuple[int, int, int] = (30, 90, 200)) -> bytes:
@@ -213,3 +219,62 @@ def test_a_forged_upload_url_is_refused_and_stores_nothing(api: httpx.Client, ve
 
 def test_uploads_need_a_token(anon: httpx.Client, version: int) -> None:
     errors_of(anon.get(f"{API}/entity/versions/{version}/image/_upload?filename=a.png"), 401, 102)
+
+
+@pytest.fixture(scope="module")
+def s3_site(rest_databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RestServer]:
+    """A server keeping its files in a bucket on a real moto server: upload URLs are presigned
+    PUTs, reads redirect to presigned GETs."""
+    directory = tmp_path_factory.mktemp("rest_s3")
+    with moto_server(directory) as endpoint:
+        creds = {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+        bucket = f"shotlog-rest-{uuid.uuid4().hex[:8]}"
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **_keys(creds))
+        client.create_bucket(Bucket=bucket)
+        client.close()
+        env = {"SHOTLOG_FILES_URL": f"s3://{bucket}/site", "SHOTLOG_FILES_S3_ENDPOINT": endpoint, **creds}
+        server = launch(rest_databases.new(), directory, env)
+        yield server
+        server.stop()
+
+
+def _keys(creds: dict[str, str]) -> dict[str, str]:
+    return {
+        "aws_access_key_id": creds["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": creds["AWS_SECRET_ACCESS_KEY"],
+    }
+
+
+def test_uploads_go_to_the_bucket_and_read_back_through_presigned_urls(s3_site: RestServer) -> None:
+    api = s3_site.client(s3_site.script_token())
+    proj = api.post(f"{API}/entity/projects", json={"name": f"s3-{uuid.uuid4().hex[:8]}"}).json()["data"]
+    version = api.post(
+        f"{API}/entity/versions", json={"code": "v001", "project": {"type": "Project", "id": proj["id"]}}
+    ).json()["data"]["id"]
+    original = _png()
+    info = api.get(f"{API}/entity/versions/{version}/image/_upload", params={"filename": "frame.png"}).json()
+    assert not info["links"]["upload"].startswith(s3_site.url)  # the bucket's own presigned URL
+    assert httpx.put(info["links"]["upload"], content=original, timeout=30).status_code == 200
+    done = api.post(info["links"]["complete_upload"], json={"upload_info": info["data"], "upload_data": {}})
+    assert done.status_code == 201, done.text
+    redirect = api.get(f"{API}/entity/versions/{version}/image", params={"alt": "original"})
+    assert redirect.status_code == 302 and _get(redirect.headers["location"]).content == original
+
+    parts = [os.urandom(5 * 1024 * 1024), os.urandom(2000)]
+    path = f"{API}/entity/versions/{version}/sg_uploaded_movie/_upload"
+    body = api.get(path, params={"filename": "take.mov", "multipart_upload": "true"}).json()
+    upload, next_part, etags = body["links"]["upload"], body["links"]["get_next_part"], []
+    for data in parts:
+        put = httpx.put(upload, content=data, timeout=60)
+        assert put.status_code == 200, put.text
+        etags.append(put.headers["etag"])
+        step = api.get(next_part).json()["links"]
+        upload, next_part = step["upload"], step["get_next_part"]
+    done = api.post(path, json={"upload_info": {**body["data"], "etags": etags}})
+    assert done.status_code == 201, done.text
+    movie = api.get(f"{API}/entity/versions/{version}").json()["data"]["attributes"]["sg_uploaded_movie"]
+    assert _get(movie["url"]).content == b"".join(parts)
