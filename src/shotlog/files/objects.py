@@ -84,22 +84,24 @@ def check_key(key: str) -> str:
 
 
 class Meter:
-    """Counts and hashes a stream, refusing it as soon as it passes ``limit`` bytes."""
+    """Counts a stream, refusing it as soon as it passes ``limit`` bytes, and hashes it unless
+    told not to (the parts of a multipart upload: the whole file's hash would need them read back)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, *, hashing: bool = True) -> None:
         self.limit = limit
         self.size = 0
-        self._sha256 = hashlib.sha256()
+        self._sha256 = hashlib.sha256() if hashing else None
 
     def feed(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.limit:
             raise TooLarge(self.limit)
-        self._sha256.update(data)
+        if self._sha256 is not None:
+            self._sha256.update(data)
 
     @property
-    def sha256(self) -> str:
-        return self._sha256.hexdigest()
+    def sha256(self) -> str | None:
+        return None if self._sha256 is None else self._sha256.hexdigest()
 
 
 class Sink(Protocol):

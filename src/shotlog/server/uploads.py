@@ -12,6 +12,7 @@ size limit is refused by its ``Content-Length`` before it is read.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import tempfile
@@ -53,6 +54,8 @@ AUTH_FIELDS = (
 #: form fields besides the file, and their longest values
 MAX_FIELDS = 64
 CHUNK = 1024 * 1024
+#: thumbnails being stored and rendered at once (see ``Uploads._in_turn``)
+THUMBNAIL_SLOTS = 2
 
 
 def site_base(request: Request, public_url: str | None) -> str:
@@ -75,6 +78,18 @@ class Uploads:
         self.principals = principals
         self.files = files
         self.public_url = public_url
+        self._thumbnail_slots: asyncio.Semaphore | None = None
+
+    async def _in_turn(self, work: Callable[[], int], *, thumbnail: bool) -> int:
+        """``work`` on a worker thread; a thumbnail's only once one of ``THUMBNAIL_SLOTS`` is free.
+        A burst of thumbnails then waits here, on the event loop, holding no thread: the renderer
+        takes one image at a time anyway, and the threads stay free for every other request."""
+        if not thumbnail:
+            return await run_in_threadpool(work)
+        if self._thumbnail_slots is None:
+            self._thumbnail_slots = asyncio.Semaphore(THUMBNAIL_SLOTS)
+        async with self._thumbnail_slots:
+            return await run_in_threadpool(work)
 
     # -- plumbing ----------------------------------------------------------------------------------
 
@@ -149,7 +164,7 @@ class Uploads:
                     return self.files.link_thumbnail(view, target, up, stored, spooled)
                 return _link_file(self.files, view, target, up, stored, form)
 
-        return await run_in_threadpool(work)
+        return await self._in_turn(work, thumbnail=kind == "Thumbnail")
 
     async def share_thumbnail(self, request: Request, form: FormData, view: Shotlog) -> str:
         filmstrip = _truthy(form.get("filmstrip_thumbnail"))
@@ -266,7 +281,7 @@ class Uploads:
             with self.files.storage.open(up.key) as src, named_copy(up.filename, src) as local:
                 return self.files.link_thumbnail(view, target, up, stored, local)
 
-        return f"1:{await run_in_threadpool(work)}"
+        return f"1:{await self._in_turn(work, thumbnail=thumbnail)}"
 
     # -- servers before 3.3 asked this for every thumbnail ------------------------------------------------
 
