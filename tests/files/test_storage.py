@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from shotlog.files import assembly
 from shotlog.files.objects import BATCH_BYTES
 from shotlog.files.s3 import PART_BYTES
 from shotlog.files.storage import (
@@ -388,3 +389,50 @@ def test_directory_check_creates_the_root(tmp_path: Path) -> None:
     with pytest.raises(FileStorageError, match="cannot create the directory"):
         DirectoryFiles(tmp_path / "file" / "x").check()
     assert os.access(tmp_path / "a" / "b", os.W_OK)
+
+
+# -- a directory's assembly (shotlog.files.assembly) ----------------------------------------------
+
+
+def _assembly(directory: DirectoryFiles, upload: str) -> Path:
+    return directory.root / ".uploads" / upload / "assembly"
+
+
+def test_parts_in_order_become_the_object_without_a_copy(directory: DirectoryFiles) -> None:
+    upload = directory.begin_multipart("attachment/seq.mov")
+    etags = [
+        directory.write_part("attachment/seq.mov", upload, n, [bytes([n]) * PART], limit=PART)
+        for n in (1, 2, 3)
+    ]
+    inode = _assembly(directory, upload).stat().st_ino
+    stored = directory.complete_multipart("attachment/seq.mov", upload, etags, limit=3 * PART)
+    final = directory.path("attachment/seq.mov")
+    assert final is not None and final.stat().st_ino == inode  # renamed, not copied
+    assert stored.size == 3 * PART and final.read_bytes() == b"\x01" * PART + b"\x02" * PART + b"\x03" * PART
+    assert leftovers(directory) == ["attachment/seq.mov"]
+
+
+def test_parts_out_of_order_or_sent_meanwhile_are_joined_in_order(directory: DirectoryFiles) -> None:
+    key = "attachment/mixed.bin"
+    upload = directory.begin_multipart(key)
+    third = directory.write_part(key, upload, 3, [b"c" * 10], limit=PART)  # early: kept apart
+    first = directory.write_part(key, upload, 1, [b"a" * PART], limit=PART)  # appended
+    folder = directory.root / ".uploads" / upload
+    holding = assembly.next_append(folder, 2, PART)  # another writer is appending part 2...
+    assert holding is not None
+    second = directory.write_part(key, upload, 2, [b"b" * PART], limit=PART)  # ...so this one is kept apart
+    holding.discard()  # the other writer fails: its bytes are cut off the assembly again
+    assert _assembly(directory, upload).stat().st_size == PART
+    directory.complete_multipart(key, upload, [first, second, third], limit=3 * PART)
+    assert read(directory, key) == b"a" * PART + b"b" * PART + b"c" * 10
+
+
+def test_bytes_a_crash_left_past_the_ledger_are_cut_off(directory: DirectoryFiles) -> None:
+    key = "attachment/crash.bin"
+    upload = directory.begin_multipart(key)
+    first = directory.write_part(key, upload, 1, [b"a" * PART], limit=PART)
+    with _assembly(directory, upload).open("ab") as fh:
+        fh.write(b"half a part the server was killed writing")
+    second = directory.write_part(key, upload, 2, [b"z" * 5], limit=PART)
+    directory.complete_multipart(key, upload, [first, second], limit=2 * PART)
+    assert read(directory, key) == b"a" * PART + b"z" * 5

@@ -9,7 +9,6 @@ name alone and streams the parts, in order, into the final object through the sa
 from __future__ import annotations
 
 import contextlib
-import errno
 import glob
 import os
 import re
@@ -20,7 +19,17 @@ from pathlib import Path
 from typing import BinaryIO
 
 from shotlog.errors import ShotlogError
-from shotlog.files.objects import FileStorageError, Meter, Stored, TooLarge, check_key, pump, pump_async
+from shotlog.files import assembly
+from shotlog.files.objects import (
+    FileStorageError,
+    Meter,
+    Sink,
+    Stored,
+    TooLarge,
+    check_key,
+    pump,
+    pump_async,
+)
 
 __all__ = ["DirectoryFiles", "fsync_dir"]
 
@@ -203,10 +212,18 @@ class DirectoryFiles:
             raise self.failed("begin an upload of", key, exc) from exc
         return upload_id
 
-    def _part_sink(self, key: str, upload_id: str, part_number: int, limit: int) -> _FileSink:
+    def _part_sink(self, key: str, upload_id: str, part_number: int, limit: int) -> Sink:
+        """The next part expected is appended to the upload's assembly; any other is kept apart
+        (``shotlog.files.assembly``)."""
         if not 1 <= part_number <= MAX_PARTS:
             raise self.error(f"part number {part_number!r} is not between 1 and {MAX_PARTS}", key=key)
         folder = self._upload(key, upload_id)
+        try:
+            appending = assembly.next_append(folder, part_number, limit)
+        except OSError as exc:
+            raise self.failed("write", key, exc) from exc
+        if appending is not None:
+            return appending
         return _FileSink(self, key, folder, lambda etag: f"{part_number:05d}.{etag}", limit, part=True)
 
     def _drop_older(self, key: str, upload_id: str, part_number: int, etag: str) -> str:
@@ -228,24 +245,17 @@ class DirectoryFiles:
         stored = await pump_async(lambda: self._part_sink(key, upload_id, part_number, limit), chunks, limit)
         return self._drop_older(key, upload_id, part_number, str(stored.etag))
 
-    def _parts(self, key: str, folder: Path, etags: list[str]) -> list[Path]:
-        if not etags:
-            raise self.error(f"the upload of {key!r} names no parts", key=key)
-        parts = []
-        for number, quoted in enumerate(etags, start=1):
-            etag = quoted.strip('"')
-            part = folder / f"{number:05d}.{etag}"
-            if not (_HEX32.fullmatch(etag) and part.is_file()):
-                sent = any(folder.glob(f"{number:05d}.*"))
-                why = f": etag {quoted!r} does not match the part stored" if sent else " was never uploaded"
-                raise self.error(f"part {number} of the upload of {key!r}{why}", key=key, part=number)
-            parts.append(part)
-        return parts
-
     def complete_multipart(self, key: str, upload_id: str, etags: list[str], *, limit: int) -> Stored:
         folder = self._upload(key, upload_id)
-        parts = self._parts(key, folder, etags)
-        total = sum(part.stat().st_size for part in parts)
+        if not etags:
+            raise self.error(f"the upload of {key!r} names no parts", key=key)
+        try:
+            found = assembly.pieces(folder, etags)
+        except assembly.MissingPart as missing:
+            raise self.error(
+                f"part {missing.number} of the upload of {key!r}{missing.why}", key=key, part=missing.number
+            ) from None
+        total = sum(piece.size for piece in found)
         if total > limit:
             self.abort_multipart(key, upload_id)
             raise TooLarge(limit, total)
@@ -253,12 +263,7 @@ class DirectoryFiles:
         temp = target.parent / f".part-{target.name}-{uuid.uuid4().hex}"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with temp.open("xb") as out:
-                for part in parts:
-                    with part.open("rb") as src:
-                        _copy(src, out)
-                out.flush()
-                os.fsync(out.fileno())
+            assembly.join(folder, found, temp)
             os.replace(temp, target)
             fsync_dir(target.parent)
         except OSError as exc:
@@ -266,8 +271,8 @@ class DirectoryFiles:
                 temp.unlink(missing_ok=True)
             raise self.failed("assemble", key, exc) from exc
         self.abort_multipart(key, upload_id)
-        # the parts were not hashed as they came (see _FileSink): no sha256, as for an S3 upload
-        return Stored(key, total, None, f"{uuid.uuid4().hex}-{len(parts)}")
+        # the parts were not hashed as they came: no sha256, as for an object a client PUT to S3
+        return Stored(key, total, None, f"{uuid.uuid4().hex}-{len(found)}")
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         with contextlib.suppress(ShotlogError):
@@ -289,25 +294,3 @@ class DirectoryFiles:
 
     def presign_get(self, key: str, *, filename: str, content_type: str, expires: int) -> str:
         raise self._no_presigning(key)
-
-
-def _copy(src: BinaryIO, out: BinaryIO) -> None:
-    """Append all of ``src`` to ``out`` in the kernel where it can (``copy_file_range``: no pass
-    through user space, and a reflink on file systems that share blocks), else by reading it."""
-    size = os.fstat(src.fileno()).st_size
-    copy_range = getattr(os, "copy_file_range", None)
-    copied = 0
-    if copy_range is not None:
-        try:
-            while copied < size:
-                done = copy_range(src.fileno(), out.fileno(), size - copied)
-                if done == 0:
-                    break
-                copied += done
-        except OSError as exc:
-            if copied or exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
-                raise
-    if copied < size:
-        src.seek(copied)
-        out.seek(0, os.SEEK_END)
-        shutil.copyfileobj(src, out, _READ_BYTES)
