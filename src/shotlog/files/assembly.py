@@ -21,6 +21,7 @@ import errno
 import fcntl
 import os
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,6 +76,10 @@ class AppendSink:
     def finish(self) -> Stored:
         etag = uuid.uuid4().hex
         try:
+            self.fh.flush()
+            # start this part on its way to the disk now, while the client sends the next one:
+            # the sync when the upload completes then has little left to wait for
+            threading.Thread(target=_write_back, args=(os.dup(self.fh.fileno()),), daemon=True).start()
             self.fh.close()
             with (self.folder / LEDGER).open("a") as fh:
                 fh.write(f"{self.number} {etag} {self.meter.size}\n")
@@ -90,6 +95,14 @@ class AppendSink:
                 os.truncate(self.folder / ASSEMBLY, self.start)  # back to the parts before this one
         finally:
             os.close(self.lock)
+
+
+def _write_back(fd: int) -> None:
+    try:
+        with contextlib.suppress(OSError):  # the sync at completion reports what matters
+            os.fdatasync(fd)
+    finally:
+        os.close(fd)
 
 
 def next_append(folder: Path, number: int, limit: int) -> AppendSink | None:
