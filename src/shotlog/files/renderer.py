@@ -21,7 +21,7 @@ from shotlog.files import thumbnails
 __all__ = ["Renderer"]
 
 #: how much lower than the server the renderer runs (nice(2))
-NICENESS = 10
+NICENESS = 19
 
 
 class Renderer:

@@ -55,7 +55,7 @@ AUTH_FIELDS = (
 MAX_FIELDS = 64
 CHUNK = 1024 * 1024
 #: thumbnails being stored and rendered at once (see ``Uploads._in_turn``)
-THUMBNAIL_SLOTS = 2
+THUMBNAIL_SLOTS = 1
 
 
 def site_base(request: Request, public_url: str | None) -> str:
