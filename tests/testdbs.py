@@ -101,6 +101,8 @@ def start_serve(
     log_path = directory / f"serve_{port}.log"
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SHOTLOG_")}
     full_env.update(SHOTLOG_SQLITE_SYNCHRONOUS="NORMAL", PYTHONUNBUFFERED="1")
+    # every test signs in from 127.0.0.1: no sign-in throttle unless a test asks for one
+    full_env.update(SHOTLOG_SIGNIN_LOGIN_FAILURES="0", SHOTLOG_SIGNIN_ADDRESS_FAILURES="0")
     full_env.update(env)
     # each server's uploads in a directory of its own (for PostgreSQL the default is ./shotlog-files)
     full_env.setdefault("SHOTLOG_FILES_URL", str(directory / f"files_{port}"))

@@ -385,6 +385,35 @@ TEST_DATABASE_URL = Setting(
     "Test suite only: a PostgreSQL server to run the tests against",
     shown="unset (SQLite)",
 )
+TEST_CLOCK_FILE = Setting(
+    "SHOTLOG_TEST_CLOCK_FILE",
+    None,
+    _path,
+    "Test suite only: a file holding seconds added to the time the sign-in throttle reads "
+    "(`shotlog.clock`), so tests move its windows on without sleeping",
+)
+SIGNIN_WINDOW_SECONDS: Setting[float] = Setting(
+    "SHOTLOG_SIGNIN_WINDOW_SECONDS",
+    900,
+    _not_negative,
+    "Failed sign-ins are counted, and repeats folded into one event, over windows of this many "
+    "seconds; a throttled login or address is refused until its failures fall out of the window "
+    "([operations.md](operations.md#sign-in-throttling))",
+)
+SIGNIN_LOGIN_FAILURES = Setting(
+    "SHOTLOG_SIGNIN_LOGIN_FAILURES",
+    10,
+    _count,
+    "Failed sign-ins of one login (from any address) in a window after which its sign-ins are "
+    "refused without a password check (web 429, REST 429 with `Retry-After`, api3 fault); 0: no limit",
+)
+SIGNIN_ADDRESS_FAILURES = Setting(
+    "SHOTLOG_SIGNIN_ADDRESS_FAILURES",
+    30,
+    _count,
+    "Failed sign-ins from one client address (any login) in a window after which its sign-ins "
+    "are refused the same way; 0: no limit",
+)
 
 WEBHOOKS = Setting(
     "SHOTLOG_WEBHOOKS",

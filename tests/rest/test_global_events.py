@@ -77,7 +77,13 @@ def test_wrong_password_grant_is_a_failed_login(rest: RestServer, api: httpx.Cli
     assert failed["attributes"] == {
         "event_type": "Shotgun_User_FailedLogin",
         "attribute_name": None,
-        "meta": {"type": "failedlogin", "source": "rest", "login": person["login"], "auth": "password"},
+        "meta": {
+            "type": "failedlogin",
+            "source": "rest",
+            "login": person["login"],
+            "auth": "password",
+            "address": "127.0.0.1",
+        },
         "description": f"Failed rest login for {person['login']!r}",
     }
     assert failed["relationships"]["entity"]["data"] is None

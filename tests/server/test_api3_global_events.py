@@ -113,7 +113,13 @@ def test_a_wrong_password_writes_a_failed_login(server: Server, sg: shotgun_api3
             "user": _system_script(sg),
             "project": None,
             "session_uuid": None,
-            "meta": {"type": "failedlogin", "source": "api3", "login": person["login"], "auth": "password"},
+            "meta": {
+                "type": "failedlogin",
+                "source": "api3",
+                "login": person["login"],
+                "auth": "password",
+                "address": "127.0.0.1",
+            },
             "description": f"Failed api3 login for {person['login']!r}",
         }
     ]

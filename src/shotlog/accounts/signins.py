@@ -18,24 +18,43 @@ When a client counts as logging in. FPTR writes a login when a session starts, n
 
 A wrong password writes ``Shotgun_User_FailedLogin`` with the login that was tried. An expired or
 unknown token is not a login attempt and writes nothing.
+
+Failed sign-ins are also throttled and folded here, with their state in the database so that every
+server of a site shares it (``signin_failures``; the rules are ``shotlog.accounts.throttle``):
+every way in asks ``throttled`` before it checks a password, and reports a wrong one to ``failed``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from shotlog.eventlog.events import PendingEvent, failed_login_event, login_event, logout_event
+from shotlog.accounts.throttle import ANY_LOGIN, Fold, Limits, Refusal, needs_summary, refusal, step
+from shotlog.clock import Clock, clock, utcnow_seconds
+from shotlog.eventlog import log
+from shotlog.eventlog.events import (
+    PendingEvent,
+    failed_login_event,
+    folded_failed_login_event,
+    login_event,
+    logout_event,
+)
+from shotlog.store import signin_failures as rows
 
 if TYPE_CHECKING:
     from shotlog.accounts.credentials import Principal
     from shotlog.connection import Shotlog
 
-__all__ = ["SESSION_WINDOW", "SignIns", "login_due"]
+__all__ = ["SESSION_WINDOW", "SWEEP_BATCH", "SignIns", "login_due"]
 
 #: seconds an api3 password client's session lasts (a session token's life: one day)
 SESSION_WINDOW = 24 * 3600.0
+#: ended windows whose summaries one attempt writes at most (a sweep in passing, kept short)
+SWEEP_BATCH = 20
 
 
 def login_due(last: float | None, now: float, window: float = SESSION_WINDOW) -> bool:
@@ -46,8 +65,10 @@ def login_due(last: float | None, now: float, window: float = SESSION_WINDOW) ->
 class SignIns:
     """Writes the sign-in events of one database; keeps the password sessions of this process."""
 
-    def __init__(self, store: Shotlog) -> None:
+    def __init__(self, store: Shotlog, limits: Limits | None = None, now: Clock | None = None) -> None:
         self.store = store
+        self.limits = limits or Limits.from_settings()
+        self.clock = now or clock()
         self._started: dict[tuple[str, int, str], float] = {}
         self._lock = threading.Lock()
 
@@ -81,9 +102,95 @@ class SignIns:
         link = (principal.type, principal.id)
         self._write(logout_event(link, principal.login, principal.name, source), principal)
 
-    def failed(self, login: str, source: str, auth: str = "password") -> None:
-        """A wrong login or password. The one place repeated failures can later be folded."""
-        self._write(failed_login_event(login, source, auth), None)
+    # -- failures: throttled and folded --------------------------------------------------------------
+
+    def throttled(self, login: str, address: str, source: str) -> Refusal | None:
+        """Whether a sign-in of ``login`` from ``address`` is refused unchecked; a refusal is
+        counted (folded like a failure). Reads only, unless it refuses."""
+        now = self.clock.now()
+        with self.store.db.read() as conn:
+            by_login, by_address = rows.counts(conn, login, address, now - self.limits.window)
+        refused = refusal(self.limits, now, by_login, by_address)
+        if refused is not None:
+            self._count(login, address, source, now, refused=True)
+        return refused
+
+    def failed(self, login: str, source: str, address: str = "", auth: str = "password") -> None:
+        """A wrong login or password: counted, and written at once when it opens a window."""
+        self._count(login, address, source, self.clock.now(), refused=False, auth=auth)
+
+    def unlock(self, login: str) -> int:
+        """End every window of ``login`` now (their summaries written): an admin lifting a lockout.
+        Returns how many windows (client addresses) there were."""
+        with self.store.db.write() as conn:
+            ended = rows.of_login(conn, login)
+            rows.delete(conn, ended)
+            self._append(conn, [_summary(r) for r in ended if needs_summary(_fold(r))])
+        return len(ended)
+
+    def sweep(self, limit: int = SWEEP_BATCH) -> int:
+        """Write the summaries of windows that ended, and forget them; returns how many ended."""
+        with self.store.db.write() as conn:
+            return self._sweep(conn, self.clock.now(), limit)
+
+    def open_windows(self, limit: int = 100) -> list[rows.Row]:
+        """The windows still open, most failures first (what ``shotlog users locks`` lists)."""
+        with self.store.db.read() as conn:
+            return rows.open_rows(conn, self.clock.now() - self.limits.window, limit)
+
+    def _count(
+        self,
+        login: str,
+        address: str,
+        source: str,
+        now: dt.datetime,
+        *,
+        refused: bool,
+        auth: str = "password",
+    ) -> None:
+        with self.store.db.write() as conn:
+            pair = login
+            found = rows.lock(conn, address, login)
+            if found is None and refused:
+                # a refused login with no window of its own here folds into the address's
+                pair = ANY_LOGIN
+                found = rows.lock(conn, address, pair)
+            taken = step(
+                None if found is None else _fold(found),
+                now,
+                self.limits.window,
+                refused=refused,
+                source=source,
+            )
+            kept = _row(address, pair, taken.fold)
+            if found is None and not rows.insert(conn, kept):
+                # another server opened this window a moment ago: count on its row instead
+                found = rows.lock(conn, address, pair)
+                assert found is not None
+                taken = step(_fold(found), now, self.limits.window, refused=refused, source=source)
+                kept = _row(address, pair, taken.fold)
+            if found is not None:
+                rows.update(conn, kept)
+            events: list[PendingEvent] = []
+            if taken.ended is not None and needs_summary(taken.ended):
+                events.append(_summary(_row(address, pair, taken.ended)))
+            if taken.first:
+                events.append(failed_login_event(login, source, auth, address))
+            self._append(conn, events)
+            self._sweep(conn, now, SWEEP_BATCH, keep=(address, pair))
+
+    def _sweep(self, conn: Any, now: dt.datetime, limit: int, keep: tuple[str, str] | None = None) -> int:
+        ended = [r for r in rows.ended(conn, now - self.limits.window, limit) if (r.address, r.login) != keep]
+        rows.delete(conn, ended)
+        self._append(conn, [_summary(r) for r in ended if needs_summary(_fold(r))])
+        return len(ended)
+
+    def _append(self, conn: Any, events: Sequence[PendingEvent]) -> None:
+        # last in the transaction, after every row it locked ("Lock order", docs/architecture.md);
+        # attributed to shotlog's own script, as every failure is: nobody is signed in. Stamped
+        # with the real time: the throttle's clock may be a test's.
+        if events:
+            log.append(conn, self.store.db, events, self.store.actor, utcnow_seconds())
 
     def _write(self, event: PendingEvent, principal: Principal | None) -> None:
         # As the user who signed in, so the event's user says who it was; a failure has nobody.
@@ -100,3 +207,18 @@ class SignIns:
             meta=event.meta,
             builtin=True,
         )
+
+
+def _fold(row: rows.Row) -> Fold:
+    return Fold(row.source, row.window_start, row.last_at, row.failures, row.refused, row.reported)
+
+
+def _row(address: str, login: str, fold: Fold) -> rows.Row:
+    return rows.Row(address, login, **dataclasses.asdict(fold))
+
+
+def _summary(row: rows.Row) -> PendingEvent:
+    fold = _fold(row)
+    return folded_failed_login_event(
+        row.login, row.source, row.address, (fold.count, fold.refused), row.window_start, row.last_at
+    )

@@ -12,6 +12,7 @@ from shotlog.cli.prefs import prefs
 from shotlog.cli.schedule import schedule
 from shotlog.cli.schema import schema
 from shotlog.cli.serve import serve
+from shotlog.cli.users import users
 from shotlog.cli.webhooks import webhooks
 from shotlog.cli.worker import worker
 
@@ -32,5 +33,6 @@ main.add_command(prefs)
 main.add_command(schedule)
 main.add_command(schema)
 main.add_command(serve)
+main.add_command(users)
 main.add_command(webhooks)
 main.add_command(worker)

@@ -26,6 +26,7 @@ __all__ = [
     "Subject",
     "display_column_id",
     "failed_login_event",
+    "folded_failed_login_event",
     "login_event",
     "logout_event",
     "script_key_event",
@@ -355,15 +356,51 @@ def logout_event(user: tuple[str, int], login: str | None, name: str | None, sou
     )
 
 
-def failed_login_event(login: str, source: str, auth: str) -> PendingEvent:
+def failed_login_event(login: str, source: str, auth: str, address: str | None = None) -> PendingEvent:
     """``Shotgun_User_FailedLogin``: nobody is signed in, so no user; the login tried is in meta."""
+    meta: dict[str, Any] = {"type": "failedlogin", "source": source, "login": login, "auth": auth}
+    if address is not None:
+        meta["address"] = address
     return PendingEvent(
         event_type="Shotgun_User_FailedLogin",
         description=f"Failed {source} login for {login!r}",
         entity=None,
         project=None,
         attribute_name=None,
-        meta={"type": "failedlogin", "source": source, "login": login, "auth": auth},
+        meta=meta,
+    )
+
+
+def folded_failed_login_event(
+    login: str, source: str, address: str, attempts: tuple[int, int], first: dt.datetime, last: dt.datetime
+) -> PendingEvent:
+    """The summary ``Shotgun_User_FailedLogin`` of a window of attempts from one address for one
+    login (``""``: logins refused with no failure of their own); ``attempts`` is (all, refused
+    unchecked), the window's first attempt included (see ``shotlog.accounts.throttle``)."""
+    count, refused = attempts
+    tried = f"login {login!r}" if login else "other logins"
+    stamp = "%Y-%m-%d %H:%M:%S"
+    return PendingEvent(
+        event_type="Shotgun_User_FailedLogin",
+        description=(
+            f"{count} failed {source} sign-ins for {tried} from {address} between "
+            f"{first.strftime(stamp)} and {last.strftime(stamp)} UTC ({refused} refused unchecked)"
+        ),
+        entity=None,
+        project=None,
+        attribute_name=None,
+        meta={
+            "type": "failedlogin",
+            "source": source,
+            "login": login or None,
+            "auth": "password",
+            "address": address,
+            "count": count,
+            "refused": refused,
+            "first_at": first.isoformat(timespec="seconds") + "Z",
+            "last_at": last.isoformat(timespec="seconds") + "Z",
+            "folded": True,
+        },
     )
 
 

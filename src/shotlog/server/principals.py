@@ -43,6 +43,8 @@ class PasswordChecked:
     """The outcome of a password check made on the event loop before the call went to a worker."""
 
     principal: Principal | None
+    #: the client's address, which the sign-in throttle counts failures of
+    address: str = ""
 
 
 def bearer_token(request: Request) -> str | None:
@@ -127,7 +129,8 @@ class Principals:
             if principal is None:
                 tried = auth.get("user_login")
                 if isinstance(tried, str) and tried:
-                    self.credentials.signins.failed(tried[:255], "api3")
+                    address = checked.address if checked is not None else ""
+                    self.credentials.signins.failed(tried[:255], "api3", address)
                 raise ProtocolError(
                     f"Authentication failed: wrong login or password for {shown(tried, 300)}", AUTH_FAILED
                 )

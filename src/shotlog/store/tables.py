@@ -42,6 +42,7 @@ __all__ = [
     "schema_state",
     "script_keys",
     "session_tokens",
+    "signin_failures",
     "site_preferences",
     "user_subscriptions",
     "webhook_attempts",
@@ -576,4 +577,24 @@ signing_keys = sa.Table(
     sa.Column("purpose", sa.String(64), primary_key=True),
     sa.Column("secret", sa.String(128), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+# Failed sign-ins, one row per client address and login tried, for the window that began with
+# the row's first attempt (``shotlog.accounts.throttle``): the throttle sums ``failures`` per login
+# and per address, and each row is one folded Shotgun_User_FailedLogin. ``refused`` counts the
+# attempts turned away unchecked; login "" holds those of logins with no row of their own.
+signin_failures = sa.Table(
+    "signin_failures",
+    metadata,
+    sa.Column("address", sa.String(64), primary_key=True),
+    sa.Column("login", sa.String(255), primary_key=True),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("window_start", sa.DateTime, nullable=False),
+    sa.Column("last_at", sa.DateTime, nullable=False),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("refused", sa.Integer, nullable=False),
+    #: 1 when the window's first attempt was written as its own event at once
+    sa.Column("reported", sa.Integer, nullable=False),
+    sa.Index("ix_signin_failures_login", "login"),
+    sa.Index("ix_signin_failures_window_start", "window_start"),
 )

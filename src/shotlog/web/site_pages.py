@@ -70,6 +70,12 @@ class SitePages:
             errors["password"] = "Enter your password."
         if errors:
             return self._login_page(request, target, login, errors, 400)
+        address = request.client.host if request.client else ""
+        refused = await run_in_threadpool(self.credentials.signins.throttled, login, address, "web")
+        if refused is not None:  # refused before the password is checked: it costs no hash
+            page_ = self._login_page(request, target, login, {"form": refused.message(login)}, 429)
+            page_.headers["Retry-After"] = str(refused.retry_after)
+            return page_
         try:
             # awaited on the event loop: a flood of sign-ins waiting for a password check holds
             # none of the threads the other pages need
@@ -80,7 +86,7 @@ class SitePages:
             page_.headers["Retry-After"] = "1"
             return page_
         if user is None:
-            await run_in_threadpool(self.credentials.signins.failed, login, "web")
+            await run_in_threadpool(self.credentials.signins.failed, login, "web", address)
             return self._login_page(request, target, login, {"password": "Wrong login or password."}, 401)
         response = RedirectResponse(target, status_code=303)
         await run_in_threadpool(sessions.set_session, request, response, self.credentials, user)

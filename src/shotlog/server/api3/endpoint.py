@@ -28,7 +28,7 @@ from shotlog.accounts.credentials import Principal
 from shotlog.errors import ShotlogError, incident_ref
 from shotlog.files.service import Files
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
-from shotlog.server.api3.wire import Call, ProtocolError, decode, error_body, result_body
+from shotlog.server.api3.wire import AUTH_FAILED, Call, ProtocolError, decode, error_body, result_body
 from shotlog.server.principals import PasswordChecked, Principals
 
 __all__ = ["GZIP_MINIMUM", "MAX_BODY", "Api3Endpoint"]
@@ -127,7 +127,8 @@ class Api3Endpoint:
                 if call.method == "info":
                     reply = _reply(result_body(self.info), gzip)
                 else:
-                    reply = await self._answer(call, gzip, self._base(scope))
+                    client = scope.get("client")
+                    reply = await self._answer(call, gzip, self._base(scope), client[0] if client else "")
         await send(reply[0])
         await send(reply[1])
 
@@ -141,9 +142,19 @@ class Api3Endpoint:
             host = f"{server[0]}:{server[1]}"
         return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
 
-    async def _answer(self, call: Call, gzip: bool | None, base: str = "") -> tuple[Message, Message]:
+    async def _answer(
+        self, call: Call, gzip: bool | None, base: str = "", address: str = ""
+    ) -> tuple[Message, Message]:
         checked: PasswordChecked | None = None
         if _password_auth(call.auth):
+            assert call.auth is not None
+            login = call.auth.get("user_login")
+            if isinstance(login, str) and login:
+                # refused before the password is checked: a throttled flood costs no hashing
+                signins = self.credentials.signins
+                refused = await asyncio.to_thread(signins.throttled, login[:255], address, "api3")
+                if refused is not None:
+                    return _reply(error_body(refused.message(login[:255]), AUTH_FAILED), gzip)
             # The password is checked here, on the event loop: while a flood of sign-ins waits for
             # a free password check (``shotlog.access.passwords``), it holds none of the worker threads
             # that every other api3 call needs.
@@ -154,7 +165,7 @@ class Api3Endpoint:
                 )
             except PasswordsBusy as exc:
                 return _reply(error_body(exc.message), gzip)
-            checked = PasswordChecked(principal)
+            checked = PasswordChecked(principal, address)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip, checked, base)
 

@@ -36,16 +36,28 @@ class Tokens:
         try:
             params = await self._token_params(request)
             user: Principal | None = None
+            address = request.client.host if request.client else ""
             if params.get("grant_type") == "password":
+                await self._throttle(params.get("username"), address)
                 # checked on the event loop: sign-ins waiting for a password check hold no thread
                 user = await self.credentials.user_async(params.get("username"), params.get("password"))
-            return json_response(await run_in_threadpool(self._grant, params, user))
+            return json_response(await run_in_threadpool(self._grant, params, user, address))
         except HttpError as exc:
             return exc.response()
         except PasswordsBusy as exc:
             return HttpError(503, exc.message, headers={"Retry-After": "1"}).response()
         except Exception:
             return internal_error(log, "access token request")
+
+    async def _throttle(self, username: str | None, address: str) -> None:
+        """A 429 when failed sign-ins of ``username`` or from ``address`` reached their limit."""
+        if not username:
+            return
+        refused = await run_in_threadpool(self.credentials.signins.throttled, username[:255], address, "rest")
+        if refused is not None:
+            raise HttpError(
+                429, refused.message(username[:255]), headers={"Retry-After": str(refused.retry_after)}
+            )
 
     async def _token_params(self, request: Request) -> dict[str, str]:
         """The grant's parameters: a form (or, leniently, a JSON object) body, and the query string.
@@ -76,7 +88,9 @@ class Tokens:
             params.update({k: v for k, v in body.items() if isinstance(v, str)})
         return params
 
-    def _grant(self, params: Mapping[str, str], user: Principal | None = None) -> dict[str, Any]:
+    def _grant(
+        self, params: Mapping[str, str], user: Principal | None = None, address: str = ""
+    ) -> dict[str, Any]:
         """Tokens for ``params``; ``user`` is the password grant's user, checked by the caller."""
         grant = params.get("grant_type")
         principal: Principal | None
@@ -104,7 +118,7 @@ class Tokens:
         if principal is None:
             username = params.get("username")
             if grant == "password" and username:
-                self.credentials.signins.failed(username[:255], "rest")
+                self.credentials.signins.failed(username[:255], "rest", address)
             raise HttpError(400, f"Invalid credentials for grant_type {grant}", code=AUTH_FAILED)
         if grant == "password":
             # a password grant starts a session; refresh and session_token grants continue one
