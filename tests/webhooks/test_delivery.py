@@ -566,6 +566,12 @@ def test_retention_purges_finished_deliveries_and_keeps_held_ones(
     hooks.disable_hook(hook["id"])
     sg.create_event("Toolkit_Old")
     wait_until(lambda: hooks.get_hook(hook["id"])["held_deliveries"] == 1, what="held")
+    # disabling queued a Webhook_Status_Change (sent even to a disabled hook): recorded before the
+    # purge, or it could turn up delivered after it
+    wait_until(
+        lambda: len(hooks.list_deliveries(hook["id"], status="delivered").deliveries) == 2,
+        what="the status change delivered",
+    )
     later = clock.utcnow() + dt.timedelta(days=1)
     repository.purge(sg.db, later)
     kinds = sorted(d["state"] for d in hooks.list_deliveries(hook["id"]).deliveries)

@@ -3,8 +3,14 @@
 A delivery is taken by setting ``claimed_until`` (a lease) in a short transaction; rows another
 worker holds are skipped (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has a single writer, so
 its claim transaction is already exclusive). A worker that dies simply lets its leases expire, and
-the deliveries are taken again: nothing is lost, and only requests that were in flight can be sent
-twice.
+the deliveries are taken again: nothing is lost, and only requests whose outcome was not yet
+recorded can be sent twice.
+
+A lease must outlast everything a claimed delivery may still go through in its worker: waiting for
+one of its hook's slots behind the ``ROUNDS_AHEAD`` rounds claimed before it, its own request, and
+the transaction that records the outcome. ``lease_seconds`` is that sum; a worker that finds a
+lease running short anyway (a stalled event loop, a slow database) renews it before sending
+(``renew``) instead of sending a delivery another worker may already hold.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from shotlog.webhooks.records import (
     DELIVERED,
     GAVE_UP,
     PENDING,
+    ROUNDS_AHEAD,
     Hook,
     hook_from_row,
     new_id,
@@ -40,10 +47,12 @@ __all__ = [
     "claim_in",
     "exchange",
     "has_due",
+    "lease_seconds",
     "mark_claimed",
     "record",
     "record_in",
     "release",
+    "renew",
 ]
 
 # The hot statements, built once: ``driver.executemany`` compiles each once and sends plain driver SQL.
@@ -68,6 +77,17 @@ _RETRY = (
 )
 
 
+def lease_seconds(timeout: float, margin: float) -> float:
+    """How long a claim holds a delivery whose request may take ``timeout`` seconds.
+
+    A worker holds up to ``1 + ROUNDS_AHEAD`` rounds of its hook's requests (``max_concurrency``
+    each), and its slots serve them in claim order, so the last one claimed waits at most
+    ``ROUNDS_AHEAD`` request times for a slot, then takes its own: ``(1 + ROUNDS_AHEAD) * timeout``.
+    ``margin`` covers the claim and record transactions around them.
+    """
+    return (1 + ROUNDS_AHEAD) * timeout + margin
+
+
 def _not_paused(now: dt.datetime) -> Any:
     """Hooks whose back-off pause is over (or that have none) at ``now``."""
     return sa.or_(hk.c.paused_until.is_(None), hk.c.paused_until <= now)
@@ -90,6 +110,8 @@ class ClaimedDelivery:
     service_data: Any
     attempts: int
     event: Mapping[str, Any] | None = None
+    #: the ``claimed_until`` this claim set: the worker's token for ``renew``
+    lease: dt.datetime | None = None
 
 
 @dataclass
@@ -128,8 +150,8 @@ def claim_in(
     """Take due deliveries: per hook at most its free capacity (in deliveries), in event order.
 
     ``capacity`` maps hook ids to how many more deliveries this worker may take for them now;
-    a hook missing from it gets ``default_capacity(hook)``. The lease is ``1 + ROUNDS_AHEAD`` times
-    the hook's request timeout (batched: one second per event, at least the timeout) plus ``margin``.
+    a hook missing from it gets ``default_capacity(hook)``. The lease is ``lease_seconds`` of the
+    hook's request timeout (batched: one second per event, at least the timeout) and ``margin``.
     """
     out = Claim()
     hook_query = sa.select(hk).where(_not_paused(now))
@@ -179,13 +201,13 @@ def claim_in(
             continue
         n = len(rows)
         timeout = max(hook.config.timeout, float(n)) if hook.config.batch_deliveries else hook.config.timeout
-        # a claimed request may wait one round of requests for a slot, then take its own timeout
-        lease = now + dt.timedelta(seconds=2 * timeout + margin)
+        lease = now + dt.timedelta(seconds=lease_seconds(timeout, margin))
         ids = [r.id for r in rows]
         conn.execute(sa.update(dlv).where(dlv.c.id.in_(ids)).values(claimed_until=lease))
         out.hooks[hook.id] = hook
         out.deliveries[hook.id] = [
-            ClaimedDelivery(r.id, r.hook_id, r.event_id, r.kind, r.service_data, r.attempts) for r in rows
+            ClaimedDelivery(r.id, r.hook_id, r.event_id, r.kind, r.service_data, r.attempts, lease=lease)
+            for r in rows
         ]
     # the events the batch needs, read in one query
     events = eventlog.rows_by_id(
@@ -208,6 +230,24 @@ def release(db: Database, delivery_ids: Sequence[str]) -> None:
                 .where(dlv.c.id.in_(delivery_ids[i : i + 1000]), dlv.c.state == PENDING)
                 .values(claimed_until=None)
             )
+
+
+def renew(db: Database, delivery_ids: Sequence[str], held: dt.datetime, until: dt.datetime) -> bool:
+    """Extend the lease ``held`` on these deliveries to ``until``, all or none.
+
+    Only rows still carrying ``held`` are extended: a row whose lease ran out and was claimed again
+    carries the other worker's lease, so the caller learns (False) that it must not send them.
+    """
+    if not delivery_ids:
+        return True
+    with db.write() as conn:
+        ours = sa.update(dlv).where(dlv.c.id.in_(delivery_ids), dlv.c.state == PENDING)
+        renewed = conn.execute(ours.where(dlv.c.claimed_until == held).values(claimed_until=until))
+        if renewed.rowcount == len(delivery_ids):
+            return True
+        # someone else holds part of them: give back the ones still ours, and send none
+        conn.execute(ours.where(dlv.c.claimed_until == until).values(claimed_until=None))
+        return False
 
 
 # -- recording --------------------------------------------------------------------------------------

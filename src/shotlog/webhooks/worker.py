@@ -8,9 +8,12 @@ One asyncio task per step, so no step waits for another's I/O:
   next due deliveries per hook, up to the hook's free concurrency plus one round ahead. Hooks are
   independent: a slow receiver fills only its own slots, so it never delays another hook. An
   ``ordered`` hook has one request in flight, in event order. A hook whose last request failed is
-  paused until its retry time, then probed with a single request;
-* **send**: one task per request, waiting for one of its hook's slots, then POSTing with the
-  hook's timeout (batched: one second per event, at least the timeout);
+  paused until its retry time, then probed with a single request. A request holds its place in the
+  hook's capacity until its outcome is committed, so a killed worker repeats at most the requests
+  it held: ``(1 + ROUNDS_AHEAD) * max_concurrency`` per hook, in practice far fewer;
+* **send**: one task per request, waiting for one of its hook's slots (in claim order), checking
+  that its lease still covers the request and the recording after it (renewing it if not), then
+  POSTing with the hook's timeout (batched: one second per event, at least the timeout);
 * **maintenance** returns Unstable hooks to Active once their window is clean, and purges the
   delivery log past its retention.
 
@@ -27,6 +30,7 @@ import logging
 import os
 import signal
 import socket
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +38,7 @@ from shotlog.clock import utcnow
 from shotlog.eventlog.wakeup import open_wakeup
 from shotlog.store.database import Database
 from shotlog.webhooks import payloads, repository
+from shotlog.webhooks.claims import lease_seconds, renew
 from shotlog.webhooks.dispatcher import Dispatcher
 from shotlog.webhooks.repository import AttemptResult, ClaimedDelivery, Hook
 from shotlog.webhooks.schedule import (
@@ -133,7 +138,8 @@ class DeliveryWorker:
         self._kick = asyncio.Event()
         self._results: list[AttemptResult] = []
         self._in_flight: dict[str, int] = {}  # requests per hook: claimed, not yet answered
-        self._unrecorded: dict[str, int] = {}  # ordered hooks: requests sent but not yet recorded
+        self._unrecorded: dict[str, int] = {}  # requests per hook: answered, outcome not yet committed
+        self._recording: Counter[str] = Counter()  # of those, the ones the running exchange writes
         self._slots: dict[str, tuple[int, asyncio.Semaphore]] = {}
         self._sends: set[asyncio.Task[None]] = set()
         self._to_release: list[str] = []  # claimed, cancelled before an answer: hand back on stop
@@ -224,7 +230,10 @@ class DeliveryWorker:
         busy while the next transaction runs (a claim is a transaction: fewer, larger ones are what
         lets the log keep up).
         """
-        busy = self._in_flight.get(hook.id, 0) + self._unrecorded.get(hook.id, 0)
+        # A request answered but not yet recorded still holds its place: the outcomes a killed
+        # worker loses stay within what it held. Those this very transaction records are free.
+        unrecorded = self._unrecorded.get(hook.id, 0) - self._recording[hook.id]
+        busy = self._in_flight.get(hook.id, 0) + unrecorded
         if hook.config.ordered or hook.consecutive_failures > 0:
             # ordered: one request at a time; failing: a single probe until one succeeds
             slots = 0 if busy else 1
@@ -257,6 +266,7 @@ class DeliveryWorker:
                 return
             results, self._results = self._results[:RECORD_BATCH], self._results[RECORD_BATCH:]
             take = not stopping and sum(self._in_flight.values()) < self.max_in_flight
+            self._recording = Counter(r.hook_id for r in results)
             try:
                 requests = await asyncio.to_thread(self._exchange, results, take)
             except Exception:
@@ -266,6 +276,8 @@ class DeliveryWorker:
                     return
                 await asyncio.sleep(0.5)
                 continue
+            finally:
+                self._recording = Counter()
             for r in results:
                 if r.hook_id in self._unrecorded:
                     left = self._unrecorded[r.hook_id] - 1
@@ -278,7 +290,7 @@ class DeliveryWorker:
                 task = asyncio.create_task(self._send(req))
                 self._sends.add(task)
                 task.add_done_callback(self._sends.discard)
-            if requests or self._results or (results and self._unrecorded):
+            if requests or self._results:
                 self._kick.set()  # more may be due, or waiting to be written: go again at once
 
     def _exchange(self, results: list[AttemptResult], take: bool) -> list[_Request]:
@@ -336,6 +348,8 @@ class DeliveryWorker:
             signing = hook.signing(self.settings.site_url)
             try:
                 async with self._slot(hook):
+                    if not await self._lease_holds(req):
+                        return  # another worker has them now: it sends them, not us
                     headers = payloads.headers(signing, message, dt.datetime.now(dt.UTC))
                     resp = await self.sender.post(
                         hook.config.url,
@@ -348,8 +362,7 @@ class DeliveryWorker:
                 self._to_release.extend(d.id for d in req.deliveries)
                 raise
             result = self._result(req, headers, resp)
-            if hook.config.ordered:
-                self._unrecorded[hook.id] = self._unrecorded.get(hook.id, 0) + 1
+            self._unrecorded[hook.id] = self._unrecorded.get(hook.id, 0) + 1
             self._results.append(result)
         finally:
             left = self._in_flight.get(hook.id, 1) - 1
@@ -358,6 +371,34 @@ class DeliveryWorker:
             else:
                 self._in_flight.pop(hook.id, None)
             self._kick.set()
+
+    async def _lease_holds(self, req: _Request) -> bool:
+        """Whether the claim on ``req``'s deliveries lasts through the request and its recording.
+
+        The lease is sized for the longest wait for a slot, so it holds unless the worker fell
+        behind (a stalled loop or database); then it is renewed first, and a delivery whose lease
+        already went to another worker is not sent.
+        """
+        held = min((d.lease for d in req.deliveries if d.lease is not None), default=None)
+        if held is None:
+            return True
+        now = utcnow()
+        margin = self.settings.claim_margin
+        if held - now >= dt.timedelta(seconds=req.timeout + margin):
+            return True
+        until = now + dt.timedelta(seconds=lease_seconds(req.timeout, margin))
+        ids = [d.id for d in req.deliveries]
+        try:
+            renewed = await asyncio.to_thread(renew, self.db, ids, held, until)
+        except Exception:
+            log.exception("webhook worker: renewing a lease failed; the deliveries go back when it ends")
+            return False
+        if renewed:
+            for d in req.deliveries:
+                d.lease = until
+        else:
+            log.warning("webhook worker: %d deliveries of hook %s were taken over", len(ids), req.hook.id)
+        return renewed
 
     def _result(self, req: _Request, headers: dict[str, str], resp: Response) -> AttemptResult:
         ok = resp.error is None and is_success(resp.status)
