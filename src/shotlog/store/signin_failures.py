@@ -89,8 +89,10 @@ def insert(conn: Connection, row: Row) -> bool:
         dialect_insert(t)
         .values(**_values(row))
         .on_conflict_do_nothing(index_elements=[t.c.address, t.c.login])
+        .returning(t.c.address)
     )
-    return conn.execute(stmt).rowcount == 1
+    # the row coming back says it was added (the driver's rowcount is -1 here on PostgreSQL)
+    return conn.execute(stmt).first() is not None
 
 
 def update(conn: Connection, row: Row) -> None:
