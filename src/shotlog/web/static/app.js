@@ -149,3 +149,23 @@ localTimes(document);
 new MutationObserver((changes) => {
   for (const change of changes) change.addedNodes.forEach((n) => n instanceof Element && localTimes(n));
 }).observe(document.body, { childList: true, subtree: true });
+
+// Phones: the top bar's sections and account fold behind a Menu button (CSS decides when).
+(function menu() {
+  const toggle = document.querySelector(".menu-toggle");
+  const bar = document.querySelector(".topbar");
+  if (!toggle || !bar) return;
+  bar.classList.add("foldable");
+  toggle.hidden = false;
+  toggle.addEventListener("click", () => {
+    const open = bar.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && bar.classList.contains("open")) {
+      bar.classList.remove("open");
+      toggle.setAttribute("aria-expanded", "false");
+      toggle.focus();
+    }
+  });
+})();
