@@ -106,7 +106,7 @@ def test_test_connection_disable_hold_and_release(
     expect(page.locator("#hook-status")).to_have_text("disabled")
     shot = sg.create("Shot", {"code": "held010", "project": project})
     sg.update("Shot", shot["id"], {"sg_status_list": "fin"})
-    reload_until(page, ".held", "held deliveries")
+    reload_until(page, ".held", "1 delivery held")
     page.get_by_role("button", name="Enable").click()
     expect(page.locator("#hook-status")).to_have_text("active")
     page.get_by_role("button", name="Release them").click()

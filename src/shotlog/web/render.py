@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from shotlog.web.meta import meta_summary, plain_value
+from shotlog.web.wording import counted, plural
 
 __all__ = ["entity_url", "page", "templates"]
 
@@ -86,6 +87,8 @@ templates.filters.update(
     entity_url=entity_url,
     unquote=unquote,
     number=lambda n: f"{n:,}" if isinstance(n, int) else n,
+    counted=counted,
+    plural=plural,
 )
 
 

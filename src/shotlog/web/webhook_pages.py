@@ -37,6 +37,7 @@ from shotlog.web.deliveries import (
 from shotlog.web.filters import whole_number
 from shotlog.web.pages import Web
 from shotlog.web.webhook_form import ACTIONS, form_field, form_from_hook, form_from_query, parse_hook_form
+from shotlog.web.wording import counted
 from shotlog.webhooks.api import WebhookNotFound, Webhooks
 from shotlog.webhooks.hooks import GLOBAL_EVENT_TYPES, excluded_type
 
@@ -347,8 +348,7 @@ class WebhookPages:
             if type(exc).__name__ == "WebhookNotFound":
                 return self.web.not_found(request, f"There is no webhook {hook_id}.")
             return await self._show_errors(request, hook_id, {"after_id": str(exc)}, values)
-        noun = "delivery" if queued == 1 else "deliveries"
-        return self.web.redirect(f"/webhooks/{hook_id}", f"Replay queued {queued} {noun}.")
+        return self.web.redirect(f"/webhooks/{hook_id}", f"Replay queued {counted(queued, 'delivery')}.")
 
     async def _show_errors(
         self, request: Request, hook_id: str, errors: dict[str, str], values: dict[str, str]
@@ -389,7 +389,7 @@ class WebhookPages:
 
 
 def _held(n: int) -> str:
-    return f"{n} held delivery" if n == 1 else f"{n} held deliveries"
+    return counted(n, "held delivery")
 
 
 def _pretty(text: Any) -> str:
