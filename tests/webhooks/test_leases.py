@@ -70,16 +70,15 @@ def test_receiver_answering_near_its_timeout_gets_each_delivery_once_from_severa
         for w in workers:
             w.stop()  # waits for every request in flight: no worker sends anything after this
         attempts = {d["id"]: d["attempts"] for d in hooks.list_deliveries(hook["id"]).deliveries}
-        # every recorded attempt reached the receiver (one that timed out may still be in its handler)
-        wait_until(lambda: len(receiver.items()) >= sum(attempts.values()), what="every attempt received")
         counts = Counter(i["delivery_id"] for i in receiver.items())
     finally:
         receiver.stop()
     assert len(counts) == n
-    # Each arrival is an attempt of the delivery's own: a lease taken over while its worker still
-    # meant to send would make two arrivals of one attempt. (On a loaded machine an answer at 0.9 of
-    # the timeout can still time out; that repeat is a recorded failed attempt, the only kind allowed.)
-    assert {d: k for d, k in counts.items() if k != attempts[d]} == {}
+    # Every arrival is an attempt of the delivery's own: a lease taken over while its worker still
+    # meant to send makes two arrivals of one attempt. On a loaded machine an answer at 0.9 of the
+    # timeout can still time out: that repeat is a recorded failed attempt, the only kind allowed
+    # (and an attempt that failed before reaching the receiver arrives not at all).
+    assert {d: (k, attempts[d]) for d, k in counts.items() if k > attempts[d]} == {}
     # the work was shared: the test is about several workers, not one doing everything
     senders = {r.header("X-SG-WEBHOOK-SITE-URL") for r in receiver.requests}
     assert len(senders) >= 2, senders

@@ -186,11 +186,13 @@ def test_two_workers_share_the_load_without_sending_anything_twice(
     sg: shotlog.Shotlog, db_url: str, hooks: Webhooks, tmp_path: Path
 ) -> None:
     receivers = [Receiver(token="s3cret").start() for _ in range(3)]
+    hook_ids = []
     for r in receivers:
         r.delay = 0.005
-        hooks.create_hook(
+        hook = hooks.create_hook(
             {"url": r.url, "token": "s3cret", "event_type": "Toolkit_Share", "max_concurrency": 4}
         )
+        hook_ids.append(hook["id"])
     workers = [
         start_worker(db_url, tmp_path / f"w{i}.log", SHOTLOG_WEBHOOKS_SITE_URL=f"http://worker{i}/")
         for i in range(2)
@@ -208,9 +210,14 @@ def test_two_workers_share_the_load_without_sending_anything_twice(
                 ]
             )
             time.sleep(0.1)
-        for r in receivers:
-            wait_until(lambda r=r: len(r.items()) >= 200, timeout=60, what="200 per receiver")
-        time.sleep(0.5)
+        for hook_id in hook_ids:
+            wait_until(
+                lambda h=hook_id: len(_delivered_ids(db_url, h)) == 200,
+                timeout=60,
+                what="200 delivered per hook",
+            )
+        for w in workers:
+            stop(w)  # waits for its requests in flight: nothing more arrives after this
         senders: Counter[str] = Counter()
         for r in receivers:
             counts = Counter(i["event_log_entry_id"] for i in r.items())
