@@ -19,7 +19,9 @@ def test_info_handshake(server: Server, sg: shotgun_api3.Shotgun) -> None:
     assert info["full_version"] == [8, 50, 0, 0]
     assert info["api_max_entities_per_page"] == 500
     assert info["user_authentication_method"] == "default"
-    assert info["s3_direct_uploads_enabled"] is False
+    # uploads go to URLs the server gives, in parts above 20 MB (docs/files.md)
+    assert info["s3_direct_uploads_enabled"] is True
+    assert info["s3_enabled_upload_types"] == {"*": ["*"]}
     assert info["unified_login_flow_enabled"] is False
     assert sg.server_info == info
     assert sg.server_caps.version == (8, 50, 0)

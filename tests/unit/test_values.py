@@ -13,6 +13,7 @@ from shotlog.schema.model import Field
 from shotlog.values import (
     TAG_MAX,
     TAGS_MAX,
+    Thumbnail,
     ValueLimits,
     coerce,
     coerce_link,
@@ -271,6 +272,23 @@ def test_meta_datetime_is_the_event_log_timestamp_format() -> None:
     assert meta_datetime(dt.datetime(2015, 7, 13, 21, 54, 1)) == "2015-07-13 21:54:01 UTC"
 
 
+def test_an_image_field_takes_only_the_thumbnails_shotlog_makes() -> None:
+    image = fld("image")
+    assert coerce(image, None) is None
+    assert coerce(image, Thumbnail(12, pending=True)) == "12:pending"
+    assert coerce(image, Thumbnail(12)) == "12"
+    for written in ("https://example.com/a.jpg", "12", {"id": 12}):
+        refusal = r"\(image\): a thumbnail is set by uploading an image"
+        with pytest.raises(ValidationError, match=refusal) as e:
+            coerce(image, written)
+        assert e.value.details["field"] == image.name
+    # an event shows the Attachment's id, transient or not; a value of another site as it is
+    assert format_meta_value(image, "12:pending") == format_meta_value(image, "12") == 12
+    assert format_meta_value(image, "https://fptr/thumb.jpg") == "https://fptr/thumb.jpg"
+    assert Thumbnail.parse("12:pending") == Thumbnail(12, pending=True)
+    assert Thumbnail.parse("12:later") is None and Thumbnail.parse(None) is None
+
+
 # -- value limits -------------------------------------------------------------------------------------
 
 SMALL = ValueLimits(text=10, json=40)
@@ -287,7 +305,6 @@ SMALL = ValueLimits(text=10, json=40)
         (fld("footage"), 64),
         (fld("entity_type"), 255),
         (fld("password"), 1_024),
-        (fld("image"), 4_096),
     ],
 )
 def test_text_values_are_limited_per_data_type(field: Field, longest: int) -> None:
