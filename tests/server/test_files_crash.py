@@ -1,6 +1,5 @@
-"""A server killed (SIGKILL) in the middle of an upload or between a thumbnail's two transactions:
-no field names a missing object, nothing half-written stays once the sweep has run, and a
-thumbnail left transient is finished when the server starts again."""
+"""A server killed (SIGKILL) in the middle of an upload: no field names a missing object, and
+nothing half-written stays once the sweep has run."""
 
 from __future__ import annotations
 
@@ -16,15 +15,13 @@ import httpx
 import pytest
 import shotgun_api3
 import sqlalchemy as sa
-from PIL import Image
 from sgserver import ADMIN_LOGIN, ADMIN_PASSWORD, SCRIPT_KEY, SCRIPT_NAME
 
 import shotlog
 from shotlog.files.service import FileRules, Files
 from shotlog.files.storage import open_files
-from shotlog.files.sweep import recover, sweep
+from shotlog.files.sweep import sweep
 from shotlog.store.tables import file_uploads, stored_files
-from shotlog.values import Thumbnail
 from testdbs import start_serve, stop_serve, wait_healthy
 
 ENV = {
@@ -140,42 +137,4 @@ def test_a_kill_during_an_upload_leaves_no_reference_and_the_sweep_clears_it(sit
     ) == (b"after the crash")
     _references_are_whole(files)
     files.store.close()
-    sg.close()
-
-
-def test_a_thumbnail_left_transient_by_a_crash_is_finished_at_start(site: Site, tmp_path: Path) -> None:
-    sg = site.start()
-    shot = sg.create("Shot", {"code": "transient", "project": sg.create("Project", {"name": "transient"})})
-    picture = tmp_path / "still.png"
-    Image.new("RGB", (900, 500), (20, 120, 220)).save(picture)
-    att = sg.upload_thumbnail("Shot", shot["id"], str(picture))
-    sg.close()
-    site.kill()
-    # put the field back where a kill between the two transactions leaves it
-    files = site.files()
-    with files.store.db.write() as conn:
-        table = files.store.catalog.table("Shot")
-        conn.execute(
-            table.update().where(table.c.id == shot["id"]).values(image=Thumbnail(att, pending=True).stored())
-        )
-        conn.execute(
-            stored_files.update()
-            .where(stored_files.c.attachment_id == att)
-            .values(renditions={}, created_at=dt.datetime(2020, 1, 1))
-        )
-    head = files.store.head_event_id()
-    assert recover(files) == 1
-    read = files.store.find_one("Shot", [["id", "is", shot["id"]]], ["image"])
-    assert Thumbnail.parse(read["image"]) == Thumbnail(att)
-    events = list(files.store.iter_events(head))
-    assert [(e["attribute_name"], e["meta"]["is_transient"], e["meta"]["new_value"]) for e in events] == [
-        ("image", False, att)
-    ]
-    assert recover(files) == 0  # nothing left to finish
-    files.renderer.close()
-    files.store.close()
-    # the renditions are served again
-    sg = site.start()
-    url = sg.find_one("Shot", [["id", "is", shot["id"]]], ["image"])["image"]
-    assert httpx.get(url, timeout=30).headers["content-type"] == "image/jpeg"
     sg.close()

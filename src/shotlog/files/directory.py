@@ -54,8 +54,9 @@ class _FileSink:
     """One object being written under a temporary name in ``folder``; ``finish`` renames it to
     ``name(etag)`` (the part files carry their etag in their name).
 
-    A ``part`` of a multipart upload is neither hashed nor synced: its etag is a random id, and the
-    file it becomes part of is synced whole when the upload completes, before anything names it.
+    A ``part`` is neither hashed nor synced, its etag a random id: a part of a multipart upload
+    (the file it becomes part of is synced whole when the upload completes, before anything names
+    it), or an object that can be made again (``write(durable=False)``).
     """
 
     def __init__(
@@ -139,16 +140,22 @@ class DirectoryFiles:
 
     # -- whole objects ------------------------------------------------------------------------
 
-    def _sink(self, key: str, limit: int) -> _FileSink:
+    def _sink(self, key: str, limit: int, *, durable: bool = True) -> _FileSink:
         target = self._path(key)
-        return _FileSink(self, key, target.parent, lambda _etag: target.name, limit)
+        return _FileSink(self, key, target.parent, lambda _etag: target.name, limit, part=not durable)
 
     def write(
-        self, key: str, chunks: Iterable[bytes], *, limit: int, content_type: str | None = None
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        limit: int,
+        content_type: str | None = None,
+        durable: bool = True,
     ) -> Stored:
         """``content_type`` is for stores that keep one per object; a directory's files have none
-        (each is served with the type of its Attachment)."""
-        return pump(lambda: self._sink(key, limit), chunks)
+        (each is served with the type of its Attachment). ``durable=False`` skips the syncs."""
+        return pump(lambda: self._sink(key, limit, durable=durable), chunks)
 
     async def write_async(self, key: str, chunks: AsyncIterator[bytes], *, limit: int) -> Stored:
         return await pump_async(lambda: self._sink(key, limit), chunks, limit)

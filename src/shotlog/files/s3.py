@@ -98,8 +98,15 @@ class S3Files:
     # -- whole objects ------------------------------------------------------------------------
 
     def write(
-        self, key: str, chunks: Iterable[bytes], *, limit: int, content_type: str | None = None
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        limit: int,
+        content_type: str | None = None,
+        durable: bool = True,
     ) -> Stored:
+        """An object is durable once S3 has answered: ``durable`` changes nothing here."""
         return pump(lambda: _S3Sink(self, key, limit, content_type), chunks)
 
     async def write_async(self, key: str, chunks: AsyncIterator[bytes], *, limit: int) -> Stored:

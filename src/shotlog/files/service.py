@@ -11,13 +11,14 @@ upload URL, the REST API):
    and removes the upload row.
 
 A crash after 2 leaves an upload row whose object the sweep deletes; a failure in 4 deletes the
-object at once. A thumbnail takes two transactions in 4, as FPTR logs it: the field is set
-transient (its renditions are being made), then final once they are stored.
+object at once. A thumbnail is decoded and its renditions made and stored before 4, so that a bad
+image changes nothing; its transaction then logs FPTR's pair of changes, transient then final.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -268,31 +269,38 @@ class Files:
             message = f"{target.entity_type}.{target.field}: {e}; the thumbnail was not changed"
             raise _fault(target.field, up.filename, message) from None
         content_type = names.content_type(up.filename)
+        keys = self.store_renditions(up.key, renditions)
 
-        def first(tx: WriteTransaction) -> int:
+        def work(tx: WriteTransaction) -> int:
             att = self._attachment(tx, target, up, stored, up.filename, content_type, [], linked=False)
+            rows.set_renditions(tx.conn, att, keys)
+            # FPTR's pair: the thumbnail set transient, then final with its renditions made; both in
+            # this one transaction, since they were made before it began
             self.set_image(tx, target, Thumbnail(att, pending=True))
+            self.set_image(tx, target, Thumbnail(att))
             return att
 
-        att = self._linked(view, up, first)
-        keys = self.store_renditions(up.key, att, renditions)
+        try:
+            return self._linked(view, up, work)
+        except BaseException:
+            for key in keys.values():
+                with contextlib.suppress(ShotlogError):
+                    self.storage.delete(key)
+            raise
 
-        def second(tx: WriteTransaction) -> None:
-            rows.set_renditions(tx.conn, att, keys)
-            self.set_image(tx, target, Thumbnail(att))
-
-        view.transaction(second)
-        return att
-
-    def store_renditions(self, key: str, att: int, renditions: Mapping[str, bytes]) -> dict[str, str]:
+    def store_renditions(self, key: str, renditions: Mapping[str, bytes]) -> dict[str, str]:
+        """The renditions of the image at ``key`` stored beside it, not synced: they can be made
+        again from the image, and the thumbnail route serves the image where one is missing."""
         keys: dict[str, str] = {}
         for name, data in renditions.items():
             rendition = f"{key}.{name}.jpg"
             try:
-                self.storage.write(rendition, [data], limit=self.rules.limit, content_type="image/jpeg")
+                self.storage.write(
+                    rendition, [data], limit=self.rules.limit, content_type="image/jpeg", durable=False
+                )
             except ShotlogError:
                 # the original is served in its place: still the image, if not at FPTR's size
-                log.warning("rendition %s of attachment %s could not be stored", name, att, exc_info=True)
+                log.warning("rendition %s of %s could not be stored", name, key, exc_info=True)
                 continue
             keys[name] = rendition
         return keys

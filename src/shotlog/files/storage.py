@@ -39,10 +39,18 @@ class FileStore(Protocol):
         """Raise ``FileStorageError`` unless objects can be written and read here."""
 
     def write(
-        self, key: str, chunks: Iterable[bytes], *, limit: int, content_type: str | None = None
+        self,
+        key: str,
+        chunks: Iterable[bytes],
+        *,
+        limit: int,
+        content_type: str | None = None,
+        durable: bool = True,
     ) -> Stored:
         """Store the chunks under ``key``, atomically; ``TooLarge`` past ``limit`` bytes, and any
-        failure (``FileStorageError``, or the iterator's own error), leaves nothing behind."""
+        failure (``FileStorageError``, or the iterator's own error), leaves nothing behind.
+        ``durable=False``: the object may be lost to a power failure (not to a killed process), for
+        what can be made again (a thumbnail's renditions); it then costs no sync."""
 
     async def write_async(self, key: str, chunks: AsyncIterator[bytes], *, limit: int) -> Stored:
         """``write`` for a request body, from the event loop (work on threads, a batch at a time)."""

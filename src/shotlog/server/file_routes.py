@@ -105,6 +105,11 @@ class FileRoutes:
             return _error(404, str(e))
         key = found.renditions.get(rendition) or found.key
         content_type = "image/jpeg" if rendition in found.renditions else found.content_type
+        storage = self.files.storage
+        if key != found.key and not storage.presigns and storage.size(key) is None:
+            # renditions are not synced (they can be made again): after a power failure the image
+            # itself stands in
+            key, content_type = found.key, found.content_type
         return await self._serve(key, found.filename, content_type, inline=True)
 
     async def download(self, request: Request) -> Response:

@@ -27,7 +27,6 @@ __all__ = [
     "expired_uploads",
     "forget_upload",
     "image_value",
-    "pending_thumbnails",
     "set_multipart",
     "set_renditions",
     "signing_key",
@@ -181,23 +180,6 @@ def image_value(conn: Connection, catalog: Catalog, entity_type: str, entity_id:
     table = catalog.table(entity_type)
     column = table.c[f.column or f.name]
     return conn.execute(sa.select(column).where(table.c.id == entity_id)).scalar()
-
-
-def pending_thumbnails(conn: Connection, catalog: Catalog) -> list[tuple[str, int, str, str]]:
-    """Every thumbnail field still transient, as (entity type, id, field, stored value): after a
-    crash between a thumbnail's two transactions, what is left to finish. One scan per image
-    field, so it runs when a server starts, not on a schedule."""
-    found: list[tuple[str, int, str, str]] = []
-    schema = catalog.schema
-    for entity_type, fields in schema.fields.items():
-        for f in fields.values():
-            if f.data_type != "image":
-                continue
-            table = catalog.table(entity_type)
-            column = table.c[f.column or f.name]
-            rows = conn.execute(sa.select(table.c.id, column).where(column.like("%:pending")))
-            found += [(entity_type, int(row[0]), f.name, str(row[1])) for row in rows]
-    return found
 
 
 # -- signing_keys ---------------------------------------------------------------------------------
