@@ -577,6 +577,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to measure")
     parser.add_argument("--threads", type=int, default=100, help="concurrent thumbnail uploaders")
     parser.add_argument(
+        "--files-dir",
+        type=Path,
+        default=None,
+        help="where the thumbnail figure's server keeps its files (default bench/out; a path on "
+        "another device, e.g. /dev/shm, shows what the syncs of the uploads cost the database's)",
+    )
+    parser.add_argument(
         "--no-control",
         action="store_true",
         help="skip the control: the same threads PUTting the images to the floor server instead",
@@ -595,8 +602,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["transfer"] = measure_transfer(args.size_mb, args.runs)
     if "thumbnails" in args.parts:
         print(f"thumbnail uploads ({args.threads} threads) beside bench/api3.py's figures")
-        work = bl.ensure_out()
-        results["thumbnails"] = {"events": args.events}
+        work = args.files_dir or bl.ensure_out()
+        results["thumbnails"] = {"events": args.events, "files_dir": str(work)}
         for backend in bl.chosen_backends(args):
             dataset.ensure(backend, args.events, args.pg_admin_url)
             db_url, remove = dataset.throwaway_copy(backend, args.events, args.pg_admin_url, "files")
