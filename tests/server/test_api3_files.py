@@ -316,3 +316,34 @@ def test_a_file_past_the_clients_part_size_goes_up_in_parts(
         return  # the form server: one post
     assert posts.count("/upload/api_get_upload_link_for_part") == 2
     assert "/upload/api_complete_multipart_upload" in posts
+
+
+def test_a_movie_gives_a_version_without_a_thumbnail_the_placeholder(
+    client: shotgun_api3.Shotgun, proj: dict[str, Any], tmp_path: Path
+) -> None:
+    bare = client.create("Version", {"code": "no-thumb", "project": proj})
+    shown = client.create("Version", {"code": "thumb", "project": proj})
+    own = client.upload_thumbnail("Version", shown["id"], str(_image(tmp_path / "own.png")))
+    movie = tmp_path / "take.mov"
+    movie.write_bytes(os.urandom(50_000))
+    head = head_event_id(client)
+    for version in (bare, shown):
+        client.upload("Version", version["id"], str(movie), "sg_uploaded_movie")
+    placeholder = client.find_one("Version", [["id", "is", bare["id"]]], ["image"])["image"]
+    body, content_type = _fetch(placeholder)
+    assert content_type == "image/jpeg" and body
+    changes = [e["meta"] for e in events_after(client, head, entity=bare) if e["attribute_name"] == "image"]
+    assert [(m["old_value"], m["is_transient"]) for m in changes] == [
+        (None, True),
+        (changes[0]["new_value"], False),
+    ]
+    # a Version that has its own thumbnail keeps it
+    kept = client.find_one("Version", [["id", "is", shown["id"]]], ["image"])["image"]
+    assert f"/files/thumbnail/{own}/" in kept
+    assert not [e for e in events_after(client, head, entity=shown) if e["attribute_name"] == "image"]
+    # and an uploaded thumbnail replaces the placeholder
+    new = client.upload_thumbnail("Version", bare["id"], str(_image(tmp_path / "new.png")))
+    assert (
+        f"/files/thumbnail/{new}/"
+        in client.find_one("Version", [["id", "is", bare["id"]]], ["image"])["image"]
+    )

@@ -21,6 +21,7 @@ import base64
 import contextlib
 import datetime as dt
 import logging
+import tempfile
 import threading
 import uuid
 from collections.abc import Mapping
@@ -56,6 +57,9 @@ THUMBNAIL_FIELDS = {
     "filmstrip_thumb_image": "filmstrip_image",
     "filmstrip_image": "filmstrip_image",
 }
+#: the movie fields whose upload gives a Version without a thumbnail the placeholder image
+MOVIE_FIELDS = {("Version", "sg_uploaded_movie")}
+PLACEHOLDER_NAME = "no_preview.png"
 #: how long an announced upload may take before the sweep deletes what it stored
 UPLOAD_WINDOW = dt.timedelta(hours=24)
 
@@ -253,7 +257,28 @@ class Files:
                 )
             return att
 
-        return self._linked(view, up, work)
+        att = self._linked(view, up, work)
+        if (target.entity_type, target.field) in MOVIE_FIELDS:
+            self._placeholder(view, target)
+        return att
+
+    def _placeholder(self, view: Shotlog, movie: Target) -> None:
+        """A Version given a movie and no thumbnail gets FPTR's stand-in until one is uploaded
+        (shotlog makes no frame of the movie: it does not transcode)."""
+        target = Target(movie.entity_type, movie.entity_id, "image", movie.project)
+        if self._raw_image(view, target, "image") is not None:
+            return
+        up = self.begin(view, "Thumbnail", PLACEHOLDER_NAME)
+        data = thumbnails.placeholder_png()
+        try:
+            stored = self.storage.write(up.key, [data], limit=self.rules.limit, content_type="image/png")
+        except BaseException:
+            self.abandon(up)
+            raise
+        with tempfile.TemporaryDirectory(prefix="shotlog-placeholder-") as directory:
+            local = Path(directory) / PLACEHOLDER_NAME
+            local.write_bytes(data)
+            self.link_thumbnail(view, target, up, stored, local)
 
     def link_thumbnail(
         self, view: Shotlog, target: Target, up: PendingUpload, stored: Stored, local: Path
