@@ -4,8 +4,8 @@ Stored values name an Attachment (``values.Thumbnail``, ``filelinks.UploadedFile
 because a URL depends on who reads: the address the reader reached the server by, and a signature
 that expires. ``FileLinks`` turns stored values into what FPTR returns:
 
-* an ``image`` field: a signed, expiring thumbnail URL, or while the thumbnail's renditions are
-  being made, FPTR's transient placeholder (Toolkit recognises ``/images/status/transient/``);
+* an ``image`` field: a signed, expiring thumbnail URL (``PLACEHOLDER_PATH`` is where FPTR's
+  "thumbnail pending" image is, which Toolkit recognises; shotlog serves it for those who ask);
 * an uploaded file on a file/link field: the value with its ``url``,
   ``<site>/file_serve/attachment/<id>?t=<token>``: the address ``download_attachment`` asks with its
   session cookie, signed too, since the client sends the cookie only to a site without a port.
@@ -27,7 +27,6 @@ from shotlog.values import Thumbnail
 __all__ = [
     "PLACEHOLDER_PATH",
     "FileLinks",
-    "check",
     "download_path",
     "thumbnail_path",
     "thumbnail_subject",
@@ -82,13 +81,11 @@ class FileLinks:
         return f"{self.base}{download_path(attachment_id)}?t={token}"
 
     def image(self, stored: object, rendition: str = "thumbnail") -> Any:
-        """What an ``image`` field reads as: a thumbnail URL, the placeholder, None, or a value
-        shotlog did not write (a mirrored site's URL) as it is."""
+        """What an ``image`` field reads as: a thumbnail URL, None, or a value shotlog did not write
+        (a mirrored site's URL) as it is."""
         thumb = Thumbnail.parse(stored)
         if thumb is None:
             return stored
-        if thumb.pending:
-            return self.base + PLACEHOLDER_PATH
         return self.thumbnail_url(thumb.attachment_id, rendition)
 
     def upload(self, value: Any) -> Any:
@@ -132,8 +129,3 @@ def _kind(schema: Schema, entity_type: str, key: str) -> str | None:
     except ShotlogError:
         return None
     return data_type if data_type in ("image", "url") else None
-
-
-def check(secret: bytes, purpose: str, subject: str, token: object, now: int) -> bool:
-    """Whether ``token`` is a live signature of ``subject`` for ``purpose``."""
-    return isinstance(token, str) and signing.verify(secret, purpose, subject, token, now)

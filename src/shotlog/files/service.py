@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import tempfile
@@ -44,7 +45,7 @@ from shotlog.store.files import PendingUpload, StoredFile
 from shotlog.store.writer import WriteTransaction
 from shotlog.values import Thumbnail
 
-__all__ = ["THUMBNAIL_FIELDS", "UPLOAD_TYPES", "FileRules", "Files", "NotReady", "Target", "open_site_files"]
+__all__ = ["THUMBNAIL_FIELDS", "UPLOAD_TYPES", "FileRules", "Files", "Target", "open_site_files"]
 
 log = logging.getLogger("shotlog.files")
 
@@ -216,7 +217,7 @@ class Files:
         upload_id = self.storage.begin_multipart(up.key)
         with self.store.db.write() as conn:
             rows.set_multipart(conn, up.upload_id, upload_id)
-        return PendingUpload(**{**_fields(up), "multipart_id": upload_id})
+        return dataclasses.replace(up, multipart_id=upload_id)
 
     def abandon(self, up: PendingUpload) -> None:
         """Delete what an upload stored, and its row (a refused or failed upload)."""
@@ -248,7 +249,7 @@ class Files:
         content_type = names.content_type(up.filename)
 
         def work(tx: WriteTransaction) -> int:
-            att = self._attachment(tx, target, up, stored, shown, content_type, tags, linked=True)
+            att = self._attachment(tx, target, up, stored, shown, content_type, tags, {}, linked=True)
             if target.field is not None:
                 tx.update(
                     target.entity_type,
@@ -297,8 +298,7 @@ class Files:
         keys = self.store_renditions(up.key, renditions)
 
         def work(tx: WriteTransaction) -> int:
-            att = self._attachment(tx, target, up, stored, up.filename, content_type, [], linked=False)
-            rows.set_renditions(tx.conn, att, keys)
+            att = self._attachment(tx, target, up, stored, up.filename, content_type, [], keys, linked=False)
             # FPTR's pair: the thumbnail set transient, then final with its renditions made; both in
             # this one transaction, since they were made before it began
             self.set_image(tx, target, Thumbnail(att, pending=True))
@@ -333,32 +333,22 @@ class Files:
     def share_thumbnail(
         self, view: Shotlog, targets: list[Target], source: Target, *, filmstrip: bool
     ) -> int:
-        """Set ``source``'s thumbnail on ``targets``; NotReady while it is still transient."""
+        """Set ``source``'s thumbnail on ``targets``, each with FPTR's pair of changes."""
         field = "filmstrip_image" if filmstrip else "image"
         found = view.find_one(source.entity_type, [["id", "is", source.entity_id]], [field])
-        raw = None if found is None else self._raw_image(view, source, field)
-        thumb = Thumbnail.parse(raw)
+        thumb = None if found is None else Thumbnail.parse(self._raw_image(view, source, field))
         if thumb is None:
             raise _fault(
                 "source_entity",
                 source.link,
                 f"{source.entity_type} {source.entity_id} has no {field} to share",
             )
-        if thumb.pending:
-            raise NotReady(
-                f"the thumbnail of {source.entity_type} {source.entity_id} is still being processed"
-            )
+        shared = [Target(t.entity_type, t.entity_id, field, t.project) for t in targets]
 
         def work(tx: WriteTransaction) -> None:
-            for t in targets:
-                self.set_image(
-                    tx,
-                    Target(t.entity_type, t.entity_id, field, t.project),
-                    Thumbnail(thumb.attachment_id, pending=True),
-                )
-                self.set_image(
-                    tx, Target(t.entity_type, t.entity_id, field, t.project), Thumbnail(thumb.attachment_id)
-                )
+            for target in shared:
+                self.set_image(tx, target, Thumbnail(thumb.attachment_id, pending=True))
+                self.set_image(tx, target, Thumbnail(thumb.attachment_id))
 
         view.transaction(work)
         return thumb.attachment_id
@@ -376,6 +366,7 @@ class Files:
         shown: str,
         content_type: str,
         tags: list[str],
+        renditions: Mapping[str, str],
         *,
         linked: bool,
     ) -> int:
@@ -401,7 +392,7 @@ class Files:
                 sha256=stored.sha256,
                 content_type=content_type,
                 filename=shown,
-                renditions={},
+                renditions=renditions,
                 created_at=tx.now,
             ),
         )
@@ -461,14 +452,6 @@ def open_site_files(store: Shotlog) -> Files:
     return Files(store, storage, rules)
 
 
-class NotReady(ShotlogError):
-    """A thumbnail to share is still transient: the client is told to try again (``2``)."""
-
-
 def _linkable(tx: WriteTransaction) -> set[str]:
     field = tx.schema.fields["Attachment"].get("attachment_links")
     return set(field.valid_types) if field is not None else set()
-
-
-def _fields(up: PendingUpload) -> Mapping[str, Any]:
-    return {name: getattr(up, name) for name in PendingUpload.__slots__}

@@ -29,7 +29,7 @@ from starlette.responses import PlainTextResponse, Response
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError, ValidationError, incident_ref
 from shotlog.files import links, names
-from shotlog.files.service import Files, NotReady, Target
+from shotlog.files.service import Files, Target
 from shotlog.files.storage import Stored, TooLarge
 from shotlog.server.api3.wire import ProtocolError
 from shotlog.server.principals import Principals
@@ -104,8 +104,6 @@ class Uploads:
                 async with request.form(max_fields=MAX_FIELDS, max_files=2) as form:
                     view = await run_in_threadpool(self._view, form)
                     return PlainTextResponse(await fn(request, form, view))
-            except NotReady as e:
-                return PlainTextResponse(f"2\n{e}")
             except (ProtocolError, ShotlogError) as e:
                 return _refused(str(e))
             except Exception:

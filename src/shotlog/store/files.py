@@ -28,7 +28,6 @@ __all__ = [
     "forget_upload",
     "image_value",
     "set_multipart",
-    "set_renditions",
     "signing_key",
     "stored",
     "stored_many",
@@ -105,14 +104,6 @@ def add_stored(conn: Connection, f: StoredFile) -> None:
             renditions=dict(f.renditions) or None,
             created_at=f.created_at,
         )
-    )
-
-
-def set_renditions(conn: Connection, attachment_id: int, renditions: Mapping[str, str]) -> None:
-    conn.execute(
-        stored_files.update()
-        .where(stored_files.c.attachment_id == attachment_id)
-        .values(renditions=dict(renditions))
     )
 
 

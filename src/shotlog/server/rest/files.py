@@ -30,7 +30,6 @@ from starlette.responses import RedirectResponse, Response
 
 from shotlog.connection import Shotlog
 from shotlog.errors import NotFound, ValidationError, shown
-from shotlog.files.links import PLACEHOLDER_PATH
 from shotlog.files.service import Files, Target
 from shotlog.server.responses import HttpError, json_response
 from shotlog.server.rest import shapes
@@ -227,12 +226,9 @@ def _alt_url(links: Any, raw: Any, data_type: str, alt: str) -> str | None:
     """Where ``alt`` of a file field's stored value is: the image or its thumbnail, the uploaded
     file, a web link's address; None when the field holds no file."""
     if data_type == "image":
-        thumb = Thumbnail.parse(raw)
-        if thumb is None:
+        if Thumbnail.parse(raw) is None:
             return raw if isinstance(raw, str) and raw.startswith(("http://", "https://")) else None
-        if thumb.pending:
-            return str(links.base) + PLACEHOLDER_PATH
-        return str(links.thumbnail_url(thumb.attachment_id, alt))
+        return str(links.image(raw, alt))
     if isinstance(raw, Mapping):
         if raw.get("link_type") == "upload" and isinstance(raw.get("id"), int):
             return str(links.download_url(raw["id"]))
