@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
 from shotlog.access.passwords import PasswordsBusy
@@ -30,6 +31,7 @@ from shotlog.files.service import Files
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
 from shotlog.server.api3.wire import AUTH_FAILED, Call, ProtocolError, decode, error_body, result_body
 from shotlog.server.principals import PasswordChecked, Principals
+from shotlog.server.uploads import site_base
 
 __all__ = ["GZIP_MINIMUM", "MAX_BODY", "Api3Endpoint"]
 
@@ -128,22 +130,12 @@ class Api3Endpoint:
                     reply = _reply(result_body(self.info), gzip)
                 else:
                     client = scope.get("client")
-                    reply = await self._answer(call, gzip, self._base(scope), client[0] if client else "")
+                    reply = await self._answer(call, gzip, scope, client[0] if client else "")
         await send(reply[0])
         await send(reply[1])
 
-    def _base(self, scope: Scope) -> str:
-        """The site's address as this request reached it, for the URLs of files in the reply."""
-        if self.public_url:
-            return self.public_url.rstrip("/")
-        host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
-        if host is None:
-            server = scope.get("server") or ("127.0.0.1", 80)
-            host = f"{server[0]}:{server[1]}"
-        return f"{scope.get('scheme', 'http')}://{host}{scope.get('root_path', '')}"
-
     async def _answer(
-        self, call: Call, gzip: bool | None, base: str = "", address: str = ""
+        self, call: Call, gzip: bool | None, site: Scope | None = None, address: str = ""
     ) -> tuple[Message, Message]:
         checked: PasswordChecked | None = None
         if _password_auth(call.auth):
@@ -167,17 +159,22 @@ class Api3Endpoint:
                 return _reply(error_body(exc.message), gzip)
             checked = PasswordChecked(principal, address)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip, checked, base)
+        return await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip, checked, site)
 
     def answer(
-        self, call: Call, gzip: bool | None, checked: PasswordChecked | None = None, base: str = ""
+        self,
+        call: Call,
+        gzip: bool | None,
+        checked: PasswordChecked | None = None,
+        site: Scope | None = None,
     ) -> tuple[Message, Message]:
         """The reply to ``call``, ready to send (runs in a worker thread, compression included)."""
-        return _reply(self.handle(call.method, call.auth, call.args, checked, base), gzip)
+        return _reply(self.handle(call.method, call.auth, call.args, checked, site), gzip)
 
-    def _present(self, method: str, result: Any, base: str) -> None:
-        """Turn the stored thumbnails and uploaded files of ``result``'s records into URLs."""
-        if self.files is None or method not in _RECORD_METHODS:
+    def _present(self, method: str, result: Any, site: Scope | None) -> None:
+        """Turn the stored thumbnails and uploaded files of ``result``'s records into URLs of the
+        address the request ``site`` reached the server by (worked out only when there are records)."""
+        if self.files is None or site is None or method not in _RECORD_METHODS:
             return
         if method == "read" and isinstance(result, dict):
             records = result.get("entities")
@@ -185,7 +182,7 @@ class Api3Endpoint:
             records = result if isinstance(result, list) else [result]
         if not isinstance(records, list) or not records:
             return
-        links = self.files.links(base)
+        links = self.files.links(site_base(Request(site), self.public_url))
         schema = self.principals.store.catalog.schema
         first = records[0]
         if method == "read" and isinstance(first, dict) and isinstance(first.get("type"), str):
@@ -201,14 +198,14 @@ class Api3Endpoint:
         auth: dict[str, Any] | None,
         args: Any,
         checked: PasswordChecked | None = None,
-        base: str = "",
+        site: Scope | None = None,
     ) -> bytes:
         try:
             principal = self.principals.api3_caller(auth, checked)
             view = self.principals.api3_view(principal, auth or {})
             ctx = Context(view, principal, self.credentials)
             result = dispatch(ctx, method, args)
-            self._present(method, result, base)
+            self._present(method, result, site)
             self._signed_in(method, principal, auth)
             return result_body(result)
         except ProtocolError as exc:
