@@ -4,8 +4,9 @@ Stored values name an Attachment (``values.Thumbnail``, ``filelinks.UploadedFile
 because a URL depends on who reads: the address the reader reached the server by, and a signature
 that expires. ``FileLinks`` turns stored values into what FPTR returns:
 
-* an ``image`` field: a signed, expiring thumbnail URL (``PLACEHOLDER_PATH`` is where FPTR's
-  "thumbnail pending" image is, which Toolkit recognises; shotlog serves it for those who ask);
+* an ``image`` field: a signed, expiring thumbnail URL, or for a transient value (which shotlog
+  itself commits only with its final one) FPTR's placeholder, which Toolkit recognises
+  (``/images/status/transient/``);
 * an uploaded file on a file/link field: the value with its ``url``,
   ``<site>/file_serve/attachment/<id>?t=<token>``: the address ``download_attachment`` asks with its
   session cookie, signed too, since the client sends the cookie only to a site without a port.
@@ -81,11 +82,13 @@ class FileLinks:
         return f"{self.base}{download_path(attachment_id)}?t={token}"
 
     def image(self, stored: object, rendition: str = "thumbnail") -> Any:
-        """What an ``image`` field reads as: a thumbnail URL, None, or a value shotlog did not write
-        (a mirrored site's URL) as it is."""
+        """What an ``image`` field reads as: a thumbnail URL, FPTR's placeholder for a transient
+        value, None, or a value shotlog did not write (a mirrored site's URL) as it is."""
         thumb = Thumbnail.parse(stored)
         if thumb is None:
             return stored
+        if thumb.pending:
+            return self.base + PLACEHOLDER_PATH
         return self.thumbnail_url(thumb.attachment_id, rendition)
 
     def upload(self, value: Any) -> Any:
