@@ -44,6 +44,7 @@ __all__ = [
     "session_tokens",
     "signin_failures",
     "site_preferences",
+    "user_preferences",
     "user_subscriptions",
     "webhook_attempts",
     "webhook_cursor",
@@ -597,4 +598,19 @@ signin_failures = sa.Table(
     sa.Column("reported", sa.Integer, nullable=False),
     sa.Index("ix_signin_failures_login", "login"),
     sa.Index("ix_signin_failures_window_start", "window_start"),
+)
+
+
+# -- per-user preferences (migration 0010) ----------------------------------------------------------
+
+#: a person's own settings of the web UI (its time zone), one row per user and name; a user without a
+#: row has the default (for the time zone: the browser's)
+user_preferences = sa.Table(
+    "user_preferences",
+    metadata,
+    sa.Column("user_type", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.BigInteger, primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
