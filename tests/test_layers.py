@@ -202,6 +202,18 @@ def test_only_the_event_log_and_the_store_touch_its_table() -> None:
     assert outside == []
 
 
+def test_only_webhooks_and_the_store_touch_the_webhook_tables() -> None:
+    """The archive (or anything else) asks ``webhooks/`` what it needs; one package owns the tables."""
+    tables = r"\bwebhook_(hooks|cursor|deliveries|attempts)\b"
+    outside = [
+        module_name(path)
+        for path in sources()
+        if unit_of(module_name(path)) not in ("webhooks", "store")
+        and re.search(tables, "\n".join(_code_lines(path)))
+    ]
+    assert outside == []
+
+
 def _code_lines(path: Path) -> list[str]:
     """The module's names and attributes as code uses them (docstrings and comments left out)."""
     tree = ast.parse(path.read_text())

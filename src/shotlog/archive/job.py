@@ -53,7 +53,8 @@ from shotlog.export.exporter import Export
 from shotlog.export.query import EventQuery
 from shotlog.export.sources import StoreSource
 from shotlog.store.tables import archive_segments as seg
-from shotlog.store.tables import archive_state, webhook_cursor, webhook_deliveries, webhook_hooks
+from shotlog.store.tables import archive_state
+from shotlog.webhooks import dispatching
 
 __all__ = ["ArchiveBusy", "ArchiveError", "RunReport", "run_archive"]
 
@@ -202,26 +203,17 @@ def _archive_end(store: Shotlog, cutoff: dt.datetime) -> int:
 
 
 def _webhook_bound(store: Shotlog) -> tuple[int, str]:
-    """The last id the archive may take without losing a webhook delivery, and why.
-
-    A delivery is built from its event row when it is sent, so events still owed to a receiver stay
-    live: those the dispatcher has not reached yet (when any hook exists) and those of pending or
-    held deliveries (a Failed or Disabled hook holds its deliveries until an operator acts).
-    """
-    with store.db.read() as conn:
-        if conn.execute(sa.select(webhook_hooks.c.id).limit(1)).first() is None:
-            return 2**62, ""
-        cursor = int(
-            conn.execute(sa.select(webhook_cursor.c.last_event_id).where(webhook_cursor.c.id == 1)).scalar()
-            or 0
+    """The last id the archive may take without losing a webhook delivery, and why (webhooks say
+    which events they still need: ``shotlog.webhooks.dispatching.owed_events``)."""
+    owed = dispatching.owed_events(store.db)
+    if owed is None:
+        return 2**62, ""
+    cursor = owed.dispatched_through
+    if owed.first_owed is not None and owed.first_owed - 1 < cursor:
+        return (
+            owed.first_owed - 1,
+            f"webhook deliveries of event {owed.first_owed} and later are pending or held",
         )
-        owed = conn.execute(
-            sa.select(sa.func.min(webhook_deliveries.c.event_id)).where(
-                webhook_deliveries.c.state.in_(("pending", "held")), webhook_deliveries.c.event_id > 0
-            )
-        ).scalar()
-    if owed is not None and int(owed) - 1 < cursor:
-        return int(owed) - 1, f"webhook deliveries of event {owed} and later are pending or held"
     return cursor, f"webhooks have dispatched events up to {cursor} only"
 
 

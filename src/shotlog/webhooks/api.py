@@ -33,13 +33,15 @@ from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
 from shotlog.eventlog.events import EventBuilder, webhook_event
 from shotlog.schema.global_events import never_written
-from shotlog.webhooks import payloads, repository
+from shotlog.webhooks import claims, payloads, repository, sending
+from shotlog.webhooks.claims import ClaimedDelivery
 from shotlog.webhooks.hooks import HookConfig, HookInvalid, parse_hook
 from shotlog.webhooks.netguard import check_url
-from shotlog.webhooks.repository import AttemptResult, DeliveryFilter, Hook
-from shotlog.webhooks.schedule import ACTIVE, DISABLED, is_success
+from shotlog.webhooks.repository import DeliveryFilter, Hook
+from shotlog.webhooks.schedule import ACTIVE, DISABLED
 from shotlog.webhooks.sender import Sender
 from shotlog.webhooks.settings import WebhookSettings
+from shotlog.webhooks.states import DeliveryState, fptr_status
 from shotlog.webhooks.subscriptions import HookSubscription, Subscriptions
 
 T = TypeVar("T")
@@ -167,13 +169,8 @@ def _plain(value: Any) -> Any:
 
 def delivery_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     """A delivery in FPTR's shape (10 keys) plus shotlog's state, attempts and links."""
-    state = row["state"]
-    if state == repository.DELIVERED:
-        status = "delivered"
-    elif row["attempts"] > 0:
-        status = "failed"
-    else:
-        status = state
+    state = DeliveryState(row["state"])
+    status = fptr_status(state, row["attempts"])
     body = row.get("response_body")
     return {
         "id": row["id"],
@@ -192,7 +189,8 @@ def delivery_dict(row: Mapping[str, Any]) -> dict[str, Any]:
         "kind": row["kind"],
         "state": state,
         "attempts": row["attempts"],
-        "next_attempt_at": _iso(row["next_attempt_at"]) if state == repository.PENDING else None,
+        "next_attempt_at": _iso(row["next_attempt_at"]) if state == DeliveryState.PENDING else None,
+        "sent_at": _iso(row.get("sent_at")),
         "error": row.get("error"),
         "response_body": body,
         "entity": {"type": row["entity_type"], "id": row["entity_id"]} if row["entity_type"] else None,
@@ -350,53 +348,29 @@ class Webhooks:
         hook = self._hook(hook_id)
         now = utcnow()
         data = payloads.test_connection_data(hook.id)
-        delivery_id = repository.insert_service(self.db, hook.id, "test", data, now)
-        repository.mark_claimed(self.db, delivery_id, now + dt.timedelta(seconds=hook.config.timeout + 60))
-        body = payloads.body(
-            [{**data, "delivery_id": delivery_id}], batched=hook.config.batch_deliveries, now=now
+        lease = now + dt.timedelta(
+            seconds=claims.lease_seconds(hook.config.timeout, self.settings.claim_margin)
         )
-        message = payloads.Message(body, (delivery_id,), str(payloads.batch_number()))
-        headers = payloads.headers(hook.signing(self.settings.site_url), message, dt.datetime.now(dt.UTC))
+        delivery_id = repository.insert_service(self.db, hook.id, "test", data, now, claimed_until=lease)
+        claimed = ClaimedDelivery(delivery_id, hook.id, 0, "test", data, 0, lease=lease)
+        # the worker's steps: prepare, send, then record the outcome (the hook's back-off untouched)
+        (request,), _ = sending.prepare(hook, [claimed], now)
 
-        async def send() -> Any:
+        async def send() -> sending.Sent:
             sender = Sender(self.settings.policy, limit=1, limit_per_host=1)
             await sender.open()
             try:
-                return await sender.post(
-                    hook.config.url,
-                    body,
-                    headers,
-                    timeout=hook.config.timeout,
-                    verify_tls=hook.config.validate_ssl_cert,
-                )
+                return await sending.send(sender, request, self.settings.site_url)
             finally:
                 await sender.close()
 
-        resp = _run_coroutine(send())
-        ok = resp.error is None and is_success(resp.status)
-        repository.record(
-            self.db,
-            [
-                AttemptResult(
-                    hook_id=hook.id,
-                    delivery_ids=[delivery_id],
-                    attempts_before=[0],
-                    started_at=resp.started_at,
-                    succeeded=ok,
-                    response_code=resp.status,
-                    process_time=round(resp.elapsed, 6),
-                    error=resp.error or (None if ok else f"HTTP {resp.status}"),
-                    request_headers=headers,
-                    request_body=body.decode(),
-                    response_headers=resp.headers,
-                    response_body=resp.body,
-                    retry_delays=[None],
-                )
-            ],
-            utcnow(),
-            count_failures=False,
+        sent = _run_coroutine(send())
+        result = sending.outcome(request, sent, retry_scale=self.settings.retry_scale)
+        repository.record(self.db, [result], utcnow(), count_failures=False)
+        resp = sent.response
+        return TestResult(
+            result.succeeded, resp.status, round(resp.elapsed * 1000, 3), resp.error, delivery_id
         )
-        return TestResult(ok, resp.status, round(resp.elapsed * 1000, 3), resp.error, delivery_id)
 
     # -- deliveries ---------------------------------------------------------------------------------
 

@@ -31,7 +31,6 @@ from shotlog.store.tables import webhook_deliveries as dlv
 from shotlog.store.tables import webhook_hooks as hk
 from shotlog.webhooks.records import (
     DELIVERED,
-    GAVE_UP,
     PENDING,
     ROUNDS_AHEAD,
     Hook,
@@ -39,6 +38,7 @@ from shotlog.webhooks.records import (
     new_id,
 )
 from shotlog.webhooks.schedule import DISABLED, FAILED
+from shotlog.webhooks.states import AttemptOutcome, DeliveryState
 
 __all__ = [
     "AttemptResult",
@@ -261,7 +261,7 @@ class AttemptResult:
     delivery_ids: list[str]
     attempts_before: list[int]
     started_at: dt.datetime
-    succeeded: bool
+    outcome: AttemptOutcome
     response_code: int | None
     process_time: float
     error: str | None
@@ -273,6 +273,10 @@ class AttemptResult:
     retry_delays: list[float | None] = field(default_factory=list)
     hook_pause: float = 0.0
     id: str = field(default_factory=new_id)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome is AttemptOutcome.SUCCEEDED
 
 
 def record_in(
@@ -317,7 +321,7 @@ def record_in(
             else:
                 delay = r.retry_delays[i] if i < len(r.retry_delays) else None
                 if delay is None:
-                    done.append({**base, "b_state": GAVE_UP, "b_finished": now})
+                    done.append({**base, "b_state": DeliveryState.FAILED, "b_finished": now})
                 else:
                     retry.append({**base, "b_next": now + dt.timedelta(seconds=delay)})
     failed_hooks: list[str] = []

@@ -13,13 +13,8 @@ import sqlalchemy as sa
 from shotlog.store.database import Database
 from shotlog.store.tables import webhook_attempts as att
 from shotlog.store.tables import webhook_deliveries as dlv
-from shotlog.webhooks.records import (
-    DELIVERED,
-    DISCARDED,
-    GAVE_UP,
-    HELD,
-    PENDING,
-)
+from shotlog.webhooks.records import HELD, PENDING
+from shotlog.webhooks.states import FINISHED, DeliveryState
 
 __all__ = [
     "DeliveryFilter",
@@ -29,6 +24,7 @@ __all__ = [
     "list_deliveries",
     "purge",
     "release_held",
+    "state_counts",
 ]
 
 # -- the delivery log -------------------------------------------------------------------------------
@@ -36,21 +32,32 @@ __all__ = [
 
 @dataclass(frozen=True)
 class DeliveryFilter:
-    status: str | None = None  # delivered, failed, pending, held, discarded
+    #: FPTR's listing filter: delivered, or failed (the last attempt failed, retrying or given up);
+    #: pending, held and discarded are states
+    status: str | None = None
     entity_type: str | None = None
     entity_id: int | None = None
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     acknowledgement: str | None = None
+    #: exactly this state (the web pages' filter: one state per delivery)
+    state: DeliveryState | None = None
 
 
 def _filtered(query: Any, f: DeliveryFilter) -> Any:
-    if f.status == DELIVERED:
-        query = query.where(dlv.c.state == DELIVERED)
+    if f.status == DeliveryState.DELIVERED:
+        query = query.where(dlv.c.state == DeliveryState.DELIVERED)
     elif f.status == "failed":
-        query = query.where(dlv.c.state != DELIVERED, dlv.c.attempts > 0)
+        query = query.where(dlv.c.state != DeliveryState.DELIVERED, dlv.c.attempts > 0)
     elif f.status is not None:
         query = query.where(dlv.c.state == f.status)
+    if f.state is not None:
+        query = query.where(dlv.c.state == f.state)
+    return _unstated(query, f)
+
+
+def _unstated(query: Any, f: DeliveryFilter) -> Any:
+    """``f``'s conditions other than status and state (what the counts per state are taken under)."""
     if f.entity_type is not None:
         query = query.where(dlv.c.entity_type == f.entity_type)
     if f.entity_id is not None:
@@ -74,6 +81,7 @@ def _with_last_attempt() -> Any:
         att.c.response_headers,
         att.c.response_body,
         att.c.error,
+        att.c.started_at.label("sent_at"),
     ).select_from(dlv.outerjoin(att, att.c.id == dlv.c.last_attempt_id))
 
 
@@ -90,6 +98,17 @@ def list_deliveries(
     with db.read() as conn:
         rows = [dict(r._mapping) for r in conn.execute(_filtered(query, f))]
     return rows[:limit], len(rows) > limit
+
+
+def state_counts(db: Database, hook_id: str, f: DeliveryFilter | None = None) -> dict[DeliveryState, int]:
+    """How many of the hook's deliveries are in each state, under ``f``'s other conditions: the
+    same conditions ``list_deliveries`` lists by, so a page's counts and its table agree."""
+    query = sa.select(dlv.c.state, sa.func.count()).where(dlv.c.hook_id == hook_id).group_by(dlv.c.state)
+    out = dict.fromkeys(DeliveryState, 0)
+    with db.read() as conn:
+        for state, n in conn.execute(_unstated(query, f or DeliveryFilter())):
+            out[DeliveryState(state)] = int(n)
+    return out
 
 
 def get_delivery(db: Database, delivery_id: str) -> dict[str, Any] | None:
@@ -123,14 +142,14 @@ def discard_held(db: Database, hook_id: str, now: dt.datetime) -> int:
             conn.execute(
                 sa.update(dlv)
                 .where(dlv.c.hook_id == hook_id, dlv.c.state == HELD)
-                .values(state=DISCARDED, finished_at=now)
+                .values(state=DeliveryState.DISCARDED, finished_at=now)
             ).rowcount
         )
 
 
 def purge(db: Database, before: dt.datetime, *, chunk: int = 10_000) -> int:
     """Delete finished deliveries and attempts older than ``before`` (the retention setting)."""
-    finished = [DELIVERED, GAVE_UP, DISCARDED]
+    finished = list(FINISHED)
     total = 0
     with db.write() as conn:
         ids = (

@@ -7,6 +7,7 @@ The cursor is safe because event ids become visible in id order (``shotlog.event
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,8 +27,18 @@ from shotlog.webhooks.records import (
     hook_from_row,
 )
 from shotlog.webhooks.schedule import DISABLED, FAILED
+from shotlog.webhooks.states import OWED
 
-__all__ = ["any_hook", "cursor_position", "dispatch", "insert_service", "redeliver", "replay"]
+__all__ = [
+    "OwedEvents",
+    "any_hook",
+    "cursor_position",
+    "dispatch",
+    "insert_service",
+    "owed_events",
+    "redeliver",
+    "replay",
+]
 
 # The hot statement, built once: ``driver.executemany`` compiles it once and sends plain driver SQL.
 _INSERT_DELIVERY = sa.insert(dlv)
@@ -184,8 +195,49 @@ def replay(
         cursor = events[-1].id
 
 
-def insert_service(db: Database, hook_id: str, kind: str, data: Any, now: dt.datetime) -> str:
+def insert_service(
+    db: Database,
+    hook_id: str,
+    kind: str,
+    data: Any,
+    now: dt.datetime,
+    *,
+    claimed_until: dt.datetime | None = None,
+) -> str:
+    """Queue a service delivery (no event-log row); ``claimed_until`` inserts it already claimed, by
+    a caller that sends it itself (a test connection), so no worker can take it meanwhile."""
     row = delivery_row(hook_id, 0, kind, now, service_data=data)
+    row["claimed_until"] = claimed_until
     with db.write() as conn:
         conn.execute(sa.insert(dlv).values(row))
     return str(row["id"])
+
+
+# -- what receivers are still owed ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwedEvents:
+    """The events webhooks still need from the log (the archive leaves them live)."""
+
+    #: the last event the dispatcher has turned into deliveries: later ones are not matched yet
+    dispatched_through: int
+    #: the oldest event of a pending or held delivery, None when none is owed
+    first_owed: int | None
+
+
+def owed_events(db: Database) -> OwedEvents | None:
+    """What webhooks still need from the event log; None while no hook exists (nothing is needed).
+
+    A delivery is built from its event row when it is sent, so events of pending or held
+    deliveries (a Failed or Disabled hook holds its deliveries until an operator acts) must stay,
+    and so must those the dispatcher has not reached yet.
+    """
+    with db.read() as conn:
+        if conn.execute(_ANY_HOOK).first() is None:
+            return None
+        position = int(conn.execute(_CURSOR).scalar() or 0)
+        first = conn.execute(
+            sa.select(sa.func.min(dlv.c.event_id)).where(dlv.c.state.in_(OWED), dlv.c.event_id > 0)
+        ).scalar()
+    return OwedEvents(position, None if first is None else int(first))

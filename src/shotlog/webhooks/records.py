@@ -1,6 +1,6 @@
-"""The rows of the webhook tables as Python values: delivery states, ids, ``Hook`` and the delivery row
-every way of queueing a delivery writes. Shared by ``repository`` (hooks), ``dispatching``,
-``claims`` and ``deliverylog``.
+"""The rows of the webhook tables as Python values: ids, ``Hook`` and the delivery row every way of
+queueing a delivery writes (its states are ``shotlog.webhooks.states``). Shared by ``repository``
+(hooks), ``dispatching``, ``claims`` and ``deliverylog``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 
 from shotlog.webhooks.hooks import HookConfig
 from shotlog.webhooks.payloads import HookSigning
+from shotlog.webhooks.states import DeliveryState
 from shotlog.webhooks.subscriptions import HookSubscription
 
 __all__ = [
     "DELIVERED",
     "DISCARDED",
-    "GAVE_UP",
     "HELD",
     "PENDING",
     "ROUNDS_AHEAD",
@@ -31,7 +31,13 @@ __all__ = [
     "new_id",
 ]
 
-PENDING, DELIVERED, GAVE_UP, HELD, DISCARDED = "pending", "delivered", "failed", "held", "discarded"
+# the states the SQL of this package names most (``DeliveryState`` has them all, ``failed`` included)
+PENDING, DELIVERED, HELD, DISCARDED = (
+    DeliveryState.PENDING,
+    DeliveryState.DELIVERED,
+    DeliveryState.HELD,
+    DeliveryState.DISCARDED,
+)
 #: rounds of requests a worker claims beyond the ones in flight (see ``worker.DeliveryWorker._capacity``)
 ROUNDS_AHEAD = 3
 

@@ -54,7 +54,6 @@ from shotlog.webhooks.hooks import HookConfig
 from shotlog.webhooks.records import (
     DELIVERED,
     DISCARDED,
-    GAVE_UP,
     HELD,
     PENDING,
     ROUNDS_AHEAD,
@@ -69,7 +68,6 @@ from shotlog.webhooks.schedule import DISABLED, FAILED, FAILURE_WINDOW
 __all__ = [
     "DELIVERED",
     "DISCARDED",
-    "GAVE_UP",
     "HELD",
     "PENDING",
     "ROUNDS_AHEAD",

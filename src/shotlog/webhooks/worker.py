@@ -13,7 +13,7 @@ One asyncio task per step, so no step waits for another's I/O:
   it held: ``(1 + ROUNDS_AHEAD) * max_concurrency`` per hook, in practice far fewer;
 * **send**: one task per request, waiting for one of its hook's slots (in claim order), checking
   that its lease still covers the request and the recording after it (renewing it if not), then
-  POSTing with the hook's timeout (batched: one second per event, at least the timeout);
+  going through ``sending``'s steps (prepare, send, outcome: the ones "Test connection" takes too);
 * **maintenance** returns Unstable hooks to Active once their window is clean, and purges the
   delivery log past its retention.
 
@@ -37,81 +37,29 @@ from typing import Any
 from shotlog.clock import utcnow
 from shotlog.eventlog.wakeup import open_wakeup
 from shotlog.store.database import Database
-from shotlog.webhooks import payloads, repository
+from shotlog.webhooks import repository, sending
 from shotlog.webhooks.claims import lease_seconds, renew
 from shotlog.webhooks.dispatcher import Dispatcher
-from shotlog.webhooks.repository import AttemptResult, ClaimedDelivery, Hook
+from shotlog.webhooks.repository import AttemptResult, Hook
 from shotlog.webhooks.schedule import (
     DISABLED,
     FAILED,
     FAILURE_WINDOW,
     UNSTABLE,
-    is_success,
     next_status,
-    parse_retry_after,
-    retry_decision,
 )
-from shotlog.webhooks.sender import Response, Sender
+from shotlog.webhooks.sender import Sender
+from shotlog.webhooks.sending import BATCH_SIZE, Request
 from shotlog.webhooks.settings import WebhookSettings
 
-__all__ = ["DeliveryWorker", "build_messages", "webhook_service"]
+__all__ = ["DeliveryWorker", "webhook_service"]
 
 log = logging.getLogger("shotlog.webhooks")
 
-#: items in one batched request (FPTR's limit)
-BATCH_SIZE = 50
-#: bytes of a request body kept in the delivery log
-REQUEST_CAPTURE = 64 * 1024
 #: results written per transaction at most
 RECORD_BATCH = 2000
 #: seconds between two looks for a first hook while there is none
 HOOKLESS_RECHECK = 1.0
-
-
-class _Request:
-    """One HTTP request being prepared or in flight."""
-
-    __slots__ = ("body", "deliveries", "hook", "timeout")
-
-    def __init__(self, hook: Hook, deliveries: list[ClaimedDelivery], body: bytes, timeout: float) -> None:
-        self.hook = hook
-        self.deliveries = deliveries
-        self.body = body
-        self.timeout = timeout
-
-
-def _item(d: ClaimedDelivery, index: int) -> dict[str, Any] | None:
-    if d.kind in ("event", "replay"):
-        if d.event is None:
-            return None
-        return payloads.event_data(d.event, d.id, f"{d.event_id}.{d.attempts}.{index}")
-    data = dict(d.service_data or {})
-    data["delivery_id"] = d.id
-    return data
-
-
-def build_messages(
-    hook: Hook, deliveries: list[ClaimedDelivery], now: dt.datetime
-) -> tuple[list[_Request], list[ClaimedDelivery]]:
-    """The requests for a hook's claimed deliveries, and the deliveries whose event is gone."""
-    gone: list[ClaimedDelivery] = []
-    requests: list[_Request] = []
-    size = BATCH_SIZE if hook.config.batch_deliveries else 1
-    pending: list[tuple[ClaimedDelivery, dict[str, Any]]] = []
-    for d in deliveries:
-        item = _item(d, len(pending) % size)
-        if item is None:
-            gone.append(d)
-        else:
-            pending.append((d, item))
-    for i in range(0, len(pending), size):
-        chunk = pending[i : i + size]
-        body = payloads.body([c[1] for c in chunk], batched=hook.config.batch_deliveries, now=now)
-        timeout = hook.config.timeout
-        if hook.config.batch_deliveries:
-            timeout = max(timeout, float(len(chunk)))
-        requests.append(_Request(hook, [c[0] for c in chunk], body, timeout))
-    return requests, gone
 
 
 class DeliveryWorker:
@@ -293,7 +241,7 @@ class DeliveryWorker:
             if requests or self._results:
                 self._kick.set()  # more may be due, or waiting to be written: go again at once
 
-    def _exchange(self, results: list[AttemptResult], take: bool) -> list[_Request]:
+    def _exchange(self, results: list[AttemptResult], take: bool) -> list[Request]:
         now = utcnow()
         if not results and (not take or not repository.has_due(self.db, now)):
             return []  # nothing to write: an idle worker never takes the write lock
@@ -310,58 +258,30 @@ class DeliveryWorker:
             log.exception("webhook worker: after-commit step failed")
             return []
 
-    def _requests(self, claim: repository.Claim, now: dt.datetime) -> list[_Request]:
-        requests: list[_Request] = []
+    def _requests(self, claim: repository.Claim, now: dt.datetime) -> list[Request]:
+        requests: list[Request] = []
         gone_results: list[AttemptResult] = []
         for hook_id, deliveries in claim.deliveries.items():
-            hook = claim.hooks[hook_id]
-            reqs, gone = build_messages(hook, deliveries, now)
+            reqs, gone = sending.prepare(claim.hooks[hook_id], deliveries, now)
             requests.extend(reqs)
             if gone:
-                gone_results.append(
-                    AttemptResult(
-                        hook_id=hook_id,
-                        delivery_ids=[d.id for d in gone],
-                        attempts_before=[d.attempts for d in gone],
-                        started_at=now,
-                        succeeded=False,
-                        response_code=None,
-                        process_time=0.0,
-                        error="the event is no longer in the event log",
-                        request_headers={},
-                        request_body="",
-                        response_headers=None,
-                        response_body=None,
-                        retry_delays=[None] * len(gone),
-                    )
-                )
+                gone_results.append(sending.event_gone(hook_id, gone, now))
         if gone_results:
             repository.record(self.db, gone_results, now)
         return requests
 
-    async def _send(self, req: _Request) -> None:
+    async def _send(self, req: Request) -> None:
         hook = req.hook
         try:
-            message = payloads.Message(
-                req.body, tuple(d.id for d in req.deliveries), str(payloads.batch_number())
-            )
-            signing = hook.signing(self.settings.site_url)
             try:
                 async with self._slot(hook):
                     if not await self._lease_holds(req):
                         return  # another worker has them now: it sends them, not us
-                    headers = payloads.headers(signing, message, dt.datetime.now(dt.UTC))
-                    resp = await self.sender.post(
-                        hook.config.url,
-                        req.body,
-                        headers,
-                        timeout=req.timeout,
-                        verify_tls=hook.config.validate_ssl_cert,
-                    )
+                    sent = await sending.send(self.sender, req, self.settings.site_url)
             except asyncio.CancelledError:
                 self._to_release.extend(d.id for d in req.deliveries)
                 raise
-            result = self._result(req, headers, resp)
+            result = sending.outcome(req, sent, retry_scale=self.settings.retry_scale)
             self._unrecorded[hook.id] = self._unrecorded.get(hook.id, 0) + 1
             self._results.append(result)
         finally:
@@ -372,7 +292,7 @@ class DeliveryWorker:
                 self._in_flight.pop(hook.id, None)
             self._kick.set()
 
-    async def _lease_holds(self, req: _Request) -> bool:
+    async def _lease_holds(self, req: Request) -> bool:
         """Whether the claim on ``req``'s deliveries lasts through the request and its recording.
 
         The lease is sized for the longest wait for a slot, so it holds unless the worker fell
@@ -399,44 +319,6 @@ class DeliveryWorker:
         else:
             log.warning("webhook worker: %d deliveries of hook %s were taken over", len(ids), req.hook.id)
         return renewed
-
-    def _result(self, req: _Request, headers: dict[str, str], resp: Response) -> AttemptResult:
-        ok = resp.error is None and is_success(resp.status)
-        scale = self.settings.retry_scale
-        delays: list[float | None] = []
-        pause = 0.0
-        if not ok:
-            retry_after = None
-            if resp.status in (429, 503) and resp.headers is not None:
-                retry_after = parse_retry_after(resp.headers, resp.started_at)
-            for d in req.deliveries:
-                if d.kind in ("status", "test"):
-                    # service notifications describe a moment; they are not events to keep retrying
-                    delays.append(None)
-                    continue
-                decision = retry_decision(d.attempts + 1, retry_after, scale=scale)
-                delays.append(None if decision.give_up else decision.delay)
-            hook_decision = retry_decision(
-                min(req.hook.consecutive_failures + 1, 13), retry_after, scale=scale
-            )
-            pause = hook_decision.delay
-        body = req.body[:REQUEST_CAPTURE].decode("utf-8", "replace")
-        return AttemptResult(
-            hook_id=req.hook.id,
-            delivery_ids=[d.id for d in req.deliveries],
-            attempts_before=[d.attempts for d in req.deliveries],
-            started_at=resp.started_at,
-            succeeded=ok,
-            response_code=resp.status,
-            process_time=round(resp.elapsed, 6),
-            error=resp.error if resp.error else (None if ok else f"HTTP {resp.status}"),
-            request_headers=headers,
-            request_body=body,
-            response_headers=resp.headers,
-            response_body=resp.body,
-            retry_delays=delays,
-            hook_pause=pause,
-        )
 
     # -- record -------------------------------------------------------------------------------------
 
