@@ -101,7 +101,8 @@ def test_the_password_page_in_the_browser(signed_in: Any) -> None:
     from playwright.sync_api import expect
 
     page = signed_in
-    page.locator(".who-name").click()
+    page.locator(".who-name").click()  # the account page, which links the password's
+    page.get_by_role("link", name="Change your password").click()
     expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
     page.get_by_label("Current password").fill("wrong")
     page.get_by_label("New password (at least 8 characters)").fill("abcdefghij")

@@ -1,4 +1,8 @@
-"""Passwords: people change their own; admins list the HumanUsers and set anyone's.
+"""The account page (your time zone, your password); admins list the HumanUsers and set anyone's
+password.
+
+A person's time zone is theirs alone (``shotlog.site.time_zones``): choosing one writes no event,
+as changing a column's width in FPTR does not. Left unchosen, pages use the browser's zone.
 
 Passwords are written through the store (``HumanUser.password_proxy``, kept as an Argon2 hash and
 never read back; its Change event carries no value), as the signed-in user, so the event log says
@@ -15,9 +19,10 @@ from starlette.responses import Response
 
 from shotlog.access.passwords import PasswordsBusy
 from shotlog.accounts.credentials import Principal
-from shotlog.errors import ShotlogError
+from shotlog.errors import ShotlogError, ValidationError
+from shotlog.site import time_zones
 from shotlog.web import sessions
-from shotlog.web.pages import Web
+from shotlog.web.pages import ZONE_COOKIE, Web
 
 __all__ = ["MIN_PASSWORD", "AccountPages", "check_new_password"]
 
@@ -49,6 +54,39 @@ class AccountPages:
             meta={"type": "password_change", "source": "web", "user_id": user_id},
             builtin=True,
         )
+
+    def _account(self, request: Request, status: int = 200, errors: dict[str, str] | None = None) -> Response:
+        zone = self.web.zone(request)
+        browser = request.cookies.get(ZONE_COOKIE, "")
+        options = time_zones.choices()
+        if zone.source == "chosen" and zone.name not in options:  # an alias a browser once sent
+            options = (zone.name, *options)
+        return self.web.render(
+            request,
+            "account.html",
+            status,
+            options=options,
+            chosen=zone.name if zone.source == "chosen" else "",
+            browser=browser if browser in time_zones.known() else "",
+            errors=errors or {},
+        )
+
+    async def account(self, request: Request) -> Response:
+        return self._account(request)
+
+    async def set_time_zone(self, request: Request) -> Response:
+        values = await self.web.form(request)
+        if values is None:
+            return self.web.csrf_failed(request)
+        name = values.get("time_zone", "").strip()
+        user: Principal = request.state.user
+        try:
+            await run_in_threadpool(time_zones.write, self.web.store, (user.type, user.id), name or None)
+        except ValidationError as exc:
+            return self._account(request, 400, {"time_zone": exc.message})
+        if name:
+            return self.web.redirect("/account", f"Times are now shown in {name}.")
+        return self.web.redirect("/account", "Times are now shown in your browser's time zone.")
 
     async def own_form(self, request: Request) -> Response:
         return self.web.render(request, "password.html", target=None, errors={})

@@ -34,7 +34,9 @@ class EventPages:
         self.web = web
 
     def _query(self, request: Request) -> tuple[EventQuery, dict[str, str]]:
-        return parse_event_query(dict(request.query_params), set(self.web.store.catalog.schema.types))
+        return parse_event_query(
+            dict(request.query_params), set(self.web.store.catalog.schema.types), self.web.zone(request).zone
+        )
 
     async def events(self, request: Request) -> Response:
         q, errors = self._query(request)
@@ -94,7 +96,8 @@ class EventPages:
         except ShotlogError as exc:
             return JSONResponse({"errors": {"filter": str(exc)}}, status_code=400)
         row = templates.get_template("_event_row.html")
-        html = "".join(row.render(e=e, subject=subject, fresh=True) for e in rows)
+        zone = self.web.zone(request)
+        html = "".join(row.render(e=e, subject=subject, fresh=True, zone=zone) for e in rows)
         head = rows[0]["id"] if rows else after
         return JSONResponse({"head": head, "count": len(rows), "html": html})
 

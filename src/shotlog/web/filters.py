@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from shotlog.web.timezones import UTC, parse_local
 
 __all__ = [
     "PAGE_SIZES",
@@ -51,8 +54,8 @@ class EventQuery:
     project_id: int | None = None
     user: tuple[str, int] | None = None  # (HumanUser|ApiUser, id)
     attribute: str = ""
-    date_from: dt.datetime | None = None  # inclusive, UTC
-    date_to: dt.datetime | None = None  # exclusive, UTC
+    date_from: dt.datetime | None = None  # inclusive, aware UTC (typed in the reader's zone)
+    date_to: dt.datetime | None = None  # exclusive, aware UTC
     id_from: int | None = None  # inclusive
     id_to: int | None = None  # inclusive
     sort: str = "-id"
@@ -173,19 +176,6 @@ def _one_pattern(pattern: str) -> list[Any]:
     return out or [["event_type", "is_not", None]]
 
 
-def _parse_date(value: str, end: bool) -> dt.datetime:
-    """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM[:SS]`` in UTC; a bare end date includes its whole day."""
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
-        try:
-            parsed = dt.datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if fmt == "%Y-%m-%d" and end:
-            parsed += dt.timedelta(days=1)
-        return parsed.replace(tzinfo=dt.UTC)
-    raise ValueError(value)
-
-
 def whole_number(text: str) -> int | None:
     """``text`` as a whole number if it is 1 to 18 ASCII digits (so it fits any id column), else None."""
     return int(text) if _DIGITS.fullmatch(text) else None
@@ -199,9 +189,10 @@ def _int(value: str) -> int:
 
 
 def parse_event_query(
-    params: Mapping[str, str], entity_types: frozenset[str] | set[str]
+    params: Mapping[str, str], entity_types: frozenset[str] | set[str], zone: ZoneInfo = UTC
 ) -> tuple[EventQuery, dict[str, str]]:
-    """The query a page asks for, and a message per form field whose value is not acceptable."""
+    """The query a page asks for, and a message per form field whose value is not acceptable.
+    Dates are read in ``zone``, the reader's: ``to=2026-03-29`` ends where that day ends there."""
     raw = {k: v.strip() for k, v in params.items() if isinstance(v, str)}
     errors: dict[str, str] = {}
     q = EventQuery(raw=raw)
@@ -265,9 +256,9 @@ def parse_event_query(
         if not value:
             continue
         try:
-            parsed = _parse_date(value, end)
+            parsed = parse_local(value, end, zone)
         except ValueError:
-            errors[key] = f"Dates look like 2026-11-27 or 2026-11-27T14:30, got {value!r}."
+            errors[key] = f"Dates look like 2026-11-27 or 2026-11-27T14:30 ({zone.key}), got {value!r}."
             continue
         change: dict[str, Any] = {"date_from" if key == "from" else "date_to": parsed}
         q = replace(q, **change)

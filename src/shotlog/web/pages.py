@@ -23,15 +23,19 @@ from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.files.links import FileLinks
 from shotlog.files.service import Files
+from shotlog.site import time_zones
 from shotlog.web import sessions
 from shotlog.web.render import page
+from shotlog.web.timezones import ReaderZone, reader_zone
 
-__all__ = ["FLASH", "Handler", "Refusal", "Web", "local_path", "signed_in"]
+__all__ = ["FLASH", "ZONE_COOKIE", "Handler", "Refusal", "Web", "local_path", "signed_in"]
 
 Handler = Callable[[Request], Awaitable[Response]]
 #: why a signed-in user may not use a page, or None when they may
 Refusal = Callable[[Principal], str | None]
 FLASH = "shotlog_flash"
+#: the browser's time zone, written by app.js; pages use it until the person chooses one
+ZONE_COOKIE = "shotlog_tz"
 
 
 def local_path(value: object, default: str = "/events") -> str:
@@ -66,9 +70,18 @@ class Web:
             return None
         return self.files.links(str(request.scope.get("root_path", "")))
 
+    @staticmethod
+    def zone(request: Request) -> ReaderZone:
+        """The time zone this request's pages show times in and read typed dates in."""
+        found: ReaderZone | None = getattr(request.state, "zone", None)
+        if found is None:  # a page without a signed-in user: the browser's zone, else UTC
+            found = reader_zone(None, request.cookies.get(ZONE_COOKIE), time_zones.known())
+        return found
+
     def context(self, request: Request, **values: Any) -> dict[str, Any]:
         user: Principal | None = getattr(request.state, "user", None)
         return {
+            "zone": self.zone(request),
             "request": request,
             "user": user,
             "csrf": sessions.csrf_token(request),
@@ -136,13 +149,14 @@ def signed_in(
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
-        user = await run_in_threadpool(sessions.current_user, request, web.credentials)
+        user, chosen = await run_in_threadpool(_who, request, web)
         if user is None:
             if request.url.path.endswith(".json"):
                 return JSONResponse({"errors": {"session": "sign in first"}}, status_code=401)
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
         request.state.user = user
+        request.state.zone = reader_zone(chosen, request.cookies.get(ZONE_COOKIE), time_zones.known())
         if rules and user.permission_rule_set not in rules:
             names = " or ".join(rules)
             return web.forbidden(request, f"This page is for users with the {names} permission set.")
@@ -152,3 +166,11 @@ def signed_in(
         return await handler(request)
 
     return wrapped
+
+
+def _who(request: Request, web: Web) -> tuple[Principal | None, str | None]:
+    """The signed-in user and the time zone they chose (one trip to the thread pool)."""
+    user = sessions.current_user(request, web.credentials)
+    if user is None:
+        return None, None
+    return user, time_zones.read(web.store, (user.type, user.id))

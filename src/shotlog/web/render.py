@@ -7,11 +7,13 @@ import json
 from typing import Any
 from urllib.parse import quote, unquote
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from shotlog.web.meta import meta_summary, plain_value
+from shotlog.web.timezones import UTC, ReaderZone, shown
 from shotlog.web.wording import counted, plural
 
 __all__ = ["entity_url", "page", "templates"]
@@ -33,14 +35,16 @@ def _link(value: Any) -> Markup:
     return Markup(escape(plain_value(value)))
 
 
-def _value(value: Any) -> Markup:
-    """Any field value: links as anchors, lists of links joined, dates in UTC, JSON for the rest."""
+@pass_context
+def _value(context: Context, value: Any) -> Markup:
+    """Any field value: links as anchors, lists of links joined, times in the reader's zone (as
+    ``when``), JSON for the rest."""
     if isinstance(value, list) and value and all(isinstance(v, dict) and "type" in v for v in value):
         return Markup(", ").join(_link(v) for v in value)
     if isinstance(value, dict) and "type" in value and "id" in value:
         return _link(value)
     if isinstance(value, dt.datetime):
-        return Markup(escape(_when(value)))
+        return _when(context, value)
     if isinstance(value, dict | list):
         return Markup("<code>{}</code>").format(json.dumps(value, default=str, ensure_ascii=False))
     if value is None:
@@ -48,27 +52,19 @@ def _value(value: Any) -> Markup:
     return Markup(escape(plain_value(value)))
 
 
-def _when(value: Any) -> str:
-    """A time as ``YYYY-MM-DD HH:MM:SS`` (UTC), from a datetime or an ISO string ending in Z."""
-    if isinstance(value, str) and value.endswith("Z"):
-        text = value
-        try:
-            value = dt.datetime.fromisoformat(text[:-1] + "+00:00")
-        except ValueError:
-            return text
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return str(value.strftime("%Y-%m-%d %H:%M:%S"))
-    return "" if value is None else str(value)
-
-
-def _iso(value: Any) -> str:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return str(value.astimezone(dt.UTC).isoformat()).replace("+00:00", "Z")
-    return ""
+@pass_context
+def _when(context: Context, value: Any) -> Markup:
+    """The one way pages show a time: in the reader's zone, named, with the UTC time as its tooltip
+    (``<time datetime="…Z" title="… UTC">2026-12-07 18:04:05 CET</time>``). The zone is the page's
+    ``zone`` (``Web.context`` puts it there); without one, UTC. Empty for None, so ``(t | when) or
+    "—"`` works; text that is not a time is shown as it is."""
+    if value is None or value == "":
+        return Markup("")
+    reader = context.get("zone")
+    moment = shown(value, reader.zone if isinstance(reader, ReaderZone) else UTC)
+    if moment is None:
+        return Markup(escape(str(value)))
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(moment.iso, moment.utc, moment.local)
 
 
 templates = Environment(
@@ -81,7 +77,6 @@ templates.filters.update(
     link=_link,
     value=_value,
     when=_when,
-    iso=_iso,
     meta_summary=meta_summary,
     plain=plain_value,
     entity_url=entity_url,

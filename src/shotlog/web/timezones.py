@@ -12,14 +12,17 @@ CEST); a time the change repeats (02:30 on a fall-back night) means its first oc
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Container
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "UTC",
+    "ReaderZone",
     "Shown",
     "day_bounds",
     "parse_local",
+    "reader_zone",
     "shown",
     "to_utc",
     "zone_abbreviation",
@@ -30,6 +33,30 @@ UTC = ZoneInfo("UTC")
 #: the forms a typed date or time may take (the first is ``<input type="date">``'s, the second
 #: ``datetime-local``'s)
 _FORMS = ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class ReaderZone:
+    """The zone a page is shown in, and where it comes from."""
+
+    zone: ZoneInfo
+    #: "chosen" on the account page, "browser" detected by the page's script (a cookie), or
+    #: "unknown" (UTC until the script has run: the first page of a session, or no scripts)
+    source: str
+
+    @property
+    def name(self) -> str:
+        return self.zone.key
+
+
+def reader_zone(chosen: str | None, browser: str | None, known: Container[str]) -> ReaderZone:
+    """The zone to show a person's pages in: the one they chose, else their browser's (when it is a
+    name the tz database knows: the cookie is the browser's to write), else UTC."""
+    if chosen and chosen in known:
+        return ReaderZone(ZoneInfo(chosen), "chosen")
+    if browser and browser in known:
+        return ReaderZone(ZoneInfo(browser), "browser")
+    return ReaderZone(UTC, "unknown")
 
 
 @dataclass(frozen=True)

@@ -138,17 +138,25 @@ document.querySelectorAll(".ami").forEach((menu) => {
   });
 });
 
-// Times are shown in UTC (as stored); hovering one shows it in the browser's own time zone.
-function localTimes(root) {
-  root.querySelectorAll("time[datetime]").forEach((el) => {
-    const when = new Date(el.getAttribute("datetime"));
-    if (!Number.isNaN(when.getTime())) el.title = `${when.toLocaleString()} (your time)`;
-  });
-}
-localTimes(document);
-new MutationObserver((changes) => {
-  for (const change of changes) change.addedNodes.forEach((n) => n instanceof Element && localTimes(n));
-}).observe(document.body, { childList: true, subtree: true });
+// Times are shown in the reader's time zone: the one chosen on the account page, else the browser's,
+// which this tells the server in a cookie (shotlog_tz). The sign-in page sets it, so pages are in
+// the browser's zone from the first one; a page shown in another zone (a first visit, a laptop
+// that travelled) is loaded again once, when the cookie changes. Only plain page loads are.
+(function browserZone() {
+  let zone = "";
+  try {
+    zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (err) {
+    return;
+  }
+  if (!zone) return;
+  const sent = document.cookie.split("; ").find((c) => c.startsWith("shotlog_tz="));
+  if (sent && decodeURIComponent(sent.slice("shotlog_tz=".length)) === zone) return;
+  const secure = location.protocol === "https:" ? "; secure" : "";
+  document.cookie = `shotlog_tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax${secure}`;
+  const body = document.body.dataset;
+  if (body.zoneReload === "1" && body.zoneSource !== "chosen" && body.zone !== zone) location.reload();
+})();
 
 // Phones: the top bar's sections and account fold behind a Menu button (CSS decides when).
 (function menu() {
