@@ -266,6 +266,8 @@ def create_app(
         page("/entities/{type}", entity_pages.entity_list),
         page("/entities/{type}/{id:int}", entity_pages.entity),
         page("/admin", site.admin),
+        page("/account", accounts.account),
+        page("/account/time-zone", accounts.set_time_zone, ("POST",)),
         page("/account/password", accounts.own_form),
         page("/account/password", accounts.change_own, ("POST",)),
         # setting other people's passwords is for user admins; the daemon for managers too
