@@ -8,6 +8,7 @@ from shotlog.cli.archive import archive
 from shotlog.cli.daemon import daemon
 from shotlog.cli.db import db
 from shotlog.cli.events import events
+from shotlog.cli.listen import listen
 from shotlog.cli.prefs import prefs
 from shotlog.cli.schedule import schedule
 from shotlog.cli.schema import schema
@@ -34,5 +35,7 @@ main.add_command(schedule)
 main.add_command(schema)
 main.add_command(serve)
 main.add_command(users)
+# `shotlog webhooks listen` lives in a module of its own (cli/listen.py), for its size
+webhooks.add_command(listen)
 main.add_command(webhooks)
 main.add_command(worker)
