@@ -149,11 +149,12 @@ document.querySelectorAll(".ami").forEach((menu) => {
   } catch (err) {
     return;
   }
-  if (!zone) return;
+  // zone names are cookie-safe as they are (Europe/Paris, Etc/GMT+5); the server checks the name
+  if (!/^[A-Za-z0-9_+\-/]+$/.test(zone)) return;
   const sent = document.cookie.split("; ").find((c) => c.startsWith("shotlog_tz="));
-  if (sent && decodeURIComponent(sent.slice("shotlog_tz=".length)) === zone) return;
+  if (sent && sent.slice("shotlog_tz=".length) === zone) return;
   const secure = location.protocol === "https:" ? "; secure" : "";
-  document.cookie = `shotlog_tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax${secure}`;
+  document.cookie = `shotlog_tz=${zone}; path=/; max-age=31536000; samesite=lax${secure}`;
   const body = document.body.dataset;
   if (body.zoneReload === "1" && body.zoneSource !== "chosen" && body.zone !== zone) location.reload();
 })();
