@@ -139,3 +139,49 @@ def test_a_zone_to_choose_is_checked_by_name() -> None:
     assert caught.value.details["field"] == "time_zone"
     assert "UTC" in time_zones.choices() and "Europe/Paris" in time_zones.choices()
     assert "US/Eastern" not in time_zones.choices() and "US/Eastern" in time_zones.known()
+
+
+def test_fptrs_meta_time_text_is_a_time_too() -> None:
+    moment = shown("2026-12-07 17:04:05 UTC", PARIS)
+    assert moment is not None and moment.local == "2026-12-07 18:04:05 CET"
+
+
+def test_every_template_time_goes_through_the_when_filter() -> None:
+    from shotlog.web.render import templates
+    from shotlog.web.timezones import ReaderZone
+
+    paris = ReaderZone(PARIS, "chosen")
+    row = templates.from_string("{{ t | when }}|{{ v | value }}|{{ s | value }}|{{ n | when }}")
+    html = row.render(
+        t=dt.datetime(2026, 7, 1, 12),
+        v="2026-12-07 17:04:05 UTC",
+        s="2026-12-07 is a date",
+        n=None,
+        zone=paris,
+    )
+    summer, winter, text, none = html.split("|")
+    assert summer == (
+        '<time datetime="2026-07-01T12:00:00Z" title="2026-07-01 12:00:00 UTC">'
+        "2026-07-01 14:00:00 CEST</time>"
+    )
+    assert winter == (
+        '<time datetime="2026-12-07T17:04:05Z" title="2026-12-07 17:04:05 UTC">2026-12-07 18:04:05 CET</time>'
+    )
+    assert (text, none) == ("2026-12-07 is a date", "")
+    assert "12:00:00 UTC</time>" in templates.from_string("{{ t | when }}").render(
+        t=dt.datetime(2026, 7, 1, 12)
+    )
+
+
+def test_no_template_formats_a_time_by_itself() -> None:
+    """Times reach pages only through ``when`` (or ``value``, which uses it): no strftime, isoformat
+    or hand-made <time> in a template."""
+    from pathlib import Path
+
+    import shotlog.web
+
+    folder = Path(shotlog.web.__file__).parent / "templates"
+    for template in sorted(folder.glob("*.html")):
+        text = template.read_text()
+        for habit in ("strftime", "isoformat", "<time", "| iso"):
+            assert habit not in text, f"{template.name} formats a time itself ({habit!r}): use | when"

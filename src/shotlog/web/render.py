@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from shotlog.web.meta import meta_summary, plain_value
-from shotlog.web.timezones import UTC, ReaderZone, shown
+from shotlog.web.timezones import TIME_TEXT, UTC, ReaderZone, shown
 from shotlog.web.wording import counted, plural
 
 __all__ = ["entity_url", "page", "templates"]
@@ -43,7 +43,7 @@ def _value(context: Context, value: Any) -> Markup:
         return Markup(", ").join(_link(v) for v in value)
     if isinstance(value, dict) and "type" in value and "id" in value:
         return _link(value)
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and TIME_TEXT.fullmatch(value)):
         return _when(context, value)
     if isinstance(value, dict | list):
         return Markup("<code>{}</code>").format(json.dumps(value, default=str, ensure_ascii=False))

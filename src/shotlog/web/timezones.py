@@ -12,11 +12,13 @@ CEST); a time the change repeats (02:30 on a fall-back night) means its first oc
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Container
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "TIME_TEXT",
     "UTC",
     "ReaderZone",
     "Shown",
@@ -29,6 +31,10 @@ __all__ = [
 ]
 
 UTC = ZoneInfo("UTC")
+
+#: text that is a time in UTC: FPTR's form in an event's meta (``2026-12-07 17:04:05 UTC``) or ISO
+#: with a Z; other text (a Text field that happens to hold a date) is left as typed
+TIME_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?( UTC|Z)")
 
 #: the forms a typed date or time may take (the first is ``<input type="date">``'s, the second
 #: ``datetime-local``'s)
@@ -84,9 +90,11 @@ def zone_abbreviation(moment: dt.datetime) -> str:
 
 
 def _as_utc(value: dt.datetime | str) -> dt.datetime | None:
-    """A stored time as an aware UTC datetime: naive ones are UTC (as the tables keep them); ISO
-    text must carry its offset or a Z."""
+    """A stored time as an aware UTC datetime: naive ones are UTC (as the tables keep them); text is
+    FPTR's form in event metas (``2026-12-07 17:04:05 UTC``) or ISO with its offset or a Z."""
     if isinstance(value, str):
+        if value.endswith(" UTC"):
+            value = value[:-4] + "Z"
         try:
             value = dt.datetime.fromisoformat(value)  # 3.11 reads a trailing Z
         except ValueError:
