@@ -17,6 +17,16 @@ document.addEventListener("submit", (event) => {
   }
 });
 
+// A moment as the page's times are shown: in the page's time zone (data-zone), named.
+function pageTime(when) {
+  const options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" };
+  try {
+    return when.toLocaleTimeString("en-GB", { ...options, timeZone: document.body.dataset.zone || "UTC" });
+  } catch (err) {
+    return when.toLocaleTimeString("en-GB", options);
+  }
+}
+
 // Live mode: poll the page's JSON endpoint every second and put new rows on top of the table.
 (function live() {
   const list = document.getElementById("event-list");
@@ -51,7 +61,7 @@ document.addEventListener("submit", (event) => {
         const empty = list.querySelector(".empty");
         if (empty) empty.remove();
         head = String(data.head);
-        status.textContent = `Live: ${data.count} new event${data.count === 1 ? "" : "s"} at ${new Date().toLocaleTimeString()}`;
+        status.textContent = `Live: ${data.count} new event${data.count === 1 ? "" : "s"} at ${pageTime(new Date())}`;
       } else {
         status.textContent = `Live: up to date (newest #${head})`;
       }
