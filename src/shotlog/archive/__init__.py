@@ -8,6 +8,7 @@
     export = archive.download("csv", months=["2024-03"])
     for chunk in export.chunks(): ...               # bytes to stream (web UI admin area)
     export = archive.search(EventQuery(event_types=("Shotgun_Shot_*",)), fmt="jsonl")
+    page = archive.find(ArchiveFilter(EventQuery(), words=("lighting",)), after=0, limit=50)
 
 ``live_floor(db)`` is the lowest id of the live log; ``Shotlog.iter_events`` raises
 ``CursorArchived`` for a cursor behind it. See docs/export.md.
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from shotlog.archive.policy import ArchivePolicy
+from shotlog.archive.search import ArchiveFilter, ArchivePage
 from shotlog.archive.storage import ArchiveStorageError, DirectoryStore, ObjectStore, S3Store, open_storage
 from shotlog.eventlog.floor import CursorArchived, archived_through, check_cursor, live_floor
 
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Archive",
+    "ArchiveFilter",
+    "ArchivePage",
     "ArchivePolicy",
     "ArchiveStorageError",
     "CursorArchived",
@@ -86,18 +90,39 @@ class Archive:
         *,
         months: Sequence[str] = (),
         segment_ids: Sequence[int] = (),
-        query: EventQuery | None = None,
+        query: EventQuery | ArchiveFilter | None = None,
         columns: Sequence[str] | str | None = None,
         bom: bool = True,
         neutralise: bool = True,
     ) -> Export:
-        """A checked export of archived events (``chunks()`` streams it); raises before any work."""
+        """A checked export of archived events (``chunks()`` streams it); raises before any work.
+
+        ``query`` may be an ``ArchiveFilter``: the event log page's filters (description words,
+        attribute) on top of the export's."""
         from shotlog.archive.segments import ArchiveSource
         from shotlog.export.exporter import Export
-        from shotlog.export.query import EventQuery
 
-        source = ArchiveSource(self.store.db, self.storage, months=months, segment_ids=segment_ids)
-        return Export(source, query or EventQuery(), columns, fmt, bom=bom, neutralise=neutralise)
+        where = query if isinstance(query, ArchiveFilter) else ArchiveFilter(query or _everything())
+        source = ArchiveSource(
+            self.store.db,
+            self.storage,
+            months=months,
+            segment_ids=segment_ids,
+            where=where.matches if where.extra else None,
+        )
+        return Export(source, where.query, columns, fmt, bom=bom, neutralise=neutralise)
+
+    def find(
+        self, where: ArchiveFilter, *, segment_ids: Sequence[int] = (), after: int = 0, limit: int = 50
+    ) -> ArchivePage:
+        """A page of archived events ``where`` matches, oldest first, after id ``after`` (a cursor);
+        read in place, never restored. Raises ``ExportError`` for a bad query."""
+        from shotlog.archive.search import find_archived
+        from shotlog.archive.segments import list_segments
+
+        where.query.check()
+        segments = list_segments(self.store.db, ids=segment_ids)
+        return find_archived(self.storage, segments, where, after=after, limit=limit)
 
     def search(
         self,
@@ -112,3 +137,9 @@ class Archive:
         from shotlog.export.exporter import Export
 
         return Export(ArchiveSource(self.store.db, self.storage), query, columns, fmt, limit=limit)
+
+
+def _everything() -> EventQuery:
+    from shotlog.export.query import EventQuery
+
+    return EventQuery()

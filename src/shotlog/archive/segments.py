@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,10 @@ from shotlog.export.sources import iso, record_to_row
 from shotlog.store.database import Database
 from shotlog.store.tables import archive_segments as seg
 
-__all__ = ["ArchiveSource", "Segment", "iter_records", "list_segments"]
+__all__ = ["ArchiveSource", "Segment", "iter_records", "list_segments", "scan"]
+
+#: an extra test of each archived record, beyond the ``EventQuery`` (``ArchiveFilter.matches``)
+RecordTest = Callable[[Mapping[str, Any]], bool]
 
 _EVENT_FIELDS = {
     "id": "number",
@@ -109,6 +112,23 @@ def iter_records(storage: ObjectStore, segment: Segment) -> Iterator[dict[str, A
                 yield orjson.loads(line)
 
 
+def scan(
+    storage: ObjectStore, segments: Sequence[Segment], query: EventQuery, *, after: int = 0
+) -> Iterator[dict[str, Any]]:
+    """Every record with an id above ``after`` in the segments ``query`` can reach, in id order.
+
+    The one read path of archived events: downloads (``ArchiveSource``) and searches
+    (``shotlog.archive.search``) both read through it and match what it yields. Segments the
+    query's ids or dates cannot reach, and those wholly at or below ``after``, are never opened.
+    """
+    for segment in segments:
+        if segment.last_id <= after or not _reaches(segment, query):
+            continue
+        for record in iter_records(storage, segment):
+            if int(record.get("id") or 0) > after:
+                yield record
+
+
 def _reaches(segment: Segment, query: EventQuery) -> bool:
     lo, hi = query.id_range()
     if segment.last_id < lo or segment.first_id > hi:
@@ -129,8 +149,11 @@ class ArchiveSource:
         months: Sequence[str] = (),
         segment_ids: Sequence[int] = (),
         page_size: int = 2000,
+        where: RecordTest | None = None,
     ) -> None:
         self.db = db
+        #: what the query cannot say (the event log page's description words and attribute)
+        self.where = where
         self.storage = storage
         self.months = tuple(months)
         self.segment_ids = tuple(segment_ids)
@@ -164,14 +187,11 @@ class ArchiveSource:
 
     def pages(self, query: EventQuery, layout: Layout) -> Iterator[list[tuple[Any, ...]]]:
         page: list[tuple[Any, ...]] = []
-        for segment in self.segments():
-            if not _reaches(segment, query):
-                continue
-            for record in iter_records(self.storage, segment):
-                if query.matches(record):
-                    page.append(record_to_row(record, layout))
-                    if len(page) >= self.page_size:
-                        yield page
-                        page = []
+        for record in scan(self.storage, self.segments(), query):
+            if query.matches(record) and (self.where is None or self.where(record)):
+                page.append(record_to_row(record, layout))
+                if len(page) >= self.page_size:
+                    yield page
+                    page = []
         if page:
             yield page

@@ -45,6 +45,7 @@ from shotlog.server.services import Service, lifespan
 from shotlog.server.stream import DaemonApi, Stream
 from shotlog.server.uploads import Uploads
 from shotlog.web.account_pages import AccountPages
+from shotlog.web.archive_pages import ArchivePages
 from shotlog.web.daemon_pages import DaemonPage
 from shotlog.web.entity_pages import EntityPages
 from shotlog.web.event_pages import EventPages
@@ -125,6 +126,7 @@ def create_app(
     web = Web(store, credentials, principals.view, files)
     site, events, entity_pages = SitePages(web), EventPages(web), EntityPages(web)
     accounts, hook_pages, daemon_page = AccountPages(web), WebhookPages(web), DaemonPage(web)
+    archive_pages = ArchivePages(web)
 
     async def health(request: Request) -> JSONResponse:
         """Liveness and the head of the event log, for load balancers and monitoring."""
@@ -274,6 +276,9 @@ def create_app(
         page("/admin/users", accounts.users, rules=user_admins),
         page("/admin/users/{id:int}/password", accounts.user_form, rules=user_admins),
         page("/admin/users/{id:int}/password", accounts.set_for_user, ("POST",), user_admins),
+        # FPTR's "Archived Data" in the admin menu
+        page("/admin/archive", archive_pages.index, rules=ADMIN_RULES),
+        page("/admin/archive/download", archive_pages.download, rules=ADMIN_RULES),
         hook_page("/webhooks", hook_pages.index),
         hook_page("/webhooks/new", hook_pages.new),
         hook_page("/webhooks/new", hook_pages.create, ("POST",)),

@@ -22,6 +22,7 @@ from shotlog.web.eventlist import (
     subject,
 )
 from shotlog.web.filters import PAGE_SIZES, SORTS, EventQuery, parse_event_query, whole_number
+from shotlog.web.live_window import live_window
 from shotlog.web.meta import describe_meta
 from shotlog.web.pages import Web
 from shotlog.web.render import templates
@@ -43,11 +44,12 @@ class EventPages:
 
         def load() -> dict[str, Any]:
             amis = self.web.action_items(request, "EventLogEntry", q.project_id)
+            window = live_window(self.web.store)
             if errors:
-                return {"result": None, "choices": choices(self.web.store), "amis": amis}
+                return {"result": None, "choices": choices(self.web.store), "amis": amis, "window": window}
             result = event_page(self.web.store, q)
             add_thumbnails(result.rows, self.web.links(request))
-            return {"result": result, "choices": choices(self.web.store), "amis": amis}
+            return {"result": result, "choices": choices(self.web.store), "amis": amis, "window": window}
 
         loaded = await run_in_threadpool(load)
         result = loaded["result"]
@@ -67,6 +69,7 @@ class EventPages:
             amis=loaded["amis"],
             scan_window=SCAN_WINDOW,
             ami_query=json.dumps(export_query(q)),
+            live_window=loaded["window"],
         )
 
     def _export_url(self, request: Request, q: EventQuery) -> tuple[str, str]:

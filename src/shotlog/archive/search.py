@@ -1,0 +1,90 @@
+"""Searching archived events in place, a page at a time, with the event log page's filters.
+
+``ArchiveFilter`` is the export's ``EventQuery`` plus the two filters of the event log page that
+the export has no SQL for: words in the description and the changed attribute. Both are matched
+in Python against archived records, like the rest of the query (``EventQuery.matches``).
+
+``find_archived`` reads the segments through ``segments.scan`` (the one read path) in id order
+from a cursor and stops after a page of matches, or after ``scan_limit`` records read when matches
+are rare, so one page of a search never decompresses the whole archive; the page says where it
+stopped and the next one goes on from there. Nothing is restored into the live log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shotlog.archive.segments import Segment, scan
+from shotlog.archive.storage import ObjectStore
+from shotlog.export.query import EventQuery
+
+__all__ = ["SCAN_LIMIT", "ArchiveFilter", "ArchivePage", "find_archived"]
+
+#: archived records one page of a search reads at most (about a second of gzip and JSON decoding)
+SCAN_LIMIT = 200_000
+
+
+@dataclass(frozen=True)
+class ArchiveFilter:
+    """Which archived events a search or a download takes; every part optional, parts ANDed."""
+
+    query: EventQuery = field(default_factory=EventQuery)
+    #: every word must be in the description (case-insensitive), as on the event log page
+    words: tuple[str, ...] = ()
+    #: the changed field of ``_Change`` events
+    attribute: str = ""
+
+    def matches(self, record: Mapping[str, Any]) -> bool:
+        """The page's filters beyond the query (the query is matched by the reader)."""
+        if self.words:
+            text = str(record.get("description") or "").casefold()
+            if not all(word.casefold() in text for word in self.words):
+                return False
+        return not (self.attribute and record.get("attribute_name") != self.attribute)
+
+    @property
+    def extra(self) -> bool:
+        """Whether anything beyond the export's query filters."""
+        return bool(self.words or self.attribute)
+
+
+@dataclass
+class ArchivePage:
+    """One page of a search, oldest first."""
+
+    rows: list[dict[str, Any]]
+    #: the cursor (``after``) of the next page; None when the reachable archive is exhausted
+    next_after: int | None
+    #: how many records this page read to find its rows
+    scanned: int
+
+
+def find_archived(
+    storage: ObjectStore,
+    segments: list[Segment],
+    where: ArchiveFilter,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    scan_limit: int = SCAN_LIMIT,
+) -> ArchivePage:
+    """The first ``limit`` archived records above id ``after`` that ``where`` matches."""
+    rows: list[dict[str, Any]] = []
+    scanned = 0
+    last = after
+    for record in scan(storage, segments, where.query, after=after):
+        scanned += 1
+        last = int(record["id"])
+        if where.query.matches(record) and where.matches(record):
+            rows.append(record)
+            if len(rows) >= limit:
+                break
+        if scanned >= scan_limit:
+            break
+    else:
+        return ArchivePage(rows, None, scanned)
+    # stopped early: the next page starts after the last record read, unless nothing remains
+    more = last < max((s.last_id for s in segments), default=0)
+    return ArchivePage(rows, last if more else None, scanned)
