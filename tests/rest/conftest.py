@@ -11,7 +11,8 @@ request with a 5xx: bad input is the client's fault, never a server error.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,28 +27,55 @@ def rest_databases(template: str, tmp_path_factory: pytest.TempPathFactory) -> I
     dbs.drop_all()
 
 
+class RestServers:
+    """Starts servers on fresh databases of their own.
+
+    The ``shared`` one lives for the session; any other one is stopped when the module that started
+    it ends (``_servers_end_with_their_module``): an idle server keeps its pooled PostgreSQL
+    connections, and a suite's worth of them would use up the server's 100.
+    """
+
+    def __init__(self, databases: Databases, directory: Path) -> None:
+        self.databases = databases
+        self.directory = directory
+        self.shared: list[RestServer] = []
+        self.transient: list[RestServer] = []
+
+    def __call__(self, *, shared: bool = False) -> RestServer:
+        server = launch(self.databases.new(), self.directory)
+        (self.shared if shared else self.transient).append(server)
+        return server
+
+    def stop_transient(self) -> None:
+        while self.transient:
+            self.transient.pop().stop()
+
+    def stop_all(self) -> None:
+        self.stop_transient()
+        while self.shared:
+            self.shared.pop().stop()
+
+
 @pytest.fixture(scope="session")
 def start_rest_server(
     rest_databases: Databases, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[[], RestServer]]:
-    """Factory: a server on a fresh database of its own, terminated at the end of the session."""
-    started: list[RestServer] = []
-    directory = tmp_path_factory.mktemp("rest_logs")
+) -> Iterator[RestServers]:
+    """Factory: a server on a fresh database of its own."""
+    factory = RestServers(rest_databases, tmp_path_factory.mktemp("rest_logs"))
+    yield factory
+    factory.stop_all()
 
-    def start() -> RestServer:
-        server = launch(rest_databases.new(), directory)
-        started.append(server)
-        return server
 
-    yield start
-    for server in started:
-        server.stop()
+@pytest.fixture(scope="module", autouse=True)
+def _servers_end_with_their_module(start_rest_server: RestServers) -> Iterator[None]:
+    yield
+    start_rest_server.stop_transient()
 
 
 @pytest.fixture(scope="session")
-def rest(start_rest_server: Callable[[], RestServer]) -> RestServer:
+def rest(start_rest_server: RestServers) -> RestServer:
     """The shared server of the session."""
-    return start_rest_server()
+    return start_rest_server(shared=True)
 
 
 @pytest.fixture(autouse=True)

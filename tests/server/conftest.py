@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -28,28 +29,55 @@ def databases(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     dbs.drop_all()
 
 
-@pytest.fixture(scope="session")
-def start_server(
-    databases: Databases, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[..., Server]]:
-    """Factory: ``start_server(env=None)`` runs a server on a fresh database, stopped at session end."""
-    started: list[Server] = []
-    directory = tmp_path_factory.mktemp("server_logs")
+class ServerFactory:
+    """Starts servers on fresh databases (or on ``db_url``).
 
-    def start(env: dict[str, str] | None = None, db_url: str | None = None) -> Server:
-        server = launch(db_url or databases.new(), directory, env)
-        started.append(server)
+    A ``shared`` server lives for the session; any other one is stopped when the module that
+    started it ends (``_servers_end_with_their_module``): an idle server keeps its pooled
+    PostgreSQL connections, and a suite's worth of them would use up the server's 100.
+    """
+
+    def __init__(self, databases: Databases, directory: Path) -> None:
+        self.databases = databases
+        self.directory = directory
+        self.shared: list[Server] = []
+        self.transient: list[Server] = []
+
+    def __call__(
+        self, env: dict[str, str] | None = None, db_url: str | None = None, *, shared: bool = False
+    ) -> Server:
+        server = launch(db_url or self.databases.new(), self.directory, env)
+        (self.shared if shared else self.transient).append(server)
         return server
 
-    yield start
-    for server in started:
-        server.stop()
+    def stop_transient(self) -> None:
+        while self.transient:
+            self.transient.pop().stop()
+
+    def stop_all(self) -> None:
+        self.stop_transient()
+        while self.shared:
+            self.shared.pop().stop()
 
 
 @pytest.fixture(scope="session")
-def server(start_server: Callable[..., Server]) -> Iterator[Server]:
+def start_server(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """Factory: ``start_server(env=None, db_url=None)`` runs a server on a fresh database."""
+    factory = ServerFactory(databases, tmp_path_factory.mktemp("server_logs"))
+    yield factory
+    factory.stop_all()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _servers_end_with_their_module(start_server: ServerFactory) -> Iterator[None]:
+    yield
+    start_server.stop_transient()
+
+
+@pytest.fixture(scope="session")
+def server(start_server: ServerFactory) -> Iterator[Server]:
     """The shared server of the session; it must not have logged a single traceback."""
-    srv = start_server()
+    srv = start_server(shared=True)
     yield srv
     log = srv.log()
     assert "Traceback" not in log, log[log.index("Traceback") - 2000 :][:8000]

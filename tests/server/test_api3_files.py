@@ -28,7 +28,7 @@ MODES = ("put", "form", "s3")
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def mode_servers(
     start_server: Callable[..., Server], server: Server, files_env: Callable[[str], dict[str, str]]
 ) -> dict[str, Server]:

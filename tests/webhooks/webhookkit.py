@@ -48,6 +48,9 @@ class WorkerThread:
 
     def stop(self) -> None:
         asyncio.run_coroutine_threadsafe(self.worker.stop(grace=2.0), self.loop).result(30)
+        # As asyncio.run does for ``shotlog worker``: a cancelled task's database call may still be
+        # running in the default executor; closing the store under it would orphan its connection.
+        asyncio.run_coroutine_threadsafe(self.loop.shutdown_default_executor(), self.loop).result(30)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
