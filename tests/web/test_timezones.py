@@ -17,8 +17,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 SANTIAGO = ZoneInfo("America/Santiago")  # its spring-forward skips midnight itself
 
 
-def utc(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=dt.UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +49,7 @@ def test_a_time_is_shown_in_the_readers_zone_and_named(
 
 def test_text_that_is_not_a_time_with_its_zone_is_not_shown_as_one() -> None:
     assert shown("soon", PARIS) is None
+    assert shown(dt.date(2026, 12, 7), PARIS) is None
     assert shown("2026-12-07T17:04:05", PARIS) is None  # no offset: which zone would it be in?
 
 
@@ -86,6 +87,13 @@ def test_typed_dates_are_read_in_the_readers_zone(typed: str, end: bool, expecte
     assert parse_local(typed, end, PARIS) == expected
 
 
+def test_the_end_of_time_is_refused_not_overflowed() -> None:
+    with pytest.raises(ValueError):
+        parse_local("9999-12-31", True, UTC)  # its end would be year 10000
+    _, errors = parse_event_query({"to": "9999-12-31"}, {"Shot"}, PARIS)
+    assert "got '9999-12-31'" in errors["to"]
+
+
 def test_to_utc_is_the_inverse_of_showing_away_from_changes() -> None:
     moment = to_utc(dt.datetime(2026, 7, 1, 9, 15), NEW_YORK)
     assert moment == utc(2026, 7, 1, 13, 15)
@@ -93,7 +101,9 @@ def test_to_utc_is_the_inverse_of_showing_away_from_changes() -> None:
     assert shown_again is not None and shown_again.local == "2026-07-01 09:15:00 EDT"
 
 
-@pytest.mark.parametrize("typed", ["29/03/2026", "2026-02-30", "2026-03-29T25:00", "yesterday"])
+@pytest.mark.parametrize(
+    "typed", ["29/03/2026", "2026-02-30", "2026-03-29T25:00", "yesterday", "0001-01-01", "0001-01-01T00:00"]
+)
 def test_a_date_that_cannot_be_read_is_refused(typed: str) -> None:
     with pytest.raises(ValueError):
         parse_local(typed, False, PARIS)

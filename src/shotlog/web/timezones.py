@@ -106,9 +106,11 @@ def _as_utc(value: dt.datetime | str) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
-def shown(value: dt.datetime | str, zone: ZoneInfo) -> Shown | None:
+def shown(value: object, zone: ZoneInfo) -> Shown | None:
     """``value`` (a datetime, naive meaning UTC, or ISO text with an offset) as a page shows it in
     ``zone``; None when it is not a time."""
+    if not isinstance(value, dt.datetime | str):  # a date has no time to convert
+        return None
     moment = _as_utc(value)
     if moment is None:
         return None
@@ -143,8 +145,11 @@ def parse_local(value: str, end: bool, zone: ZoneInfo) -> dt.datetime:
             parsed = dt.datetime.strptime(value, form)
         except ValueError:
             continue
-        if form == _FORMS[0]:
-            first, after = day_bounds(parsed.date(), zone)
-            return after if end else first
-        return to_utc(parsed, zone)
+        try:
+            if form == _FORMS[0]:
+                first, after = day_bounds(parsed.date(), zone)
+                return after if end else first
+            return to_utc(parsed, zone)
+        except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31's end: no such UTC time
+            raise ValueError(value) from None
     raise ValueError(value)
