@@ -71,19 +71,32 @@ def test_webhook_posts_need_the_csrf_token(admin: Any, receiver: Receiver, proje
 @pytest.mark.parametrize(
     ("extra", "field", "message"),
     [
-        ({"url": ""}, "url", "Enter the URL deliveries are sent to."),
-        ({"url": "ftp://example.com/x"}, "url", "an http:// or https:// URL is required"),
-        ({"url": "http://192.168.1.10/x"}, "url", "192.168.1.10 is a private address"),
-        ({"entity_type": "Spaceship"}, "entity_type", "unknown entity type &#39;Spaceship&#39;"),
-        ({"entity_type": "EventLogEntry"}, "entity_type", "EventLogEntry cannot be subscribed to"),
-        ({"action_create": ""}, "entity_type", "Choose at least one action"),
-        ({"kind": "event", "event_types": ""}, "event_types", "Enter at least one event type"),
-        ({"kind": "event", "event_types": "Shotgun_Bogus_Thing"}, "event_types", "is not one of FPTR"),
-        ({"projects": "0"}, "projects", "Projects must be project ids"),
-        ({"projects": "987654"}, "projects", "no Project with id 987654"),
-        ({"timeout": "soon"}, "timeout", "Timeout must be a number of seconds"),
-        ({"max_concurrency": "1000"}, "max_concurrency", "max_concurrency must be an integer from 1 to 100"),
-        ({"signing_secret": "nope"}, "signing_secret", "signing_secret must be whsec_"),
+        ({"url": ""}, "url", "Enter the address deliveries are sent to"),
+        ({"url": "ftp://example.com/x"}, "url", "must start with https:// or http://"),
+        ({"url": "http://192.168.1.10/x"}, "url", "private or internal addresses (192.168.1.10 is a private"),
+        ({"entity_type": "Spaceship"}, "entity_type", "There is no entity type Spaceship."),
+        ({"entity_type": "EventLogEntry"}, "entity_type", "Webhooks cannot follow EventLogEntry."),
+        ({"action_create": ""}, "actions", "Tick at least one change to send"),
+        (
+            {"kind": "event", "entity_type": "", "event_types": ""},
+            "event_types",
+            "Enter at least one event type",
+        ),
+        (
+            {"kind": "event", "entity_type": "", "event_types": "Shotgun_Bogus_Thing"},
+            "event_types",
+            "Shotgun_Bogus_Thing is not an event type webhooks can follow",
+        ),
+        ({"kind": "entity", "event_types": "Toolkit_*"}, "kind", "Both kinds are filled in"),
+        ({"projects": "0"}, "projects", "Choose projects from the list"),
+        ({"projects": "987654"}, "projects", "There is no project with id 987654."),
+        ({"timeout": "soon"}, "timeout", "seconds from 1 to 120"),
+        (
+            {"max_concurrency": "1000"},
+            "max_concurrency",
+            "Concurrent requests must be a whole number from 1 to 100",
+        ),
+        ({"signing_secret": "nope"}, "signing_secret", "A signing secret is whsec_"),
     ],
 )
 def test_bad_webhooks_are_refused_next_to_the_field(
@@ -107,6 +120,31 @@ def test_bad_webhooks_are_refused_next_to_the_field(
     assert f'id="e-{field}"' in reply.text
     assert message in re.search(rf'id="e-{field}">([^<]*)<', reply.text).group(1)  # type: ignore[union-attr]
     assert admin.get("/webhooks").text.count('href="/webhooks/') == before  # nothing saved
+
+
+def test_every_problem_is_reported_at_once_in_plain_words(
+    admin: Any, receiver: Receiver, project: dict[str, Any]
+) -> None:
+    form = {
+        "csrf": csrf_of(admin.get("/webhooks/new").text),
+        "url": "hooks.example.com/x",
+        "kind": "entity",
+        "entity_type": "Shot",
+        "action_update": "on",
+        "update_fields": "sg_nope",
+        "timeout": "0",
+        "max_concurrency": "10",
+        "signing_secret": "nope",
+    }
+    reply = admin.post("/webhooks/new", data=form)
+    assert reply.status_code == 400
+    shown = dict(re.findall(r'id="e-(\w+)">([^<]*)<', reply.text))
+    assert set(shown) == {"url", "update_fields", "timeout", "signing_secret"}, shown
+    assert shown["update_fields"].startswith("Shot has no field sg_nope.")
+    assert "4 fields need your attention" in reply.text
+    for jargon in ("entity_types", "max_concurrency", "event_type", "signing_secret must"):
+        assert jargon not in " ".join(shown.values())
+    assert 'value="sg_nope"' in reply.text  # what was typed comes back
 
 
 def test_edit_keeps_the_token_unless_changed(admin: Any, receiver: Receiver, project: dict[str, Any]) -> None:

@@ -36,10 +36,18 @@ from shotlog.web.deliveries import (
 )
 from shotlog.web.filters import whole_number
 from shotlog.web.pages import Web
-from shotlog.web.webhook_form import ACTIONS, form_field, form_from_hook, form_from_query, parse_hook_form
+from shotlog.web.webhook_form import (
+    ACTIONS,
+    FIELD_LABELS,
+    form_from_hook,
+    form_from_query,
+    hook_errors,
+    in_words,
+    parse_hook_form,
+)
 from shotlog.web.wording import counted
 from shotlog.webhooks.api import WebhookNotFound, Webhooks
-from shotlog.webhooks.hooks import GLOBAL_EVENT_TYPES, excluded_type
+from shotlog.webhooks.hooks import GLOBAL_EVENT_TYPES, excluded_type, parse_hook
 
 __all__ = ["WebhookPages", "managers_only"]
 
@@ -77,6 +85,7 @@ class WebhookPages:
             hook=hook,
             actions=ACTIONS,
             other_entity_types=json.dumps(form.other_entity_types) if form.other_entity_types else "",
+            labels=FIELD_LABELS,
             **extra,
         )
 
@@ -143,6 +152,15 @@ class WebhookPages:
             error="",
         )
 
+    def _check(self, form: Any, body: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+        """The form's own errors and every one the API's validation finds in the rest, at once (the
+        form's words win where both speak of a field)."""
+        catalog = self.web.store.catalog
+        catalog.refresh()
+        schema = catalog.schema
+        found = hook_errors(body, lambda b: parse_hook(b, schema), form.kind)
+        return {**found, **errors}
+
     async def new(self, request: Request) -> Response:
         form = form_from_query(dict(request.query_params))
         return await self._render_form(request, form, {}, None, 200)
@@ -152,12 +170,13 @@ class WebhookPages:
         if posted is None:
             return self.web.csrf_failed(request)
         form, body, errors = parse_hook_form(*posted)
+        errors = await run_in_threadpool(self._check, form, body, errors)
         if errors:
             return await self._render_form(request, form, errors, None, 400)
         try:
             hook = await run_in_threadpool(lambda: self.hooks.create_hook(body, by=self._by(request)))
         except ShotlogError as exc:
-            return await self._render_form(request, form, _api_error(exc), None, 400)
+            return await self._render_form(request, form, _api_error(exc, form.kind), None, 400)
         if hook.get("signing_secret"):
             # shown once: render the hook's page now rather than redirecting
             return await self._show(request, hook["id"], secret=hook["signing_secret"], status=201)
@@ -180,6 +199,7 @@ class WebhookPages:
         form, body, errors = parse_hook_form(*posted)
         form.token_set = bool(hook.get("is_token_set"))
         form.signing_secret_set = bool(hook.get("is_signing_secret_set"))
+        errors = await run_in_threadpool(self._check, form, body, errors)
         if errors:
             return await self._render_form(request, form, errors, hook, 400)
         try:
@@ -187,7 +207,7 @@ class WebhookPages:
                 lambda: self.hooks.update_hook(hook_id, body, by=self._by(request))
             )
         except ShotlogError as exc:
-            return await self._render_form(request, form, _api_error(exc), hook, 400)
+            return await self._render_form(request, form, _api_error(exc, form.kind), hook, 400)
         if updated.get("signing_secret"):
             return await self._show(request, hook_id, secret=updated["signing_secret"])
         return self.web.redirect(f"/webhooks/{hook_id}", "Webhook saved.")
@@ -402,9 +422,11 @@ def _pretty(text: Any) -> str:
         return text
 
 
-def _api_error(exc: ShotlogError) -> dict[str, str]:
+def _api_error(exc: ShotlogError, kind: str) -> dict[str, str]:
+    """What the API refused at saving (the address policy, a project gone meanwhile), in words."""
     field = getattr(exc, "field", None) or exc.details.get("field")
-    return {form_field(field): str(exc)}
+    where, words = in_words(field, exc.message, kind)
+    return {where: words}
 
 
 def managers_only(user: Principal) -> str | None:
