@@ -32,7 +32,7 @@ def test_filter_by_project_and_event_type_wildcard(
     types = page.locator("#event-rows code.etype").all_inner_texts()
     assert types and all(t.startswith("Shotgun_Shot_") for t in types)
     assert "Shotgun_Shot_New" in types and "Shotgun_Shot_Change" in types
-    expect(page.locator("#event-count")).to_contain_text(f"{len(types)} matching event")
+    expect(page.locator("#event-count")).to_contain_text(f"Events 1–{len(types)} of {len(types)}")
 
     # a bad value is reported next to its field, and nothing is listed
     page.get_by_label("Entity id").fill("twelve")

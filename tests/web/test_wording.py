@@ -147,6 +147,6 @@ def test_pages_count_one_and_two_in_good_english(
     found = {name: bad_forms(visible_text(page)) for name, page in pages.items()}
     assert not any(found.values()), found
     assert ("1 delivery held" if n == 1 else "2 deliveries held") in visible_text(pages["webhook"])
-    assert ("1 matching event" if n == 1 else "2 matching events") in visible_text(pages["events"])
+    assert ("Event 1 of 1" if n == 1 else "Events 1–2 of 2") in visible_text(pages["events"])
     assert ("1 error" if n == 1 else "2 errors") in visible_text(pages["daemon"])
     assert "Events of all Statuses" in visible_text(pages["/entities/Status"])

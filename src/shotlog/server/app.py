@@ -268,6 +268,7 @@ def create_app(
         page("/entities/{type}", entity_pages.entity_list),
         page("/entities/{type}/{id:int}", entity_pages.entity),
         page("/admin", site.admin),
+        page("/admin/event-log", site.event_log_setting, ("POST",), ADMIN_RULES),
         page("/account", accounts.account),
         page("/account/time-zone", accounts.set_time_zone, ("POST",)),
         page("/account/password", accounts.own_form),

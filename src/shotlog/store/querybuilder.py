@@ -41,6 +41,7 @@ from shotlog.query.operands import (
 from shotlog.query.timewindow import calendar_window, relative_window
 from shotlog.schema.datatypes import DATA_TYPES, Storage
 from shotlog.schema.model import Schema
+from shotlog.store.metafilters import META_PATHS, meta_condition
 from shotlog.store.querymembers import Clause, MemberConditions, Resolved
 
 __all__ = ["QueryBuilder", "Resolved"]
@@ -164,6 +165,8 @@ class QueryBuilder(MemberConditions):
         check_hops(path)
         if path.startswith("$FROM$"):
             return self._from_condition(path, relation, values)
+        if self.entity_type == "EventLogEntry" and path in META_PATHS:
+            return meta_condition(self.base.c.meta, path, relation, values)
         through = self._multi_hop(path)
         if through is not None:
             return self._through_members(*through, relation, values)

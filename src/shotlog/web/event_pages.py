@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from shotlog.errors import ShotlogError
+from shotlog.site import event_log_view
 from shotlog.web.eventlist import (
+    MAX_OFFSET,
     SCAN_WINDOW,
+    EventPage,
     add_thumbnails,
     choices,
     event_page,
@@ -24,6 +28,7 @@ from shotlog.web.eventlist import (
 from shotlog.web.filters import PAGE_SIZES, SORTS, EventQuery, parse_event_query, whole_number
 from shotlog.web.live_window import live_window
 from shotlog.web.meta import describe_meta
+from shotlog.web.orientation import page_count, page_text, range_text
 from shotlog.web.pages import Web
 from shotlog.web.render import templates
 
@@ -36,11 +41,25 @@ class EventPages:
 
     def _query(self, request: Request) -> tuple[EventQuery, dict[str, str]]:
         return parse_event_query(
-            dict(request.query_params), set(self.web.store.catalog.schema.types), self.web.zone(request).zone
+            dict(request.query_params),
+            set(self.web.store.catalog.schema.types),
+            self.web.zone(request).zone,
+            hide_setup=event_log_view.hides_setup(self.web.store),
         )
 
     async def events(self, request: Request) -> Response:
-        q, errors = self._query(request)
+        q, errors = await run_in_threadpool(self._query, request)
+        jumps: dict[str, str] = {}
+        if "page" in errors:  # the jump form's field: its message goes beside it, the list still shows
+            jumps["page"] = errors.pop("page")
+        if (
+            not errors
+            and not jumps
+            and ("goto" in request.query_params or ("page" in request.query_params and q.by_id))
+        ):
+            target, jumps = await run_in_threadpool(self._jump, request, q)
+            if target:
+                return RedirectResponse(target, status_code=303)
 
         def load() -> dict[str, Any]:
             amis = self.web.action_items(request, "EventLogEntry", q.project_id)
@@ -53,13 +72,17 @@ class EventPages:
 
         loaded = await run_in_threadpool(load)
         result = loaded["result"]
+        status = 400 if errors else (404 if "goto" in jumps else 400 if jumps else 200)
         return self.web.render(
             request,
             "events.html",
-            400 if errors else 200,
+            status,
             q=q,
             errors=errors,
+            jumps=jumps,
+            goto=request.query_params.get("goto", ""),
             result=result,
+            orientation=orientation(q, result) if result is not None else None,
             choices=loaded["choices"],
             sorts=SORTS,
             page_sizes=PAGE_SIZES,
@@ -72,14 +95,49 @@ class EventPages:
             live_window=loaded["window"],
         )
 
+    def _jump(self, request: Request, q: EventQuery) -> tuple[str, dict[str, str]]:
+        """Where the jump form goes: the page holding an event id (``goto``) or a page by number in
+        id order (``page``), as a URL with a keyset cursor; or, keyed by field, why it cannot."""
+        store = self.web.store
+        raw = request.query_params.get("goto", "").strip()
+        by_id = q if q.by_id else replace(q, sort="-id" if q.descending else "id")
+        if raw:
+            wanted = whole_number(raw.lstrip("#"))
+            if wanted is None or wanted <= 0:
+                return "", {"goto": f"An event id is a positive whole number, got {raw!r}."}
+            if store.find_one("EventLogEntry", by_id.filters() + [["id", "is", wanted]]) is None:
+                if get_event(store, wanted) is None:
+                    newest = store.head_event_id()
+                    return "", {"goto": f"There is no event {wanted:,} (the newest is {newest:,})."}
+                return "", {"goto": f"Event {wanted:,} does not match these filters; clear them to see it."}
+            cursor = wanted + 1 if by_id.descending else wanted - 1
+            return by_id.url(after=cursor, before=None, page=None, goto=None) + f"#e{wanted}", {}
+        if "goto" in request.query_params and "page" not in request.query_params:
+            return "", {"goto": "Type an event id to go to."}
+        if q.page == 1:
+            return q.url(after=None, before=None, page=None), {}
+        offset = (q.page - 1) * q.size
+        if offset > MAX_OFFSET:
+            why = f"Pages past row {MAX_OFFSET:,} are reached by event id or date, not by number."
+            return "", {"page": why}
+        rows, _, _ = store.find_page(
+            "EventLogEntry", q.filters(), ["id"], q.order(), limit=1, offset=offset - 1
+        )
+        if not rows:
+            return "", {"page": f"Page {q.page:,} is past the last page of these events."}
+        return q.url(after=rows[0]["id"], before=None, page=None), {}
+
     def _export_url(self, request: Request, q: EventQuery) -> tuple[str, str]:
         """The CSV export of the current filter (``/export/events.csv``, see docs/export.md), or
         why there is none: the export cannot filter on description text or attribute."""
         paths = {getattr(r, "path", "") for r in request.app.routes}
         if "/export/events.csv" not in paths:
             return "", "The CSV export is not installed on this server."
-        if q.text or q.attribute:
-            return "", "The CSV export cannot filter on description text or attribute; clear those filters."
+        if q.text or q.attribute or q.old_value or q.new_value:
+            return "", (
+                "The CSV export cannot filter on description text, attribute or old and new values; "
+                "clear those filters."
+            )
         query = export_query(q)
         return "/export/events.csv" + (f"?{urlencode({'query': json.dumps(query)})}" if query else ""), ""
 
@@ -102,6 +160,7 @@ class EventPages:
         zone = self.web.zone(request)
         html = "".join(row.render(e=e, subject=subject, fresh=True, zone=zone) for e in rows)
         head = rows[0]["id"] if rows else after
+        # `count` new matching rows: the page adds them to its total and its range
         return JSONResponse({"head": head, "count": len(rows), "html": html})
 
     async def event(self, request: Request) -> Response:
@@ -125,6 +184,21 @@ class EventPages:
             head=head,
             webhook_url=webhook_prefill(event),
         )
+
+
+def orientation(q: EventQuery, result: EventPage) -> dict[str, Any]:
+    """Where the page is, in words and in numbers for live mode's script."""
+    if result.before is None:
+        return {"range": "", "page": f"Page {q.page:,}" if not q.by_id else ""}
+    before, total = result.before, result.total
+    return {
+        "range": range_text(before, len(result.rows), total),
+        "page": page_text(before, q.size, total),
+        "first": before.n + 1,
+        "total": total.n if total is not None else None,
+        "exact": total.exact if total is not None else False,
+        "pages": page_count(total.n, q.size) if total is not None else None,
+    }
 
 
 def export_query(q: EventQuery) -> dict[str, Any]:

@@ -8,8 +8,9 @@ on a 10-million-event log comes from the shape of the queries, not from a cache:
   an index range scan whatever the depth, and the extra row says whether a next page exists;
 * other orders use offsets (bounded by ``MAX_OFFSET``) and sort at most ``COUNT_CAP`` matching rows,
   or else the matches among the newest ``SCAN_WINDOW`` events;
-* no ``COUNT(*)``: an unfiltered log shows its head id, a filtered one counts at most
-  ``COUNT_CAP`` matching ids ("1,000+");
+* counts are ``tally``'s: exact where an index range scan of at most ``EXACT_SPAN`` ids answers,
+  else an estimate (an unfiltered log: the width of its id range; a filtered one: the first
+  ``COUNT_CAP`` matches from the top, extrapolated over the range), shown as "about";
 * a filter no index serves (text in the description, the attribute, an event-type pattern) would
   read the whole log when it matches little, so such a page reads at most ``SCAN_WINDOW`` ids past
   its cursor and offers to search on from there ("searched events #a to #b").
@@ -33,10 +34,12 @@ from shotlog.files.links import FileLinks
 from shotlog.values import Thumbnail
 from shotlog.web.filters import EventQuery
 from shotlog.web.meta import list_cells
+from shotlog.web.orientation import Tally
 
 __all__ = [
     "COUNT_CAP",
     "EVENT_FIELDS",
+    "EXACT_SPAN",
     "Choices",
     "EventPage",
     "add_thumbnails",
@@ -48,6 +51,7 @@ __all__ = [
     "live_events",
     "scan_bounded",
     "subject",
+    "tally",
 ]
 
 #: what a list line and the event's page show: every field of an event, and its thumbnail
@@ -57,6 +61,8 @@ MAX_OFFSET = 100_000
 #: ids one page reads at most when a filter has no index (description text, attribute, patterns)
 SCAN_WINDOW = 100_000
 LIVE_LIMIT = 200
+#: an id range this wide or narrower is counted exactly (an index range scan); wider is estimated
+EXACT_SPAN = 100_000
 
 
 @dataclass
@@ -70,6 +76,8 @@ class EventPage:
     head: int = 0  # newest event id in the log
     error: str = ""  # a filter the store refused (shown above the table)
     window: tuple[int, int] | None = None  # the ids a scan-bounded page read (first, last)
+    total: Tally | None = None  # matching events; None when counting would read too much
+    before: Tally | None = None  # matching events ahead of this page's first row, in its order
 
 
 def subject(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -91,31 +99,98 @@ def scan_bounded(q: EventQuery) -> bool:
     """Whether the query has a filter no index serves (description text, attribute, an event-type
     pattern), so a page must bound how much of the log it reads. An entity filter is selective
     enough by itself."""
-    return bool(q.text or q.attribute or "*" in q.event_type) and q.entity_id is None
+    unindexed = q.text or q.attribute or q.old_value or q.new_value or "*" in q.event_type
+    return bool(unindexed) and q.entity_id is None
 
 
 def event_page(store: Shotlog, q: EventQuery, *, window: int = SCAN_WINDOW) -> EventPage:
     """The page ``q`` asks for; ``window`` bounds the ids a scan-bounded page reads."""
     head = store.head_event_id()
-    filters = q.filters() + date_id_bounds(store, q.date_from, q.date_to)
+    bounds = date_id_bounds(store, q.date_from, q.date_to)
+    filters = q.filters() + bounds
+    span = _span(q, bounds, head)
     bounded = scan_bounded(q)
     try:
         # an unindexed filter is counted only when the whole log fits in one window
-        count = count_capped(store, filters) if filters and (not bounded or head <= window) else None
+        total = tally(store, q.filters(), *span) if not bounded or head <= window else None
+        count = min(total.n, COUNT_CAP + 1) if total is not None and filters else None
         if q.by_id:
             page = _keyset_page(store, q, filters, head, window if bounded else None)
+            if total is not None:
+                page.before = _ahead(store, q, page.rows, span)
         else:
             # Another order sorts every matching row: fine for a few, not for millions (and no
             # index serves NULLS FIRST/LAST text orders on PostgreSQL), so a large or unindexed
             # match is sorted within the newest `window` events.
             small = count is not None and count <= COUNT_CAP
             page = _offset_page(store, q, filters, head, None if small else window)
+            if page.window is None:
+                page.before = Tally((q.page - 1) * q.size)
         page.count = count
+        page.total = total if page.window is None else None
     except FilterError as exc:
         return EventPage([], head=head, error=str(exc))
     page.head = head
     page.rows = for_list(page.rows)
     return page
+
+
+def _span(q: EventQuery, bounds: list[Any], head: int) -> tuple[int, int]:
+    """The ids a query's matches lie within: its id and date bounds inside ``1..head``."""
+    first, last = max(1, q.id_from or 1), min(head, q.id_to if q.id_to is not None else head)
+    for _, relation, value in bounds:
+        if relation == "greater_than":
+            first = max(first, value + 1)
+        else:
+            last = min(last, value - 1)
+    return first, last
+
+
+def _ahead(store: Shotlog, q: EventQuery, rows: list[dict[str, Any]], span: tuple[int, int]) -> Tally:
+    """How many matches come ahead of a keyset page's first row (its cursor's, if it is empty)."""
+    if q.after is None and q.before is None:
+        return Tally(0)
+    if rows:
+        edge = rows[0]["id"] + (1 if q.descending else -1)
+    else:
+        cursor = q.after if q.after is not None else q.before
+        assert cursor is not None
+        edge = cursor
+    first, last = span
+    return tally(store, q.filters(), edge, last) if q.descending else tally(store, q.filters(), first, edge)
+
+
+def tally(
+    store: Shotlog,
+    filters: list[Any],
+    first: int,
+    last: int,
+    *,
+    exact_span: int = EXACT_SPAN,
+    cap: int = COUNT_CAP,
+) -> Tally:
+    """How many events with ``first <= id <= last`` match ``filters``: exact when the range is at
+    most ``exact_span`` ids wide, else estimated without reading it all."""
+    if last < first:
+        return Tally(0)
+    width = last - first + 1
+    if not filters:
+        with store.db.read() as conn:
+            if width <= exact_span:
+                return Tally(read.count_between(conn, first, last))
+            return Tally(read.estimate_between(conn, first, last), exact=False)
+    within = filters + [["id", "greater_than", first - 1], ["id", "less_than", last + 1]]
+    if width <= exact_span:
+        found = store.summarize("EventLogEntry", within, [{"field": "id", "type": "count"}])
+        return Tally(int(found["summaries"]["id"] or 0))
+    # The newest cap + 1 matches: if that is all there is, exact; else they cover the ids from
+    # `reached` up, and the same density over the whole range is the estimate.
+    newest_first = [{"field_name": "id", "direction": "desc"}]
+    rows = store.find("EventLogEntry", within, ["id"], order=newest_first, limit=cap + 1)
+    if len(rows) <= cap:
+        return Tally(len(rows))
+    reached = rows[-1]["id"]
+    return Tally(round(len(rows) * width / (last - reached + 1)), exact=False)
 
 
 def for_list(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -217,12 +292,6 @@ def _offset_page(
         "EventLogEntry", filters, EVENT_FIELDS, q.order(), limit=q.size, offset=offset
     )
     return EventPage(rows, has_next=more, has_prev=q.page > 1, window=covered)
-
-
-def count_capped(store: Shotlog, filters: list[Any]) -> int:
-    """How many events match, counting no further than COUNT_CAP + 1."""
-    rows = store.find("EventLogEntry", filters, ["id"], limit=COUNT_CAP + 1)
-    return len(rows)
 
 
 def event_thumbnail(event: dict[str, Any]) -> str | Thumbnail | None:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from shotlog.eventlog.setup_events import not_setup
 from shotlog.web.timezones import UTC, parse_local
 
 __all__ = [
@@ -54,6 +55,9 @@ class EventQuery:
     project_id: int | None = None
     user: tuple[str, int] | None = None  # (HumanUser|ApiUser, id)
     attribute: str = ""
+    old_value: str = ""  # meta.old_value of a field change, as text
+    new_value: str = ""  # meta.new_value of a field change, as text
+    hide_setup: bool = False  # leave out setup and system events (shotlog.eventlog.setup_events)
     date_from: dt.datetime | None = None  # inclusive, aware UTC (typed in the reader's zone)
     date_to: dt.datetime | None = None  # exclusive, aware UTC
     id_from: int | None = None  # inclusive
@@ -78,6 +82,12 @@ class EventQuery:
     def by_id(self) -> bool:
         return self.sort_field == "id"
 
+    @property
+    def hides_setup(self) -> bool:
+        """Whether setup and system events are left out: asked for, and no event type chosen (a
+        type typed in is shown even if it is a setup one)."""
+        return self.hide_setup and not self.event_type
+
     def filters(self) -> list[Any]:
         """The store filters (shotgun_api3 filter lists) of this query, without the page cursor."""
         out: list[Any] = []
@@ -95,6 +105,12 @@ class EventQuery:
             out.append(["user", "is", {"type": self.user[0], "id": self.user[1]}])
         if self.attribute:
             out.append(["attribute_name", "is", self.attribute])
+        if self.old_value:
+            out.append(["meta.old_value", "is", self.old_value])
+        if self.new_value:
+            out.append(["meta.new_value", "is", self.new_value])
+        if self.hides_setup:
+            out.extend(not_setup())
         if self.date_from is not None:
             out.append(["created_at", "greater_than", self.date_from - dt.timedelta(microseconds=1)])
         if self.date_to is not None:
@@ -143,6 +159,9 @@ _FILTER_KEYS = (
     "project",
     "user",
     "attribute",
+    "old_value",
+    "new_value",
+    "setup",
     "from",
     "to",
     "id_from",
@@ -189,10 +208,15 @@ def _int(value: str) -> int:
 
 
 def parse_event_query(
-    params: Mapping[str, str], entity_types: frozenset[str] | set[str], zone: ZoneInfo = UTC
+    params: Mapping[str, str],
+    entity_types: frozenset[str] | set[str],
+    zone: ZoneInfo = UTC,
+    *,
+    hide_setup: bool = False,
 ) -> tuple[EventQuery, dict[str, str]]:
     """The query a page asks for, and a message per form field whose value is not acceptable.
-    Dates are read in ``zone``, the reader's: ``to=2026-03-29`` ends where that day ends there."""
+    Dates are read in ``zone``, the reader's: ``to=2026-03-29`` ends where that day ends there.
+    ``hide_setup`` is the site's default for setup events; ``setup=show`` or ``setup=hide`` overrides it."""
     raw = {k: v.strip() for k, v in params.items() if isinstance(v, str)}
     errors: dict[str, str] = {}
     q = EventQuery(raw=raw)
@@ -250,6 +274,20 @@ def parse_event_query(
         errors["attribute"] = f"{attribute!r} is not a field name."
     else:
         q = replace(q, attribute=attribute)
+
+    for key in ("old_value", "new_value"):
+        value = raw.get(key, "")
+        if len(value) > 200:
+            label = "Old value" if key == "old_value" else "New value"
+            errors[key] = f"{label} is limited to 200 characters."
+        elif value:
+            meta_change: dict[str, Any] = {key: value}
+            q = replace(q, **meta_change)
+
+    setup = raw.get("setup", "")
+    if setup not in ("", "show", "hide"):
+        errors["setup"] = f"setup must be show or hide, got {setup!r}."
+    q = replace(q, hide_setup=setup == "hide" or (hide_setup and setup != "show"))
 
     for key, end in (("from", False), ("to", True)):
         value = raw.get(key, "")

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from shotlog.access.passwords import PasswordsBusy
 from shotlog.accounts.credentials import Principal
 from shotlog.accounts.signin_body import MAX_SIGNIN_BODY, bounded
+from shotlog.site import event_log_view
 from shotlog.web import sessions
 from shotlog.web.pages import FLASH, Web, local_path
 from shotlog.web.render import page
@@ -106,6 +107,9 @@ class SitePages:
     # -- admin --------------------------------------------------------------------------------------
 
     async def admin(self, request: Request) -> Response:
+        return await self._admin(request)
+
+    async def _admin(self, request: Request, status: int = 200, error: str = "") -> Response:
         def load() -> dict[str, Any]:
             scripts = self.store.find(
                 "ApiUser",
@@ -114,10 +118,28 @@ class SitePages:
                 order=[{"field_name": "firstname", "direction": "asc"}],
                 limit=500,
             )
-            return {"scripts": scripts, "head": self.store.head_event_id()}
+            hides = event_log_view.hides_setup(self.store)
+            return {"scripts": scripts, "head": self.store.head_event_id(), "hides_setup": hides}
 
         data = await run_in_threadpool(load)
-        return self.web.render(request, "admin.html", backend=self.store.db.backend, **data)
+        return self.web.render(
+            request, "admin.html", status, backend=self.store.db.backend, setting_error=error, **data
+        )
+
+    async def event_log_setting(self, request: Request) -> Response:
+        """An admin's choice: hide setup and system events from the event log by default."""
+        values = await self.web.form(request)
+        if values is None:
+            return self.web.csrf_failed(request)
+        choice = values.get("hide_setup", "")
+        if choice not in ("1", "0"):
+            return await self._admin(
+                request, 400, f"Hide setup events must be 1 (hide) or 0 (show), got {choice!r}."
+            )
+        await run_in_threadpool(event_log_view.set_hides_setup, self.store, choice == "1")
+        if choice == "1":
+            return self.web.redirect("/admin", "The event log now hides setup and system events by default.")
+        return self.web.redirect("/admin", "The event log now shows every event by default.")
 
     async def unknown(self, request: Request) -> Response:
         """No such page: the friendly page for browsers; API clients keep the JSON 404 of the APIs."""

@@ -38,6 +38,28 @@ function pageTime(when) {
   let failures = 0;
   let busy = false;
 
+  // New rows join the total and, on the first page, the range: "Events 1–50 of 12,346" (the
+  // server's words, orientation.range_text; "about" stays only on an estimate).
+  const count = document.getElementById("event-count");
+  function recount(added) {
+    if (!count || count.dataset.total === undefined) return;
+    const total = Number(count.dataset.total) + added;
+    const first = Number(count.dataset.first);
+    count.dataset.total = String(total);
+    const about = count.dataset.exact === "1" ? "" : "about ";
+    const last = first - 1 + tbody.rows.length;
+    const range = document.getElementById("event-range");
+    if (range) {
+      const shown = last === first ? `Event ${first.toLocaleString("en-US")}` : `Events ${first.toLocaleString("en-US")}–${last.toLocaleString("en-US")}`;
+      range.textContent = `${shown} of ${about}${Math.max(total, last).toLocaleString("en-US")}`;
+    }
+    const pageNo = document.getElementById("page-no");
+    if (pageNo && first === 1) {
+      const pages = Math.max(1, Math.ceil(total / Number(count.dataset.size || size)));
+      pageNo.textContent = `Page 1 of ${about}${pages.toLocaleString("en-US")}`;
+    }
+  }
+
   async function poll() {
     if (busy || document.hidden) return;
     busy = true;
@@ -61,6 +83,7 @@ function pageTime(when) {
         const empty = list.querySelector(".empty");
         if (empty) empty.remove();
         head = String(data.head);
+        recount(data.count);
         status.textContent = `Live: ${data.count} new event${data.count === 1 ? "" : "s"} at ${pageTime(new Date())}`;
       } else {
         status.textContent = `Live: up to date (newest #${head})`;
