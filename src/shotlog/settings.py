@@ -193,6 +193,13 @@ def _networks(name: str, raw: str) -> tuple[Network, ...]:
     return tuple(nets)
 
 
+def _smtp_security(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("none", "starttls", "ssl"):
+        raise SettingError(name, f"{name} must be starttls, ssl or none, got {raw!r}")
+    return value
+
+
 def _site_url(name: str, raw: str) -> str:
     return raw if raw.endswith("/") else raw + "/"
 
@@ -481,6 +488,37 @@ WEBHOOKS_POLL_INTERVAL = Setting(
     0.25,
     _not_negative,
     "Seconds between looks for due retries when nothing wakes the worker",
+    "webhooks",
+)
+WEBHOOKS_SMTP_SERVER: Setting[str | None] = Setting(
+    "SHOTLOG_WEBHOOKS_SMTP_SERVER",
+    None,
+    _optional_text,
+    "SMTP server for a hook's status emails (its `notify_emails`); none: the `[emails]` section of "
+    "the daemon's file named by `SHOTLOG_DAEMON_CONFIG`, if it has one enabled, else no email",
+    "webhooks",
+)
+WEBHOOKS_SMTP_PORT = Setting(
+    "SHOTLOG_WEBHOOKS_SMTP_PORT", 0, _int, "Its port; 0: 465 with `ssl`, else 25", "webhooks"
+)
+WEBHOOKS_SMTP_SECURITY = Setting(
+    "SHOTLOG_WEBHOOKS_SMTP_SECURITY",
+    "none",
+    _smtp_security,
+    "`starttls` (the daemon's `useTLS`), `ssl` (implicit TLS, `useSSL`) or `none`",
+    "webhooks",
+)
+WEBHOOKS_SMTP_USERNAME: Setting[str | None] = Setting(
+    "SHOTLOG_WEBHOOKS_SMTP_USERNAME", None, _optional_text, "SMTP AUTH user (none: no AUTH)", "webhooks"
+)
+WEBHOOKS_SMTP_PASSWORD: Setting[str | None] = Setting(
+    "SHOTLOG_WEBHOOKS_SMTP_PASSWORD", None, _optional_text, "SMTP AUTH password", "webhooks"
+)
+WEBHOOKS_SMTP_FROM = Setting(
+    "SHOTLOG_WEBHOOKS_SMTP_FROM",
+    "shotlog@localhost",
+    _text,
+    "Sender address of the status emails",
     "webhooks",
 )
 

@@ -338,41 +338,6 @@ def test_ordered_hook_delivers_in_event_order_through_failures(
     assert order.count(3 + sg_first[0]) == 4  # three failures, then success, before anything later
 
 
-def test_failed_after_threshold_holds_deliveries_until_released(
-    sg: shotlog.Shotlog, db_url: str, receiver: Receiver, run_worker: Run
-) -> None:
-    settings = fast_settings(failure_threshold=3, retry_scale=0.0002)
-    hooks = Webhooks(sg, settings)
-    receiver.respond = lambda r: 500
-    hook = hooks.create_hook({"url": receiver.url, "event_type": "Toolkit_Fail"})
-    run_worker(settings)
-    sg.create_event("Toolkit_Fail", description="first")
-    wait_until(lambda: hooks.get_hook(hook["id"])["status"] == "failed", what="failed")
-    sg.create_event("Toolkit_Fail", description="second")
-    wait_until(lambda: hooks.get_hook(hook["id"])["held_deliveries"] == 2, what="two held")
-    pending = hooks.list_deliveries(hook["id"], status="pending").deliveries
-    assert [d for d in pending if d["kind"] == "event"] == []
-    changes = [
-        r.body["data"] for r in receiver.requests if r.body["data"]["event_type"] == "Webhook_Status_Change"
-    ]
-    assert [(c["previous_webhook_status"], c["webhook_status"]) for c in changes][:1] == [
-        ("active", "unstable")
-    ]
-    before = len(receiver.requests)
-    time.sleep(0.3)
-    # only the failed → status change notification may still go out; no event delivery
-    assert all(r.body["data"]["event_type"] == "Webhook_Status_Change" for r in receiver.requests[before:])
-    receiver.respond = lambda r: 200
-    hooks.enable_hook(hook["id"])
-    assert hooks.release_held(hook["id"]) == 2
-    wait_until(
-        lambda: len(hooks.list_deliveries(hook["id"], status="delivered", page_size=50).deliveries) >= 3,
-        what="held ones delivered",
-    )
-    descriptions = {e["description"] for e in sg.iter_events(0) if e["event_type"] == "Toolkit_Fail"}
-    assert descriptions == {"first", "second"}
-
-
 def test_disabled_hook_holds_then_discard(
     sg: shotlog.Shotlog, hooks: Webhooks, receiver: Receiver, run_worker: Run
 ) -> None:

@@ -20,9 +20,17 @@ from shotlog.webhooks.netguard import AddressPolicy, RefusedAddress, check_url
 from shotlog.webhooks.schedule import (
     RETRY_DELAYS,
     is_success,
-    next_status,
     parse_retry_after,
     retry_decision,
+)
+from shotlog.webhooks.status import (
+    FAILURE_WINDOW,
+    PROBE_LADDER,
+    HookStatus,
+    next_status,
+    probe_delay,
+    probe_interval,
+    time_to_failed,
 )
 from shotlog.webhooks.subscriptions import HookSubscription, Subscriptions
 
@@ -102,7 +110,57 @@ def test_parse_retry_after(raw: str, seconds: float | None) -> None:
     ],
 )
 def test_status_rules(current: str, failures: int, expected: str) -> None:
-    assert next_status(current, failures) == expected
+    assert next_status(HookStatus(current), failures) is HookStatus(expected)
+
+
+def test_notify_emails_take_a_list_or_a_comma_separated_string(schema: Any) -> None:
+    base = {"url": "http://x", "event_type": "Toolkit_X"}
+    listed = parse_hook(
+        {**base, "notify_emails": ["a@example.com", " b@studio.example ", "a@example.com"]}, schema
+    )
+    assert listed.notify_emails == ("a@example.com", "b@studio.example")
+    typed = parse_hook({**base, "notify_emails": "a@example.com, b@studio.example,"}, schema)
+    assert typed.notify_emails == listed.notify_emails
+    assert parse_hook({"notify_emails": None}, schema, typed).notify_emails == ()
+
+
+def test_status_is_one_enum_with_the_rest_values() -> None:
+    assert [s.value for s in HookStatus] == ["active", "unstable", "failed", "disabled"]
+    assert [s for s in HookStatus if s.holds] == [HookStatus.FAILED, HookStatus.DISABLED]
+    assert [s for s in HookStatus if s.alarming] == [HookStatus.UNSTABLE, HookStatus.FAILED]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "interval"),
+    [(100, 576.0), (10, 600.0), (1000, 57.6), (1, 600.0)],
+)
+def test_probe_interval_spreads_the_threshold_over_the_window(threshold: int, interval: float) -> None:
+    assert probe_interval(threshold) == pytest.approx(interval)
+
+
+@pytest.mark.parametrize("threshold", [1, 2, 5, 10, 100, 250, 1000, 5000])
+def test_a_receiver_that_stays_down_reaches_the_threshold_within_the_window(threshold: int) -> None:
+    worst = time_to_failed(threshold, jitter=0.2)
+    assert worst < FAILURE_WINDOW.total_seconds()
+    # and not in a rush: a short outage is a few failures (the ladder), not the threshold
+    if threshold >= 10:
+        assert time_to_failed(threshold, jitter=-0.2) > 30 * 60
+
+
+def test_the_documented_figures_for_fptr_threshold() -> None:
+    assert time_to_failed(100) / 3600 == pytest.approx(15.33, abs=0.01)
+    assert time_to_failed(100, jitter=0.2) / 3600 == pytest.approx(18.39, abs=0.01)
+
+
+def test_probe_delay_climbs_the_ladder_then_holds_steady() -> None:
+    rng = random.Random(5)
+    for n, step in enumerate(PROBE_LADDER, start=1):
+        assert step * 0.8 <= probe_delay(n, rng=rng) <= step * 1.2
+    for n in (5, 50, 500):
+        assert 576 * 0.8 <= probe_delay(n, rng=rng) <= 576 * 1.2
+    assert probe_delay(50, retry_after=3600, rng=rng) == 3600  # a longer Retry-After wins
+    assert probe_delay(50, retry_after=10 * 86400, rng=rng) == 86400  # up to a day
+    assert probe_delay(1, scale=0.001, rng=rng) <= 5 * 1.2 * 0.001
 
 
 # -- payloads -----------------------------------------------------------------------------------------
@@ -307,6 +365,16 @@ def test_matching(event: dict[str, Any], hooks: list[str]) -> None:
         ),
         ({"url": "http://x", "event_type": "Toolkit_X", "max_concurrency": 0}, "max_concurrency", "0"),
         ({"url": "http://x", "event_type": "Toolkit_X", "wat": 1}, "wat", "not a webhook field"),
+        (
+            {"url": "http://x", "event_type": "Toolkit_X", "notify_emails": ["ops@example.com", "ops"]},
+            "notify_emails",
+            "notify_emails: 'ops' is not an email address",
+        ),
+        (
+            {"url": "http://x", "event_type": "Toolkit_X", "notify_emails": 5},
+            "notify_emails",
+            "notify_emails must be a list of email addresses, got 5",
+        ),
         (
             {"url": "http://x", "event_type": "Toolkit_X", "signing_secret": "nope"},
             "signing_secret",

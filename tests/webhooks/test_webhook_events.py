@@ -89,6 +89,7 @@ def test_create_update_and_delete_are_logged(api: httpx.Client, script: dict[str
         "max_concurrency": 10,
         "timeout": 6.0,
         "status": "active",
+        "notify_emails": [],
     }
     created_meta, updated_meta, deleted_meta = (e["attributes"]["meta"] for e in events)
     assert created_meta == {

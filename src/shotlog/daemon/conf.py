@@ -49,6 +49,7 @@ __all__ = [
     "ConfigError",
     "DaemonConfig",
     "EmailConfig",
+    "email_server",
     "find_config",
     "load_config",
     "parse_config",
@@ -148,6 +149,25 @@ def load_config(
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read configuration file {str(path)!r}: {exc}") from None
     return parse_config(text, env, path=path)
+
+
+def email_server(env: Mapping[str, str] | None = None) -> EmailConfig | None:
+    """The ``[emails]`` settings of the file ``SHOTLOG_DAEMON_CONFIG`` names, for the other mail
+    shotlog sends (a webhook's status emails): None when the variable is unset or the file sends
+    no email. Only that section is read, with its ``SHOTLOG_DAEMON_EMAILS_*`` overrides, so a file
+    written for another machine's daemon still lends its mail server."""
+    env = dict(os.environ if env is None else env)
+    configured = DAEMON_CONFIG.read(env)
+    if not configured:
+        return None
+    path = Path(configured)
+    parser = configparser.ConfigParser(interpolation=_Interpolation(env))
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        raise ConfigError(f"Cannot read configuration file {str(path)!r} ({CONFIG_ENV}): {exc}") from None
+    _apply_overrides(parser, env)
+    return _Reader(parser, path).emails()[0]
 
 
 def parse_config(text: str, env: Mapping[str, str], *, path: Path | None = None) -> DaemonConfig:

@@ -248,6 +248,12 @@ webhook_hooks = sa.Table(
     sa.Column("max_concurrency", sa.Integer, nullable=False),
     sa.Column("timeout", sa.Float, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
+    # when the status last changed (migration 0011; null: not since then)
+    sa.Column("status_since", sa.DateTime, nullable=True),
+    # failed requests before this (a user enabling the hook) no longer count towards its status
+    sa.Column("enabled_at", sa.DateTime, nullable=True),
+    # shotlog's "Notify when unstable": the addresses mailed when the hook turns Unstable or Failed
+    sa.Column("notify_emails", JSON, nullable=False, server_default="[]"),
     # events up to this id existed before the hook and are never delivered to it (replay aside)
     sa.Column("start_event_id", sa.BigInteger, nullable=False),
     # the retry back-off of the whole hook: consecutive failed requests, and no request before this

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from shotlog.clock import utcnow
+from shotlog.clock import clock, utcnow
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
@@ -38,10 +38,10 @@ from shotlog.webhooks.claims import ClaimedDelivery
 from shotlog.webhooks.hooks import HookConfig, HookInvalid, parse_hook
 from shotlog.webhooks.netguard import check_url
 from shotlog.webhooks.repository import DeliveryFilter, Hook
-from shotlog.webhooks.schedule import ACTIVE, DISABLED
 from shotlog.webhooks.sender import Sender
 from shotlog.webhooks.settings import WebhookSettings
 from shotlog.webhooks.states import DeliveryState, fptr_status
+from shotlog.webhooks.status import FAILURE_WINDOW, HookStatus
 from shotlog.webhooks.subscriptions import HookSubscription, Subscriptions
 
 T = TypeVar("T")
@@ -99,8 +99,11 @@ def _iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def hook_dict(hook: Hook, counts: Mapping[str, int] | None = None) -> dict[str, Any]:
-    """A hook in FPTR's REST shape; secrets are never included, only whether they are set."""
+def hook_dict(
+    hook: Hook, counts: Mapping[str, int] | None = None, health: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """A hook in FPTR's REST shape; secrets are never included, only whether they are set.
+    ``health``: its ``failures_in_window`` and ``failure_threshold``."""
     c = hook.config
     out: dict[str, Any] = {
         "id": hook.id,
@@ -134,7 +137,11 @@ def hook_dict(hook: Hook, counts: Mapping[str, int] | None = None) -> dict[str, 
         last_success_at=_iso(hook.last_success_at),
         last_error_at=_iso(hook.last_error_at),
         last_error=hook.last_error,
+        notify_emails=list(c.notify_emails),
+        status_since=_iso(hook.status_since),
     )
+    if health is not None:
+        out.update(health)
     if counts is not None:
         out["pending_deliveries"] = counts.get(repository.PENDING, 0)
         out["held_deliveries"] = counts.get(repository.HELD, 0)
@@ -242,11 +249,23 @@ class Webhooks:
         hooks = repository.list_hooks(self.db, status, limit=page_size + 1, offset=(page - 1) * page_size)
         shown = hooks[:page_size]
         counts = repository.counts(self.db, [h.id for h in shown])
-        return [hook_dict(h, counts.get(h.id)) for h in shown], len(hooks) > page_size
+        health = self._health([h.id for h in shown])
+        return [hook_dict(h, counts.get(h.id), health[h.id]) for h in shown], len(hooks) > page_size
+
+    def _health(self, hook_ids: list[str]) -> dict[str, dict[str, int]]:
+        """Per hook, the failed requests that count towards its status now, and the threshold."""
+        window = FAILURE_WINDOW * self.settings.retry_scale
+        failures = repository.failures_by_hook(self.db, hook_ids, clock().now(), window)
+        threshold = self.settings.failure_threshold
+        return {
+            h: {"failures_in_window": failures.get(h, 0), "failure_threshold": threshold} for h in hook_ids
+        }
 
     def get_hook(self, hook_id: str) -> dict[str, Any]:
         hook = self._hook(hook_id)
-        return hook_dict(hook, repository.counts(self.db, [hook.id]).get(hook.id))
+        return hook_dict(
+            hook, repository.counts(self.db, [hook.id]).get(hook.id), self._health([hook.id])[hook.id]
+        )
 
     def _validate(
         self, body: Mapping[str, Any], existing: HookConfig | None
@@ -296,7 +315,9 @@ class Webhooks:
         ``signing_secret``, one is generated and returned once, as ``signing_secret``. ``by`` is
         who did it, for the ``Shotgun_Webhook_Created`` event (default: the store's user)."""
         config, generated = self._validate(fields, None)
-        hook_id = repository.insert_hook(self.db, config, utcnow(), self._audit(by, "created", None, config))
+        hook_id = repository.insert_hook(
+            self.db, config, clock().now(), self._audit(by, "created", None, config)
+        )
         out = self.get_hook(hook_id)
         if generated:
             out["signing_secret"] = generated
@@ -309,7 +330,7 @@ class Webhooks:
         hook = self._hook(hook_id)
         config, generated = self._validate(fields, hook.config)
         audit = self._audit(by, "updated", hook.config, config)
-        repository.update_hook(self.db, hook.id, config, utcnow(), audit=audit)
+        repository.update_hook(self.db, hook.id, config, clock().now(), audit=audit)
         out = self.get_hook(hook.id)
         if generated:
             out["signing_secret"] = generated
@@ -324,18 +345,20 @@ class Webhooks:
             raise WebhookNotFound("hook", hook_id)
 
     def enable_hook(self, hook_id: str, *, by: Shotlog | None = None) -> dict[str, Any]:
-        """Active again (from Disabled or Failed). Held deliveries stay held: release or discard them."""
-        return self._set_status(hook_id, ACTIVE, by)
+        """Active again (from Disabled or Failed): the held deliveries are sent, oldest event first,
+        and failed requests before now no longer count towards its status."""
+        return self._set_status(hook_id, HookStatus.ACTIVE, by)
 
     def disable_hook(self, hook_id: str, *, by: Shotlog | None = None) -> dict[str, Any]:
-        """Stop delivering; new and pending deliveries are held until released or discarded."""
-        return self._set_status(hook_id, DISABLED, by)
+        """Stop delivering; new and pending deliveries are held until the hook is enabled again
+        (or discarded)."""
+        return self._set_status(hook_id, HookStatus.DISABLED, by)
 
-    def _set_status(self, hook_id: str, status: str, by: Shotlog | None) -> dict[str, Any]:
+    def _set_status(self, hook_id: str, status: HookStatus, by: Shotlog | None) -> dict[str, Any]:
         hook = self._hook(hook_id)
         config = dataclasses.replace(hook.config, status=status)
         repository.update_hook(
-            self.db, hook.id, config, utcnow(), audit=self._audit(by, "updated", hook.config, config)
+            self.db, hook.id, config, clock().now(), audit=self._audit(by, "updated", hook.config, config)
         )
         return self.get_hook(hook.id)
 

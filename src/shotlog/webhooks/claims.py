@@ -348,9 +348,16 @@ def record_in(
             values["last_success_at"] = now
         if bad and count_failures:
             last = bad[-1]
-            # one step of the back-off per round of failures, however many requests were in flight
-            values["consecutive_failures"] = hk.c.consecutive_failures + 1
-            values["paused_until"] = now + dt.timedelta(seconds=max(r.hook_pause for r in bad))
+            # One step of the back-off per round of failures, however many requests were in flight;
+            # not for requests that left before a user enabled the hook (they said: go now).
+            since_enabled = sa.or_(
+                hk.c.enabled_at.is_(None), hk.c.enabled_at <= max(r.started_at for r in bad)
+            )
+            pause = now + dt.timedelta(seconds=max(r.hook_pause for r in bad))
+            values["consecutive_failures"] = sa.case(
+                (since_enabled, hk.c.consecutive_failures + 1), else_=hk.c.consecutive_failures
+            )
+            values["paused_until"] = sa.case((since_enabled, pause), else_=hk.c.paused_until)
             values["last_error_at"] = now
             values["last_error"] = (last.error or f"HTTP {last.response_code}")[:1000]
             failed_hooks.append(hook_id)

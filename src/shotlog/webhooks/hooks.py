@@ -20,7 +20,7 @@ from shotlog.errors import ValidationError, shown
 from shotlog.schema.global_events import FPTR_GLOBAL_EVENT_TYPES, SCHEMA_EVENT_TYPES
 from shotlog.schema.model import Schema
 from shotlog.webhooks.payloads import valid_signing_secret
-from shotlog.webhooks.schedule import ACTIVE, DISABLED
+from shotlog.webhooks.status import HookStatus
 
 __all__ = [
     "ACTIONS",
@@ -36,6 +36,10 @@ ACTIONS = ("create", "update", "delete", "revive")
 DEFAULT_TIMEOUT = 6.0
 MAX_CONCURRENCY = 100
 MAX_TEXT = 10_000
+#: addresses one hook may notify
+MAX_NOTIFY = 20
+#: an address as SMTP takes it: something@domain, no spaces, commas or angle brackets
+_EMAIL = re.compile(r"[^@\s,<>\"]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?")
 
 #: The non-entity event types FPTR hooks can subscribe to (one list, in shotlog.schema.global_events)
 GLOBAL_EVENT_TYPES: tuple[str, ...] = FPTR_GLOBAL_EVENT_TYPES
@@ -55,6 +59,9 @@ _READ_ONLY = {
     "last_error",
     "pending_deliveries",
     "held_deliveries",
+    "failures_in_window",
+    "failure_threshold",
+    "status_since",
     "links",
     "type",
 }
@@ -76,6 +83,7 @@ _WRITABLE = {
     "timeout",
     "standard_webhooks",
     "signing_secret",
+    "notify_emails",
 }
 
 
@@ -107,7 +115,9 @@ class HookConfig:
     ordered: bool = False
     max_concurrency: int = 10
     timeout: float = DEFAULT_TIMEOUT
-    status: str = ACTIVE
+    status: HookStatus = HookStatus.ACTIVE
+    #: shotlog's "Notify when unstable": mailed when the hook turns Unstable or Failed
+    notify_emails: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -228,6 +238,28 @@ def _projects(raw: Any) -> tuple[int, ...]:
     return tuple(dict.fromkeys(raw))
 
 
+def _emails(raw: Any) -> tuple[str, ...]:
+    """``notify_emails``: a list of addresses (or one string of them, separated by commas)."""
+    if raw is None:
+        return ()
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not all(isinstance(a, str) for a in items):
+        raise HookInvalid(
+            "notify_emails", f"notify_emails must be a list of email addresses, got {shown(raw, 120)}"
+        )
+    out = tuple(dict.fromkeys(a.strip() for a in items if a.strip()))
+    for address in out:
+        if not _EMAIL.fullmatch(address):
+            raise HookInvalid(
+                "notify_emails", f"notify_emails: {shown(address, 120)} is not an email address"
+            )
+    if len(out) > MAX_NOTIFY:
+        raise HookInvalid(
+            "notify_emails", f"notify_emails takes at most {MAX_NOTIFY} addresses, got {len(out)}"
+        )
+    return out
+
+
 def parse_hook(body: Any, schema: Schema, existing: HookConfig | None = None) -> HookConfig:
     """A create request (``existing`` None) or a partial update of ``existing``, validated."""
     if not isinstance(body, Mapping):
@@ -296,9 +328,11 @@ def parse_hook(body: Any, schema: Schema, existing: HookConfig | None = None) ->
         changes["projects"] = _projects(body["projects"])
     if "status" in body:
         status = body["status"]
-        if status not in (ACTIVE, DISABLED):
+        if status not in (HookStatus.ACTIVE, HookStatus.DISABLED):
             raise HookInvalid("status", "status must be one of: active, disabled")
-        changes["status"] = status
+        changes["status"] = HookStatus(status)
+    if "notify_emails" in body:
+        changes["notify_emails"] = _emails(body["notify_emails"])
     has_entities = body.get("entity_types") not in (None, {})
     has_events = any(body.get(k) is not None for k in ("event_type", "event_types"))
     if (has_entities and has_events) or (creating and not has_entities and not has_events):

@@ -16,6 +16,7 @@ from typing import Any
 from shotlog.webhooks.hooks import HookConfig
 from shotlog.webhooks.payloads import HookSigning
 from shotlog.webhooks.states import DeliveryState
+from shotlog.webhooks.status import HookStatus
 from shotlog.webhooks.subscriptions import HookSubscription
 
 __all__ = [
@@ -70,9 +71,13 @@ class Hook:
     last_error: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: when the status last changed (None: before shotlog recorded it)
+    status_since: dt.datetime | None = None
+    #: failed requests before this (a user enabling the hook) do not count towards its status
+    enabled_at: dt.datetime | None = None
 
     @property
-    def status(self) -> str:
+    def status(self) -> HookStatus:
         return self.config.status
 
     def subscription(self) -> HookSubscription:
@@ -105,7 +110,8 @@ def hook_from_row(row: Any) -> Hook:
         ordered=m["ordered"],
         max_concurrency=m["max_concurrency"],
         timeout=m["timeout"],
-        status=m["status"],
+        status=HookStatus(m["status"]),
+        notify_emails=tuple(m["notify_emails"] or ()),
     )
     return Hook(
         id=m["id"],
@@ -119,6 +125,8 @@ def hook_from_row(row: Any) -> Hook:
         last_error=m["last_error"],
         created_at=m["created_at"],
         updated_at=m["updated_at"],
+        status_since=m["status_since"],
+        enabled_at=m["enabled_at"],
     )
 
 
@@ -140,6 +148,7 @@ def config_values(c: HookConfig) -> dict[str, Any]:
         "max_concurrency": c.max_concurrency,
         "timeout": c.timeout,
         "status": c.status,
+        "notify_emails": list(c.notify_emails),
     }
 
 

@@ -63,7 +63,7 @@ from shotlog.webhooks.records import (
     hook_from_row,
     new_id,
 )
-from shotlog.webhooks.schedule import DISABLED, FAILED, FAILURE_WINDOW
+from shotlog.webhooks.status import FAILURE_WINDOW, HookStatus
 
 __all__ = [
     "DELIVERED",
@@ -86,6 +86,7 @@ __all__ = [
     "discard_held",
     "dispatch",
     "exchange",
+    "failures_by_hook",
     "failures_in_window",
     "get_delivery",
     "get_hook",
@@ -130,6 +131,8 @@ def insert_hook(db: Database, config: HookConfig, now: dt.datetime, audit: Audit
                 num_deliveries=0,
                 created_at=now,
                 updated_at=now,
+                status_since=now,
+                enabled_at=now,
             )
         )
         if audit is not None:
@@ -169,7 +172,10 @@ def update_hook(
             return False
         values = config_values(config)
         if old != config.status:
-            values.update(consecutive_failures=0, paused_until=None)
+            values.update(consecutive_failures=0, paused_until=None, status_since=now)
+            if config.status == HookStatus.ACTIVE:
+                # a user enabling the hook starts its count of failures afresh
+                values.update(enabled_at=now)
         conn.execute(sa.update(hk).where(hk.c.id == hook_id).values(**values, updated_at=now))
         if old != config.status:
             _status_changed(conn, hook_id, old, config.status, source, now)
@@ -208,14 +214,21 @@ def counts(db: Database, hook_ids: Sequence[str]) -> dict[str, dict[str, int]]:
 def _status_changed(
     conn: Connection, hook_id: str, old: str, new: str, source: str, now: dt.datetime
 ) -> None:
-    """Queue the Webhook_Status_Change delivery; entering Failed/Disabled holds the pending ones."""
+    """Queue the Webhook_Status_Change delivery; entering Failed/Disabled holds the pending ones,
+    and leaving them (a user enabling the hook) sends the held ones, oldest event first."""
     from shotlog.webhooks.payloads import status_change_data
 
-    if new in (FAILED, DISABLED):
+    if HookStatus(new).holds:
         conn.execute(
             sa.update(dlv)
             .where(dlv.c.hook_id == hook_id, dlv.c.state == PENDING, dlv.c.kind != "status")
             .values(state=HELD)
+        )
+    elif HookStatus(old).holds:
+        conn.execute(
+            sa.update(dlv)
+            .where(dlv.c.hook_id == hook_id, dlv.c.state == HELD)
+            .values(state=PENDING, next_attempt_at=now, claimed_until=None)
         )
     conn.execute(
         sa.insert(dlv).values(
@@ -227,18 +240,32 @@ def _status_changed(
 def failures_in_window(
     db: Database, hook_id: str, now: dt.datetime, window: dt.timedelta = FAILURE_WINDOW
 ) -> int:
-    with db.read() as conn:
-        return int(
-            conn.execute(
-                sa.select(sa.func.count())
-                .select_from(att)
-                .where(
-                    att.c.hook_id == hook_id,
-                    att.c.started_at > now - window,
-                    att.c.succeeded.is_(False),
-                )
-            ).scalar_one()
+    """The hook's failed requests that count towards its status at ``now``."""
+    return failures_by_hook(db, [hook_id], now, window).get(hook_id, 0)
+
+
+def failures_by_hook(
+    db: Database, hook_ids: Sequence[str], now: dt.datetime, window: dt.timedelta = FAILURE_WINDOW
+) -> dict[str, int]:
+    """Failed requests per hook within the window before ``now``, and since a user last enabled
+    the hook (enabling a Failed hook starts its count afresh, or one more failure would fail it
+    again). Hooks without any are left out."""
+    if not hook_ids:
+        return {}
+    start = now - window
+    query = (
+        sa.select(att.c.hook_id, sa.func.count())
+        .select_from(att.join(hk, hk.c.id == att.c.hook_id))
+        .where(
+            att.c.hook_id.in_(hook_ids),
+            att.c.started_at > start,
+            sa.or_(hk.c.enabled_at.is_(None), att.c.started_at >= hk.c.enabled_at),
+            att.c.succeeded.is_(False),
         )
+        .group_by(att.c.hook_id)
+    )
+    with db.read() as conn:
+        return {hook_id: int(n) for hook_id, n in conn.execute(query)}
 
 
 def set_status(db: Database, hook_id: str, expected: str, new: str, source: str, now: dt.datetime) -> bool:
@@ -247,7 +274,7 @@ def set_status(db: Database, hook_id: str, expected: str, new: str, source: str,
         changed = conn.execute(
             sa.update(hk)
             .where(hk.c.id == hook_id, hk.c.status == expected)
-            .values(status=new, updated_at=now)
+            .values(status=new, updated_at=now, status_since=now)
         ).rowcount
         if changed:
             _status_changed(conn, hook_id, expected, new, source, now)

@@ -1,9 +1,9 @@
-"""When to try again, and what a hook's status becomes. Pure.
+"""When a delivery is tried again, and what counts as a success. Pure.
 
-A failed request pauses its whole hook (not only the delivery that failed) until the next retry
-time, and the next request after the pause is a single probe. A receiver that is down therefore
-costs one failure per step of the schedule, not one per pending delivery, so a short outage leaves
-the hook Unstable (not Failed) and its backlog flows as soon as a probe succeeds.
+This is the schedule of one delivery whose request failed while its hook was otherwise up (a
+receiver refusing one payload). A receiver that is down is a matter of the whole hook: it is
+paused and probed at the pace of ``shotlog.webhooks.status.probe_delay``, and a failed probe does
+not use up its delivery's retries.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from shotlog.settings import WEBHOOKS_FAILURE_THRESHOLD
+from shotlog.webhooks.status import FAILURE_THRESHOLD, FAILURE_WINDOW, HookStatus, next_status
 
 __all__ = [
     "ACTIVE",
@@ -22,7 +22,6 @@ __all__ = [
     "FAILURE_THRESHOLD",
     "FAILURE_WINDOW",
     "RETRY_DELAYS",
-    "STATUSES",
     "UNSTABLE",
     "Retry",
     "is_success",
@@ -31,8 +30,14 @@ __all__ = [
     "retry_decision",
 ]
 
-ACTIVE, UNSTABLE, FAILED, DISABLED = "active", "unstable", "failed", "disabled"
-STATUSES = (ACTIVE, UNSTABLE, FAILED, DISABLED)
+# A hook's status is ``status.HookStatus``; these names are its members, for the modules that
+# still import them from here.
+ACTIVE, UNSTABLE, FAILED, DISABLED = (
+    HookStatus.ACTIVE,
+    HookStatus.UNSTABLE,
+    HookStatus.FAILED,
+    HookStatus.DISABLED,
+)
 
 #: Seconds to wait after the n-th failed attempt of a delivery (n = 1, 2, ...). Seconds and minutes
 #: first, so a receiver back after a short outage gets its backlog within minutes; then hours, for
@@ -56,9 +61,6 @@ RETRY_DELAYS: tuple[float, ...] = (
 JITTER = 0.2
 #: Retry-After is honoured up to this many seconds
 MAX_RETRY_AFTER = 24 * 3600.0
-#: FPTR's rule: this many failed requests within FAILURE_WINDOW make a hook Failed
-FAILURE_THRESHOLD = WEBHOOKS_FAILURE_THRESHOLD.default
-FAILURE_WINDOW = dt.timedelta(hours=24)
 
 
 def is_success(status_code: int | None) -> bool:
@@ -115,17 +117,3 @@ def parse_retry_after(headers: Mapping[str, str], now: dt.datetime) -> float | N
         when = when.replace(tzinfo=dt.UTC)
     aware_now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)
     return max(0.0, (when - aware_now).total_seconds())
-
-
-def next_status(current: str, failures_in_window: int, *, threshold: int = FAILURE_THRESHOLD) -> str:
-    """A hook's status given the failed requests of the last 24 hours (FPTR's rules).
-
-    Disabled is the user's to set and clear; Failed stays until the user re-enables the hook.
-    """
-    if current in (DISABLED, FAILED):
-        return current
-    if failures_in_window >= threshold:
-        return FAILED
-    if failures_in_window > 0:
-        return UNSTABLE
-    return ACTIVE

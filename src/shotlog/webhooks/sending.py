@@ -23,6 +23,7 @@ from shotlog.webhooks.records import Hook
 from shotlog.webhooks.schedule import parse_retry_after, retry_decision
 from shotlog.webhooks.sender import Response, Sender
 from shotlog.webhooks.states import AttemptOutcome, outcome_of
+from shotlog.webhooks.status import FAILURE_THRESHOLD, probe_delay
 
 __all__ = [
     "BATCH_SIZE",
@@ -41,8 +42,6 @@ BATCH_SIZE = 50
 REQUEST_CAPTURE = 64 * 1024
 #: the kinds that describe a moment (a status change, a test): not retried when they fail
 ONE_SHOT_KINDS = ("status", "test")
-#: the last step of the retry schedule a hook's pause grows to
-MAX_PAUSE_STEP = 13
 
 
 class Request:
@@ -114,8 +113,11 @@ async def send(sender: Sender, req: Request, site_url: str) -> Sent:
     return Sent(headers, resp)
 
 
-def outcome(req: Request, sent: Sent, *, retry_scale: float = 1.0) -> AttemptResult:
-    """The attempt to record: its outcome, and when each delivery is tried again (None: give up)."""
+def outcome(
+    req: Request, sent: Sent, *, retry_scale: float = 1.0, failure_threshold: int = FAILURE_THRESHOLD
+) -> AttemptResult:
+    """The attempt to record: its outcome, when each delivery is tried again (None: give up) and
+    how long the hook pauses (``status.probe_delay``)."""
     resp = sent.response
     result = outcome_of(resp.status, resp.error)
     delays: list[float | None] = []
@@ -124,14 +126,24 @@ def outcome(req: Request, sent: Sent, *, retry_scale: float = 1.0) -> AttemptRes
         retry_after = None
         if resp.status in (429, 503) and resp.headers is not None:
             retry_after = parse_retry_after(resp.headers, resp.started_at)
+        pause = probe_delay(
+            req.hook.consecutive_failures + 1,
+            threshold=failure_threshold,
+            retry_after=retry_after,
+            scale=retry_scale,
+        )
+        # A probe (the hook's requests were failing already) tests the receiver, not the delivery:
+        # its failure moves the delivery to the next probe instead of spending its retries, so a
+        # receiver that is down never makes an event given up; its hook turns Failed and holds it.
+        probing = req.hook.consecutive_failures > 0
         for d in req.deliveries:
             if d.kind in ONE_SHOT_KINDS:
                 delays.append(None)
-                continue
-            decision = retry_decision(d.attempts + 1, retry_after, scale=retry_scale)
-            delays.append(None if decision.give_up else decision.delay)
-        step = min(req.hook.consecutive_failures + 1, MAX_PAUSE_STEP)
-        pause = retry_decision(step, retry_after, scale=retry_scale).delay
+            elif probing:
+                delays.append(pause)
+            else:
+                decision = retry_decision(d.attempts + 1, retry_after, scale=retry_scale)
+                delays.append(None if decision.give_up else decision.delay)
     return AttemptResult(
         hook_id=req.hook.id,
         delivery_ids=[d.id for d in req.deliveries],

@@ -17,6 +17,11 @@ One asyncio task per step, so no step waits for another's I/O:
 * **maintenance** returns Unstable hooks to Active once their window is clean, and purges the
   delivery log past its retention.
 
+The status rules (``status``) are applied after each round that recorded a failure: a hook turns
+Unstable, then Failed at the threshold of failed requests in 24 hours, and the hook's
+``notify_emails`` get an email (``notify``). Every decision in time reads ``self.clock``, which
+tests move on (``SHOTLOG_TEST_CLOCK_FILE``, or a clock passed in) instead of waiting.
+
 Database work runs in threads (the store is synchronous); the event loop only does HTTP.
 ``DeliveryWorker`` is a ``Service`` for ``shotlog serve`` and the whole of ``shotlog worker``.
 """
@@ -34,23 +39,19 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from shotlog.clock import utcnow
+from shotlog.clock import Clock, utcnow
+from shotlog.clock import clock as process_clock
 from shotlog.eventlog.wakeup import open_wakeup
 from shotlog.store.database import Database
 from shotlog.webhooks import repository, sending
 from shotlog.webhooks.claims import lease_seconds, renew
 from shotlog.webhooks.dispatcher import Dispatcher
+from shotlog.webhooks.notify import StatusChange, StatusNotifier
 from shotlog.webhooks.repository import AttemptResult, Hook
-from shotlog.webhooks.schedule import (
-    DISABLED,
-    FAILED,
-    FAILURE_WINDOW,
-    UNSTABLE,
-    next_status,
-)
 from shotlog.webhooks.sender import Sender
 from shotlog.webhooks.sending import BATCH_SIZE, Request
 from shotlog.webhooks.settings import WebhookSettings
+from shotlog.webhooks.status import FAILURE_WINDOW, HookStatus, next_status
 
 __all__ = ["DeliveryWorker", "webhook_service"]
 
@@ -75,9 +76,13 @@ class DeliveryWorker:
         dispatch: bool = True,
         max_in_flight: int = 512,
         worker_id: str | None = None,
+        clock: Clock | None = None,
+        notifier: StatusNotifier | None = None,
     ) -> None:
         self.db = db
         self.settings = settings or WebhookSettings.from_env()
+        self.clock = clock or process_clock()
+        self.notifier = notifier or StatusNotifier.from_env(self.settings.site_url)
         self.dispatch_enabled = dispatch
         self.max_in_flight = max_in_flight
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
@@ -93,6 +98,12 @@ class DeliveryWorker:
         self._to_release: list[str] = []  # claimed, cancelled before an answer: hand back on stop
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        #: failed requests seen per hook, and those of them committed: a request claimed before the
+        #: latest failure of its hook is handed back unsent, and nothing is claimed for a hook whose
+        #: failure is not committed yet (its pause comes with it; only a probe goes next)
+        self._failures: Counter[str] = Counter()
+        self._failures_recorded: Counter[str] = Counter()
+        self._recording_failures: Counter[str] = Counter()
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -122,12 +133,13 @@ class DeliveryWorker:
         self._kick.set()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._results:  # the loop gave up on a failing database: one last try
-            await asyncio.to_thread(repository.record, self.db, self._results, utcnow())
+            await asyncio.to_thread(repository.record, self.db, self._results, self.clock.now())
             self._results = []
         if self._to_release:
             await asyncio.to_thread(repository.release, self.db, self._to_release)
             self._to_release = []
         await self.sender.close()
+        await asyncio.to_thread(self.notifier.close)
         log.info("webhook worker %s stopped", self.worker_id)
 
     async def run_until_signal(self) -> None:
@@ -182,6 +194,11 @@ class DeliveryWorker:
         # worker loses stay within what it held. Those this very transaction records are free.
         unrecorded = self._unrecorded.get(hook.id, 0) - self._recording[hook.id]
         busy = self._in_flight.get(hook.id, 0) + unrecorded
+        failing = (
+            self._failures[hook.id] - self._failures_recorded[hook.id] - self._recording_failures[hook.id]
+        )
+        if failing > 0:
+            return 0  # a failure of this hook waits to be recorded, and the hook's pause with it
         if hook.config.ordered or hook.consecutive_failures > 0:
             # ordered: one request at a time; failing: a single probe until one succeeds
             slots = 0 if busy else 1
@@ -215,6 +232,8 @@ class DeliveryWorker:
             results, self._results = self._results[:RECORD_BATCH], self._results[RECORD_BATCH:]
             take = not stopping and sum(self._in_flight.values()) < self.max_in_flight
             self._recording = Counter(r.hook_id for r in results)
+            self._recording_failures = Counter(r.hook_id for r in results if not r.succeeded)
+            failures_at_claim = Counter(self._failures)
             try:
                 requests = await asyncio.to_thread(self._exchange, results, take)
             except Exception:
@@ -226,7 +245,10 @@ class DeliveryWorker:
                 continue
             finally:
                 self._recording = Counter()
+                self._recording_failures = Counter()
             for r in results:
+                if not r.succeeded:
+                    self._failures_recorded[r.hook_id] += 1
                 if r.hook_id in self._unrecorded:
                     left = self._unrecorded[r.hook_id] - 1
                     if left > 0:
@@ -235,14 +257,14 @@ class DeliveryWorker:
                         del self._unrecorded[r.hook_id]
             for req in requests:
                 self._in_flight[req.hook.id] = self._in_flight.get(req.hook.id, 0) + 1
-                task = asyncio.create_task(self._send(req))
+                task = asyncio.create_task(self._send(req, failures_at_claim[req.hook.id]))
                 self._sends.add(task)
                 task.add_done_callback(self._sends.discard)
             if requests or self._results:
                 self._kick.set()  # more may be due, or waiting to be written: go again at once
 
     def _exchange(self, results: list[AttemptResult], take: bool) -> list[Request]:
-        now = utcnow()
+        now = self.clock.now()
         if not results and (not take or not repository.has_due(self.db, now)):
             return []  # nothing to write: an idle worker never takes the write lock
         failed, claim = repository.exchange(
@@ -270,18 +292,32 @@ class DeliveryWorker:
             repository.record(self.db, gone_results, now)
         return requests
 
-    async def _send(self, req: Request) -> None:
+    async def _send(self, req: Request, failures_at_claim: int) -> None:
         hook = req.hook
         try:
             try:
                 async with self._slot(hook):
+                    if self._failures[hook.id] != failures_at_claim:
+                        # The hook failed since this was claimed: it is paused until a probe gets
+                        # through, and sending the rest of the round would only add failures.
+                        await asyncio.to_thread(repository.release, self.db, [d.id for d in req.deliveries])
+                        return
                     if not await self._lease_holds(req):
                         return  # another worker has them now: it sends them, not us
                     sent = await sending.send(self.sender, req, self.settings.site_url)
             except asyncio.CancelledError:
                 self._to_release.extend(d.id for d in req.deliveries)
                 raise
-            result = sending.outcome(req, sent, retry_scale=self.settings.retry_scale)
+            result = sending.outcome(
+                req,
+                sent,
+                retry_scale=self.settings.retry_scale,
+                failure_threshold=self.settings.failure_threshold,
+            )
+            # the attempt's time on the worker's clock (the sender reads the wall clock)
+            result.started_at += self.clock.now() - utcnow()
+            if not result.succeeded:
+                self._failures[hook.id] += 1
             self._unrecorded[hook.id] = self._unrecorded.get(hook.id, 0) + 1
             self._results.append(result)
         finally:
@@ -302,7 +338,7 @@ class DeliveryWorker:
         held = min((d.lease for d in req.deliveries if d.lease is not None), default=None)
         if held is None:
             return True
-        now = utcnow()
+        now = self.clock.now()
         margin = self.settings.claim_margin
         if held - now >= dt.timedelta(seconds=req.timeout + margin):
             return True
@@ -327,13 +363,31 @@ class DeliveryWorker:
 
     def _apply_status_rules(self, hook_id: str, now: dt.datetime) -> None:
         hook = repository.get_hook(self.db, hook_id)
-        if hook is None or hook.status in (FAILED, DISABLED):
+        if hook is None or hook.status.holds:
             return
         failures = repository.failures_in_window(self.db, hook_id, now, self._window())
         new = next_status(hook.status, failures, threshold=self.settings.failure_threshold)
         if new != hook.status:
-            repository.set_status(self.db, hook_id, hook.status, new, "system", now)
-            log.warning("webhook %s is now %s (%d failures in the window)", hook_id, new, failures)
+            self._change_status(hook, new, failures, now)
+
+    def _change_status(self, hook: Hook, new: HookStatus, failures: int, now: dt.datetime) -> None:
+        """A system transition: stored (with its Webhook_Status_Change), logged and mailed."""
+        if not repository.set_status(self.db, hook.id, hook.status, new, "system", now):
+            return  # a user changed the status meanwhile: theirs stands
+        log.warning("webhook %s is now %s (%d failures in the window)", hook.id, new.value, failures)
+        counts = repository.counts(self.db, [hook.id]).get(hook.id, {})
+        self.notifier.notify(
+            StatusChange(
+                hook,
+                hook.status,
+                new,
+                now,
+                failures,
+                self.settings.failure_threshold,
+                counts.get(repository.HELD, 0),
+                counts.get(repository.PENDING, 0),
+            )
+        )
 
     # -- maintenance --------------------------------------------------------------------------------
 
@@ -342,15 +396,17 @@ class DeliveryWorker:
         while True:
             await asyncio.sleep(interval)
             try:
-                await asyncio.to_thread(self._maintain)
+                await asyncio.to_thread(self.maintain)
             except Exception:
                 log.exception("webhook maintenance failed")
 
-    def _maintain(self) -> None:
-        now = utcnow()
-        for hook in repository.list_hooks(self.db, UNSTABLE):
+    def maintain(self) -> None:
+        """One maintenance pass (the loop runs one a minute): Unstable hooks whose window holds no
+        failed request turn Active; the delivery log past its retention is purged."""
+        now = self.clock.now()
+        for hook in repository.list_hooks(self.db, HookStatus.UNSTABLE):
             if repository.failures_in_window(self.db, hook.id, now, self._window()) == 0:
-                repository.set_status(self.db, hook.id, UNSTABLE, "active", "system", now)
+                self._change_status(hook, HookStatus.ACTIVE, 0, now)
         before = now - dt.timedelta(days=self.settings.retention_days)
         repository.purge(self.db, before)
 
