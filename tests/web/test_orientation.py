@@ -58,3 +58,17 @@ def test_page_count(total: int, size: int, pages: int) -> None:
 )
 def test_page_words(before: Tally, total: Tally | None, words: str) -> None:
     assert page_text(before, 50, total) == words
+
+
+@pytest.mark.parametrize(
+    ("noun", "shown", "words"),
+    [
+        ("Shot", 2, "Shots 1–2 of 2"),
+        ("Status", 2, "Statuses 1–2 of 2"),
+        ("Pipeline Step", 1, "Pipeline Step 1 of 2"),
+        ("Status", 0, "No Statuses"),
+    ],
+)
+def test_entity_lists_name_their_rows(noun: str, shown: int, words: str) -> None:
+    total = Tally(2 if shown else 0)
+    assert range_text(Tally(0), shown, total, noun) == words

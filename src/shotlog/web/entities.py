@@ -61,6 +61,7 @@ class EntityList:
     has_next: bool
     page: int
     size: int
+    total: int | None = None  # every matching entity (exact: entity tables are counted)
 
 
 _LIST_TYPES = ("status_list", "entity", "date", "date_time", "list", "text")
@@ -78,12 +79,13 @@ def list_entities(
     filters: list[Any] = []
     if text and fields[display].data_type in ("text", "list", "status_list"):
         filters.append([display, "contains", text])
-    rows, more, _ = store.find_page(
+    rows, more, total = store.find_page(
         entity_type,
         filters,
         [c.name for c in columns],
         [{"field_name": "id", "direction": "desc"}],
         limit=size,
         offset=(page - 1) * size,
+        count=True,
     )
-    return EntityList(rows, columns, more, page, size)
+    return EntityList(rows, columns, more, page, size, total)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from shotlog.web.entities import attachments_of, entity_fields, get_entity, list_entities
 from shotlog.web.eventlist import add_thumbnails, event_page, subject
 from shotlog.web.filters import parse_event_query, whole_number
+from shotlog.web.orientation import Tally, page_count, page_text, range_text
 from shotlog.web.pages import Web
 
 __all__ = ["EntityPages"]
@@ -43,12 +44,20 @@ class EntityPages:
         listing = await run_in_threadpool(
             functools.partial(list_entities, self.web.store, entity_type, text=text, page=number)
         )
+        etype = self.web.store.catalog.schema.entity(entity_type)
+        before = Tally((listing.page - 1) * listing.size)
+        total = Tally(listing.total) if listing.total is not None else None
         return self.web.render(
             request,
             "entities.html",
-            entity_type=self.web.store.catalog.schema.entity(entity_type),
+            entity_type=etype,
             listing=listing,
             text=text,
+            where={
+                "range": range_text(before, len(listing.rows), total, etype.display_name),
+                "page": page_text(before, listing.size, total),
+                "pages": page_count(total.n, listing.size) if total is not None else None,
+            },
         )
 
     async def entity(self, request: Request) -> Response:

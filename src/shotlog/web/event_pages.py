@@ -50,6 +50,7 @@ class EventPages:
     async def events(self, request: Request) -> Response:
         q, errors = await run_in_threadpool(self._query, request)
         jumps: dict[str, str] = {}
+        jump_status = 400
         if "page" in errors:  # the jump form's field: its message goes beside it, the list still shows
             jumps["page"] = errors.pop("page")
         if (
@@ -57,7 +58,7 @@ class EventPages:
             and not jumps
             and ("goto" in request.query_params or ("page" in request.query_params and q.by_id))
         ):
-            target, jumps = await run_in_threadpool(self._jump, request, q)
+            target, jumps, jump_status = await run_in_threadpool(self._jump, request, q)
             if target:
                 return RedirectResponse(target, status_code=303)
 
@@ -72,7 +73,7 @@ class EventPages:
 
         loaded = await run_in_threadpool(load)
         result = loaded["result"]
-        status = 400 if errors else (404 if "goto" in jumps else 400 if jumps else 200)
+        status = 400 if errors else (jump_status if jumps else 200)
         return self.web.render(
             request,
             "events.html",
@@ -95,37 +96,39 @@ class EventPages:
             live_window=loaded["window"],
         )
 
-    def _jump(self, request: Request, q: EventQuery) -> tuple[str, dict[str, str]]:
+    def _jump(self, request: Request, q: EventQuery) -> tuple[str, dict[str, str], int]:
         """Where the jump form goes: the page holding an event id (``goto``) or a page by number in
-        id order (``page``), as a URL with a keyset cursor; or, keyed by field, why it cannot."""
+        id order (``page``), as a URL with a keyset cursor; or, keyed by field, why it cannot and
+        the status to answer with (404 for an event not in the list)."""
         store = self.web.store
         raw = request.query_params.get("goto", "").strip()
         by_id = q if q.by_id else replace(q, sort="-id" if q.descending else "id")
         if raw:
             wanted = whole_number(raw.lstrip("#"))
             if wanted is None or wanted <= 0:
-                return "", {"goto": f"An event id is a positive whole number, got {raw!r}."}
+                return "", {"goto": f"An event id is a positive whole number, got {raw!r}."}, 400
             if store.find_one("EventLogEntry", by_id.filters() + [["id", "is", wanted]]) is None:
                 if get_event(store, wanted) is None:
                     newest = store.head_event_id()
-                    return "", {"goto": f"There is no event {wanted:,} (the newest is {newest:,})."}
-                return "", {"goto": f"Event {wanted:,} does not match these filters; clear them to see it."}
+                    return "", {"goto": f"There is no event {wanted:,} (the newest is {newest:,})."}, 404
+                why = f"Event {wanted:,} does not match these filters; clear them to see it."
+                return "", {"goto": why}, 404
             cursor = wanted + 1 if by_id.descending else wanted - 1
-            return by_id.url(after=cursor, before=None, page=None, goto=None) + f"#e{wanted}", {}
+            return by_id.url(after=cursor, before=None, page=None, goto=None) + f"#e{wanted}", {}, 303
         if "goto" in request.query_params and "page" not in request.query_params:
-            return "", {"goto": "Type an event id to go to."}
+            return "", {"goto": "Type an event id to go to."}, 400
         if q.page == 1:
-            return q.url(after=None, before=None, page=None), {}
+            return q.url(after=None, before=None, page=None), {}, 303
         offset = (q.page - 1) * q.size
         if offset > MAX_OFFSET:
             why = f"Pages past row {MAX_OFFSET:,} are reached by event id or date, not by number."
-            return "", {"page": why}
+            return "", {"page": why}, 400
         rows, _, _ = store.find_page(
             "EventLogEntry", q.filters(), ["id"], q.order(), limit=1, offset=offset - 1
         )
         if not rows:
-            return "", {"page": f"Page {q.page:,} is past the last page of these events."}
-        return q.url(after=rows[0]["id"], before=None, page=None), {}
+            return "", {"page": f"Page {q.page:,} is past the last page of these events."}, 400
+        return q.url(after=rows[0]["id"], before=None, page=None), {}, 303
 
     def _export_url(self, request: Request, q: EventQuery) -> tuple[str, str]:
         """The CSV export of the current filter (``/export/events.csv``, see docs/export.md), or

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shotlog.web.wording import plural
+
 __all__ = ["Tally", "page_count", "page_number", "page_text", "range_text"]
 
 
@@ -22,22 +24,28 @@ class Tally:
 
 def range_text(before: Tally, shown: int, total: Tally | None, noun: str = "event") -> str:
     """The rows a page shows: ``before`` rows come ahead of it, it shows ``shown``, of ``total``
-    (None: not counted). An estimated total is raised to at least the last row shown."""
+    (None: not counted). An estimated total is raised to at least the last row shown. ``noun`` names
+    a row ("event", or an entity type's display name such as "Pipeline Step")."""
+    many = plural(noun)
     if (total is not None and total.exact and total.n == 0) or (shown == 0 and before.n == 0):
-        return f"No {noun}s"
+        return f"No {many}"
     first, last = before.n + 1, before.n + shown
     about = "" if before.exact else "about "
     if shown == 0:
-        return f"No {noun}s after the first {about}{before.n:,}"
-    elif shown == 1:
-        head = f"{noun.capitalize()} {about}{first:,}"
+        return f"No {many} after the first {about}{before.n:,}"
+    if shown == 1:
+        head = f"{_capital(noun)} {about}{first:,}"
     else:
-        head = f"{noun.capitalize()}s {about}{first:,}–{last:,}"
+        head = f"{_capital(many)} {about}{first:,}–{last:,}"
     if total is None:
         return head
     if not total.exact:
         total = Tally(max(total.n, last), exact=False)
     return f"{head} of {total}"
+
+
+def _capital(words: str) -> str:
+    return words[:1].upper() + words[1:]
 
 
 def page_number(before: int, size: int) -> int:
