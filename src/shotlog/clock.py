@@ -18,11 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from shotlog.settings import TEST_CLOCK_FILE
 
-__all__ = ["Clock", "ShiftedClock", "clock", "utcnow", "utcnow_seconds"]
+__all__ = ["Clock", "ShiftedClock", "WriteClock", "clock", "utcnow", "utcnow_seconds"]
+
+#: what dates a connection's writes (``shotlog.connect(write_clock=...)``): ``utcnow_seconds``, or
+#: for loading a history that happened before (the demo), the time of each write in that history
+WriteClock = Callable[[], dt.datetime]
 
 
 def utcnow() -> dt.datetime:

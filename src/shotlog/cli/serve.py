@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -10,7 +11,15 @@ from rich.panel import Panel
 
 from shotlog.cli.common import database_option, fail, from_setting, open_store
 from shotlog.server.listener import ListenerSettings
-from shotlog.settings import HOST, KEEPALIVE_SECONDS, MAX_IDLE_CONNECTIONS, PORT, TLS_CERT, TLS_KEY
+from shotlog.settings import (
+    ARCHIVE_URL,
+    HOST,
+    KEEPALIVE_SECONDS,
+    MAX_IDLE_CONNECTIONS,
+    PORT,
+    TLS_CERT,
+    TLS_KEY,
+)
 
 _PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -25,7 +34,12 @@ _PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
     show_default=True,
     type=click.IntRange(0, 65535),
 )
-@click.option("--demo", is_flag=True, help="Seed a sample project (shots, assets, tasks, versions, notes).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Load nine months of a sample studio into a new database (three shows, their people, "
+    "statuses, versions, notes, playlists, thumbnails; the oldest months archived).",
+)
 @click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
 )
@@ -87,9 +101,13 @@ def serve(
         fail(str(exc))
         return
     base_url = f"{listener.scheme}://{host}:{port}"
+    console = Console(stderr=True)
+    if demo:
+        # before the server's own connection: on a new database the demo's history (the seed rows
+        # included) must be the first thing in the log
+        _seed_demo(database, console)
     store = open_store(database)
     credentials = Credentials(store)
-    console = Console(stderr=True)
     try:
         made = ensure_credentials(store, credentials)
     except ValueError as exc:
@@ -107,12 +125,27 @@ def serve(
                 title="New shotlog database: credentials",
             )
         )
-    if demo:
-        from shotlog.demo import seed_demo
-
-        created = seed_demo(store)
-        console.print(f"Demo project: {created}")
     console.print(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({database})")
     app = create_app(store, credentials, serve_services(store))
     run(app, listener)
     store.close()
+
+
+def _seed_demo(database: str, console: Console) -> None:
+    """Nine months of a small studio (``shotlog.demo``), archived where ``SHOTLOG_ARCHIVE_URL``
+    says or beside the database; this server's archive pages and scheduled runs then use it."""
+    from shotlog.demo import default_archive_url, seed_demo
+    from shotlog.errors import ShotlogError
+
+    archive_url = ARCHIVE_URL.read() or default_archive_url(database)
+    try:
+        report = seed_demo(database, archive_url=archive_url)
+    except ShotlogError as exc:
+        fail(str(exc))
+        return
+    console.print(report.summary())
+    if ARCHIVE_URL.read() is None:
+        os.environ[ARCHIVE_URL.name] = archive_url
+        console.print(
+            f"Demo archive: {archive_url} (set {ARCHIVE_URL.name} to it when serving without --demo)"
+        )

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.access.passwords import hash_password
-from shotlog.clock import utcnow_seconds
+from shotlog.clock import WriteClock, utcnow_seconds
 from shotlog.connection.batches import BatchError, run_request
 from shotlog.connection.following import Following
 from shotlog.connection.schema_editing import SchemaEditing
@@ -47,12 +47,12 @@ DEFAULT_PAGE = 500
 
 
 class _Shared:
-    """What every view of one database shares: the engines and the schema catalog."""
+    """What every view of one database shares: the engines, the schema catalog, the write clock."""
 
-    def __init__(self, url: str, *, migrate: bool, sqlite_synchronous: str) -> None:
-        self.db = Database(url, sqlite_synchronous=sqlite_synchronous)
+    def __init__(self, url: str, migrate: bool, sqlite_synchronous: str, write_clock: WriteClock) -> None:
+        self.db, self.write_clock = Database(url, sqlite_synchronous=sqlite_synchronous), write_clock
         if migrate:
-            upgrade(self.db, events=TransactionEvents)
+            upgrade(self.db, events=TransactionEvents, now=write_clock)
         self.catalog = Catalog(self.db)
 
 
@@ -65,12 +65,13 @@ class Shotlog(Following, SchemaEditing):
         *,
         migrate: bool = True,
         sqlite_synchronous: str = "FULL",
+        write_clock: WriteClock | None = None,  # for loading a history (the demo): never the server
         _shared: _Shared | None = None,
         _user: tuple[str, int] | None = None,
         _sudo_actual: LinkInfo | None = None,
         _session_uuid: str | None = None,
     ) -> None:
-        self._shared = _shared or _Shared(url, migrate=migrate, sqlite_synchronous=sqlite_synchronous)
+        self._shared = _shared or _Shared(url, migrate, sqlite_synchronous, write_clock or utcnow_seconds)
         self.db = self._shared.db
         self.catalog = self._shared.catalog
         self._user = _user
@@ -188,7 +189,7 @@ class Shotlog(Following, SchemaEditing):
                     conn,
                     schema,
                     actor,
-                    utcnow_seconds(),
+                    self._shared.write_clock(),
                     events=TransactionEvents,
                     hash_password=hash_password,
                     shotlog_itself=self._user is None,

@@ -14,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from shotlog.clock import WriteClock, utcnow_seconds
 from shotlog.store import tables as t
 from shotlog.store.database import Database
 from shotlog.store.ports import RecorderFactory
@@ -39,11 +40,19 @@ def current_revision(db: Database) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(db: Database, *, defaults: bool = True, events: RecorderFactory | None = None) -> None:
+def upgrade(
+    db: Database,
+    *,
+    defaults: bool = True,
+    events: RecorderFactory | None = None,
+    now: WriteClock = utcnow_seconds,
+) -> None:
     """Apply pending migrations and make sure the default schema and seed rows are present.
 
     ``events`` records the seed rows' events (``shotlog.eventlog.recorder.TransactionEvents``):
-    the store does not import the event log, so whoever upgrades with ``defaults`` hands it in."""
+    the store does not import the event log, so whoever upgrades with ``defaults`` hands it in.
+    ``now`` stamps the seed rows (a connection's ``write_clock``: the demo's history begins with
+    them)."""
     if defaults and events is None:
         raise TypeError("upgrade(defaults=True) needs events=, the recorder of the seed rows' events")
     if current_revision(db) != head_revision():
@@ -62,4 +71,4 @@ def upgrade(db: Database, *, defaults: bool = True, events: RecorderFactory | No
         catalog = Catalog(db)
         catalog.apply_defaults()
         assert events is not None
-        ensure_default_script(db, catalog, events)
+        ensure_default_script(db, catalog, events, now)

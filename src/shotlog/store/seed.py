@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from shotlog.clock import utcnow_seconds
+from shotlog.clock import WriteClock, utcnow_seconds
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
 from shotlog.store.ports import RecorderFactory
@@ -16,14 +16,19 @@ __all__ = ["DEFAULT_SCRIPT", "ensure_default_script"]
 DEFAULT_SCRIPT = "shotlog"
 
 
-def ensure_default_script(db: Database, catalog: Catalog, events: RecorderFactory) -> None:
+def ensure_default_script(
+    db: Database,
+    catalog: Catalog,
+    events: RecorderFactory,
+    now: WriteClock = utcnow_seconds,
+) -> None:
     schema = catalog.schema
     table = catalog.table("ApiUser")
     column = schema.fields["ApiUser"]["firstname"].column or "firstname"
     with db.write() as conn:
         exists = conn.execute(sa.select(table.c.id).where(table.c[column] == DEFAULT_SCRIPT).limit(1)).first()
         if exists is None:
-            tx = WriteTransaction(db, catalog, conn, schema, Actor(), utcnow_seconds(), events=events)
+            tx = WriteTransaction(db, catalog, conn, schema, Actor(), now(), events=events)
             tx.create(
                 "ApiUser",
                 {
