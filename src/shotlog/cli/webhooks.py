@@ -368,7 +368,7 @@ def test_cmd(database: str, hook_id: str) -> None:
 @database_option
 @click.argument("hook_id")
 def release_cmd(database: str, hook_id: str) -> None:
-    """Send the hook's held deliveries (enable the hook first if it is failed or disabled)."""
+    """Queue the hook's held deliveries (they go out once the hook is active)."""
     api = _api(database)
     with _errors():
         n = api.release_held(hook_id)
@@ -393,11 +393,12 @@ def discard_cmd(database: str, hook_id: str, yes: bool) -> None:
 @database_option
 @click.argument("hook_id")
 def enable_cmd(database: str, hook_id: str) -> None:
-    """Make a disabled or failed hook active again."""
+    """Make a disabled or failed hook active again and send its held deliveries."""
     api = _api(database)
     with _errors():
+        held = api.get_hook(hook_id)["held_deliveries"]
         hook = api.enable_hook(hook_id)
-    click.echo(f"{hook['id']} is {hook['status']}; {hook['held_deliveries']} deliveries held")
+    click.echo(f"{hook['id']} is {hook['status']}; {held} held deliveries are sent")
 
 
 @webhooks.command("disable")

@@ -52,6 +52,7 @@ _FIELDS = {
     "batch_deliveries": "batch_deliveries",
     "include_in_create": "include_in_create",
     "ordered": "ordered",
+    "notify_emails": "notify_emails",
     "status": "form",
     "body": "form",
 }
@@ -72,6 +73,7 @@ FIELD_LABELS = {
     "signing_secret": "Standard Webhooks signing secret",
     "timeout": "Timeout",
     "max_concurrency": "Concurrent requests",
+    "notify_emails": "Notify when unstable",
 }
 
 #: the hook's subscription fields in the API; their errors go beside the chosen kind's field
@@ -139,6 +141,12 @@ _REWORDS: list[tuple[re.Pattern[str], str | None, str]] = [
         "Concurrent requests must be a whole number from 1 to 100.",
     ),
     (re.compile(r"timeout must be"), "timeout", "The timeout must be from 1 to 120 seconds."),
+    (
+        re.compile(r"notify_emails: '(.+?)' is not an email address"),
+        "notify_emails",
+        "{0} is not an email address. Separate addresses with commas.",
+    ),
+    (re.compile(r"notify_emails takes at most (\d+)"), "notify_emails", "At most {0} addresses."),
     (re.compile(r"token must be"), "token", "The secret token must be at most 1,024 characters."),
     (re.compile(r"url must be at most"), "url", "The address is too long: at most 2,048 characters."),
 ]
@@ -227,6 +235,8 @@ class HookForm:
     timeout: str = "6"
     standard_webhooks: bool = False
     signing_secret_set: bool = False
+    #: "Notify when unstable": addresses, separated by commas
+    notify_emails: str = ""
     other_entity_types: dict[str, Any] = field(default_factory=dict)  # kept as they are on save
 
 
@@ -245,6 +255,7 @@ def form_from_hook(hook: Mapping[str, Any]) -> HookForm:
         timeout=_number_text(hook.get("timeout", 6)),
         standard_webhooks=bool(hook.get("standard_webhooks")),
         signing_secret_set=bool(hook.get("is_signing_secret_set")),
+        notify_emails=", ".join(hook.get("notify_emails") or []),
     )
     entity_types = hook.get("entity_types")
     if entity_types:
@@ -323,6 +334,7 @@ def parse_hook_form(
         max_concurrency=text("max_concurrency") or "10",
         timeout=text("timeout") or "6",
         standard_webhooks=_flag(values, "standard_webhooks"),
+        notify_emails=text("notify_emails"),
     )
     body: dict[str, Any] = {
         "name": form.name,
@@ -334,6 +346,10 @@ def parse_hook_form(
         "include_in_create": form.include_in_create,
         "standard_webhooks": form.standard_webhooks,
     }
+    if "notify_emails" in values:
+        # the API splits the addresses at commas and says which one is not an address; an empty
+        # field clears them
+        body["notify_emails"] = form.notify_emails
     errors.update(_url_errors(form.url))
 
     token = values.get("token", "")
