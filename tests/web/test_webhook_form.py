@@ -302,9 +302,9 @@ def test_performance_badges(metrics: dict[str, Any], labels: list[str]) -> None:
 
 def test_delivery_filters() -> None:
     q, errors = parse_delivery_query(
-        {"status": "held", "entity_id": "3", "since": "2026-11-01", "until": "2026-11-02"}
+        {"state": "held", "entity_id": "3", "since": "2026-11-01", "until": "2026-11-02"}
     )
-    assert errors == {} and q.status == "held" and q.entity_id == 3
+    assert errors == {} and q.state == "held" and q.entity_id == 3
     assert q.until is not None and q.until.hour == 23  # the whole end day
-    _, errors = parse_delivery_query({"status": "lost", "page": "0", "until": "tomorrow"})
-    assert set(errors) == {"status", "page", "until"}
+    _, errors = parse_delivery_query({"state": "lost", "page": "0", "until": "tomorrow"})
+    assert set(errors) == {"state", "page", "until"}

@@ -50,8 +50,10 @@ def test_create_a_webhook_see_its_deliveries_and_redeliver(
     # the full request and response of that delivery
     row.get_by_role("link").first.click()
     expect(page.locator("#delivery-status")).to_have_text("delivered")
-    expect(page.locator("#request-body")).to_contain_text(f'"event_log_entry_id": {event["id"]}')
-    expect(page.locator("#response-body")).to_have_text("received by the tests")
+    attempt = page.locator("#attempt-1")
+    expect(attempt.locator(".request-body")).to_contain_text(f'"event_log_entry_id": {event["id"]}')
+    expect(attempt.locator(".response-body")).to_have_text("received by the tests")
+    expect(attempt.locator(".answer")).to_have_text("200")
     sent = [r for r in receiver.requests if r["json"]["data"].get("event_log_entry_id") == event["id"]]
     assert len(sent) == 1
 
@@ -62,7 +64,7 @@ def test_create_a_webhook_see_its_deliveries_and_redeliver(
     sent = [r for r in receiver.requests if r["json"]["data"].get("event_log_entry_id") == event["id"]]
     assert len(sent) == 2
 
-    page.goto(hook_url + "?status=delivered")
+    page.goto(hook_url + "?state=delivered")
     expect(page.locator("#delivery-rows tr").filter(has_text="redelivery")).to_have_count(1)
 
 

@@ -207,9 +207,9 @@ def test_bad_delivery_filters_are_shown_next_to_the_field(
     admin: Any, receiver: Receiver, project: dict[str, Any]
 ) -> None:
     hook_id = new_hook(admin, receiver, project)
-    reply = admin.get(f"/webhooks/{hook_id}?status=lost&entity_type=Spaceship&entity_id=x&since=monday")
+    reply = admin.get(f"/webhooks/{hook_id}?state=lost&entity_type=Spaceship&entity_id=x&since=monday")
     assert reply.status_code == 400
     assert "Unknown entity type &#39;Spaceship&#39;." in reply.text
-    for field in ("status", "entity_type", "entity_id", "since"):
+    for field in ("state", "entity_type", "entity_id", "since"):
         assert f'id="e-{field}"' in reply.text
     assert admin.get("/webhooks?status=broken").status_code == 400

@@ -46,6 +46,7 @@ __all__ = [
     "site_preferences",
     "user_preferences",
     "user_subscriptions",
+    "webhook_attempt_deliveries",
     "webhook_attempts",
     "webhook_cursor",
     "webhook_deliveries",
@@ -323,6 +324,16 @@ webhook_attempts = sa.Table(
     sa.Column("response_body", sa.Text, nullable=True),
     sa.Index("ix_webhook_attempts_hook", "hook_id", "started_at"),
     sa.Index("ix_webhook_attempts_started_at", "started_at"),
+)
+
+# Which deliveries each attempt carried (migration 0012): a delivery's page lists its attempts, each
+# with its request and answer. One row per delivery per attempt; purged with the attempt.
+webhook_attempt_deliveries = sa.Table(
+    "webhook_attempt_deliveries",
+    metadata,
+    sa.Column("delivery_id", sa.String(36), primary_key=True),
+    sa.Column("attempt_id", sa.String(36), primary_key=True),
+    sa.Index("ix_webhook_attempt_deliveries_attempt_id", "attempt_id"),
 )
 
 # -- event archive (migration 0004) ----------------------------------------------------------------------

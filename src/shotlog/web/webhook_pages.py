@@ -27,8 +27,12 @@ from shotlog.schema.global_events import written_global_types
 from shotlog.web import sessions
 from shotlog.web.deliveries import (
     DELIVERY_PAGE,
-    DELIVERY_STATUSES,
+    DELIVERY_STATES,
+    STATE_CLASS,
     STATUS_CLASS,
+    DeliveryCounts,
+    attempt_view,
+    delivery_row,
     parse_delivery_query,
     parse_when,
     performance_badges,
@@ -238,9 +242,10 @@ class WebhookPages:
             test = self._test_delivery(hook_id, test_id) if test_id else None
             page = None
             if not errors:
-                page = self.hooks.list_deliveries(
+                # the table and the counts above it come from one listing (same conditions, one read)
+                page = self.hooks.delivery_log(
                     hook_id,
-                    status=q.status,
+                    state=q.state,
                     entity_type=q.entity_type,
                     entity_id=q.entity_id,
                     since=q.since,
@@ -249,6 +254,7 @@ class WebhookPages:
                     page=q.page,
                     page_size=DELIVERY_PAGE,
                 )
+            hook["log_counts"] = DeliveryCounts(self.hooks.delivery_counts(hook_id))
             recent = self.hooks.list_deliveries(hook_id, page_size=100)
             hook["badges"] = performance_badges(recent.performance_metrics)
             hook["metrics"] = recent.performance_metrics
@@ -259,12 +265,17 @@ class WebhookPages:
         if hook is None:
             return self.web.not_found(request, f"There is no webhook {hook_id}.")
         filters = {k: v for k, v in params.items() if k != "page" and v}
+        rows = [delivery_row(d) for d in page.deliveries] if page is not None else []
+        counts = DeliveryCounts(page.counts) if page is not None and page.counts is not None else None
         return self.web.render(
             request,
             "webhook.html",
             400 if errors else status,
             hook=hook,
             deliveries=page,
+            rows=rows,
+            counts=counts,
+            shown=counts.range_shown(q.state, q.page, DELIVERY_PAGE, len(rows)) if counts else "",
             q=q,
             params=params,
             errors=errors,
@@ -272,8 +283,10 @@ class WebhookPages:
             test=test,
             replay_errors=replay_errors or {},
             replay_values=replay_values or {},
-            statuses=DELIVERY_STATUSES,
+            states=DELIVERY_STATES,
+            state_class=STATE_CLASS,
             page_url=lambda n: f"/webhooks/{hook_id}?" + urlencode({**filters, "page": n}),
+            state_url=lambda st: f"/webhooks/{hook_id}?" + urlencode({**filters, "state": st}),
             status_badge=status_badge,
         )
 
@@ -380,21 +393,25 @@ class WebhookPages:
     async def delivery(self, request: Request) -> Response:
         delivery_id = request.path_params["id"]
 
-        def load() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        def load() -> tuple[dict[str, Any], dict[str, Any] | None, list[dict[str, Any]]]:
             d = self.hooks.get_delivery(delivery_id)
-            return d, self._load_hook(d["hook_id"])
+            return d, self._load_hook(d["hook_id"]), self.hooks.delivery_attempts(delivery_id)
 
         try:
-            delivery, hook = await run_in_threadpool(load)
+            delivery, hook, attempts = await run_in_threadpool(load)
         except WebhookNotFound:
             return self.web.not_found(request, f"There is no delivery {delivery_id}.")
+        views = [attempt_view(n, a) for n, a in enumerate(attempts, start=1)]
+        # newest first: the answer that decided the delivery's state is what a reader looks for
+        views.reverse()
         return self.web.render(
             request,
             "delivery.html",
             d=delivery,
+            row=delivery_row(delivery),
             hook=hook,
-            request_body=_pretty(delivery.get("request_body")),
-            response_body=_pretty(delivery.get("response_body")),
+            attempts=views,
+            pretty=_pretty,
         )
 
     async def redeliver(self, request: Request) -> Response:

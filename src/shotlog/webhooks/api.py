@@ -33,14 +33,16 @@ from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
 from shotlog.eventlog.events import EventBuilder, webhook_event
 from shotlog.schema.global_events import never_written
-from shotlog.webhooks import claims, payloads, repository, sending
+from shotlog.webhooks import claims, deliverylog, payloads, repository, sending
 from shotlog.webhooks.claims import ClaimedDelivery
 from shotlog.webhooks.hooks import HookConfig, HookInvalid, parse_hook
 from shotlog.webhooks.netguard import check_url
 from shotlog.webhooks.repository import DeliveryFilter, Hook
 from shotlog.webhooks.sender import Sender
 from shotlog.webhooks.settings import WebhookSettings
-from shotlog.webhooks.states import DeliveryState, fptr_status
+from shotlog.webhooks.shapes import DeliveryPage, delivery_dict, performance_metrics
+from shotlog.webhooks.shapes import iso_time as _iso
+from shotlog.webhooks.states import DeliveryState
 from shotlog.webhooks.status import FAILURE_WINDOW, HookStatus
 from shotlog.webhooks.subscriptions import HookSubscription, Subscriptions
 
@@ -50,8 +52,6 @@ __all__ = ["MAX_ACKNOWLEDGEMENT", "DeliveryPage", "TestResult", "WebhookNotFound
 
 #: FPTR's limit on an acknowledgement, in bytes of UTF-8
 MAX_ACKNOWLEDGEMENT = 4096
-#: characters of the response body in a delivery's ``body`` (FPTR's listing)
-BODY_PREVIEW = 100
 
 
 class WebhookNotFound(ShotlogError):
@@ -82,21 +82,6 @@ class TestResult:
     latency_ms: float
     error: str | None
     delivery_id: str
-
-
-@dataclass(frozen=True)
-class DeliveryPage:
-    deliveries: list[dict[str, Any]]
-    performance_metrics: dict[str, Any]
-    has_next: bool
-
-
-def _unix(value: dt.datetime | None) -> int | None:
-    return None if value is None else int(value.replace(tzinfo=dt.UTC).timestamp())
-
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def hook_dict(
@@ -172,58 +157,6 @@ def config_changes(old: HookConfig | None, new: HookConfig | None) -> dict[str, 
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
-
-
-def delivery_dict(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A delivery in FPTR's shape (10 keys) plus shotlog's state, attempts and links."""
-    state = DeliveryState(row["state"])
-    status = fptr_status(state, row["attempts"])
-    body = row.get("response_body")
-    return {
-        "id": row["id"],
-        "event_time": _unix(row["event_time"]),
-        "status": status,
-        "process_time": row["process_time"],
-        "response_code": row["response_code"],
-        "body": body[:BODY_PREVIEW] if isinstance(body, str) else None,
-        "acknowledgement": row["acknowledgement"],
-        "request_headers": row.get("request_headers"),
-        "response_headers": row.get("response_headers"),
-        "request_body": row.get("request_body"),
-        # shotlog's additions
-        "hook_id": row["hook_id"],
-        "event_log_entry_id": row["event_id"],
-        "kind": row["kind"],
-        "state": state,
-        "attempts": row["attempts"],
-        "next_attempt_at": _iso(row["next_attempt_at"]) if state == DeliveryState.PENDING else None,
-        "sent_at": _iso(row.get("sent_at")),
-        "error": row.get("error"),
-        "response_body": body,
-        "entity": {"type": row["entity_type"], "id": row["entity_id"]} if row["entity_type"] else None,
-        "redelivery_of": row["redelivery_of"],
-    }
-
-
-def performance_metrics(deliveries: list[dict[str, Any]]) -> dict[str, Any]:
-    """FPTR's ``performance_metrics`` over the listed deliveries that were attempted."""
-    times = [d["process_time"] for d in deliveries if d["process_time"] is not None]
-    events: list[int] = [d["event_time"] for d in deliveries if d["event_time"] is not None]
-    start = min(events) if events else None
-    end = max(events) if events else None
-    span = max(events) - min(events) if events else 0
-    total = sum(times)
-    return {
-        "event_count": len(deliveries),
-        "event_time_span": span,
-        "process_time_sum": round(total, 6),
-        "mean_process_time": round(total / len(times), 6) if times else None,
-        "max_process_time": max(times) if times else None,
-        "min_process_time": min(times) if times else None,
-        "start_event_time": start,
-        "end_event_time": end,
-        "process_time_ratio": round(total / span, 6) if span else None,
-    }
 
 
 class Webhooks:
@@ -423,11 +356,44 @@ class Webhooks:
         deliveries = [delivery_dict(r) for r in rows]
         return DeliveryPage(deliveries, performance_metrics(deliveries), has_next)
 
+    def delivery_log(
+        self,
+        hook_id: str,
+        *,
+        state: DeliveryState | None = None,
+        entity_type: str | None = None,
+        entity_id: int | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        acknowledgement: str | None = None,
+        page: int = 1,
+        page_size: int = 500,
+    ) -> DeliveryPage:
+        """A page of the hook's deliveries in one ``state`` (any: None), with ``counts``: how many
+        are in each state under the same conditions, read with the page, so they agree with it."""
+        hook = self._hook(hook_id)
+        f = DeliveryFilter(None, entity_type, entity_id, since, until, acknowledgement, state=state)
+        rows, counts, has_next = deliverylog.log_page(
+            self.db, hook.id, f, limit=page_size, offset=(page - 1) * page_size
+        )
+        deliveries = [delivery_dict(r) for r in rows]
+        return DeliveryPage(deliveries, performance_metrics(deliveries), has_next, counts)
+
+    def delivery_counts(self, hook_id: str) -> dict[DeliveryState, int]:
+        """How many of the hook's deliveries are in each state (the whole log)."""
+        return deliverylog.state_counts(self.db, self._hook(hook_id).id)
+
     def get_delivery(self, delivery_id: str) -> dict[str, Any]:
         row = repository.get_delivery(self.db, delivery_id) if _is_uuid(delivery_id) else None
         if row is None:
             raise WebhookNotFound("delivery", delivery_id)
         return delivery_dict(row)
+
+    def delivery_attempts(self, delivery_id: str) -> list[dict[str, Any]]:
+        """Every HTTP attempt of the delivery, oldest first: the request as sent (headers, body up to
+        64 KiB) and the answer (status, headers, body up to 4 KiB), or the error, and the duration."""
+        self.get_delivery(delivery_id)  # WebhookNotFound for an unknown one
+        return deliverylog.attempts_of(self.db, delivery_id)
 
     def acknowledge(self, delivery_id: str, acknowledgement: str | None) -> dict[str, Any]:
         """Attach the receiver's out-of-band acknowledgement (at most 4096 bytes)."""

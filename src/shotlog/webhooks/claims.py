@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from shotlog.eventlog import read as eventlog
 from shotlog.store import driver
 from shotlog.store.database import Database
+from shotlog.store.tables import webhook_attempt_deliveries as carried
 from shotlog.store.tables import webhook_attempts as att
 from shotlog.store.tables import webhook_deliveries as dlv
 from shotlog.store.tables import webhook_hooks as hk
@@ -57,6 +58,7 @@ __all__ = [
 
 # The hot statements, built once: ``driver.executemany`` compiles each once and sends plain driver SQL.
 _INSERT_ATTEMPT = sa.insert(att)
+_INSERT_CARRIED = sa.insert(carried)
 #: what every attempt writes on its deliveries, finished or to be retried (``record_in``'s ``base``)
 _AFTER_ATTEMPT: dict[str, Any] = {
     "attempts": sa.bindparam("b_attempts"),
@@ -289,6 +291,7 @@ def record_in(
     if not results:
         return []
     attempt_rows = []
+    carried_rows: list[dict[str, Any]] = []
     done: list[dict[str, Any]] = []
     retry: list[dict[str, Any]] = []
     for r in results:
@@ -308,6 +311,7 @@ def record_in(
             }
         )
         for i, delivery_id in enumerate(r.delivery_ids):
+            carried_rows.append({"delivery_id": delivery_id, "attempt_id": r.id})
             base = {
                 "b_id": delivery_id,
                 "b_attempts": r.attempts_before[i] + 1,
@@ -331,6 +335,8 @@ def record_in(
         hook_ids = sorted({r.hook_id for r in results})
         conn.execute(sa.select(hk.c.id).where(hk.c.id.in_(hook_ids)).order_by(hk.c.id).with_for_update())
     driver.executemany(conn, _INSERT_ATTEMPT, attempt_rows)
+    if carried_rows:
+        driver.executemany(conn, _INSERT_CARRIED, carried_rows)
     if done:
         driver.executemany(conn, _FINISH, done)
     if retry:

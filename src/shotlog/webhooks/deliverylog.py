@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shotlog.store.database import Database
+from shotlog.store.tables import webhook_attempt_deliveries as carried
 from shotlog.store.tables import webhook_attempts as att
 from shotlog.store.tables import webhook_deliveries as dlv
 from shotlog.webhooks.records import HELD, PENDING
@@ -19,9 +20,11 @@ from shotlog.webhooks.states import FINISHED, DeliveryState
 __all__ = [
     "DeliveryFilter",
     "acknowledge",
+    "attempts_of",
     "discard_held",
     "get_delivery",
     "list_deliveries",
+    "log_page",
     "purge",
     "release_held",
     "state_counts",
@@ -85,9 +88,7 @@ def _with_last_attempt() -> Any:
     ).select_from(dlv.outerjoin(att, att.c.id == dlv.c.last_attempt_id))
 
 
-def list_deliveries(
-    db: Database, hook_id: str, f: DeliveryFilter, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], bool]:
+def _listing(hook_id: str, f: DeliveryFilter, limit: int, offset: int) -> Any:
     query = (
         _with_last_attempt()
         .where(dlv.c.hook_id == hook_id)
@@ -95,20 +96,47 @@ def list_deliveries(
         .limit(limit + 1)
         .offset(offset)
     )
+    return _filtered(query, f)
+
+
+def _state_counts(hook_id: str, f: DeliveryFilter) -> Any:
+    query = sa.select(dlv.c.state, sa.func.count()).where(dlv.c.hook_id == hook_id).group_by(dlv.c.state)
+    return _unstated(query, f)
+
+
+def _counted(rows: Any) -> dict[DeliveryState, int]:
+    out = dict.fromkeys(DeliveryState, 0)
+    for state, n in rows:
+        out[DeliveryState(state)] = int(n)
+    return out
+
+
+def list_deliveries(
+    db: Database, hook_id: str, f: DeliveryFilter, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], bool]:
     with db.read() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(_filtered(query, f))]
+        rows = [dict(r._mapping) for r in conn.execute(_listing(hook_id, f, limit, offset))]
     return rows[:limit], len(rows) > limit
 
 
 def state_counts(db: Database, hook_id: str, f: DeliveryFilter | None = None) -> dict[DeliveryState, int]:
-    """How many of the hook's deliveries are in each state, under ``f``'s other conditions: the
-    same conditions ``list_deliveries`` lists by, so a page's counts and its table agree."""
-    query = sa.select(dlv.c.state, sa.func.count()).where(dlv.c.hook_id == hook_id).group_by(dlv.c.state)
-    out = dict.fromkeys(DeliveryState, 0)
+    """How many of the hook's deliveries are in each state, under ``f``'s other conditions."""
     with db.read() as conn:
-        for state, n in conn.execute(_unstated(query, f or DeliveryFilter())):
-            out[DeliveryState(state)] = int(n)
-    return out
+        return _counted(conn.execute(_state_counts(hook_id, f or DeliveryFilter())))
+
+
+def log_page(
+    db: Database, hook_id: str, f: DeliveryFilter, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], dict[DeliveryState, int], bool]:
+    """A page of the delivery log with the counts per state it is listed under: the same conditions
+    (``_unstated``), read in one transaction, so a page's counts and its table agree."""
+    with db.read() as conn:
+        if not db.is_sqlite:
+            # one snapshot for both statements (a SQLite read transaction is one already)
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        rows = [dict(r._mapping) for r in conn.execute(_listing(hook_id, f, limit, offset))]
+        counts = _counted(conn.execute(_state_counts(hook_id, f)))
+    return rows[:limit], counts, len(rows) > limit
 
 
 def get_delivery(db: Database, delivery_id: str) -> dict[str, Any] | None:
@@ -116,6 +144,18 @@ def get_delivery(db: Database, delivery_id: str) -> dict[str, Any] | None:
     with db.read() as conn:
         row = conn.execute(query).first()
     return dict(row._mapping) if row is not None else None
+
+
+def attempts_of(db: Database, delivery_id: str) -> list[dict[str, Any]]:
+    """Every attempt that carried the delivery, oldest first, each with its request and answer."""
+    query = (
+        sa.select(att)
+        .select_from(carried.join(att, att.c.id == carried.c.attempt_id))
+        .where(carried.c.delivery_id == delivery_id)
+        .order_by(att.c.started_at, att.c.id)
+    )
+    with db.read() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
 
 
 def acknowledge(db: Database, delivery_id: str, text: str | None) -> bool:
@@ -166,4 +206,5 @@ def purge(db: Database, before: dt.datetime, *, chunk: int = 10_000) -> int:
         )
         if attempt_ids:
             conn.execute(sa.delete(att).where(att.c.id.in_(attempt_ids)))
+            conn.execute(sa.delete(carried).where(carried.c.attempt_id.in_(attempt_ids)))
     return total

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from shotlog.eventlog import read as eventlog
 from shotlog.store.database import Database
+from shotlog.store.tables import webhook_attempt_deliveries as carried
 from shotlog.store.tables import webhook_attempts as att
 from shotlog.store.tables import webhook_deliveries as dlv
 from shotlog.store.tables import webhook_hooks as hk
@@ -188,6 +189,8 @@ def delete_hook(db: Database, hook_id: str, audit: Audit | None = None) -> bool:
     """Remove a hook with its deliveries and attempts (FPTR removes the history at once too)."""
     with db.write() as conn:
         gone = conn.execute(sa.delete(hk).where(hk.c.id == hook_id)).rowcount
+        of_hook = sa.select(dlv.c.id).where(dlv.c.hook_id == hook_id)
+        conn.execute(sa.delete(carried).where(carried.c.delivery_id.in_(of_hook)))
         conn.execute(sa.delete(dlv).where(dlv.c.hook_id == hook_id))
         conn.execute(sa.delete(att).where(att.c.hook_id == hook_id))
         if gone and audit is not None:

@@ -50,11 +50,17 @@ class AttemptOutcome(enum.StrEnum):
     UNANSWERED = "unanswered"
 
 
-def outcome_of(status_code: int | None, error: str | None) -> AttemptOutcome:
-    """FPTR's rule: an answer below 400 (within the timeout) succeeded; no answer at all did not."""
-    if error is not None or status_code is None or status_code <= 0:
+def outcome_of(status_code: int | None, error: str | None = None) -> AttemptOutcome:
+    """FPTR's rule: an answer below 400 (within the timeout) succeeded; no answer at all did not.
+
+    A recorded rejection carries an error too (``HTTP 500``): an answer's code decides. ``error``
+    alone (no code) is a request that got no answer.
+    """
+    if status_code is None or status_code <= 0:
         return AttemptOutcome.UNANSWERED
-    return AttemptOutcome.SUCCEEDED if status_code < 400 else AttemptOutcome.REJECTED
+    if status_code >= 400:
+        return AttemptOutcome.REJECTED
+    return AttemptOutcome.SUCCEEDED if error is None else AttemptOutcome.UNANSWERED
 
 
 def fptr_status(state: str, attempts: int) -> str:
