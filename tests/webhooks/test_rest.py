@@ -130,6 +130,11 @@ def test_hook_lifecycle_shapes(api: httpx.Client, receiver: Receiver) -> None:
             "projects",
             "987654",
         ),
+        (
+            {"url": "http://127.0.0.1:9/", "event_type": "Toolkit_X", "notify_emails": ["ops at studio"]},
+            "notify_emails",
+            "'ops at studio' is not an email address",
+        ),
     ],
 )
 def test_create_errors_say_which(api: httpx.Client, body: dict[str, Any], field: str, fragment: str) -> None:
@@ -219,3 +224,20 @@ def test_deliveries_acknowledgement_redeliver_and_test_connection(
     errors_of(missing, 404, 104)
     errors_of(api.get(f"{W}/deliveries/{uuid.uuid4()}"), 404, 104)
     time.sleep(0.1)
+
+
+def test_notify_emails_are_a_shotlog_field_of_the_hook(api: httpx.Client) -> None:
+    body = {"url": "http://127.0.0.1:9/", "event_type": "Toolkit_X", "notify_emails": ["ops@studio.example"]}
+    hook = api.post(f"{W}/hooks", json=body).json()["data"]
+    assert hook["notify_emails"] == ["ops@studio.example"]
+    assert hook["status"] == "active" and hook["status_since"] and hook["failures_in_window"] == 0
+    assert hook["failure_threshold"] == 100
+    changed = api.put(f"{W}/hooks/{hook['id']}", json={"notify_emails": "a@studio.example, b@studio.example"})
+    assert changed.json()["data"]["notify_emails"] == ["a@studio.example", "b@studio.example"]
+    # the status keys of a read, sent back, are ignored (read-only)
+    read_only = {
+        k: changed.json()["data"][k] for k in ("status_since", "failures_in_window", "failure_threshold")
+    }
+    again = api.put(f"{W}/hooks/{hook['id']}", json={**read_only, "notify_emails": []})
+    assert again.status_code == 200 and again.json()["data"]["notify_emails"] == []
+    assert api.delete(f"{W}/hooks/{hook['id']}").status_code == 204

@@ -22,6 +22,7 @@ from shotlog.clock import Clock, utcnow
 from shotlog.store.tables import webhook_attempts as att
 from shotlog.store.tables import webhook_deliveries as dlv
 from shotlog.webhooks.api import Webhooks
+from shotlog.webhooks.notify import smtp_config
 from shotlog.webhooks.status import probe_interval
 from testdbs import free_port
 
@@ -228,3 +229,34 @@ def test_an_outage_costs_the_requests_in_flight_not_the_round(
     frozen.at += dt.timedelta(seconds=7)  # past the first pause: one probe, alone
     wait_until(lambda: _failed_requests(sg, hook["id"]) > burst and settled(), what="the probe")
     assert len(receiver.requests) == burst + 1
+
+
+def test_status_emails_use_the_daemon_files_mail_server_when_shotlog_has_none(tmp_path: Path) -> None:
+    conf = tmp_path / "shotgunEventDaemon.conf"
+    conf.write_text(
+        "[emails]\nserver = smtp.studio.example\nport = 587\nuseTLS = true\nusername = mailer\n"
+        "password = %(SMTP_PW)s\nfrom = daemon@studio.example\nto = td@studio.example\nsubject = [SG]\n"
+    )
+    env = {"SHOTLOG_DAEMON_CONFIG": str(conf), "SMTP_PW": "pw"}
+    config = smtp_config(env)
+    assert config is not None
+    assert (config.server, config.port, config.use_tls, config.username, config.password, config.sender) == (
+        "smtp.studio.example",
+        587,
+        True,
+        "mailer",
+        "pw",
+        "daemon@studio.example",
+    )
+    own = smtp_config(
+        {**env, "SHOTLOG_WEBHOOKS_SMTP_SERVER": "mail.example", "SHOTLOG_WEBHOOKS_SMTP_SECURITY": "ssl"}
+    )
+    assert own is not None and (own.server, own.port, own.use_ssl, own.username) == (
+        "mail.example",
+        465,
+        True,
+        None,
+    )
+    assert smtp_config({}) is None
+    with pytest.raises(ValueError, match="SHOTLOG_WEBHOOKS_SMTP_SECURITY"):
+        smtp_config({"SHOTLOG_WEBHOOKS_SMTP_SERVER": "x", "SHOTLOG_WEBHOOKS_SMTP_SECURITY": "tls"})
