@@ -95,7 +95,9 @@ def _hide_setup(http: httpx.Client, value: str) -> httpx.Response:
 LOGIN_ROW = "Shotgun_<wbr>User_<wbr>Login"
 
 
-def test_an_admin_hides_setup_events_and_one_click_shows_them(server: WebServer) -> None:
+def test_an_admin_hides_setup_events_and_one_click_shows_them(
+    server: WebServer, sg: shotgun_api3.Shotgun
+) -> None:
     http = server.signed_in()  # its sign-in is a setup (system) event at the top of the log
     assert LOGIN_ROW in http.get("/events").text
     try:
@@ -103,11 +105,18 @@ def test_an_admin_hides_setup_events_and_one_click_shows_them(server: WebServer)
         hidden = http.get("/events").text
         assert "Showing all but setup events" in _text(hidden) and _ids(hidden)
         assert LOGIN_ROW not in hidden
-        show = html.unescape(
-            re.search(r'Showing all but setup events — <a href="([^"]+)">show them', hidden).group(1)
-        )  # type: ignore[union-attr]
+        link = re.search(r'Showing all but setup events — <a href="([^"]+)">show them', hidden)
+        assert link is not None
+        show = html.unescape(link.group(1))
         shown = http.get(show).text
         assert LOGIN_ROW in shown and "Showing setup events too" in _text(shown)
+        newest_first = [{"field_name": "id", "direction": "desc"}]
+        login = sg.find_one(
+            "EventLogEntry", [["event_type", "is", "Shotgun_User_Login"]], ["id"], order=newest_first
+        )["id"]
+        hidden_one = http.get(f"/events?goto={login}")
+        assert hidden_one.status_code == 404
+        assert f"Event {login:,} is a setup event, hidden here" in hidden_one.text
         # asking for an event type shows it, setup or not
         assert LOGIN_ROW in http.get("/events?event_type=Shotgun_User_Login").text
         refused = _hide_setup(http, "maybe")

@@ -112,6 +112,11 @@ class EventPages:
                     newest = store.head_event_id()
                     return "", {"goto": f"There is no event {wanted:,} (the newest is {newest:,})."}, 404
                 why = f"Event {wanted:,} does not match these filters; clear them to see it."
+                shown = replace(by_id, hide_setup=False)
+                if by_id.hides_setup and store.find_one(
+                    "EventLogEntry", shown.filters() + [["id", "is", wanted]]
+                ):
+                    why = f"Event {wanted:,} is a setup event, hidden here; show setup events to see it."
                 return "", {"goto": why}, 404
             cursor = wanted + 1 if by_id.descending else wanted - 1
             return by_id.url(after=cursor, before=None, page=None, goto=None) + f"#e{wanted}", {}, 303
