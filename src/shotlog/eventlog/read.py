@@ -42,7 +42,11 @@ __all__ = [
 ]
 
 _MAX_ID = sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))
-_BOUNDS = sa.select(sa.func.min(ele.c.id), sa.func.max(ele.c.id))
+# Two scalar subqueries, not min() and max() in one select: SQLite answers a lone min() or max()
+# with one index seek, but both in one select scan the whole table.
+_BOUNDS = sa.select(
+    sa.select(sa.func.min(ele.c.id)).scalar_subquery(), sa.select(sa.func.max(ele.c.id)).scalar_subquery()
+)
 #: ``EventRow`` columns through SQLAlchemy (meta decoded, created_at a naive UTC datetime)
 _SELECT = sa.select(*(ele.c[name] for name in COLUMNS))
 _SELECT_ALL = sa.select(*(ele.c[name] for name in COLUMNS + IMAGE_COLUMNS))
