@@ -84,3 +84,26 @@ def test_where_a_segment_is_stored() -> None:
         where_stored("s3://bucket/shotlog/", "2024/2024-03/x.jsonl.gz")
         == "s3://bucket/shotlog/2024/2024-03/x.jsonl.gz"
     )
+
+
+def test_changed_values_and_setup_events_match_like_the_event_log() -> None:
+    q, errors = parse_event_query({"old_value": "wtg", "new_value": "ip", "setup": "hide"}, TYPES)
+    assert errors == {}
+    where = archive_filter(q)
+    change = {"id": 9, "event_type": "Shotgun_Shot_Change", "meta": {"old_value": "wtg", "new_value": "ip"}}
+    assert where.matches(change)
+    assert not where.matches({**change, "meta": {"old_value": "wtg", "new_value": "fin"}})
+    assert not where.matches({**change, "meta": None})
+    numbers = archive_filter(parse_event_query({"new_value": "3"}, TYPES)[0])
+    assert numbers.matches({"id": 1, "meta": {"new_value": 3}})  # compared as text, as the store does
+    hide = archive_filter(parse_event_query({"setup": "hide"}, TYPES)[0])
+    assert not hide.matches(
+        {"id": 1, "event_type": "Shotgun_User_Login", "user": {"type": "HumanUser", "id": 1}}
+    )
+    assert not hide.matches(
+        {"id": 1, "event_type": "Shotgun_HumanUser_New", "user": {"type": "ApiUser", "id": 1}}
+    )
+    assert hide.matches(
+        {"id": 1, "event_type": "Shotgun_HumanUser_New", "user": {"type": "HumanUser", "id": 2}}
+    )
+    assert hide.matches({"id": 1, "event_type": "Shotgun_Shot_New", "user": None})

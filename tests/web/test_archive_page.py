@@ -194,6 +194,12 @@ def test_search_finds_archived_events_by_the_event_log_filters(
         if word.lower() in r["description"].lower() and r["attribute_name"] == "sg_status_list"
     ]
     assert expected and _row_ids(reply.text) == expected
+    # a field change's old and new values, as text
+    by_value = admin.get("/admin/archive", params={"search": "1", "old_value": "wtg", "new_value": "ip"})
+    moved = [r["id"] for r in changes if (r["meta"] or {}).get("new_value") == "ip"]
+    assert moved and _row_ids(by_value.text) == [
+        i for i in moved if next(r for r in changes if r["id"] == i)["meta"].get("old_value") == "wtg"
+    ]
     # paged by a cursor: the next page starts after the last row of this one
     first = admin.get("/admin/archive", params={"search": "1", "size": "25"})
     assert _row_ids(first.text) == [r["id"] for r in archived.records][:25]
@@ -258,7 +264,12 @@ def test_the_archive_is_for_admins_only(archived: Archived) -> None:
 
 # -- in a browser ---------------------------------------------------------------------------------------
 
-_SIDEWAYS = "() => ({page: document.documentElement.scrollWidth, window: window.innerWidth})"
+# the document, and any table's wrapper (a table may scroll inside its card instead)
+_SIDEWAYS = """() => ({
+  page: document.documentElement.scrollWidth,
+  window: window.innerWidth,
+  tables: [...document.querySelectorAll('.table-wrap')].filter(w => w.scrollWidth > w.clientWidth).length,
+})"""
 
 
 @pytest.fixture(params=[1280, 390], ids=["laptop", "phone"])
@@ -276,7 +287,7 @@ def test_download_and_search_in_a_browser(tab: Any, archived: Archived) -> None:
     page = tab
     assert page.url.endswith("/admin/archive")
     measured = page.evaluate(_SIDEWAYS)
-    assert measured["page"] <= measured["window"], measured
+    assert measured["page"] <= measured["window"] and not measured["tables"], measured
     month = next(iter(_months(archived.records)))
     row = page.locator("table.segments tr", has_text=month)
     with page.expect_download() as download:
@@ -293,7 +304,7 @@ def test_download_and_search_in_a_browser(tab: Any, archived: Archived) -> None:
     assert [int(rows.nth(i).get_attribute("data-id")) for i in range(rows.count())] == expected
     assert rows.first.get_by_text("archived").is_visible()
     measured = page.evaluate(_SIDEWAYS)
-    assert measured["page"] <= measured["window"], measured
+    assert measured["page"] <= measured["window"] and not measured["tables"], measured
 
     page.get_by_label("From (UTC)").first.fill("2024-02-30")
     navigate(page, page.get_by_role("button", name="Download", exact=True).click)
@@ -316,3 +327,17 @@ def test_the_event_log_says_where_its_live_window_begins(archived: Archived, adm
         assert "an admin finds them under Admin › Archived data" in note and "/admin/archive" not in note
     finally:
         artist.close()
+
+
+def test_a_server_without_an_archive_says_so(server: Any) -> None:
+    """The module-shared web server has no SHOTLOG_ARCHIVE_URL: the page says how to set one."""
+    http = server.signed_in()
+    page = http.get("/admin/archive")
+    assert page.status_code == 200
+    assert "No archive is configured on this server: set SHOTLOG_ARCHIVE_URL" in page.text
+    assert "No segments yet" in page.text and 'id="live-window"' not in http.get("/events").text
+    searched = http.get("/admin/archive", params={"search": "1"})
+    assert searched.status_code == 200 and 'id="search-error"' in searched.text
+    refused = http.get("/admin/archive/download", params={"from": "2024-01-01"})
+    assert refused.status_code == 409
+    assert "No archive is configured" in refused.text and 'id="archived-rows"' not in refused.text

@@ -106,7 +106,9 @@ class ArchivePages:
                 out["problem"] = str(exc)
         elif archive is not None:
             out["problem"] = NOT_CONFIGURED
-        out["locations"] = {s.id: where_stored(out["storage_url"], s.key) for s in segments}
+        # without a configured archive only the key is known (a segment written with `archive run --to`)
+        url = out["storage_url"]
+        out["locations"] = {s.id: where_stored(url, s.key) if url else s.key for s in segments}
         if q is not None:
             out["results"], out["search_error"] = self._search(archive, q)
         return out

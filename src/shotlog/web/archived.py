@@ -26,7 +26,15 @@ EXPORT_FIELDS = {"since": "from", "until": "to", "min_id": "id_from", "max_id": 
 
 def archive_filter(q: EventQuery) -> ArchiveFilter:
     """The archive's filter equal to the event log page's (``q`` parsed without errors)."""
-    return ArchiveFilter(query_from_dict(export_query(q)), words=tuple(q.text.split()), attribute=q.attribute)
+    return ArchiveFilter(
+        query_from_dict(export_query(q)),
+        words=tuple(q.text.split()),
+        attribute=q.attribute,
+        old_value=q.old_value,
+        new_value=q.new_value,
+        # the setup events are left out when asked (setup=hide), never by the log's default
+        hide_setup=q.hides_setup,
+    )
 
 
 @dataclass(frozen=True)
