@@ -38,7 +38,6 @@ from shotlog.webhooks.records import (
     hook_from_row,
     new_id,
 )
-from shotlog.webhooks.schedule import DISABLED, FAILED
 from shotlog.webhooks.states import AttemptOutcome, DeliveryState
 
 __all__ = [
@@ -172,7 +171,7 @@ def claim_in(
             dlv.c.hook_id == hook.id,
             _unclaimed(now),
         ]
-        if hook.status in (FAILED, DISABLED):
+        if hook.status.holds:
             conds.append(dlv.c.kind == "status")
         if hook.config.ordered:
             # Strictly in event order: the oldest pending delivery goes first, even when a later

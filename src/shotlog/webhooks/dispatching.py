@@ -26,8 +26,8 @@ from shotlog.webhooks.records import (
     delivery_row,
     hook_from_row,
 )
-from shotlog.webhooks.schedule import DISABLED, FAILED
 from shotlog.webhooks.states import OWED
+from shotlog.webhooks.status import HookStatus
 
 __all__ = [
     "OwedEvents",
@@ -98,7 +98,7 @@ def dispatch(
             if start > cursor:
                 conn.execute(sa.update(cur).where(cur.c.id == 1).values(last_event_id=start))
             return 0, 0
-        held = {h.id for h in hooks if h.status in (FAILED, DISABLED)}
+        held = {h.id for h in hooks if h.status.holds}
         rows: list[dict[str, Any]] = []
         for ev in events:
             m = ev._mapping
@@ -145,7 +145,9 @@ def redeliver(db: Database, delivery_id: str, now: dt.datetime) -> str | None:
             row.event_id,
             row.kind,
             now,
-            state=HELD if status in (FAILED, DISABLED) and row.kind != "status" else PENDING,
+            state=HELD
+            if status is not None and HookStatus(status).holds and row.kind != "status"
+            else PENDING,
             event_time=row.event_time,
             entity=(row.entity_type, row.entity_id),
             service_data=row.service_data,
@@ -175,7 +177,7 @@ def replay(
             events = eventlog.page(conn, cursor, chunk, to_id=to_id, since=since, until=until)
             if not events:
                 return total
-            state = HELD if hook.status in (FAILED, DISABLED) else PENDING
+            state = HELD if hook.status.holds else PENDING
             rows = [
                 delivery_row(
                     hook.id,

@@ -13,31 +13,14 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from shotlog.webhooks.status import FAILURE_THRESHOLD, FAILURE_WINDOW, HookStatus, next_status
-
 __all__ = [
-    "ACTIVE",
-    "DISABLED",
-    "FAILED",
-    "FAILURE_THRESHOLD",
-    "FAILURE_WINDOW",
     "RETRY_DELAYS",
-    "UNSTABLE",
     "Retry",
     "is_success",
-    "next_status",
     "parse_retry_after",
     "retry_decision",
 ]
 
-# A hook's status is ``status.HookStatus``; these names are its members, for the modules that
-# still import them from here.
-ACTIVE, UNSTABLE, FAILED, DISABLED = (
-    HookStatus.ACTIVE,
-    HookStatus.UNSTABLE,
-    HookStatus.FAILED,
-    HookStatus.DISABLED,
-)
 
 #: Seconds to wait after the n-th failed attempt of a delivery (n = 1, 2, ...). Seconds and minutes
 #: first, so a receiver back after a short outage gets its backlog within minutes; then hours, for
