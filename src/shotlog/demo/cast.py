@@ -114,9 +114,9 @@ SHOWS: tuple[Show, ...] = (
         "A keeper, a storm and the night the lamp went out",
         begins=1,
         sequences=(
-            ("LH_010", "Storm rolls in", 6, 40, True),
+            ("LH_010", "Storm rolls in", 5, 40, True),
             ("LH_020", "The keeper climbs", 5, 95, False),
-            ("LH_030", "Rescue", 5, 150, True),
+            ("LH_030", "Rescue", 4, 150, True),
             ("LH_040", "Morning after", 4, 232, False),
         ),
         assets=(

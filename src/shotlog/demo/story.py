@@ -300,7 +300,7 @@ class _Story:
         self, show: Show, project: Ref, entity: str, label: str, step: str, task: str, artist: Person,
         t: dt.datetime,
     ) -> dt.datetime:  # fmt: skip
-        rounds = self.rng.choice((1, 2, 2, 3))
+        rounds = self.rng.choice((1, 1, 2, 2, 3))
         who = artist.login
         for r in range(1, rounds + 1):
             t = self.after(t, 18, 80, show.pace)
