@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy.engine import make_url
 
 import shotlog
 from shotlog.archive import Archive, ArchivePolicy, live_floor
+from shotlog.cli import main
 from shotlog.demo import DEMO_PROJECT, DemoRefused, DemoReport, seed_demo
 from shotlog.demo.story import plot
 from shotlog.store.database import normalize_url
@@ -203,3 +205,10 @@ def test_only_the_demo_dates_writes() -> None:
         if isinstance(node, ast.keyword) and node.arg == "write_clock"
     )
     assert setters == ["demo/__init__.py"]
+
+
+def test_serve_demo_stops_before_serving_a_database_with_newer_events(db_url: str) -> None:
+    result = CliRunner().invoke(main, ["serve", "--database", db_url, "--port", "0", "--demo"])
+    assert result.exit_code == 1
+    assert "load the demo into a new database" in result.output
+    assert "shotlog on" not in result.output  # the server never started
