@@ -195,3 +195,17 @@ def test_no_template_formats_a_time_by_itself() -> None:
         text = template.read_text()
         for habit in ("strftime", "isoformat", "<time", "| iso"):
             assert habit not in text, f"{template.name} formats a time itself ({habit!r}): use | when"
+
+
+def test_a_webhooks_dates_are_read_in_the_readers_zone_with_inclusive_ends() -> None:
+    from shotlog.web.deliveries import parse_delivery_query, parse_when
+
+    # the webhooks API takes naive UTC bounds, both inclusive
+    assert parse_when("2026-10-25", False, PARIS) == dt.datetime(2026, 10, 24, 22)
+    assert parse_when("2026-10-25", True, PARIS) == dt.datetime(2026, 10, 25, 22, 59, 59, 999999)  # 25 h
+    assert parse_when("2026-10-25T12:00", True, PARIS) == dt.datetime(2026, 10, 25, 11)
+    q, errors = parse_delivery_query({"since": "2026-03-29", "until": "2026-03-29"}, None, NEW_YORK)
+    assert errors == {} and (q.since, q.until) == (
+        dt.datetime(2026, 3, 29, 4),
+        dt.datetime(2026, 3, 30, 3, 59, 59, 999999),
+    )

@@ -127,3 +127,51 @@ def test_a_zone_that_does_not_exist_is_refused_beside_its_field(
     assert no_csrf.status_code == 403
     # neither changed anything
     assert '<option value="" selected>' in http.get("/account").text
+
+
+def test_a_webhooks_replay_and_delivery_filter_read_dates_in_the_readers_zone(
+    server: WebServer, sg: shotgun_api3.Shotgun, project: dict[str, Any], receiver: Any
+) -> None:
+    login = f"tzm{uuid.uuid4().hex[:8]}"
+    sg.create(
+        "HumanUser",
+        {
+            "login": login,
+            "firstname": "Max",
+            "lastname": "Zone",
+            "password_proxy": PASSWORD,
+            "permission_rule_set": "Manager",
+        },
+    )
+    http = server.signed_in(login, PASSWORD)
+    _, when = shot_event(sg, project)
+    zone = "Pacific/Kiritimati" if when.hour >= 10 else "Pacific/Pago_Pago"
+    local_day, utc_day = str(when.astimezone(ZoneInfo(zone)).date()), str(when.date())
+    assert choose(http, zone).status_code == 303
+    form = {
+        "csrf": csrf_of(http.get("/webhooks/new").text),
+        "name": f"tz-{uuid.uuid4().hex[:6]}",
+        "url": receiver.url,
+        "kind": "entity",
+        "entity_type": "Shot",
+        "action_create": "on",
+        "projects": str(project["id"]),
+        "timeout": "6",
+        "max_concurrency": "10",
+    }
+    created = http.post("/webhooks/new", data=form)
+    assert created.status_code == 303, created.text
+    hook = created.headers["location"]
+    page = http.get(hook).text
+    for label in ("Since", "Until"):
+        assert f">{label} ({zone})</label>" in page
+    token = csrf_of(page)
+    # the UTC day is not that day in the reader's zone: none of this project's events are in it
+    for day, queued in ((utc_day, "Replay queued 0 deliveries."), (local_day, "Replay queued 1 delivery.")):
+        reply = http.post(f"{hook}/replay", data={"csrf": token, "replay_since": day, "replay_until": day})
+        assert reply.status_code == 303, reply.text
+        assert queued in http.get(reply.headers["location"]).text
+    listed = http.get(hook, params={"since": local_day, "until": local_day})
+    assert listed.status_code == 200 and f'type="date" value="{local_day}"' in listed.text
+    refused = http.get(hook, params={"since": "31/12/2026"})
+    assert f"({zone}), got &#39;31/12/2026&#39;." in refused.text

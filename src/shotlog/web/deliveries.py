@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shotlog.web.filters import whole_number
+from shotlog.web.timezones import UTC, parse_local
 from shotlog.web.wording import counted
 from shotlog.webhooks.states import AttemptOutcome, DeliveryState, outcome_of
 
@@ -73,17 +75,13 @@ def performance_badges(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
-def parse_when(value: str, end: bool) -> dt.datetime:
-    """A form date (``YYYY-MM-DD`` or with ``THH:MM``) as naive UTC; an end date includes its day."""
-    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            parsed = dt.datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        if fmt == "%Y-%m-%d" and end:
-            parsed += dt.timedelta(days=1) - dt.timedelta(microseconds=1)
-        return parsed
-    raise ValueError(value)
+def parse_when(value: str, end: bool, zone: ZoneInfo = UTC) -> dt.datetime:
+    """A form date (``YYYY-MM-DD`` or with ``THH:MM``) typed in the reader's ``zone``, as naive UTC;
+    an end date includes its whole day (the webhooks API's bounds are inclusive)."""
+    moment = parse_local(value, end, zone)  # a bare end date: where the next day begins
+    if end and ":" not in value:
+        moment -= dt.timedelta(microseconds=1)
+    return moment.replace(tzinfo=None)
 
 
 @dataclass
@@ -98,9 +96,10 @@ class DeliveryQuery:
 
 
 def parse_delivery_query(
-    params: dict[str, str], entity_types: set[str] | None = None
+    params: dict[str, str], entity_types: set[str] | None = None, zone: ZoneInfo = UTC
 ) -> tuple[DeliveryQuery, dict[str, str]]:
-    """The delivery filters of a hook's page, and a message per form field that is not acceptable."""
+    """The delivery filters of a hook's page, and a message per form field that is not acceptable.
+    Dates are read in ``zone``, the reader's."""
     q, errors = DeliveryQuery(), {}
     state = params.get("state", "").strip()
     if state:
@@ -122,9 +121,9 @@ def parse_delivery_query(
         value = params.get(key, "").strip()
         if value:
             try:
-                setattr(q, key, parse_when(value, end))
+                setattr(q, key, parse_when(value, end, zone))
             except ValueError:
-                errors[key] = f"Dates look like 2026-11-27 or 2026-11-27T14:30, got {value!r}."
+                errors[key] = f"Dates look like 2026-11-27 or 2026-11-27T14:30 ({zone.key}), got {value!r}."
     q.acknowledgement = params.get("acknowledgement", "").strip() or None
     page = params.get("page", "1")
     number = whole_number(page)

@@ -233,7 +233,8 @@ class WebhookPages:
     ) -> Response:
         params = dict(request.query_params) if request.method == "GET" else {}
         test_id = params.pop("test", "")
-        q, errors = parse_delivery_query(params, set(self.web.store.catalog.schema.types))
+        zone = self.web.zone(request).zone
+        q, errors = parse_delivery_query(params, set(self.web.store.catalog.schema.types), zone)
 
         def load() -> tuple[dict[str, Any] | None, Any, dict[str, Any] | None]:
             hook = self._load_hook(hook_id)
@@ -368,9 +369,10 @@ class WebhookPages:
             raw = values.get(key, "").strip()
             if raw:
                 try:
-                    args[key.removeprefix("replay_")] = parse_when(raw, end)
+                    args[key.removeprefix("replay_")] = parse_when(raw, end, self.web.zone(request).zone)
                 except ValueError:
-                    errors[key] = f"Dates look like 2026-11-27 or 2026-11-27T14:30, got {raw!r}."
+                    zone = self.web.zone(request).name
+                    errors[key] = f"Dates look like 2026-11-27 or 2026-11-27T14:30 ({zone}), got {raw!r}."
         if not errors and not args:
             errors["after_id"] = "Give a range: events after an id, up to an id, or between two dates."
         if errors:
