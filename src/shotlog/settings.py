@@ -146,6 +146,18 @@ def _not_negative(name: str, raw: str) -> float:
     return value
 
 
+def _positive(name: str, raw: str) -> float:
+    value = _float(name, raw)
+    if not value > 0:
+        raise SettingError(name, f"{name} must be a positive number, got {raw!r}")
+    return value
+
+
+def _bytes(name: str, raw: str) -> int:
+    """A positive number of bytes written as any number (``1048576``, ``1e6``)."""
+    return int(_positive(name, raw))
+
+
 def _count(name: str, raw: str) -> int:
     """A whole number of at least 0 written as any number (``100``, ``1e2``)."""
     return int(_not_negative(name, raw))
@@ -239,6 +251,39 @@ MAX_IDLE_CONNECTIONS = Setting(
     2_000,  # well below the process's file limit, which the listener raises to its hard limit
     _int,
     "Idle connections kept at most; past it the longest idle is closed (`--max-idle-connections`)",
+)
+HEADER_TIMEOUT: Setting[float] = Setting(
+    "SHOTLOG_HEADER_TIMEOUT",
+    30,
+    _positive,
+    "Seconds a client has to send a request's headers, from its connection or the request's first "
+    "byte; a slower one's connection is closed (idle keep-alive between requests is not limited by it)",
+)
+BODY_TIMEOUT: Setting[float] = Setting(
+    "SHOTLOG_BODY_TIMEOUT",
+    60,
+    _positive,
+    "Seconds a request's body may take to arrive (the server's own waits not counted); a slower one "
+    "is answered 408 and its connection closed. For uploads: seconds without any of the body arriving",
+)
+API3_MAX_BODY = Setting(
+    "SHOTLOG_API3_MAX_BODY",
+    64 * 1024 * 1024,
+    _bytes,
+    "Largest api3 request body, in bytes; a larger one is answered with a fault naming the limit",
+)
+REST_MAX_BODY = Setting(
+    "SHOTLOG_REST_MAX_BODY",
+    8 * 1024 * 1024,
+    _bytes,
+    "Largest body of a REST API, export or daemon request, in bytes (uploads have "
+    "`SHOTLOG_FILES_MAX_BYTES`); a larger one is answered 413 before it is read",
+)
+FORM_MAX_BODY = Setting(
+    "SHOTLOG_FORM_MAX_BODY",
+    1024 * 1024,
+    _bytes,
+    "Largest body of a web UI form post, in bytes; a larger one is answered 413 before it is read",
 )
 TLS_CERT = Setting(
     "SHOTLOG_TLS_CERT", None, _path, "PEM certificate chain: `shotlog serve` speaks HTTPS (`--tls-cert`)"

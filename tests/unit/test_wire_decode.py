@@ -1,4 +1,5 @@
-"""Decoding api3 request bodies: the orjson path and the checked path accept and refuse alike."""
+"""Decoding api3 request bodies: the orjson path, the checked path and the yielding path of large
+bodies (``decode(yielding=True)``) accept and refuse alike."""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ def checked(body: bytes) -> Any:
     return payload
 
 
-def decoded(body: bytes) -> Any:
+def decoded(body: bytes, yielding: bool = False) -> Any:
     try:
-        call = decode(body)
+        call = decode(body, yielding=yielding)
     except ProtocolError:
         return "refused"
     return call.args
@@ -54,16 +55,20 @@ def nested(depth: int) -> Any:
         ({"filters": nested(MAX_DEPTH + 1)}, "nested more than"),
     ],
 )
-def test_what_the_fast_path_would_let_through_is_still_refused(args: Any, message: str) -> None:
+@pytest.mark.parametrize("yielding", [False, True])
+def test_what_the_fast_path_would_let_through_is_still_refused(
+    args: Any, message: str, yielding: bool
+) -> None:
     with pytest.raises(ProtocolError, match=message):
-        decode(request(args))
+        decode(request(args), yielding=yielding)
 
 
-def test_the_widest_integers_that_fit_and_the_deepest_nesting_allowed_pass() -> None:
+@pytest.mark.parametrize("yielding", [False, True])
+def test_the_widest_integers_that_fit_and_the_deepest_nesting_allowed_pass(yielding: bool) -> None:
     for value in (2**63 - 1, -(2**63), 10**18):
-        assert decode(request({"id": value})).args == {"id": value}
+        assert decode(request({"id": value}), yielding=yielding).args == {"id": value}
     deep = nested(MAX_DEPTH - 4)  # the envelope's own object and lists take the other levels
-    assert decode(request({"filters": deep})).args == {"filters": deep}
+    assert decode(request({"filters": deep}), yielding=yielding).args == {"filters": deep}
 
 
 @pytest.mark.parametrize(
@@ -75,16 +80,20 @@ def test_the_widest_integers_that_fit_and_the_deepest_nesting_allowed_pass() -> 
         b'{"method_name": "read", "params": [{}, {"type": "Shot"}]',  # truncated
     ],
 )
-def test_bad_text_and_bad_json_are_refused(body: bytes) -> None:
+@pytest.mark.parametrize("yielding", [False, True])
+def test_bad_text_and_bad_json_are_refused(body: bytes, yielding: bool) -> None:
     with pytest.raises(ProtocolError):
-        decode(body)
+        decode(body, yielding=yielding)
 
 
-def test_what_only_the_standard_parser_accepts_is_still_accepted() -> None:
+@pytest.mark.parametrize("yielding", [False, True])
+def test_what_only_the_standard_parser_accepts_is_still_accepted(yielding: bool) -> None:
     # NaN and a UTF-8 byte order mark: orjson refuses both, and requests were accepted with them
-    call = decode(b'{"method_name": "read", "params": [{}, {"x": NaN}]}')
+    call = decode(b'{"method_name": "read", "params": [{}, {"x": NaN}]}', yielding=yielding)
     assert math.isnan(call.args["x"])
-    assert decode(b'\xef\xbb\xbf{"method_name": "info"}').method == "info"
+    assert decode(b'\xef\xbb\xbf{"method_name": "info"}', yielding=yielding).method == "info"
+    # and UTF-16, which json.loads detects
+    assert decode('{"method_name": "info"}'.encode("utf-16"), yielding=yielding).method == "info"
 
 
 json_values = st.recursive(
@@ -105,8 +114,8 @@ json_values = st.recursive(
 def test_decode_agrees_with_the_checked_path(args: Any) -> None:
     body = request(args)
     expected = checked(body)
-    got = decoded(body)
-    if expected == "refused":
-        assert got == "refused"
-    else:
-        assert got == expected["params"][1]
+    for got in (decoded(body), decoded(body, yielding=True)):
+        if expected == "refused":
+            assert got == "refused"
+        else:
+            assert got == expected["params"][1]

@@ -32,6 +32,7 @@ from shotlog.files.service import Files, open_site_files
 from shotlog.files.sweep import FileSweep
 from shotlog.server.actions_routes import ActionsApi
 from shotlog.server.api3.endpoint import Api3Endpoint
+from shotlog.server.body_limits import BodyGuard, BodyLimits
 from shotlog.server.file_routes import PREFIXES as FILE_PREFIXES
 from shotlog.server.file_routes import FileRoutes
 from shotlog.server.principals import Principals
@@ -83,14 +84,21 @@ class ShotlogApp(Starlette):
     gzip, routing, Request/Response objects) cost it more than the rest of the server's own
     work; the endpoint never raises and compresses its own replies, so it needs none of them. A
     request with a ``root_path`` (served under a prefix) takes the ordinary route instead.
+
+    Every request with a body passes ``BodyGuard`` first, api3's included: each endpoint's size
+    and time limits hold before any route reads a byte (``server.body_limits``).
     """
 
-    def __init__(self, api3: Api3Endpoint, files: ASGIApp, **kwargs: Any) -> None:
+    def __init__(self, api3: Api3Endpoint, files: ASGIApp, limits: BodyLimits, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.api3 = api3
         self.files = files
+        self.guard = BodyGuard(self._dispatch, limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.guard(scope, receive, send)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and scope["path"] == API3_PATH
@@ -303,6 +311,7 @@ def create_app(
     app = ShotlogApp(
         api3,
         Router(byte_routes),
+        BodyLimits.from_settings(),
         routes=routes,
         # zlib's default level: 9 costs three times the CPU for pages about 10% smaller
         middleware=[Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)],

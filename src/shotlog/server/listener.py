@@ -13,6 +13,11 @@ polling every few seconds all sit idle between calls, so the server must not be 
   keep-alive connections when it runs short;
 * with a certificate, HTTPS is served directly: a client over HTTPS whose connection was closed by a
   server restart gets an SSL error on its next write, which shotgun_api3 retries on a new connection.
+
+A client that is slow to send a request is another matter: its request's headers must be complete
+within ``header_timeout`` seconds of the connection or of the request's first byte, else it is
+answered 408 and closed (uvicorn itself waits for ever). Only a connection between requests is idle;
+once a request has begun it is not. The body's time limit is ``server.body_limits``'s.
 """
 
 from __future__ import annotations
@@ -23,11 +28,11 @@ import heapq
 import logging
 import resource
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from shotlog.settings import KEEPALIVE_SECONDS, MAX_IDLE_CONNECTIONS
+from shotlog.settings import HEADER_TIMEOUT, KEEPALIVE_SECONDS, MAX_IDLE_CONNECTIONS
 
 __all__ = [
     "DEFAULT_KEEPALIVE_SECONDS",
@@ -45,6 +50,8 @@ DEFAULT_KEEPALIVE_SECONDS = KEEPALIVE_SECONDS.default
 DEFAULT_MAX_IDLE_CONNECTIONS = MAX_IDLE_CONNECTIONS.default
 #: seconds an idle TLS connection being closed waits for the client's close_notify
 TLS_CLOSE_GRACE = 0.5
+#: what a client too slow to send its headers is told before its connection is closed
+_HEADERS_LATE = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,13 @@ class ListenerSettings:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     log_level: str = "info"
+    header_timeout: float = field(default_factory=HEADER_TIMEOUT.read)
 
     def __post_init__(self) -> None:
+        if self.header_timeout <= 0:
+            raise ValueError(
+                f"the header timeout must be a positive number of seconds, not {self.header_timeout}"
+            )
         if self.keepalive_seconds <= 0:
             raise ValueError(f"keep-alive must be a positive number of seconds, not {self.keepalive_seconds}")
         if self.max_idle_connections < 1:
@@ -92,8 +104,9 @@ def longest_idle(connections: Iterable[C], limit: int) -> list[C]:
     return heapq.nsmallest(excess, idle, key=lambda c: c.idle_since or 0.0)
 
 
-def _protocol_class(max_idle: int) -> type:
-    """uvicorn's HTTP protocol, which also knows since when each connection has been idle.
+def _protocol_class(max_idle: int, header_timeout: float) -> type:
+    """uvicorn's HTTP protocol, which also knows since when each connection has been idle and
+    closes a connection whose request's headers take longer than ``header_timeout`` seconds.
 
     ``idle_since`` is set when the connection opens and when a response completes, and cleared
     when a request begins; it is what ``longest_idle`` orders by. Built on demand so that the CLI's
@@ -105,11 +118,42 @@ def _protocol_class(max_idle: int) -> type:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self.idle_since: float | None = self.loop.time()
+            # a new connection is for a request: its headers are due from now on
+            self.headers_due: asyncio.TimerHandle | None = self.loop.call_later(
+                header_timeout, self.headers_late
+            )
             self._make_room()
 
         def on_message_begin(self) -> None:
             self.idle_since = None
+            if self.headers_due is None:
+                self.headers_due = self.loop.call_later(header_timeout, self.headers_late)
             super().on_message_begin()
+
+        def on_headers_complete(self) -> None:
+            self._headers_arrived()
+            super().on_headers_complete()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._headers_arrived()
+            super().connection_lost(exc)
+
+        def _headers_arrived(self) -> None:
+            if self.headers_due is not None:
+                self.headers_due.cancel()
+                self.headers_due = None
+
+        def headers_late(self) -> None:
+            """The client has not sent a whole request head in time: 408, and the connection closes."""
+            self.headers_due = None
+            if self.transport.is_closing():
+                return
+            log.info("closing a connection whose request headers took more than %g s", header_timeout)
+            self.idle_since = None
+            self.transport.write(_HEADERS_LATE)
+            self.transport.close()
+            if self.scheme == "https":  # as close_idle: the slow client may never answer close_notify
+                self.loop.call_later(TLS_CLOSE_GRACE, self.transport.abort)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -171,7 +215,7 @@ def run(app: Any, settings: ListenerSettings) -> None:
     from shotlog.server.access_log import log_config
 
     _raise_file_limit()
-    protocol = _protocol_class(settings.max_idle_connections)
+    protocol = _protocol_class(settings.max_idle_connections, settings.header_timeout)
     uvicorn.run(
         app,
         host=settings.host,

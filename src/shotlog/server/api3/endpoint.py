@@ -9,6 +9,9 @@ The endpoint is a bare ASGI application, reached before the application's middle
 objects, routing and gzip middleware cost more per call than the rest of the server's own work.
 The request is read and decoded on the event loop; the call, the encoding of the reply and its
 compression run in one hop to a worker thread (the store is synchronous; zlib releases the GIL).
+A body larger than ``INLINE_PARSE_BYTES`` is decoded in a worker thread instead, by a parser that
+lets the event loop run meanwhile (``wire.decode(yielding=True)``): a large body of small values
+would otherwise stall every other request for as long as it takes to parse.
 """
 
 from __future__ import annotations
@@ -24,23 +27,28 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
+from shotlog import settings
 from shotlog.access.passwords import PasswordsBusy
 from shotlog.accounts.credentials import Principal
 from shotlog.errors import ShotlogError, incident_ref
 from shotlog.files.service import Files
+from shotlog.server import large_json
 from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
 from shotlog.server.api3.wire import AUTH_FAILED, Call, ProtocolError, decode, error_body, result_body
 from shotlog.server.principals import PasswordChecked, Principals
 from shotlog.server.uploads import site_base
 
-__all__ = ["GZIP_MINIMUM", "MAX_BODY", "Api3Endpoint"]
+__all__ = ["GZIP_MINIMUM", "INLINE_PARSE_BYTES", "MAX_BODY", "Api3Endpoint"]
 
 #: the methods whose results are records, whose file values read as URLs
 _RECORD_METHODS = frozenset({"read", "create", "update", "batch", "revive"})
 
 log = logging.getLogger("shotlog.api3")
 
-MAX_BODY = 64 * 1024 * 1024
+#: the default of ``SHOTLOG_API3_MAX_BODY``
+MAX_BODY = settings.API3_MAX_BODY.default
+#: bodies up to this size are decoded on the event loop by orjson, holding the GIL a few ms at most
+INLINE_PARSE_BYTES = large_json.YIELDING_BYTES
 #: replies from this size on are gzip-compressed for clients that accept it (the client always does)
 GZIP_MINIMUM = 1024
 #: zlib's default level: 9 costs three times the CPU for pages about 10% smaller
@@ -95,6 +103,7 @@ class Api3Endpoint:
         #: thumbnails and uploaded files read as URLs of this site (``shotlog.files.links``)
         self.files = files
         self.public_url = public_url
+        self.max_body = settings.API3_MAX_BODY.read()
         self.info = dict(INFO)
         if files is not None and files.rules.direct_uploads:
             # the client then PUTs every upload to a URL it is given, in 20 MB parts above that
@@ -105,34 +114,36 @@ class Api3Endpoint:
         await self.serve(scope, receive, send, compress=True)
 
     async def serve(self, scope: Scope, receive: Receive, send: Send, *, compress: bool) -> None:
-        body = await _read_body(receive)
+        body = await _read_body(receive, self.max_body)
         if body is None:
             return  # the client went away before its request was complete: nobody to answer
         gzip = _accepts_gzip(scope) if compress else None
-        if len(body) > MAX_BODY:
-            reply = _reply(error_body(f"Request body larger than {MAX_BODY} bytes"), gzip)
+        large = len(body) > INLINE_PARSE_BYTES
+        decoded: Call | None = None
+        if len(body) > self.max_body:
+            reply = _reply(error_body(f"Request body larger than {self.max_body} bytes"), gzip)
         else:
-            try:
-                call = decode(body)
-            except ProtocolError as exc:
-                reply = _reply(error_body(exc.message, exc.code), gzip)
-            except Exception:
-                ref = incident_ref()
-                log.exception("ref %s: api3: could not decode a request", ref)
-                reply = _reply(
-                    error_body(
-                        f"The request could not be decoded (ref {ref}); the server log has the details"
-                    ),
-                    gzip,
-                )
+            if large:
+                loop = asyncio.get_running_loop()
+                parsed = await loop.run_in_executor(_WORKERS.get(), _decode, body, gzip, True)
             else:
-                if call.method == "info":
+                parsed = _decode(body, gzip)
+            del body
+            if not isinstance(parsed, Call):
+                reply = parsed
+            else:
+                decoded = parsed
+                if decoded.method == "info":
                     reply = _reply(result_body(self.info), gzip)
                 else:
                     client = scope.get("client")
-                    reply = await self._answer(call, gzip, scope, client[0] if client else "")
+                    reply = await self._answer(decoded, gzip, scope, client[0] if client else "")
         await send(reply[0])
         await send(reply[1])
+        if large and decoded is not None:
+            # freed here in one go, a large value would hold the GIL (``server.large_json``)
+            args, decoded = decoded.args, None
+            await asyncio.get_running_loop().run_in_executor(_WORKERS.get(), large_json.dismantle, args)
 
     async def _answer(
         self, call: Call, gzip: bool | None, site: Scope | None = None, address: str = ""
@@ -236,11 +247,26 @@ class Api3Endpoint:
             self.credentials.signins.password_used(principal, "api3")
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+def _decode(body: bytes, gzip: bool | None, yielding: bool = False) -> Call | tuple[Message, Message]:
+    """The call in ``body``, or the reply of a body that is not one (``yielding``: see
+    ``wire.decode``; in a worker thread)."""
+    try:
+        return decode(body, yielding=yielding)
+    except ProtocolError as exc:
+        return _reply(error_body(exc.message, exc.code), gzip)
+    except Exception:
+        ref = incident_ref()
+        log.exception("ref %s: api3: could not decode a request", ref)
+        message = f"The request could not be decoded (ref {ref}); the server log has the details"
+        return _reply(error_body(message), gzip)
+
+
+async def _read_body(receive: Receive, max_body: int) -> bytes | None:
     """The whole request body, or None if the client disconnected first.
 
-    Past ``MAX_BODY`` the rest is still read, so the reply (an error) goes out after the whole
-    request, but only the first ``MAX_BODY + 1`` bytes are kept: enough to know it is too large.
+    Past ``max_body`` the rest is still read, so the reply (an error) goes out after the whole
+    request, but only the first ``max_body + 1`` bytes are kept: enough to know it is too large.
+    ``server.body_limits`` limits the time the whole body may take.
     """
     chunks: list[bytes] = []
     kept = 0
@@ -249,8 +275,8 @@ async def _read_body(receive: Receive) -> bytes | None:
         if message["type"] == "http.disconnect":
             return None
         chunk = message.get("body", b"")
-        if kept <= MAX_BODY and chunk:
-            chunk = chunk[: MAX_BODY + 1 - kept]
+        if kept <= max_body and chunk:
+            chunk = chunk[: max_body + 1 - kept]
             chunks.append(chunk)
             kept += len(chunk)
         if not message.get("more_body", False):

@@ -19,6 +19,8 @@ from typing import Any
 
 import orjson
 
+from shotlog.server import large_json
+
 __all__ = [
     "AUTH_FAILED",
     "CRUD_ERROR",
@@ -55,8 +57,10 @@ class Call:
     args: Any
 
 
-def decode(body: bytes) -> Call:
-    payload = _parse(body)
+def decode(body: bytes, *, yielding: bool = False) -> Call:
+    """The call in ``body``; ``yielding``: parsed so that other threads keep running meanwhile
+    (``_parse_yielding``), for a large body parsed in a worker thread."""
+    payload = _parse_yielding(body) if yielding else _parse(body)
     if not isinstance(payload, Mapping):
         raise ProtocolError("Request body must be a JSON object with method_name and params")
     method = payload.get("method_name")
@@ -104,6 +108,42 @@ def _parse(body: bytes) -> Any:
     return payload
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: bytes of a large body searched at a time
+_SEARCH_PIECE = 256 * 1024
+
+
+def _parse_yielding(body: bytes) -> Any:
+    """``body`` parsed as the checked path of ``_parse`` does, without holding the GIL for long
+    (``server.large_json``), for a large body in a worker thread."""
+    try:
+        payload = large_json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"Request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError(f"Request body is nested more than {MAX_DEPTH} levels deep") from None
+    try:
+        check_payload(payload, scalars=_may_not_fit(body))
+    except ProtocolError:
+        large_json.dismantle(payload)
+        raise
+    return payload
+
+
+def _may_not_fit(body: bytes) -> bool:
+    """Whether ``body`` may hold an unpaired surrogate (only a backslash-u escape can write one in
+    UTF-8) or an integer wider than 64 bits (19 digits or more); else ``check_payload`` need only
+    look at the nesting. A body in another encoding is checked whole."""
+    if json.detect_encoding(body[:4]) not in ("utf-8", "utf-8-sig"):
+        return True
+    # a piece at a time: one search of a large body would hold the GIL for a second
+    for start in range(0, len(body), _SEARCH_PIECE):
+        end = start + _SEARCH_PIECE + 18  # overlapping by a match's length less one
+        if _SURROGATE_ESCAPE.search(body, start, end) or _LONG_DIGITS.search(body, start, end):
+            return True
+    return False
+
+
 def _located(at: tuple[str | int, ...]) -> str:
     """`` (in params[1].filters[0])``: where in the request a refused value sits."""
     if not at:
@@ -120,42 +160,53 @@ def _valid_text(text: str) -> bool:
     return True
 
 
-def check_payload(payload: Any) -> None:
+def check_payload(payload: Any, *, scalars: bool = True) -> None:
     """Refuse what JSON allows but no layer below can hold, before it reaches them.
 
     Nesting deeper than ``MAX_DEPTH``, integers wider than 64 bits and text with unpaired
     surrogates are the caller's mistakes; left in, they surface as recursion, overflow or encoding
-    errors deep inside the store. Iterative, so a deep payload cannot exhaust the stack here.
+    errors deep inside the store. Iterative, so a deep payload cannot exhaust the stack here; only
+    containers are stacked (a list of millions of strings allocates nothing per string).
+    ``scalars=False`` checks the nesting only, for a text known to hold no such number or text.
     """
-    # each value travels with where it sits, so that a fault names the parameter
+    if scalars:
+        _check_scalar(payload, ())
+    # each container travels with where it sits, so that a fault names the parameter
     stack: list[tuple[Any, int, tuple[str | int, ...]]] = [(payload, 1, ())]
     while stack:
         value, depth, at = stack.pop()
-        if isinstance(value, bool) or value is None or isinstance(value, float):
-            continue
-        if isinstance(value, int):
-            if not INT_MIN <= value <= INT_MAX:
-                digits = str(value)
-                shown = digits if len(digits) <= 40 else f"{digits[:20]}...({len(digits)} digits)"
-                raise ProtocolError(f"Integer {shown} does not fit in 64 bits{_located(at)}")
-            continue
-        if isinstance(value, str):
-            if not _valid_text(value):
-                raise ProtocolError(
-                    f"Text {value[:100]!r} is not valid Unicode (unpaired surrogate){_located(at)}"
-                )
+        if not isinstance(value, dict | list):
             continue
         if depth > MAX_DEPTH:
             raise ProtocolError(f"Request body is nested more than {MAX_DEPTH} levels deep")
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not _valid_text(key):
-                    raise ProtocolError(
-                        f"Key {key[:100]!r} is not valid Unicode (unpaired surrogate){_located(at)}"
-                    )
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and not _valid_text(key):
+                raise ProtocolError(
+                    f"Key {key[:100]!r} is not valid Unicode (unpaired surrogate){_located(at)}"
+                )
+            if isinstance(item, dict | list):
                 stack.append((item, depth + 1, (*at, key)))
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1, (*at, i)) for i, item in enumerate(value))
+            elif scalars and not (item is None or isinstance(item, bool | float)):
+                _check_scalar(item, at, key)
+
+
+def _check_scalar(value: Any, at: tuple[str | int, ...], key: str | int | None = None) -> None:
+    """Refuse an integer past 64 bits or text that is not valid Unicode; ``key`` is its place in
+    the container at ``at``."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if not INT_MIN <= value <= INT_MAX:
+            digits = str(value)
+            shown = digits if len(digits) <= 40 else f"{digits[:20]}...({len(digits)} digits)"
+            where = at if key is None else (*at, key)
+            raise ProtocolError(f"Integer {shown} does not fit in 64 bits{_located(where)}")
+    elif isinstance(value, str) and not _valid_text(value):
+        where = at if key is None else (*at, key)
+        raise ProtocolError(
+            f"Text {value[:100]!r} is not valid Unicode (unpaired surrogate){_located(where)}"
+        )
 
 
 def _default(value: Any) -> Any:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from shotlog.connection import Shotlog
 from shotlog.errors import UnknownField, shown
 from shotlog.files.service import Files
+from shotlog.server import large_json
 from shotlog.server.responses import HttpError, json_response
 from shotlog.server.rest import shapes
 from shotlog.server.rest.endpoint import reject_constant
@@ -81,6 +82,8 @@ class Entities:
                 raise HttpError(400, "The request needs a JSON object body")
             return {}
         try:
+            if len(raw) > large_json.YIELDING_BYTES:  # in a worker thread; lets the event loop run
+                return large_json.loads(raw, parse_constant=reject_constant)
             return json.loads(raw, parse_constant=reject_constant)
         except RecursionError:
             raise HttpError(400, "The request body is nested too deeply") from None
