@@ -16,7 +16,7 @@ import socket
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,8 +31,9 @@ FORM_MAX_BODY = 50_000
 
 
 @pytest.fixture(scope="module")
-def hostile(start_server: Callable[..., Server]) -> Server:
-    return start_server(
+def hostile(start_server: Callable[..., Server]) -> Iterator[Server]:
+    """The module's server; none of what it is sent may make it log a failure."""
+    server = start_server(
         env={
             "SHOTLOG_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
             "SHOTLOG_BODY_TIMEOUT": str(BODY_TIMEOUT),
@@ -40,6 +41,10 @@ def hostile(start_server: Callable[..., Server]) -> Server:
             "SHOTLOG_FORM_MAX_BODY": str(FORM_MAX_BODY),
         }
     )
+    yield server
+    assert server.alive()
+    log = server.log()
+    assert "Traceback" not in log and "Exception in ASGI" not in log, log[-5000:]
 
 
 def _connect(server: Server) -> socket.socket:
@@ -172,6 +177,28 @@ def test_a_body_that_never_comes_is_cut_off(hostile: Server, path: str) -> None:
         f"The request body did not arrive within {BODY_TIMEOUT:g} seconds"
     )
     # the whole body's limit: a limit on each wait would have waited until 1.8 s at least
+    assert BODY_TIMEOUT * 0.9 <= waited < BODY_TIMEOUT + 0.7
+
+
+def test_an_upload_may_take_long_but_not_stall(hostile: Server) -> None:
+    """An upload's time limit is for each wait: a slow one goes on past it, a stalled one ends."""
+    with _connect(hostile) as conn:
+        conn.sendall(
+            b"POST /upload/upload_file HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n"
+            b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.bin"\r\n\r\n'
+        )
+        began = time.monotonic()
+        while time.monotonic() - began < BODY_TIMEOUT * 1.5:  # longer than the limit in all
+            time.sleep(BODY_TIMEOUT / 5)
+            conn.sendall(b"x" * 100)
+        stalled = time.monotonic()
+        status, headers, body = _reply(conn)
+        waited = time.monotonic() - stalled
+    assert status == 408 and headers["connection"] == "close"
+    assert json.loads(body)["errors"][0]["title"] == (
+        f"The request body stopped arriving: none of it for {BODY_TIMEOUT:g} seconds"
+    )
     assert BODY_TIMEOUT * 0.9 <= waited < BODY_TIMEOUT + 0.7
 
 

@@ -23,6 +23,8 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shotlog import settings
@@ -30,7 +32,7 @@ from shotlog.accounts.signin_body import MAX_SIGNIN_BODY
 from shotlog.server.api3.wire import encode
 from shotlog.server.rest import shapes
 
-__all__ = ["BodyGuard", "BodyLimits", "BodyRule", "rule_for"]
+__all__ = ["BodyGuard", "BodyLimits", "BodyRule", "late_body_response", "rule_for"]
 
 #: the routes that stream their bodies to the file store (``server.uploads``, ``server.file_routes``)
 _UPLOAD_PREFIXES = ("/upload/", "/files/upload/")
@@ -190,7 +192,11 @@ class BodyGuard:
                 started = True
             await send(message)
 
-        await self.app(scope, timed_receive, tracked_send)
+        try:
+            await self.app(scope, timed_receive, tracked_send)
+        except ClientDisconnect:  # a route outside the middleware read its body as a stream
+            if not late:
+                return  # the client went away: nobody to answer
         if late and not started:
             await _refuse(send, 408, _late_title(self.limits.timeout))
 
@@ -217,6 +223,14 @@ class _Clock:
 
 def _late_title(limit: float) -> str:
     return f"The request body did not arrive within {limit:g} seconds"
+
+
+def late_body_response() -> Response:
+    """What a route that streams its body answers when the body stopped arriving: the guard's 408
+    (a client that went away reads nothing)."""
+    title = f"The request body stopped arriving: none of it for {settings.BODY_TIMEOUT.read():g} seconds"
+    body = encode(shapes.error(408, title))
+    return Response(body, 408, {"connection": "close"}, media_type="application/json")
 
 
 async def _refuse(send: Send, status: int, title: str) -> None:

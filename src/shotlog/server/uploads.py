@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
 from shotlog.connection import Shotlog
@@ -32,6 +32,7 @@ from shotlog.files import links, names
 from shotlog.files.service import Files, Target
 from shotlog.files.storage import Stored, TooLarge
 from shotlog.server.api3.wire import ProtocolError
+from shotlog.server.body_limits import late_body_response
 from shotlog.server.principals import Principals
 from shotlog.store.files import PendingUpload
 
@@ -106,6 +107,8 @@ class Uploads:
                     return PlainTextResponse(await fn(request, form, view))
             except (ProtocolError, ShotlogError) as e:
                 return _refused(str(e))
+            except ClientDisconnect:  # gone, or too slow (server.body_limits): nothing to log
+                return late_body_response()
             except Exception:
                 ref = incident_ref()
                 log.exception("upload failed [%s]", ref)
