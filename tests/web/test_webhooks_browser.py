@@ -68,7 +68,7 @@ def test_create_a_webhook_see_its_deliveries_and_redeliver(
     expect(page.locator("#delivery-rows tr").filter(has_text="redelivery")).to_have_count(1)
 
 
-def test_test_connection_disable_hold_and_release(
+def test_test_connection_disable_hold_and_enable(
     signed_in: Any, sg: shotgun_api3.Shotgun, project: dict[str, Any], receiver: Receiver
 ) -> None:
     page = signed_in
@@ -83,8 +83,11 @@ def test_test_connection_disable_hold_and_release(
     shot = sg.create("Shot", {"code": "held010", "project": project})
     sg.update("Shot", shot["id"], {"sg_status_list": "fin"})
     reload_until(page, ".held", "1 delivery held")
-    page.get_by_role("button", name="Enable").click()
+    banner = page.locator(".status-banner")
+    expect(banner).to_contain_text("This webhook has been Disabled since")
+    expect(banner).to_contain_text("1 event held")
+    page.get_by_role("button", name="Enable and send the 1 held event").click()
     expect(page.locator("#hook-status")).to_have_text("active")
-    page.get_by_role("button", name="Release them").click()
-    expect(page.get_by_role("status")).to_have_text("Released 1 held delivery.")
+    expect(page.locator(".status-banner")).to_have_count(0)
+    expect(page.locator(".held")).to_have_count(0)  # enabling sent what was held
     reload_until(page, "#delivery-rows tr", "delivered")
