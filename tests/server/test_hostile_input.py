@@ -270,3 +270,10 @@ def test_a_large_api3_body_does_not_stall_other_requests(hostile: Server) -> Non
         f"max {max(latencies) * 1000:.1f} ms"
     )
     assert during >= 10, latencies
+
+
+def test_the_rest_document_declares_both_refusals(hostile: Server) -> None:
+    spec = hostile.http.get("/api/v1/spec.json").json()
+    for path, method in [("/api/v1/entity/{entity}/_search", "post"), ("/api/v1/auth/access_token", "post")]:
+        responses = spec["paths"][path][method]["responses"]
+        assert {"408", "413"} <= responses.keys(), responses.keys()

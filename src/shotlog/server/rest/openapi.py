@@ -36,7 +36,11 @@ _ERRORS = {
     "403": _json(_ref("Errors"), "Not allowed (for example changing the event log)"),
     "404": _json(_ref("Errors"), "Unknown entity type, id or field"),
     "405": _json(_ref("Errors"), "The path does not take this method"),
+    "408": _json(
+        _ref("Errors"), "The body did not arrive in time (SHOTLOG_BODY_TIMEOUT); the connection closes"
+    ),
     "409": _json(_ref("Errors"), "A unique value is taken"),
+    "413": _json(_ref("Errors"), "The body is larger than the endpoint takes; the title names the limit"),
     "503": _json(_ref("Errors"), "The database is unavailable or busy; retry"),
 }
 
@@ -217,6 +221,11 @@ def spec(entity_names: Sequence[str] | None = None) -> dict[str, Any]:
                     "200": _json(_ref("Token"), "Tokens"),
                     "400": _json(_ref("Errors"), "Unknown grant_type, or bad credentials (code 102)"),
                     "405": _ERRORS["405"],
+                    "408": _ERRORS["408"],
+                    "413": _ERRORS["413"],
+                    "429": _json(
+                        _ref("Errors"), "Too many failed sign-ins of the user or the address; see Retry-After"
+                    ),
                     "503": _ERRORS["503"],
                 },
             }
