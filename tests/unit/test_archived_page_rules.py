@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -107,3 +108,14 @@ def test_changed_values_and_setup_events_match_like_the_event_log() -> None:
         {"id": 1, "event_type": "Shotgun_HumanUser_New", "user": {"type": "HumanUser", "id": 2}}
     )
     assert hide.matches({"id": 1, "event_type": "Shotgun_Shot_New", "user": None})
+
+
+def test_a_download_reads_its_dates_in_the_readers_zone() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    wanted, errors = parse_download({"from": "2024-07-01", "to": "2024-07-01"}, TYPES, paris)
+    assert errors == {}
+    # the first of July in Paris (UTC+2 in summer): 22:00 UTC the day before, to 22:00 UTC that day
+    assert wanted.q.date_from == dt.datetime(2024, 6, 30, 22, tzinfo=dt.UTC)
+    assert wanted.q.date_to == dt.datetime(2024, 7, 1, 22, tzinfo=dt.UTC)
+    in_utc, _ = parse_download({"from": "2024-07-01"}, TYPES)
+    assert in_utc.q.date_from == dt.datetime(2024, 7, 1, tzinfo=dt.UTC)

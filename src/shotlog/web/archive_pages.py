@@ -56,7 +56,7 @@ class ArchivePages:
     ) -> Response:
         params = dict(request.query_params)
         searching = "search" in params and download_errors is None
-        q, errors = parse_event_query(params if searching else {}, self._types())
+        q, errors = parse_event_query(params if searching else {}, self._types(), self.web.zone(request).zone)
 
         def load() -> dict[str, Any]:
             return self._load(q if searching and not errors else None)
@@ -130,7 +130,9 @@ class ArchivePages:
 
     async def download(self, request: Request) -> Response:
         """A segment, a date range or a search's results, streamed as CSV or JSON Lines."""
-        wanted, errors = parse_download(dict(request.query_params), self._types())
+        wanted, errors = parse_download(
+            dict(request.query_params), self._types(), self.web.zone(request).zone
+        )
         if errors:
             return await self.show(request, download_errors=errors, status=400)
 

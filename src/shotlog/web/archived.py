@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from shotlog.archive.search import ArchiveFilter
 from shotlog.export.query import query_from_dict
 from shotlog.web.event_pages import export_query
 from shotlog.web.filters import EventQuery, parse_event_query, whole_number
+from shotlog.web.timezones import UTC
 
 __all__ = ["FORMATS", "Download", "archive_filter", "parse_download", "size_text", "where_stored"]
 
@@ -57,10 +59,11 @@ class Download:
 
 
 def parse_download(
-    params: Mapping[str, str], entity_types: frozenset[str] | set[str]
+    params: Mapping[str, str], entity_types: frozenset[str] | set[str], zone: ZoneInfo = UTC
 ) -> tuple[Download, dict[str, str]]:
-    """The download asked for, and a message per form field whose value cannot be used."""
-    q, errors = parse_event_query(params, entity_types)
+    """The download asked for, and a message per form field whose value cannot be used. Dates are
+    read in ``zone``, the reader's, as the event log reads them."""
+    q, errors = parse_event_query(params, entity_types, zone)
     fmt = (params.get("format") or "csv").strip()
     if fmt not in FORMATS:
         errors["format"] = f"Format must be CSV (csv) or JSON Lines (jsonl), got {fmt!r}."
