@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import json
 import json.scanner
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,8 @@ YIELDING_BYTES = 256 * 1024
 #: bytes decoded to text at a time, and items freed at a time (about a millisecond each)
 _PIECE = 1024 * 1024
 _SLICE = 10_000
+#: values read between two offers of the GIL to other threads (about 0.2 ms of work)
+_YIELD_EVERY = 256
 
 
 def loads(body: bytes, parse_constant: Callable[[str], Any] | None = None) -> Any:
@@ -38,6 +41,23 @@ def loads(body: bytes, parse_constant: Callable[[str], Any] | None = None) -> An
     text = "".join(parts)
     del parts
     parser = json.JSONDecoder(parse_constant=parse_constant)
+    # Each string and number read lets other threads have the GIL now and then: left to the
+    # interpreter's switch interval (5 ms), a short request waits that long at each of its steps.
+    calls = 0
+
+    def yielding(read: Callable[..., Any]) -> Callable[..., Any]:
+        def read_and_yield(*args: Any) -> Any:
+            nonlocal calls
+            calls += 1
+            if not calls % _YIELD_EVERY:
+                time.sleep(0)  # releases the GIL: a waiting thread takes it
+            return read(*args)
+
+        return read_and_yield
+
+    parser.parse_string = yielding(parser.parse_string)  # type: ignore[attr-defined]
+    parser.parse_int = yielding(parser.parse_int)
+    parser.parse_float = yielding(parser.parse_float)
     parser.scan_once = json.scanner.py_make_scanner(parser)  # type: ignore[attr-defined]
     return parser.decode(text)
 
@@ -54,6 +74,7 @@ def dismantle(value: Any) -> None:
                 del current[-_SLICE:]
                 stack.extend(item for item in tail if isinstance(item, list | dict))
                 del tail
+                time.sleep(0)  # as in loads: a waiting thread takes the GIL
         elif isinstance(current, dict):
             while current:
                 for _ in range(min(_SLICE, len(current))):
@@ -61,3 +82,4 @@ def dismantle(value: Any) -> None:
                     if isinstance(item, list | dict):
                         stack.append(item)
                 item = None
+                time.sleep(0)
