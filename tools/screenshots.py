@@ -1,8 +1,10 @@
 """Screenshots of the web UI's main pages for docs/images/, from a real ``shotlog serve --demo``.
 
-Starts a server on a fresh SQLite file with the demo production, a webhook receiver on 127.0.0.1
-(so the webhook pages show real deliveries) and a daemon's state written through the daemon's
-cursor store, then drives Debian's Chromium with Playwright and saves one PNG per page.
+Starts a server on a fresh SQLite file with the demo production (and its archived months), a
+webhook receiver on 127.0.0.1 (so the webhook pages show real deliveries; its ``/broken`` path
+answers 500, so a second hook turns Failed and shows its banner) and a daemon's state written
+through the daemon's cursor store, then drives Debian's Chromium with Playwright and saves one PNG
+per page.
 
     .venv/bin/python tools/screenshots.py [--out docs/images] [--chromium /usr/bin/chromium]
 """
@@ -41,7 +43,7 @@ class _Receiver(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", "0")))
         time.sleep(0.02)
-        self.send_response(200)
+        self.send_response(500 if self.path.endswith("/broken") else 200)
         self.send_header("content-type", "application/json")
         self.end_headers()
         self.wfile.write(b'{"ok": true}')
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> None:
         SHOTLOG_SCRIPT_NAME="screenshots",
         SHOTLOG_SCRIPT_KEY="screenshots-" + "0" * 32,
         SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS="127.0.0.1/32",
+        # a handful of failed requests (not FPTR's 100) turn the broken hook Failed
+        SHOTLOG_WEBHOOKS_FAILURE_THRESHOLD="3",
     )
     log = (work / "serve.log").open("wb")
     server = subprocess.Popen(
@@ -104,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def shoot(base: str, hook_url: str, db_url: str, out: Path, chromium: str) -> None:
     import shotgun_api3
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import FloatRect, sync_playwright
 
     import shotlog
     from shotlog.daemon.cursors import CursorStore
@@ -115,8 +119,10 @@ def shoot(base: str, hook_url: str, db_url: str, out: Path, chromium: str) -> No
         browser = pw.chromium.launch(executable_path=chromium, args=ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, base_url=base)
 
-        def snap(name: str, full: bool = False) -> None:
-            page.screenshot(path=str(out / f"{name}.png"), full_page=full)
+        def snap(name: str, full: bool = False, height: int | None = None) -> None:
+            # height: the top of a long page only (a full page of results is too tall to read)
+            clip: FloatRect | None = {"x": 0, "y": 0, "width": 1440, "height": height} if height else None
+            page.screenshot(path=str(out / f"{name}.png"), full_page=full or bool(height), clip=clip)
             print(f"  {name}.png  {page.url}")
 
         page.goto("/events")
@@ -135,6 +141,15 @@ def shoot(base: str, hook_url: str, db_url: str, out: Path, chromium: str) -> No
         snap("webhook-form", full=True)
         page.get_by_role("button", name="Create webhook").click()
         hook_path = page.url.removeprefix(base)
+        # a hook whose receiver answers 500: Failed after the threshold, with its banner
+        page.goto(
+            f"/webhooks/new?entity_type=Shot&action=update&fields=sg_status_list&projects={project['id']}"
+        )
+        page.get_by_label("Name").fill("Shot status to the old tracker")
+        page.get_by_label("URL").fill(hook_url + "/broken")
+        page.get_by_label("Notify when unstable").fill("pipeline@studio.example")
+        page.get_by_role("button", name="Create webhook").click()
+        broken_path = page.url.removeprefix(base)
         shots = sg.find("Shot", [["project", "is", project]], ["code"])
         for shot, status in zip(shots, ["ip", "rdy", "fin", "ip", "hld", "fin"], strict=False):
             sg.update("Shot", shot["id"], {"sg_status_list": status})
@@ -157,6 +172,9 @@ def shoot(base: str, hook_url: str, db_url: str, out: Path, chromium: str) -> No
         snap("events")
         page.goto(f"/events?project={project['id']}&event_type=Shotgun_Shot_*&attribute=sg_status_list")
         snap("events-filtered")
+        # "Events 26-50 of N", the pager and the jump fields under the table
+        page.goto("/events?attribute=sg_status_list&new_value=fin&size=25&page=2")
+        snap("events-pages", full=True)
         change = store.find_one(
             "EventLogEntry",
             [["event_type", "is", "Shotgun_Shot_Change"], ["attribute_name", "is", "sg_status_list"]],
@@ -178,6 +196,8 @@ def shoot(base: str, hook_url: str, db_url: str, out: Path, chromium: str) -> No
         snap("entity")
         page.goto("/webhooks")
         snap("webhooks")
+        page.goto(broken_path)
+        snap("webhook-failed")
         page.goto(hook_path)
         page.get_by_role("button", name="Test connection").click()
         snap("webhook", full=True)
@@ -185,6 +205,14 @@ def shoot(base: str, hook_url: str, db_url: str, out: Path, chromium: str) -> No
         snap("delivery", full=True)
         page.goto("/daemon")
         snap("daemon")
+        page.goto(
+            "/admin/archive?search=1&event_type=Shotgun_Task_Change&attribute=sg_status_list&new_value=fin"
+        )
+        snap("archive", height=1500)
+        page.goto("/account")
+        page.get_by_label("Show times in").select_option("Europe/Paris")
+        page.get_by_role("button", name="Save time zone").click()
+        snap("account")
         cursors.release()
         store.close()
         browser.close()
