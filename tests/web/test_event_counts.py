@@ -104,16 +104,25 @@ def test_setup_events_are_the_sites_making_not_its_work(store: shotlog.Shotlog) 
     seeded = store.find("EventLogEntry", [], ["event_type"])
     assert seeded and store.find("EventLogEntry", not_setup(), ["id"]) == []  # a new site is all setup
     person = store.create("HumanUser", {"login": "pat", "firstname": "Pat", "lastname": "Lee"})
+    # a menu item shotlog makes for itself is setup; one a person makes is work
+    store.create(
+        "ActionMenuItem", {"title": "System's own", "url": "https://a.example/x", "entity_type": "Shot"}
+    )
     as_pat = store.as_user(person)
     project = as_pat.create("Project", {"name": "work"})
     as_pat.update("HumanUser", person["id"], {"firstname": "Patricia"})
+    item = as_pat.create(
+        "ActionMenuItem", {"title": "Pat's own", "url": "https://a.example/y", "entity_type": "Shot"}
+    )
     shown = store.find("EventLogEntry", not_setup(), ["event_type", "entity"])
     assert {r["event_type"] for r in shown} == {
         "Shotgun_Project_New",
         "Shotgun_Project_Change",
         "Shotgun_HumanUser_Change",
+        "Shotgun_ActionMenuItem_New",
+        "Shotgun_ActionMenuItem_Change",
     }
-    assert all(r["entity"]["id"] in (project["id"], person["id"]) for r in shown)
+    assert all(r["entity"]["id"] in (project["id"], person["id"], item["id"]) for r in shown)
     # hidden by the page's query, unless an event type is asked for
     assert event_page(store, EventQuery(hide_setup=True)).total == Tally(len(shown))
     asked = event_page(store, EventQuery(hide_setup=True, event_type="Shotgun_ApiUser_*"))

@@ -21,7 +21,7 @@ from typing import Any
 
 from shotlog.archive.segments import Segment, scan
 from shotlog.archive.storage import ObjectStore
-from shotlog.eventlog.setup_events import ACCOUNT_EVENT_TYPES, SETUP_EVENT_TYPES
+from shotlog.eventlog.setup_events import SETUP_EVENT_TYPES, UNLESS_BY_A_PERSON
 from shotlog.export.query import EventQuery
 
 __all__ = ["SCAN_LIMIT", "ArchiveFilter", "ArchivePage", "find_archived", "is_setup"]
@@ -73,7 +73,7 @@ def is_setup(record: Mapping[str, Any]) -> bool:
         return True
     user = record.get("user")
     by_person = isinstance(user, Mapping) and user.get("type") == "HumanUser"
-    return event_type in ACCOUNT_EVENT_TYPES and not by_person
+    return event_type in UNLESS_BY_A_PERSON and not by_person
 
 
 def _as_text(value: Any) -> str | None:

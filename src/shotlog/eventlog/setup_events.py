@@ -9,14 +9,16 @@ them. The rule is a filter in shotgun_api3's form, so it pages, counts and tails
 * ``Shotgun_Preferences_Change``: site preferences;
 * ``Shotgun_User_Login``, ``_Logout``, ``_FailedLogin``: sign-ins and sign-outs;
 * ``Shotgun_HumanUser_New`` and ``_Change`` not made by a person: accounts made by shotlog itself
-  (the admin ``shotlog serve`` creates, the seed) or by a script. A person's own edits stay.
+  (the admin ``shotlog serve`` creates, the seed) or by a script. A person's own edits stay;
+* ``Shotgun_ActionMenuItem_New`` and ``_Change`` not made by a person: the menu items shotlog makes
+  for itself when it starts (Export events to CSV). An admin's own items stay.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ACCOUNT_EVENT_TYPES", "SETUP_EVENT_TYPES", "not_setup"]
+__all__ = ["SETUP_EVENT_TYPES", "UNLESS_BY_A_PERSON", "not_setup"]
 
 SETUP_EVENT_TYPES: tuple[str, ...] = (
     "Shotgun_DisplayColumn_New",
@@ -33,7 +35,12 @@ SETUP_EVENT_TYPES: tuple[str, ...] = (
     "Shotgun_User_FailedLogin",
 )
 #: setup only when no person made them
-ACCOUNT_EVENT_TYPES: tuple[str, ...] = ("Shotgun_HumanUser_New", "Shotgun_HumanUser_Change")
+UNLESS_BY_A_PERSON: tuple[str, ...] = (
+    "Shotgun_HumanUser_New",
+    "Shotgun_HumanUser_Change",
+    "Shotgun_ActionMenuItem_New",
+    "Shotgun_ActionMenuItem_Change",
+)
 
 
 def not_setup() -> list[Any]:
@@ -43,7 +50,7 @@ def not_setup() -> list[Any]:
         {
             "filter_operator": "any",
             "filters": [
-                ["event_type", "not_in", list(ACCOUNT_EVENT_TYPES)],
+                ["event_type", "not_in", list(UNLESS_BY_A_PERSON)],
                 ["user", "type_is", "HumanUser"],
             ],
         },
