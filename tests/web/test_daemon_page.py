@@ -54,7 +54,13 @@ def test_pause_resume_and_replay(server: WebServer, daemon: tuple[str, CursorSto
     assert reply.status_code == 303
     notify = cursors.get("/plugins", "notify")
     assert notify is not None and notify.paused
-    assert "Resume" in http.get("/daemon").text
+    paused_page = http.get("/daemon").text
+    assert "Resume" in paused_page
+    # the paused plugin's state reads "paused" alone, not "running" beside it
+    table = paused_page.split(f"Plugins of {name}<")[1].split("</table>")[0]
+    row = table.split('data-plugin="notify"')[1].split("</tr>")[0]
+    state = row.split("<td>")[2].split("</td>")[0]
+    assert ">paused<" in state and ">running<" not in state, state
     assert http.post(f"/daemon/{name}/notify/resume", data=data).status_code == 303
     notify = cursors.get("/plugins", "notify")
     assert notify is not None and not notify.paused

@@ -87,7 +87,7 @@ def test_notify_field_and_status_banners(
         sg.create("Shot", {"code": "down-1", "project": project})
         wait_for(lambda: hooks.get_hook(hook_id)["status"] == "unstable", "unstable")
         unstable = _banner(admin.get("/webhooks").text, hook_id)
-        assert "has been Unstable since" in unstable and "failed request" in unstable
+        assert "is Unstable (since" in unstable and "failed request" in unstable
         assert "at 100 it turns Failed" in unstable and "Notified by email: ops@example.com" in unstable
 
         # the worker's transition at the threshold, made here directly (100 failures take minutes)
@@ -98,9 +98,9 @@ def test_notify_field_and_status_banners(
         receiver.status = 200
     page = admin.get(f"/webhooks/{hook_id}").text
     failed = _banner(page, hook_id)
-    assert "This webhook has been Failed since" in failed and "2 events held" in failed
+    assert "This webhook is Failed (since" in failed and "2 events held" in failed
     assert "reached the threshold of 100" in failed and "Enable and send the 2 held events" in failed
-    assert "has been Failed since" in _banner(admin.get("/webhooks").text, hook_id)
+    assert "is Failed (since" in _banner(admin.get("/webhooks").text, hook_id)
 
     before = len(receiver.requests)
     enabled = admin.post(f"/webhooks/{hook_id}/enable", data={"csrf": csrf_of(page)})

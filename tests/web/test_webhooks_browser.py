@@ -84,7 +84,7 @@ def test_test_connection_disable_hold_and_enable(
     sg.update("Shot", shot["id"], {"sg_status_list": "fin"})
     reload_until(page, ".held", "1 delivery held")
     banner = page.locator(".status-banner")
-    expect(banner).to_contain_text("This webhook has been Disabled since")
+    expect(banner).to_contain_text("This webhook is Disabled (since")
     expect(banner).to_contain_text("1 event held")
     page.get_by_role("button", name="Enable and send the 1 held event").click()
     expect(page.locator("#hook-status")).to_have_text("active")
