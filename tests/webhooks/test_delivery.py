@@ -23,7 +23,7 @@ from shotlog.store.tables import webhook_attempts, webhook_deliveries, webhook_h
 from shotlog.webhooks import repository
 from shotlog.webhooks.api import Webhooks
 from shotlog.webhooks.netguard import AddressPolicy
-from testdbs import Databases
+from testdbs import Databases, free_port
 
 Run = Callable[..., WorkerThread]
 
@@ -390,6 +390,15 @@ def test_test_connection_reports_the_answer(hooks: Webhooks, receiver: Receiver)
     result = hooks.test_hook(hook["id"])
     assert not result.ok and result.response_code == 418
     assert hooks.get_hook(hook["id"])["status"] == "active"  # a manual test does not count
+
+
+def test_an_unreachable_receiver_is_named_in_plain_words(hooks: Webhooks) -> None:
+    port = free_port()  # bound and closed again: nothing listens there
+    hook = hooks.create_hook({"url": f"http://127.0.0.1:{port}/hook", "event_type": "Toolkit_Gone"})
+    result = hooks.test_hook(hook["id"])
+    assert not result.ok and result.response_code is None
+    # the address and the system's reason, not aiohttp's "ssl:default" for a plain http:// URL
+    assert result.error == f"connection failed: 127.0.0.1:{port}: Connection refused"
 
 
 def test_test_connection_works_where_an_event_loop_is_running(hooks: Webhooks, receiver: Receiver) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import ssl
 import time
 from collections.abc import Mapping
@@ -120,7 +121,12 @@ class Sender:
             if isinstance(cause, RefusedConnection):
                 error = f"refused: {cause.reason}"
             else:
-                error = f"connection failed: {exc}"
+                # aiohttp's own text names its TLS context ("ssl:default") even for http://
+                if isinstance(exc, aiohttp.ClientSSLError):  # the certificate or the handshake
+                    reason = str(cause)
+                else:
+                    reason = os.strerror(cause.errno) if cause.errno else (cause.strerror or str(cause))
+                error = f"connection failed: {exc.host}:{exc.port}: {reason}"
         except aiohttp.ClientError as exc:
             error = f"{type(exc).__name__}: {exc}"
         except (OSError, asyncio.IncompleteReadError) as exc:
