@@ -66,6 +66,11 @@ def test_jump_to_a_page_or_an_event(
     assert re.search(r'id="e-page">Page 3 is past the last page', past.text)
     assert _ids(past.text) == ids[:25]  # the list still shows
 
+    # a filter no index serves is not counted out to a page by number (that could read the whole log)
+    words = http.get(f"{base}&q=zzz&page=2")
+    assert words.status_code == 400
+    assert re.search(r'id="e-page">Pages of a search by words, attribute or changed values', words.text)
+
     wanted = ids[30]
     to_event = http.get(f"{base}&goto={wanted}")
     assert to_event.status_code == 303 and to_event.headers["location"].endswith(f"#e{wanted}")

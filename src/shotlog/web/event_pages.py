@@ -23,6 +23,7 @@ from shotlog.web.eventlist import (
     event_page,
     get_event,
     live_events,
+    scan_bounded,
     subject,
 )
 from shotlog.web.filters import PAGE_SIZES, SORTS, EventQuery, parse_event_query, whole_number
@@ -124,6 +125,14 @@ class EventPages:
             return "", {"goto": "Type an event id to go to."}, 400
         if q.page == 1:
             return q.url(after=None, before=None, page=None), {}, 303
+        if scan_bounded(q):
+            # counting rows to a page by number would read the whole log for a filter that matches
+            # little; the list itself reads at most SCAN_WINDOW ids
+            why = (
+                "Pages of a search by words, attribute or changed values are reached by Older and "
+                "Newer or by event id."
+            )
+            return "", {"page": why}, 400
         offset = (q.page - 1) * q.size
         if offset > MAX_OFFSET:
             why = f"Pages past row {MAX_OFFSET:,} are reached by event id or date, not by number."
@@ -150,7 +159,8 @@ class EventPages:
         return "/export/events.csv" + (f"?{urlencode({'query': json.dumps(query)})}" if query else ""), ""
 
     async def live(self, request: Request) -> Response:
-        q, errors = self._query(request)
+        # the query reads the site's setup-events choice: off the event loop, as events() does
+        q, errors = await run_in_threadpool(self._query, request)
         raw = request.query_params.get("head", "")
         after = whole_number(raw)
         if errors or after is None:
