@@ -11,7 +11,7 @@ import pytest
 from shotlog.server.body_limits import BodyLimits, rule_for
 from shotlog.server.large_json import dismantle, loads
 
-LIMITS = BodyLimits(api3=1000, rest=100, form=10, timeout=5.0)
+LIMITS = BodyLimits(rest=100, form=10, timeout=5.0)
 
 
 @pytest.mark.parametrize(

@@ -42,9 +42,9 @@ _API3_PATH = "/api3/json"
 
 @dataclass(frozen=True)
 class BodyLimits:
-    """The limits in force (``SHOTLOG_*_MAX_BODY``, ``SHOTLOG_BODY_TIMEOUT``)."""
+    """The limits in force (``SHOTLOG_REST_MAX_BODY``, ``SHOTLOG_FORM_MAX_BODY``,
+    ``SHOTLOG_BODY_TIMEOUT``); api3's own, ``SHOTLOG_API3_MAX_BODY``, is its endpoint's to apply."""
 
-    api3: int
     rest: int
     form: int
     timeout: float
@@ -52,7 +52,6 @@ class BodyLimits:
     @classmethod
     def from_settings(cls) -> BodyLimits:
         return cls(
-            api3=settings.API3_MAX_BODY.read(),
             rest=settings.REST_MAX_BODY.read(),
             form=settings.FORM_MAX_BODY.read(),
             timeout=settings.BODY_TIMEOUT.read(),
