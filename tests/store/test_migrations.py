@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import make_url
 
 import shotlog
 from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.catalog import Catalog
-from shotlog.store.database import Database
-from shotlog.store.migrate import current_revision, head_revision, upgrade
+from shotlog.store.database import Database, normalize_url
+from shotlog.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from shotlog.store.tables import metadata
+from shotlog.store.tables import webhook_attempt_deliveries as carried
+from shotlog.store.tables import webhook_attempts as att
+from shotlog.webhooks import deliverylog
+from testdbs import ADMIN_URL, BACKEND, admin_engine
 
 
 def test_migrations_match_declared_tables(db_url: str) -> None:
@@ -59,3 +72,70 @@ def test_custom_field_column_survives_reconnect(db_url: str) -> None:
         assert name in table.c
         cols = {c["name"] for c in sa.inspect(sg.db.reader).get_columns(table.name)}
         assert name in cols
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path) -> Iterator[str]:
+    """A database no migration has run on, of the backend under test."""
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"shotlog_m_{uuid.uuid4().hex[:12]}"
+    admin = admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _migrate(db: Database, step: Callable[[Config, str], None], revision: str) -> None:
+    cfg = alembic_config()
+    with db.write() as conn:
+        cfg.attributes["connection"] = conn
+        step(cfg, revision)
+
+
+def test_0013_moves_single_delivery_links_onto_the_attempt_and_back(empty_url: str) -> None:
+    """A 0012 database's attempts each linked to one delivery get it on their row and lose the link;
+    a batched attempt keeps its links; an attempt with none stays without. Downgrading links again."""
+    db = Database(empty_url)
+    _migrate(db, command.upgrade, "0012")
+    now = dt.datetime(2026, 12, 7, 12, 0, 0)
+    links = [("d1", "alone1"), ("d1", "batch"), ("d2", "batch"), ("d3", "alone3")]
+    with db.write() as conn:
+        for i, attempt_id in enumerate(["alone1", "batch", "alone3", "unlinked"]):
+            started = now + dt.timedelta(seconds=i)
+            conn.execute(
+                # the 0012 columns only: the table as declared today has one more
+                sa.insert(att).values(
+                    id=attempt_id,
+                    hook_id="h",
+                    started_at=started,
+                    succeeded=False,
+                    process_time=0.1,
+                    request_headers={},
+                    request_body="{}",
+                )
+            )
+        conn.execute(sa.insert(carried), [{"delivery_id": d, "attempt_id": a} for d, a in links])
+
+    _migrate(db, command.upgrade, "0013")
+    with db.read() as conn:
+        named = dict(conn.execute(sa.select(att.c.id, att.c.delivery_id)).all())
+        kept = {tuple(r) for r in conn.execute(sa.select(carried.c.delivery_id, carried.c.attempt_id))}
+    assert named == {"alone1": "d1", "batch": None, "alone3": "d3", "unlinked": None}
+    assert kept == {("d1", "batch"), ("d2", "batch")}
+    # the delivery log reads both: d1 went alone, then in the batch
+    assert [a["id"] for a in deliverylog.attempts_of(db, "d1")] == ["alone1", "batch"]
+    assert [a["id"] for a in deliverylog.attempts_of(db, "d2")] == ["batch"]
+    assert [a["id"] for a in deliverylog.attempts_of(db, "d3")] == ["alone3"]
+
+    _migrate(db, command.downgrade, "0012")
+    with db.read() as conn:
+        restored = {tuple(r) for r in conn.execute(sa.select(carried.c.delivery_id, carried.c.attempt_id))}
+    columns = {c["name"] for c in sa.inspect(db.reader).get_columns("webhook_attempts")}
+    db.dispose()
+    assert restored == set(links)
+    assert "delivery_id" not in columns

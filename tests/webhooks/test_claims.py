@@ -257,6 +257,50 @@ def test_a_deliverys_attempts_are_listed_oldest_first(sg: shotlog.Shotlog, hooks
     assert delivery["state"] == DeliveryState.DELIVERED and delivery["attempts"] == 3
 
 
+def attempt_rows(sg: shotlog.Shotlog, result: AttemptResult) -> tuple[str | None, list[str]]:
+    """The delivery an attempt's row names, and the deliveries linked to it."""
+    with sg.db.read() as conn:
+        named = conn.execute(sa.select(att.c.delivery_id).where(att.c.id == result.id)).scalar_one()
+        links = conn.execute(sa.select(carried.c.delivery_id).where(carried.c.attempt_id == result.id))
+        return named, sorted(links.scalars())
+
+
+def test_a_single_request_names_its_delivery_and_a_batched_one_links_them(
+    sg: shotlog.Shotlog, hooks: Webhooks
+) -> None:
+    """One delivery per request (nearly all): on the attempt's row, no link. Several: no id on the
+    row, a link each. A delivery sent alone, then in a batch, then alone lists all three."""
+    hook_id = queue(sg, hooks, 3, batch_deliveries=True)
+    now = utcnow()
+    steps = []
+    (first,) = claim(sg, hook_id, 1, now)
+    alone = failed(hook_id, [first], 1.0)
+    repository.record(sg.db, [alone], now, count_failures=False)
+    assert attempt_rows(sg, alone) == (first.id, [])
+    steps.append(alone.id)
+
+    later = now + dt.timedelta(seconds=10)
+    batch = claim(sg, hook_id, 10, later)
+    assert first.id in {d.id for d in batch} and len(batch) == 3
+    together = failed(hook_id, batch, 1.0)
+    together.started_at = later
+    repository.record(sg.db, [together], later, count_failures=False)
+    assert attempt_rows(sg, together) == (None, sorted(d.id for d in batch))
+    steps.append(together.id)
+
+    last = later + dt.timedelta(seconds=10)
+    (again,) = [d for d in claim(sg, hook_id, 10, last) if d.id == first.id]
+    finally_ok = attempt(hook_id, [again], AttemptOutcome.SUCCEEDED, 200)
+    finally_ok.started_at = last
+    repository.record(sg.db, [finally_ok], last, count_failures=False)
+    steps.append(finally_ok.id)
+
+    assert [a["id"] for a in hooks.delivery_attempts(first.id)] == steps
+    others = [d.id for d in batch if d.id != first.id]
+    for other in others:
+        assert [a["id"] for a in hooks.delivery_attempts(other)] == [together.id]
+
+
 def test_two_workers_racing_never_take_the_same_delivery(
     sg: shotlog.Shotlog, hooks: Webhooks, module_db: str
 ) -> None:

@@ -308,11 +308,14 @@ webhook_deliveries = sa.Table(
 )
 
 # One row per HTTP request (a batched request carries several deliveries): the bounded capture.
+# ``delivery_id`` (migration 0013) names the delivery of a request that carried one, nearly all of
+# them; a batched request leaves it NULL and names its deliveries in webhook_attempt_deliveries.
 webhook_attempts = sa.Table(
     "webhook_attempts",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("hook_id", sa.String(36), nullable=False),
+    sa.Column("delivery_id", sa.String(36), nullable=True),
     sa.Column("started_at", sa.DateTime, nullable=False),
     sa.Column("succeeded", sa.Boolean, nullable=False),
     sa.Column("response_code", sa.Integer, nullable=True),
@@ -324,10 +327,13 @@ webhook_attempts = sa.Table(
     sa.Column("response_body", sa.Text, nullable=True),
     sa.Index("ix_webhook_attempts_hook", "hook_id", "started_at"),
     sa.Index("ix_webhook_attempts_started_at", "started_at"),
+    # a delivery's page lists its attempts
+    sa.Index("ix_webhook_attempts_delivery_id", "delivery_id"),
 )
 
-# Which deliveries each attempt carried (migration 0012): a delivery's page lists its attempts, each
-# with its request and answer. One row per delivery per attempt; purged with the attempt.
+# Which deliveries a batched attempt carried (migration 0012; since 0013 only requests of several
+# deliveries, a single one is on the attempt row): a delivery's page lists its attempts, each with
+# its request and answer. One row per delivery per batched attempt; purged with the attempt.
 webhook_attempt_deliveries = sa.Table(
     "webhook_attempt_deliveries",
     metadata,

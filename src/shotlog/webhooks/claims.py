@@ -294,10 +294,14 @@ def record_in(
     done: list[dict[str, Any]] = []
     retry: list[dict[str, Any]] = []
     for r in results:
+        # A request of one delivery (nearly all) names it on its own row; a batched one links each
+        # of its deliveries (webhook_attempt_deliveries): one row written per request, not two.
+        single = r.delivery_ids[0] if len(r.delivery_ids) == 1 else None
         attempt_rows.append(
             {
                 "id": r.id,
                 "hook_id": r.hook_id,
+                "delivery_id": single,
                 "started_at": r.started_at,
                 "succeeded": r.succeeded,
                 "response_code": r.response_code,
@@ -310,7 +314,8 @@ def record_in(
             }
         )
         for i, delivery_id in enumerate(r.delivery_ids):
-            carried_rows.append({"delivery_id": delivery_id, "attempt_id": r.id})
+            if single is None:
+                carried_rows.append({"delivery_id": delivery_id, "attempt_id": r.id})
             base = {
                 "b_id": delivery_id,
                 "b_attempts": r.attempts_before[i] + 1,

@@ -147,13 +147,16 @@ def get_delivery(db: Database, delivery_id: str) -> dict[str, Any] | None:
 
 
 def attempts_of(db: Database, delivery_id: str) -> list[dict[str, Any]]:
-    """Every attempt that carried the delivery, oldest first, each with its request and answer."""
-    query = (
+    """Every attempt that carried the delivery, oldest first, each with its request and answer:
+    the requests of it alone name it on their row, the batched ones that carried it link to it."""
+    alone = sa.select(att).where(att.c.delivery_id == delivery_id)
+    batched = (
         sa.select(att)
         .select_from(carried.join(att, att.c.id == carried.c.attempt_id))
         .where(carried.c.delivery_id == delivery_id)
-        .order_by(att.c.started_at, att.c.id)
     )
+    both = sa.union_all(alone, batched).subquery()
+    query = sa.select(both).order_by(both.c.started_at, both.c.id)
     with db.read() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
 
