@@ -9,7 +9,7 @@ from shotlog.cli.common import database_option, fail
 from shotlog.errors import ShotlogError
 from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.database import Database
-from shotlog.store.migrate import current_revision, head_revision, upgrade
+from shotlog.store.migrate import current_revision, head_revision, known_revisions, upgrade
 
 
 @click.group()
@@ -23,11 +23,16 @@ def upgrade_cmd(database: str) -> None:
     """Apply pending migrations and add missing default entity types and fields."""
     try:
         store = Database(database)
-        upgrade(store, events=TransactionEvents)
-        Console().print(f"[green]Database is at revision {current_revision(store)}[/green] ({database})")
-        store.dispose()
     except ShotlogError as exc:
         fail(str(exc))
+        return
+    try:
+        upgrade(store, events=TransactionEvents)
+        Console().print(f"[green]Database is at revision {current_revision(store)}[/green] ({database})")
+    except ShotlogError as exc:
+        fail(str(exc))
+    finally:
+        store.dispose()
 
 
 @db.command("current")
@@ -41,5 +46,10 @@ def current_cmd(database: str) -> None:
     except ShotlogError as exc:
         fail(str(exc))
         return
-    state = "up to date" if rev == head else f"behind (head is {head}): run shotlog db upgrade"
+    if rev == head:
+        state = "up to date"
+    elif rev is not None and rev not in known_revisions():
+        state = f"newer than this shotlog (its latest is {head}): run the release that upgraded it"
+    else:
+        state = f"behind (head is {head}): run shotlog db upgrade"
     click.echo(f"{rev or 'empty'}: {state}")

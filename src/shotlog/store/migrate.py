@@ -15,11 +15,20 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from shotlog.clock import WriteClock, utcnow_seconds
+from shotlog.errors import StorageError
 from shotlog.store import tables as t
 from shotlog.store.database import Database
 from shotlog.store.ports import RecorderFactory
 
-__all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = [
+    "NewerSchema",
+    "alembic_config",
+    "check_not_newer",
+    "current_revision",
+    "head_revision",
+    "known_revisions",
+    "upgrade",
+]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_KEY = 0x5107_106  # arbitrary advisory-lock key for "shotlog migrations"
@@ -35,9 +44,37 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every revision this shotlog's migrations know, old and head."""
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
 def current_revision(db: Database) -> str | None:
     with db.read() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+class NewerSchema(StorageError):
+    """The database was migrated by a newer shotlog: this one does not know its revision."""
+
+
+def check_not_newer(db: Database) -> str | None:
+    """The database's revision, after refusing one this code does not know.
+
+    A revision missing from our chain can only come from a later release (ours never delete one),
+    and the tables of that schema may mean things this code would misread or overwrite: refusing
+    to start is the one safe answer; the fix is to run the newer shotlog, or restore a backup."""
+    revision = current_revision(db)
+    if revision is not None and revision not in known_revisions():
+        head = head_revision()
+        raise NewerSchema(
+            f"the database is at schema revision {revision!r}, newer than this shotlog knows "
+            f"(its latest is {head!r}): it was upgraded by a later shotlog release. Run that release "
+            "(or later), or restore a backup taken before the upgrade; shotlog will not start on it",
+            revision=revision,
+            head=head,
+        )
+    return revision
 
 
 def upgrade(
@@ -55,7 +92,7 @@ def upgrade(
     them)."""
     if defaults and events is None:
         raise TypeError("upgrade(defaults=True) needs events=, the recorder of the seed rows' events")
-    if current_revision(db) != head_revision():
+    if check_not_newer(db) != head_revision():
         cfg = alembic_config()
         with db.write() as conn:
             if not db.is_sqlite:
