@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import shotgun_api3
@@ -213,3 +216,50 @@ def test_bad_delivery_filters_are_shown_next_to_the_field(
     for field in ("state", "entity_type", "entity_id", "since"):
         assert f'id="e-{field}"' in reply.text
     assert admin.get("/webhooks?status=broken").status_code == 400
+
+
+def _until(done: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """Poll ``done()`` until it is truthy (the worker delivers in the background); returns it."""
+    deadline = time.monotonic() + timeout
+    while not (got := done()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen")
+        time.sleep(0.1)
+    return got
+
+
+def _carried(request: dict[str, Any]) -> list[str]:
+    """The delivery ids one request the receiver got carried (batched or one)."""
+    data = request["json"]["data"]
+    return [item["delivery_id"] for item in data.get("deliveries", [data])]
+
+
+def test_a_batched_deliverys_page_lists_every_request_that_carried_it(
+    admin: Any, receiver: Receiver, sg: shotgun_api3.Shotgun, project: dict[str, Any]
+) -> None:
+    """Three shots in one transaction go in one batched request: refused, then sent again. Each
+    delivery's page lists exactly the requests that carried it, refused first, the success last."""
+    suffix = f"/batched-{uuid.uuid4().hex[:6]}"
+    path = urlsplit(receiver.url).path + suffix
+    mine = lambda: [r for r in receiver.requests if r["path"] == path]  # noqa: E731
+    receiver.status = 500
+    try:
+        hook_id = new_hook(admin, receiver, project, url=receiver.url + suffix, batch_deliveries="on")
+        shot = {"entity_type": "Shot", "data": {"code": "batched", "project": project}}
+        sg.batch([{"request_type": "create", **shot} for _ in range(3)])
+        _until(lambda: any(len(_carried(r)) == 3 for r in mine()), "a refused request of three")
+    finally:
+        receiver.status = 200
+    delivered = re.compile(r'data-id="([^"]+)" data-state="delivered" data-kind="event"')
+    ids = _until(
+        lambda: len(found := delivered.findall(admin.get(f"/webhooks/{hook_id}").text)) == 3 and found,
+        "three deliveries delivered",
+    )
+    batch_ids = re.compile(r"<code>X-SG-EVENT-BATCH-ID</code></th><td><code>([^<]+)</code>")
+    for delivery_id in ids:
+        page = admin.get(f"/webhooks/deliveries/{delivery_id}").text
+        listed = page.split('<li class="card attempt"')[1:]  # newest first
+        sent = [r["headers"]["X-SG-EVENT-BATCH-ID"] for r in mine() if delivery_id in _carried(r)]
+        assert [batch_ids.findall(a)[0] for a in reversed(listed)] == sent
+        assert len(sent) >= 2
+        assert 'data-outcome="succeeded"' in listed[0] and 'data-outcome="rejected"' in listed[-1]
