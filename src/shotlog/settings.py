@@ -266,6 +266,14 @@ BODY_TIMEOUT: Setting[float] = Setting(
     "Seconds a request's body may take to arrive (the server's own waits not counted); a slower one "
     "is answered 408 and its connection closed. For uploads: seconds without any of the body arriving",
 )
+SHUTDOWN_DRAIN_SECONDS: Setting[float] = Setting(
+    "SHOTLOG_SHUTDOWN_DRAIN_SECONDS",
+    2,
+    _float,
+    "Seconds a stopping `shotlog serve` keeps its idle keep-alive connections open, answering a "
+    "request on one with `Connection: close`, before it closes them (a proxy sending on one gets an "
+    "answer, not a reset); 0 closes them at once",
+)
 API3_MAX_BODY = Setting(
     "SHOTLOG_API3_MAX_BODY",
     64 * 1024 * 1024,

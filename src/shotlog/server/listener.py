@@ -12,7 +12,15 @@ polling every few seconds all sit idle between calls, so the server must not be 
   when one more goes idle, the connection idle the longest is closed, as nginx reuses its oldest
   keep-alive connections when it runs short;
 * with a certificate, HTTPS is served directly: a client over HTTPS whose connection was closed by a
-  server restart gets an SSL error on its next write, which shotgun_api3 retries on a new connection.
+  server restart gets an SSL error on its next write, which shotgun_api3 retries on a new connection;
+* a stopping server drains its idle connections instead of closing them at once. A proxy (nginx)
+  that picks an idle upstream connection as the server closes it has sent its request into a reset
+  and, the request being a POST that may have been applied, answers 502. So for
+  ``drain_seconds`` the server stops accepting but keeps idle connections open, and answers a
+  request arriving on one with ``Connection: close``: the proxy gets a reply and closes the
+  connection itself, and its next connection attempt is refused, which it may safely pass on to
+  another server. What is still idle at the end is closed then, once the proxy has had time to
+  notice the server is gone.
 
 A client that is slow to send a request is another matter: its request's headers must be complete
 within ``header_timeout`` seconds of the connection or of the request's first byte, else it is
@@ -32,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from shotlog.settings import HEADER_TIMEOUT, KEEPALIVE_SECONDS, MAX_IDLE_CONNECTIONS
+from shotlog.settings import HEADER_TIMEOUT, KEEPALIVE_SECONDS, MAX_IDLE_CONNECTIONS, SHUTDOWN_DRAIN_SECONDS
 
 __all__ = [
     "DEFAULT_KEEPALIVE_SECONDS",
@@ -64,8 +72,11 @@ class ListenerSettings:
     tls_key: Path | None = None
     log_level: str = "info"
     header_timeout: float = field(default_factory=HEADER_TIMEOUT.read)
+    drain_seconds: float = field(default_factory=SHUTDOWN_DRAIN_SECONDS.read)
 
     def __post_init__(self) -> None:
+        if self.drain_seconds < 0:
+            raise ValueError(f"the shutdown drain must be 0 or more seconds, not {self.drain_seconds}")
         if self.header_timeout <= 0:
             raise ValueError(
                 f"the header timeout must be a positive number of seconds, not {self.header_timeout}"
@@ -104,9 +115,10 @@ def longest_idle(connections: Iterable[C], limit: int) -> list[C]:
     return heapq.nsmallest(excess, idle, key=lambda c: c.idle_since or 0.0)
 
 
-def _protocol_class(max_idle: int, header_timeout: float) -> type:
-    """uvicorn's HTTP protocol, which also knows since when each connection has been idle and
-    closes a connection whose request's headers take longer than ``header_timeout`` seconds.
+def _protocol_class(max_idle: int, header_timeout: float, drain_seconds: float = 0.0) -> type:
+    """uvicorn's HTTP protocol, which also knows since when each connection has been idle, closes a
+    connection whose request's headers take longer than ``header_timeout`` seconds, and drains idle
+    connections for ``drain_seconds`` when the server stops.
 
     ``idle_since`` is set when the connection opens and when a response completes, and cleared
     when a request begins; it is what ``longest_idle`` orders by. Built on demand so that the CLI's
@@ -118,6 +130,7 @@ def _protocol_class(max_idle: int, header_timeout: float) -> type:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self.idle_since: float | None = self.loop.time()
+            self.draining = False  # set when the server stops
             # a new connection is for a request: its headers are due from now on
             self.headers_due: asyncio.TimerHandle | None = self.loop.call_later(
                 header_timeout, self.headers_late
@@ -133,6 +146,8 @@ def _protocol_class(max_idle: int, header_timeout: float) -> type:
         def on_headers_complete(self) -> None:
             self._headers_arrived()
             super().on_headers_complete()
+            if self.draining and self.cycle is not None:
+                self.cycle.keep_alive = False  # "Connection: close", and closed once answered
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._headers_arrived()
@@ -162,11 +177,21 @@ def _protocol_class(max_idle: int, header_timeout: float) -> type:
                 self._make_room()
 
         def shutdown(self) -> None:
-            """uvicorn's graceful stop: idle connections are closed at once, busy ones after their reply."""
+            """uvicorn's graceful stop: busy connections close after their reply, idle ones are drained
+            (a request arriving on one is answered, with ``Connection: close``) and closed after
+            ``drain_seconds``. uvicorn waits for every connection to close before it exits."""
+            self.draining = True
+            if self.cycle is not None and not self.cycle.response_complete:
+                super().shutdown()
+            elif drain_seconds > 0:
+                self.loop.call_later(drain_seconds, self._drained)
+            else:
+                self.close_idle()
+
+        def _drained(self) -> None:
             if self.cycle is None or self.cycle.response_complete:
                 self.close_idle()
-            else:
-                super().shutdown()
+            # else a request came in meanwhile: its reply closes the connection
 
         def timeout_keep_alive_handler(self) -> None:
             self.close_idle()
@@ -215,7 +240,7 @@ def run(app: Any, settings: ListenerSettings) -> None:
     from shotlog.server.access_log import log_config
 
     _raise_file_limit()
-    protocol = _protocol_class(settings.max_idle_connections, settings.header_timeout)
+    protocol = _protocol_class(settings.max_idle_connections, settings.header_timeout, settings.drain_seconds)
     uvicorn.run(
         app,
         host=settings.host,
