@@ -8,6 +8,7 @@ on SQLite, ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL), which keeps hundreds
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -65,6 +66,20 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin.dispose()
 
 
+@contextlib.contextmanager
+def _pg_database(prefix: str, template: str | None = None) -> Iterator[str]:
+    """A PostgreSQL database of this test's own (a copy of ``template``, else empty), then dropped."""
+    name = f"shotlog_{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
+    yield _pg_url(name)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
 @pytest.fixture
 def db_url(template: str, tmp_path: Path) -> Iterator[str]:
     """The URL of a fresh, migrated database for this test alone."""
@@ -73,14 +88,18 @@ def db_url(template: str, tmp_path: Path) -> Iterator[str]:
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return
-    name = f"shotlog_t_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield _pg_url(name)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
+    with _pg_database("t", template) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_url(tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it (no migration has run on it), of the backend under test."""
+    if BACKEND == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    with _pg_database("e") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

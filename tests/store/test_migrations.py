@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy.engine import make_url
 
 import shotlog
 from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.catalog import Catalog
-from shotlog.store.database import Database, normalize_url
+from shotlog.store.database import Database
 from shotlog.store.migrate import alembic_config, current_revision, head_revision, upgrade
 from shotlog.store.tables import metadata
 from shotlog.store.tables import webhook_attempt_deliveries as carried
 from shotlog.store.tables import webhook_attempts as att
 from shotlog.webhooks import deliverylog
-from testdbs import ADMIN_URL, BACKEND, admin_engine
 
 
 def test_migrations_match_declared_tables(db_url: str) -> None:
@@ -72,22 +67,6 @@ def test_custom_field_column_survives_reconnect(db_url: str) -> None:
         assert name in table.c
         cols = {c["name"] for c in sa.inspect(sg.db.reader).get_columns(table.name)}
         assert name in cols
-
-
-@pytest.fixture
-def empty_url(tmp_path: Path) -> Iterator[str]:
-    """A database no migration has run on, of the backend under test."""
-    if BACKEND == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    name = f"shotlog_m_{uuid.uuid4().hex[:12]}"
-    admin = admin_engine()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield make_url(normalize_url(ADMIN_URL)).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 def _migrate(db: Database, step: Callable[[Config, str], None], revision: str) -> None:

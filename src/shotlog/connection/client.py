@@ -32,7 +32,7 @@ from shotlog.schema.model import Schema
 from shotlog.store.catalog import Catalog
 from shotlog.store.changes import hash_batch_passwords, hash_passwords
 from shotlog.store.database import DEFAULT_URL, Database
-from shotlog.store.migrate import check_not_newer, upgrade
+from shotlog.store.migrate import open_schema
 from shotlog.store.reader import Query, check_presets, count_rows, find
 from shotlog.store.seed import DEFAULT_SCRIPT
 from shotlog.store.summaries import summarize
@@ -51,14 +51,7 @@ class _Shared:
 
     def __init__(self, url: str, migrate: bool, sqlite_synchronous: str, write_clock: WriteClock) -> None:
         self.db, self.write_clock = Database(url, sqlite_synchronous=sqlite_synchronous), write_clock
-        try:
-            if migrate:
-                upgrade(self.db, events=TransactionEvents, now=write_clock)
-            else:
-                check_not_newer(self.db)  # an older schema is the caller's choice; a newer one never is
-        except BaseException:
-            self.db.dispose()  # refused: nothing may hold the database open after the error
-            raise
+        open_schema(self.db, migrate=migrate, events=TransactionEvents, now=write_clock)
         self.catalog = Catalog(self.db)
 
 

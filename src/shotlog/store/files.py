@@ -9,7 +9,7 @@ file's row commits with the Attachment it belongs to.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "StoredFile",
     "add_stored",
     "add_upload",
+    "all_stored",
     "expired_uploads",
     "forget_upload",
     "image_value",
@@ -117,6 +118,12 @@ def stored_many(conn: Connection, attachment_ids: list[int]) -> dict[int, Stored
         return {}
     rows = conn.execute(sa.select(stored_files).where(stored_files.c.attachment_id.in_(attachment_ids)))
     return {row.attachment_id: _stored(row) for row in rows}
+
+
+def all_stored(conn: Connection) -> Iterator[StoredFile]:
+    """Every stored file, in attachment order (a backup's listing of a bucket it does not copy)."""
+    for row in conn.execute(sa.select(stored_files).order_by(stored_files.c.attachment_id)):
+        yield _stored(row)
 
 
 # -- file_uploads ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ __all__ = [
     "current_revision",
     "head_revision",
     "known_revisions",
+    "open_schema",
     "upgrade",
 ]
 
@@ -109,3 +110,17 @@ def upgrade(
         catalog.apply_defaults()
         assert events is not None
         ensure_default_script(db, catalog, events, now)
+
+
+def open_schema(db: Database, *, migrate: bool, events: RecorderFactory, now: WriteClock) -> None:
+    """What opening a database does (``shotlog.connect``, so every command and ``serve``): upgrade
+    it, or with ``migrate=False`` only refuse a newer schema (an older one is the caller's choice).
+    A refusal disposes ``db``: nothing may hold the database open after the error."""
+    try:
+        if migrate:
+            upgrade(db, events=events, now=now)
+        else:
+            check_not_newer(db)
+    except BaseException:
+        db.dispose()
+        raise
