@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"eventlog"},
     {"connection", "shotlog"},
     {"accounts", "site"},
-    {"export", "archive", "webhooks", "daemon", "actions", "demo", "files", "backup"},
+    {"export", "archive", "webhooks", "daemon", "actions", "demo", "files", "backup", "mirror"},
     {"web"},
     {"server"},
     {"cli", "__main__"},

@@ -224,6 +224,7 @@ SECTIONS = {
     "webhooks": "Webhooks",
     "web": "Web UI",
     "daemon": "Event daemon",
+    "mirror": "Mirror of an FPTR site",
 }
 
 DATABASE_URL = Setting(
@@ -600,6 +601,71 @@ DAEMON_OVERRIDES = SettingFamily(
     "`SHOTLOG_DAEMON_SHOTLOG_SOURCE`; an unknown key is an error",
     "daemon",
     excluded=(DAEMON_CONFIG.name,),
+)
+MIRROR_CONFIG = Setting(
+    "SHOTLOG_MIRROR_CONFIG",
+    None,
+    _optional_text,
+    "A file in the daemon's format whose `[mirror]` section gives the options below by key "
+    "(`site`, `script_name`, `api_key`, ...; `--config` wins)",
+    "mirror",
+)
+MIRROR_SITE = Setting(
+    "SHOTLOG_MIRROR_SITE",
+    None,
+    _optional_text,
+    "URL of the FPTR site `shotlog mirror run` follows (`--site`)",
+    "mirror",
+)
+MIRROR_SCRIPT_NAME = Setting(
+    "SHOTLOG_MIRROR_SCRIPT_NAME",
+    None,
+    _optional_text,
+    "The site's script (ApiUser) to read as (`--script-name`)",
+    "mirror",
+)
+MIRROR_API_KEY = Setting(
+    "SHOTLOG_MIRROR_API_KEY", None, _optional_text, "That script's key (`--api-key`)", "mirror"
+)
+MIRROR_LOGIN = Setting(
+    "SHOTLOG_MIRROR_LOGIN", None, _optional_text, "Or a person's login on the site (`--login`)", "mirror"
+)
+MIRROR_PASSWORD = Setting("SHOTLOG_MIRROR_PASSWORD", None, _optional_text, "That person's password", "mirror")
+MIRROR_POLL_INTERVAL: Setting[float] = Setting(
+    "SHOTLOG_MIRROR_POLL_INTERVAL",
+    1.0,
+    _positive,
+    "Seconds between two reads of the site's event log once the mirror has caught up",
+    "mirror",
+)
+MIRROR_BATCH = Setting(
+    "SHOTLOG_MIRROR_BATCH",
+    500,
+    _count,
+    "Events read from the site per request (FPTR pages hold 500)",
+    "mirror",
+)
+MIRROR_GAP_TIMEOUT: Setting[float] = Setting(
+    "SHOTLOG_MIRROR_GAP_TIMEOUT",
+    120.0,
+    _positive,
+    "Seconds, on the site's clock, an event id missing below later ones may still commit; the "
+    "events after it wait for it that long at most",
+    "mirror",
+)
+MIRROR_RATE_LIMIT: Setting[float] = Setting(
+    "SHOTLOG_MIRROR_RATE_LIMIT",
+    10.0,
+    _not_negative,
+    "Requests per second the mirror sends the site at most (0: no limit)",
+    "mirror",
+)
+MIRROR_RETRY_MAX: Setting[float] = Setting(
+    "SHOTLOG_MIRROR_RETRY_MAX",
+    300.0,
+    _positive,
+    "Longest wait, in seconds, between two tries while the site is unreachable or answers 429/5xx",
+    "mirror",
 )
 
 #: every declared setting, in the order of the docs

@@ -9,6 +9,7 @@ from shotlog.cli.daemon import daemon
 from shotlog.cli.db import db
 from shotlog.cli.events import events
 from shotlog.cli.listen import listen
+from shotlog.cli.mirror import mirror
 from shotlog.cli.prefs import prefs
 from shotlog.cli.schedule import schedule
 from shotlog.cli.schema import schema
@@ -30,6 +31,7 @@ main.add_command(archive)
 main.add_command(daemon)
 main.add_command(db)
 main.add_command(events)
+main.add_command(mirror)
 main.add_command(prefs)
 main.add_command(schedule)
 main.add_command(schema)

@@ -34,7 +34,7 @@ from shotlog.store import driver
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 
-__all__ = ["NOTIFY_CHANNEL", "append", "remove_archived"]
+__all__ = ["NOTIFY_CHANNEL", "ForeignIdError", "append", "append_foreign", "remove_archived"]
 
 NOTIFY_CHANNEL = "shotlog_events"
 
@@ -98,6 +98,56 @@ def append(
         driver.executemany(conn, _INSERT, rows)
     if not db.is_sqlite:
         driver.execute(conn, _NOTIFY, {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
+
+
+class ForeignIdError(ValueError):
+    """Events with given ids that would not come after the log's head."""
+
+
+#: the columns an event from elsewhere may set (its id included); the rest stay NULL
+FOREIGN_COLUMNS = frozenset(
+    (
+        "id",
+        "event_type",
+        "description",
+        "entity_type",
+        "entity_id",
+        "project_type",
+        "project_id",
+        "user_type",
+        "user_id",
+        "attribute_name",
+        "meta",
+        "session_uuid",
+        "created_at",
+        "image",
+        "cached_display_name",
+    )
+)
+
+
+def append_foreign(conn: Connection, db: Database, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert events that already have their ids and every field (a mirrored site's events), as
+    the last step of a write transaction.
+
+    They take the same right to append as ``append``, and their ids must be above the log's head
+    and rising, so the ordering guarantee holds for them too: a reader of ``id > cursor`` never
+    skips one. Ids may leave gaps (the site's own). Raises ``ForeignIdError`` otherwise.
+    """
+    if not rows:
+        return
+    db.lock_event_log(conn)
+    previous = int(conn.execute(_MAX_ID).scalar_one())
+    for row in rows:
+        unknown = set(row) - FOREIGN_COLUMNS
+        if unknown:
+            raise ForeignIdError(f"not an event column: {sorted(unknown)}")
+        if int(row["id"]) <= previous:
+            raise ForeignIdError(f"event id {row['id']} does not come after {previous}, the log's head")
+        previous = int(row["id"])
+    driver.executemany(conn, _INSERT, [dict(r) for r in rows])
+    if not db.is_sqlite:
+        driver.execute(conn, _NOTIFY, {"c": NOTIFY_CHANNEL, "p": str(previous)})
 
 
 def remove_archived(conn: Connection, first: int, last: int) -> int:

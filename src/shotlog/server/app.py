@@ -35,6 +35,7 @@ from shotlog.server.api3.endpoint import Api3Endpoint
 from shotlog.server.body_limits import BodyGuard, BodyLimits
 from shotlog.server.file_routes import PREFIXES as FILE_PREFIXES
 from shotlog.server.file_routes import FileRoutes
+from shotlog.server.mirror_routes import MirrorApi
 from shotlog.server.principals import Principals
 from shotlog.server.responses import not_routed
 from shotlog.server.rest.endpoint import EVERY_METHOD, Handler, rest_endpoint
@@ -227,6 +228,7 @@ def create_app(
         # -- the event stream and the daemon
         Route("/api/v1/events/stream", stream.events, methods=["GET"]),
         Route("/api/v1/daemon/plugins", daemon.plugins, methods=["GET"]),
+        Route("/api/v1/mirror", MirrorApi(principals).status, methods=["GET"]),
         Route("/api/v1/daemon/plugins/{daemon}/{plugin}/pause", daemon.action("pause"), methods=["POST"]),
         Route("/api/v1/daemon/plugins/{daemon}/{plugin}/resume", daemon.action("resume"), methods=["POST"]),
         Route("/api/v1/daemon/plugins/{daemon}/{plugin}/replay", daemon.action("replay"), methods=["POST"]),

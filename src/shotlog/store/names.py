@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.schema.model import EntityType, Schema
-from shotlog.store import idlists
+from shotlog.store import idlists, mirrors
 from shotlog.store.catalog import Catalog
 from shotlog.store.subjects import LinkInfo, Resolved
 
@@ -85,16 +85,31 @@ def names_of(
     by_type: dict[str, set[int]] = {}
     for t, i in refs:
         by_type.setdefault(t, set()).add(i)
-    return _name_rows(conn, catalog, schema, by_type, False) if by_type else {}
+    return _mirrored(
+        conn, catalog, by_type, _name_rows(conn, catalog, schema, by_type, False) if by_type else {}
+    )
 
 
 def _names_only(
     conn: Connection, catalog: Catalog, schema: Schema, by_type: dict[str, set[int]], retired: bool
 ) -> Resolved:
+    found = _name_rows(conn, catalog, schema, by_type, retired)
     return {
         (t, i): (LinkInfo(t, i, name, None), None)
-        for (t, i), name in _name_rows(conn, catalog, schema, by_type, retired).items()
+        for (t, i), name in _mirrored(conn, catalog, by_type, found).items()
     }
+
+
+def _mirrored(
+    conn: Connection, catalog: Catalog, by_type: dict[str, set[int]], found: dict[tuple[str, int], Any]
+) -> dict[tuple[str, int], Any]:
+    """On a database that mirrors an FPTR site, links are named as the site named them in its
+    events (``shotlog.store.mirrors``): the mirror holds the site's events but not its entities, and
+    a link to a type this schema lacks is named too."""
+    if not by_type or mirrors.mirrored_site(catalog.db, conn) is None:
+        return found
+    refs = [(t, i) for t, ids in by_type.items() for i in ids]
+    return {**found, **mirrors.link_names(conn, refs)}
 
 
 def _name_rows(

@@ -35,6 +35,8 @@ __all__ = [
     "field_visibility",
     "follows",
     "metadata",
+    "mirror_links",
+    "mirror_state",
     "note_readings",
     "project_accesses",
     "schema_entity_types",
@@ -635,5 +637,40 @@ user_preferences = sa.Table(
     sa.Column("user_id", sa.BigInteger, primary_key=True),
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", JSON, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+
+# -- a mirror of an FPTR site (migration 0016) -----------------------------------------------------------
+
+# One row while the database mirrors a site (``shotlog mirror run``): which site, the last FPTR event
+# id appended (the cursor, written in the transaction that appends the events up to it), the gaps
+# still open above it (for status; a restart finds them again by reading the site after the
+# cursor), and counts and errors for ``shotlog mirror status``. Owned by shotlog.store.mirrors.
+mirror_state = sa.Table(
+    "mirror_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("site", sa.Text, nullable=False),
+    sa.Column("cursor", sa.BigInteger, nullable=False),
+    sa.Column("holes", JSON, nullable=True),
+    sa.Column("counts", JSON, nullable=True),
+    sa.Column("site_head_id", sa.BigInteger, nullable=True),
+    sa.Column("site_head_at", sa.DateTime, nullable=True),
+    sa.Column("mirrored_at", sa.DateTime, nullable=True),
+    sa.Column("polled_at", sa.DateTime, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("last_error_at", sa.DateTime, nullable=True),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+)
+
+# The display names of the entities a mirrored log links to, as the site named them in its events
+# (the mirror has no entity rows of its own). Read by shotlog.store.names for a mirrored database.
+mirror_links = sa.Table(
+    "mirror_links",
+    metadata,
+    sa.Column("entity_type", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.BigInteger, primary_key=True),
+    sa.Column("name", sa.Text, nullable=True),
     sa.Column("updated_at", sa.DateTime, nullable=False),
 )

@@ -46,6 +46,7 @@ from shotlog.store.changes import (
 from shotlog.store.collections import write_links, write_tags
 from shotlog.store.custom_events import EVENT_WRITABLE, plan_event
 from shotlog.store.database import Database
+from shotlog.store.mirrors import refuse_if_mirrored
 from shotlog.store.ports import RecorderFactory
 from shotlog.store.reader import Query, fetch_collections, find
 from shotlog.store.subjects import Actor, Resolved
@@ -120,6 +121,8 @@ class WriteTransaction:
         password that was not hashed before the transaction (``changes.hash_passwords``).
         ``shotlog_itself``: the writes are shotlog's own code's (the in-process default
         connection), not a client's, so ``shotlog.access.authority`` refuses them nothing."""
+        # a database that mirrors an FPTR site has the site's events, not its entities: clients write there
+        refuse_if_mirrored(db, by_client=not shotlog_itself)
         self.db = db
         self.catalog = catalog
         self._buffer = BufferedConnection(conn)

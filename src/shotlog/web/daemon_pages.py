@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shotlog.daemon import status
+from shotlog.mirror.status import mirror_status
 from shotlog.web.filters import whole_number
 from shotlog.web.pages import Web
 
@@ -32,8 +33,9 @@ class DaemonPage:
     def __init__(self, web: Web) -> None:
         self.web = web
 
-    def _load(self) -> list[Any]:
-        return status.read_status(self.web.store.db, head_event_id=self.web.store.head_event_id())
+    def _load(self) -> tuple[list[Any], dict[str, Any] | None]:
+        db = self.web.store.db
+        return status.read_status(db, head_event_id=self.web.store.head_event_id()), mirror_status(db)
 
     async def index(self, request: Request) -> Response:
         return await self.show(request)
@@ -41,12 +43,13 @@ class DaemonPage:
     async def show(
         self, request: Request, errors: dict[str, str] | None = None, values: dict[str, str] | None = None
     ) -> Response:
-        daemons = await run_in_threadpool(self._load)
+        daemons, mirror = await run_in_threadpool(self._load)
         return self.web.render(
             request,
             "daemon.html",
             400 if errors else 200,
             daemons=daemons,
+            mirror=mirror,
             state_class=_STATE_CLASS,
             errors=errors or {},
             values=values or {},

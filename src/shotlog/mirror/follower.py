@@ -1,0 +1,246 @@
+"""The mirror's loop: read the site's log after the cursor, accept ids exactly once, append.
+
+Each pass reads ``id > max_seen`` and the open gaps (the daemon's ``GapTracker`` decides what is
+new and when a gap is given up, on the site's clock), lets ``ordering.release`` say which accepted
+events may be appended, and appends them with their names and the new cursor **in one
+transaction**: after a kill -9 the mirror resumes from the cursor it committed, reading again the
+events it had accepted but not appended, so nothing is lost or appended twice. Gaps are not
+stored for resuming: reading the site after the cursor finds them again, with the same deadlines
+(they come from the ``created_at`` of the events that reveal them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from shotlog import backoff
+from shotlog.clock import utcnow_seconds
+from shotlog.connection import Shotlog
+from shotlog.daemon.sources.gaps import GapTracker
+from shotlog.eventlog import read as eventlog_read
+from shotlog.eventlog.log import ForeignIdError, append_foreign
+from shotlog.mirror import ordering
+from shotlog.mirror.records import FORGET, to_row
+from shotlog.mirror.site import Site, SiteRefused, SiteUnreachable
+from shotlog.store import mirrors
+
+__all__ = ["Follower", "MirrorStartError", "Options"]
+
+log = logging.getLogger("shotlog.mirror")
+
+#: how often, while catching up, the mirror asks the site for its newest event (for the lag and
+#: the site's clock); once caught up, the last page tells it
+_HEAD_EVERY = 5.0
+
+
+class MirrorStartError(Exception):
+    """The mirror cannot start on this database (another site, ids that would not follow)."""
+
+
+@dataclass(frozen=True)
+class Options:
+    batch: int = 500
+    interval: float = 1.0
+    gap_timeout: float = 120.0
+    retry_max: float = 300.0
+    from_event_id: int | None = None
+    from_date: dt.datetime | None = None
+
+
+class Follower:
+    def __init__(self, store: Shotlog, site: Site, options: Options) -> None:
+        self.store = store
+        self.db = store.db
+        self.site = site
+        self.options = options
+        self.tracker: GapTracker | None = None
+        self.pending: list[Mapping[str, Any]] = []
+        self.counts: Counter[str] = Counter()
+        self.cursor = 0
+        self.last_created: dt.datetime | None = None
+        self.head: tuple[int, dt.datetime | None] | None = None
+        self._head_at = 0.0
+        self.stop_event = threading.Event()
+
+    # -- start ------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load the state, or start one at the chosen point of the site's log."""
+        with self.db.read() as conn:
+            state = mirrors.read_state(conn)
+            local_head = eventlog_read.head_id(conn)
+            self.last_created = eventlog_read.created_at_through(conn, local_head)
+        if state is not None:
+            if state.site.rstrip("/") != self.site.url.rstrip("/"):
+                raise MirrorStartError(
+                    f"this database mirrors {state.site}, not {self.site.url} (one site per database)"
+                )
+            if self.options.from_event_id is not None or self.options.from_date is not None:
+                log.warning(
+                    "resuming after event %d: --from-event-id/--from-date apply to a new mirror only",
+                    state.cursor,
+                )
+            self.cursor = state.cursor
+            self.counts.update(state.counts)
+        else:
+            self.cursor = self._first_cursor()
+            if self.cursor < local_head:
+                raise MirrorStartError(
+                    f"this database's event log already reaches id {local_head}, and the site's events "
+                    f"from id {self.cursor + 1} would not come after it: mirror into a database of its own"
+                )
+            with self.db.write() as conn:
+                mirrors.start_state(conn, self.site.url, self.cursor, utcnow_seconds())
+        self.tracker = GapTracker(self.cursor, timeout=self.options.gap_timeout)
+        log.info("mirroring %s after event %d", self.site.url, self.cursor)
+
+    def _first_cursor(self) -> int:
+        o = self.options
+        if o.from_event_id is not None:
+            return max(0, o.from_event_id - 1)
+        if o.from_date is not None:
+            first = self.site.first_id_since(o.from_date)
+            if first is not None:
+                return first - 1
+        return self.site.head()[0]
+
+    # -- one pass -----------------------------------------------------------------------------------------
+
+    def poll(self) -> bool:
+        """Read and append what the site has; True when the page was full (more is waiting)."""
+        tracker = self.tracker
+        assert tracker is not None
+        page = self.site.page(tracker.max_seen, self.options.batch)
+        late = self.site.by_ids(tracker.open_holes(500))
+        full = len(page) >= self.options.batch
+        now = time.monotonic()
+        if not full:
+            if page:
+                self.head = (int(page[-1]["id"]), page[-1].get("created_at"))
+            elif self.head is None or self.head[0] < tracker.max_seen:
+                self.head = self.site.head()
+            self._head_at = now
+        elif now - self._head_at >= _HEAD_EVERY or self.head is None:
+            self.head = self.site.head()
+            self._head_at = now
+        events = []
+        for ev in [*late, *page]:
+            if isinstance(ev.get("id"), int):
+                events.append(ev)
+            else:  # no id: no place in the log
+                self.counts["unplaceable"] += 1
+                log.error("the site returned an event without an id: %r", ev)
+        accepted = tracker.accept(events)
+        if self.head is not None and self.head[1] is not None:
+            head_at = self.head[1]
+            accepted.expired += tracker.expire(head_at if head_at.tzinfo else head_at.replace(tzinfo=dt.UTC))
+        self.counts["late_filled"] += len(accepted.filled)
+        self.counts["gaps_given_up"] += len(accepted.expired)
+        self.counts["late_after_timeout"] += len(accepted.dropped_late)
+        for eid in accepted.filled:
+            log.info("event %d committed late on the site; appended in its place", eid)
+        if accepted.expired:
+            log.warning(
+                "event id(s) %s never appeared on the site within %.0f s",
+                accepted.expired[:10],
+                tracker.timeout.total_seconds(),
+            )
+        self.pending += accepted.events
+        now_events, self.pending = ordering.release(self.pending, tracker.holes)
+        self._append(now_events)
+        return full
+
+    def _append(self, events: Sequence[Mapping[str, Any]]) -> None:
+        known = self.store.catalog.schema.has_entity
+        rows, names = [], {}
+        counts = Counter(self.counts)
+        for ev in events:
+            row = to_row(ev, known, self.last_created or utcnow_seconds().replace(tzinfo=None))
+            self.last_created = row.values["created_at"]
+            counts.update(row.anomalies)
+            counts["events"] += 1
+            rows.append(row.values)
+            names.update(row.links)
+        cursor = int(rows[-1]["id"]) if rows else self.cursor
+        try:
+            with self.db.write() as conn:
+                self._write(conn, rows, names, counts, cursor)
+        except ForeignIdError as exc:
+            message = (
+                f"{exc}: this database's log has events that did not come from {self.site.url} "
+                "(written here while it mirrors the site); the site's events cannot follow them"
+            )
+            self._record_error(message)
+            raise MirrorStartError(message) from None
+        self.cursor, self.counts = cursor, counts
+
+    def _write(
+        self,
+        conn: Connection,
+        rows: list[dict[str, Any]],
+        names: dict[Any, Any],
+        counts: Counter[str],
+        cursor: int,
+    ) -> None:
+        """One transaction: the events, their names and the cursor (see the module's docstring)."""
+        assert self.tracker is not None
+        append_foreign(conn, self.db, rows)
+        mirrors.forget_links(conn, [ref for ref, name in names.items() if name is FORGET])
+        mirrors.record_links(conn, {ref: n for ref, n in names.items() if n is not FORGET}, utcnow_seconds())
+        mirrors.save_progress(
+            conn,
+            cursor=cursor,
+            holes=self.tracker.dump_holes(),
+            counts=dict(counts),
+            site_head=_naive_head(self.head),
+            now=utcnow_seconds(),
+            mirrored=bool(rows),
+        )
+
+    # -- the loop -------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Follow the site until ``stop``; wait out failures (backing off), stop on refused credentials."""
+        failures = 0
+        while not self.stop_event.is_set():
+            try:
+                full = self.poll()
+            except SiteRefused as exc:
+                self._record_error(str(exc))
+                raise
+            except SiteUnreachable as exc:
+                failures += 1
+                wait = backoff.delay(failures, 1.0, self.options.retry_max)
+                log.warning("%s; trying again in %.0f s", exc, wait)
+                self._record_error(str(exc))
+                self.stop_event.wait(wait)
+                continue
+            failures = 0
+            if not full:
+                self.stop_event.wait(self.options.interval)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.site.stop()
+
+    def _record_error(self, message: str) -> None:
+        with self.db.write() as conn:
+            mirrors.record_error(conn, message, utcnow_seconds())
+
+
+def _naive_head(head: tuple[int, dt.datetime | None] | None) -> tuple[int, dt.datetime | None] | None:
+    if head is None:
+        return None
+    at = head[1]
+    if isinstance(at, dt.datetime) and at.tzinfo is not None:
+        at = at.astimezone(dt.UTC).replace(tzinfo=None)
+    return head[0], at if isinstance(at, dt.datetime) else None

@@ -1,0 +1,201 @@
+"""A mirror's rows: its state (``mirror_state``) and the names its events link to (``mirror_links``).
+
+A database that mirrors an FPTR site (``shotlog mirror run``) has one ``mirror_state`` row. Its
+presence is what makes the database a mirror: entity writes from clients are refused
+(``shotlog.connection``) and links are named from ``mirror_links``, since the mirror keeps the
+site's events but none of its entities. Plain statements on a connection; the mirror's follower
+decides what to write, in the transaction that appends the events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from shotlog.errors import PermissionDenied
+from shotlog.store.database import Database
+from shotlog.store.tables import mirror_links as ml
+from shotlog.store.tables import mirror_state as ms
+
+__all__ = [
+    "MirrorState",
+    "MirroredDatabase",
+    "forget_links",
+    "link_names",
+    "mirrored_site",
+    "read_state",
+    "record_error",
+    "record_links",
+    "refuse_if_mirrored",
+    "save_progress",
+    "start_state",
+]
+
+_ROW = 1  # one mirror per database: the state is a single row
+#: how long a process trusts what it read of "is this database a mirror" (a mirror started on a
+#: database a server is serving is seen by the server within this time)
+_MIRRORED_TTL = 5.0
+
+
+@dataclass(frozen=True)
+class MirrorState:
+    site: str
+    cursor: int
+    holes: dict[str, str]
+    counts: dict[str, int]
+    site_head_id: int | None
+    site_head_at: dt.datetime | None
+    mirrored_at: dt.datetime | None
+    polled_at: dt.datetime | None
+    last_error: str | None
+    last_error_at: dt.datetime | None
+    started_at: dt.datetime
+
+
+def read_state(conn: Connection) -> MirrorState | None:
+    row = conn.execute(sa.select(ms).where(ms.c.id == _ROW)).first()
+    if row is None:
+        return None
+    return MirrorState(
+        site=row.site,
+        cursor=int(row.cursor),
+        holes=dict(row.holes or {}),
+        counts={k: int(v) for k, v in (row.counts or {}).items()},
+        site_head_id=row.site_head_id,
+        site_head_at=row.site_head_at,
+        mirrored_at=row.mirrored_at,
+        polled_at=row.polled_at,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        started_at=row.started_at,
+    )
+
+
+def start_state(conn: Connection, site: str, cursor: int, now: dt.datetime) -> None:
+    conn.execute(sa.insert(ms).values(id=_ROW, site=site, cursor=cursor, holes={}, counts={}, started_at=now))
+    _cache.clear()
+
+
+def save_progress(
+    conn: Connection,
+    *,
+    cursor: int,
+    holes: Mapping[str, str],
+    counts: Mapping[str, int],
+    site_head: tuple[int, dt.datetime | None] | None,
+    now: dt.datetime,
+    mirrored: bool,
+) -> None:
+    """The cursor and what status shows, in the transaction that appended the events up to it."""
+    values: dict[str, Any] = {
+        "cursor": cursor,
+        "holes": dict(holes),
+        "counts": dict(counts),
+        "polled_at": now,
+        "last_error": None,
+    }
+    if site_head is not None:
+        values["site_head_id"], values["site_head_at"] = site_head
+    if mirrored:
+        values["mirrored_at"] = now
+    conn.execute(sa.update(ms).where(ms.c.id == _ROW).values(**values))
+
+
+def record_error(conn: Connection, message: str, now: dt.datetime) -> None:
+    conn.execute(sa.update(ms).where(ms.c.id == _ROW).values(last_error=message[:2000], last_error_at=now))
+
+
+# -- is this database a mirror ----------------------------------------------------------------------
+
+_cache: dict[str, tuple[float, str | None]] = {}
+_cache_lock = threading.Lock()
+
+
+def mirrored_site(db: Database, conn: Connection | None = None) -> str | None:
+    """The site this database mirrors, None for a database of its own (read at most every few
+    seconds per process: every client write and every page of events asks)."""
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(db.url)
+    if hit is not None and now - hit[0] < _MIRRORED_TTL:
+        return hit[1]
+    query = sa.select(ms.c.site).where(ms.c.id == _ROW)
+    if conn is not None:
+        site = conn.execute(query).scalar()
+    else:
+        with db.read() as c:
+            site = c.execute(query).scalar()
+    with _cache_lock:
+        _cache[db.url] = (now, site)
+    return site
+
+
+# -- names of linked entities -------------------------------------------------------------------------
+
+
+def record_links(conn: Connection, names: Mapping[tuple[str, int], Any], now: dt.datetime) -> None:
+    """Keep the names the site gave these links (a later event's name replaces an earlier one)."""
+    if not names:
+        return
+    forget_links(conn, names.keys())
+    conn.execute(
+        sa.insert(ml),
+        [
+            {"entity_type": t, "entity_id": i, "name": None if n is None else str(n), "updated_at": now}
+            for (t, i), n in names.items()
+        ],
+    )
+
+
+def forget_links(conn: Connection, refs: Iterable[tuple[str, int]]) -> None:
+    """Links the site no longer shows (a retired entity reads as a null link, as on FPTR)."""
+    by_type: dict[str, list[int]] = {}
+    for t, i in refs:
+        by_type.setdefault(t, []).append(i)
+    for t, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            conn.execute(
+                sa.delete(ml).where(ml.c.entity_type == t, ml.c.entity_id.in_(ids[start : start + 500]))
+            )
+
+
+def link_names(conn: Connection, refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Any]:
+    """The recorded names of ``refs`` (those the mirror has seen and that are not retired)."""
+    by_type: dict[str, list[int]] = {}
+    for t, i in refs:
+        by_type.setdefault(t, []).append(i)
+    out: dict[tuple[str, int], Any] = {}
+    for t, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                sa.select(ml.c.entity_id, ml.c.name).where(
+                    ml.c.entity_type == t, ml.c.entity_id.in_(ids[start : start + 500])
+                )
+            )
+            out.update({(t, int(r.entity_id)): r.name for r in rows})
+    return out
+
+
+class MirroredDatabase(PermissionDenied):
+    """A client's entity write on a database that mirrors a site: the site is where to write."""
+
+    def __init__(self, site: str) -> None:
+        super().__init__(
+            f"This shotlog database is a read-only mirror of the FPTR site {site}: "
+            "write to that site instead (its events reach this mirror)",
+            site=site,
+        )
+
+
+def refuse_if_mirrored(db: Database, *, by_client: bool) -> None:
+    """Refuse a client's entity write on a mirror (shotlog's own writes, ``by_client=False``, pass)."""
+    site = mirrored_site(db) if by_client else None
+    if site is not None:
+        raise MirroredDatabase(site)
