@@ -22,6 +22,7 @@ SRC = Path(shotlog.__file__).resolve().parent
 #: declared, though shotlog never imports them by name: another package loads them
 NOT_IMPORTED = {
     "python-multipart",  # starlette's form parser (Request.form()) imports it
+    "httptools",  # uvicorn's httptools protocol, which server/listener.py subclasses, imports it
 }
 #: the optional-dependency groups that are part of shotlog at run time (dev is the test suite's)
 RUNTIME_EXTRAS = ("s3",)

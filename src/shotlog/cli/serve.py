@@ -126,7 +126,13 @@ def serve(
             )
         )
     console.print(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({database})")
-    app = create_app(store, credentials, serve_services(store))
+    from shotlog.errors import ShotlogError
+
+    try:
+        app = create_app(store, credentials, serve_services(store))
+    except ShotlogError as exc:  # a store the settings name cannot be opened (s3:// without boto3)
+        fail(str(exc))
+        return
     run(app, listener)
     store.close()
 

@@ -17,9 +17,17 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any, BinaryIO
 
-import boto3  # type: ignore[import-untyped]
-from botocore.config import Config  # type: ignore[import-untyped]
-from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+try:
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+except ImportError:  # boto3 is the s3 extra's (shotlog[s3]): a site on a directory runs without it
+    boto3 = None
+
+    class BotoCoreError(Exception):  # type: ignore[no-redef]
+        """Never raised: stands in for botocore's errors so the except clauses still compile."""
+
+    ClientError = BotoCoreError
 
 from shotlog.errors import ShotlogError
 from shotlog.files.names import content_disposition
@@ -46,6 +54,12 @@ class S3Files:
     def __init__(
         self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None, region: str | None = None
     ) -> None:
+        if boto3 is None:
+            raise self.error(
+                f"s3://{bucket} needs boto3, which is not installed: install shotlog with its s3 extra "
+                "(pip install 'shotlog[s3]')",
+                url=f"s3://{bucket}",
+            )
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.url = f"s3://{bucket}/{self.prefix}"
