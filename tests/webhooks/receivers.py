@@ -134,6 +134,15 @@ class Receiver:
                 self._lock.wait(left)
             return list(self.requests)
 
+    def delivery_ids_from(self, site: str) -> set[str]:
+        """The delivery ids sent by the worker whose ``X-SG-WEBHOOK-SITE-URL`` is ``site``."""
+        return {
+            i["delivery_id"]
+            for r in list(self.requests)
+            if r.header("X-SG-WEBHOOK-SITE-URL") == site
+            for i in r.body["data"].get("deliveries", [r.body["data"]])
+        }
+
     def items(self, *, service: bool = False) -> list[dict[str, Any]]:
         """Every delivered event's data, batched or not, in arrival order; ``service`` keeps the
         Webhook_Status_Change and Test_Connection messages too."""

@@ -132,14 +132,6 @@ def test_kill_9_repeats_only_the_requests_whose_outcome_was_not_recorded(
         ]
     )
 
-    def sent_by(site: str) -> set[str]:
-        return {
-            i["delivery_id"]
-            for r in list(receiver.requests)
-            if r.header("X-SG-WEBHOOK-SITE-URL") == site
-            for i in r.body["data"].get("deliveries", [r.body["data"]])
-        }
-
     unrecorded: dict[str, set[str]] = {}  # per killed worker: what it sent whose outcome was lost
     committed: dict[str, set[str]] = {}
     worker = None
@@ -167,7 +159,7 @@ def test_kill_9_repeats_only_the_requests_whose_outcome_was_not_recorded(
     for site, done in committed.items():
         # every request of the dead worker reached the receiver before its kill was noticed, and the
         # handler counted it before answering; what it sent minus what was committed was lost
-        unrecorded[site] = sent_by(site) - done
+        unrecorded[site] = receiver.delivery_ids_from(site) - done
     counts = Counter(i["delivery_id"] for i in receiver.items())
     assert len(counts) == total
     # a committed outcome is never sent again; an unrecorded one is, once more per kill that lost it
