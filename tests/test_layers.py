@@ -21,7 +21,7 @@ ARCHITECTURE = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
 #: Bottom to top. A unit is a subpackage of shotlog or one of its top-level modules; a unit may
 #: import units of its own layer or of a layer below, never one above.
 LAYERS: list[set[str]] = [
-    {"errors", "settings", "clock", "backoff"},
+    {"errors", "settings", "clock", "backoff", "telemetry"},
     {"schema"},
     {"values", "filelinks", "access"},
     {"query"},

@@ -216,6 +216,25 @@ def _site_url(name: str, raw: str) -> str:
     return raw if raw.endswith("/") else raw + "/"
 
 
+def _log_format(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in ("text", "json"):
+        raise SettingError(name, f"{name} must be text or json, got {raw!r}")
+    return value
+
+
+def _address(name: str, raw: str) -> tuple[str, int] | None:
+    """``host:port`` (``[::1]:9464`` for IPv6); ``none`` means unset."""
+    raw = raw.strip()
+    if raw == "none":
+        return None
+    host, colon, port = raw.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingError(name, f"{name} must be host:port, such as 127.0.0.1:9464, got {raw!r}")
+    return host, int(port)
+
+
 # -- the declarations, in the order the docs list them
 
 #: the docs/configuration.md sections with a generated table, by key
@@ -298,6 +317,27 @@ TLS_CERT = Setting(
     "SHOTLOG_TLS_CERT", None, _path, "PEM certificate chain: `shotlog serve` speaks HTTPS (`--tls-cert`)"
 )
 TLS_KEY = Setting("SHOTLOG_TLS_KEY", None, _path, "PEM private key of the certificate (`--tls-key`)")
+LOG_FORMAT = Setting(
+    "SHOTLOG_LOG_FORMAT",
+    "text",
+    _log_format,
+    "`shotlog serve`'s log lines: `text`, or `json` for one JSON object a line; either way one line "
+    "per request with its request id ([operations.md](operations.md#logs))",
+)
+METRICS_TOKEN: Setting[str | None] = Setting(
+    "SHOTLOG_METRICS_TOKEN",
+    None,
+    _optional_text,
+    "Bearer token a Prometheus scrape of `/metrics` must send (`Authorization: Bearer ...`); "
+    "without it or `SHOTLOG_METRICS_ADDRESS`, `/metrics` is off ([operations.md](operations.md#metrics))",
+)
+METRICS_ADDRESS: Setting[tuple[str, int] | None] = Setting(
+    "SHOTLOG_METRICS_ADDRESS",
+    None,
+    _address,
+    "`host:port` of a listener of its own that serves `/metrics` (and `/readyz`) to the network "
+    "that may reach it, e.g. `127.0.0.1:9464`; one per `shotlog serve` process",
+)
 SCRIPT_NAME: Setting[str | None] = Setting(
     "SHOTLOG_SCRIPT_NAME",
     None,

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import threading
 
+from shotlog import telemetry
 from shotlog.archive.job import ArchiveBusy, run_archive
 from shotlog.archive.policy import ArchivePolicy
 from shotlog.archive.storage import open_storage
@@ -64,12 +65,16 @@ class ArchiveService:
             )
             report = run_archive(self.store, storage, self.policy, should_stop=self._stop.is_set)
         except ArchiveBusy:
+            telemetry.archive_run("busy")
             log.info("archive run skipped: another run holds the lock")
         except ShotlogError as exc:
+            telemetry.archive_run("failed")
             log.error("archive run failed: %s", exc)
         except Exception:
+            telemetry.archive_run("failed")
             log.exception("archive run failed")
         else:
+            telemetry.archive_run("succeeded")
             log.info(
                 "archive run: %s events archived, %s segments purged, live log starts at id %s",
                 report.archived_events,

@@ -15,7 +15,9 @@ from shotlog.settings import (
     ARCHIVE_URL,
     HOST,
     KEEPALIVE_SECONDS,
+    LOG_FORMAT,
     MAX_IDLE_CONNECTIONS,
+    METRICS_ADDRESS,
     PORT,
     TLS_CERT,
     TLS_KEY,
@@ -88,6 +90,8 @@ def serve(
     from shotlog.server.services import serve_services
 
     try:
+        # read before anything starts, so that a bad value stops serve with a line naming it
+        LOG_FORMAT.read(), METRICS_ADDRESS.read()
         listener = ListenerSettings(
             host,
             port,

@@ -1,8 +1,8 @@
-"""uvicorn's access log, without secrets.
+"""The request target as the access log may show it, without secrets.
 
-uvicorn writes each request line, query string included: a token request that carries its
-password or client secret in the URL, as FPTR allows, would leave it in the log. So every access
-log record passes ``RedactSecrets`` first:
+The log's line for each request (``server.request_log``) shows its target, query string included:
+a token request that carries its password or client secret in the URL, as FPTR allows, would leave
+it in the log. So the target passes ``redact`` first:
 
 * on the sign-in paths (``SIGNIN_PATHS``) the whole query string is replaced;
 * elsewhere, the value of any parameter whose name says it is a secret (``secret_name``) is.
@@ -10,12 +10,9 @@ log record passes ``RedactSecrets`` first:
 
 from __future__ import annotations
 
-import copy
-import logging
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["REDACTED", "SIGNIN_PATHS", "RedactSecrets", "log_config", "redact", "secret_name"]
+__all__ = ["REDACTED", "SIGNIN_PATHS", "redact", "secret_name"]
 
 REDACTED = "[redacted]"
 #: paths whose query strings are never logged: they exist to receive credentials
@@ -41,24 +38,3 @@ def redact(path_with_query: str) -> str:
         return path_with_query
     kept = [(name, REDACTED if secret_name(name) else value) for name, value in pairs]
     return f"{path}?{urlencode(kept, safe='[]')}"
-
-
-class RedactSecrets(logging.Filter):
-    """Rewrites the request target of uvicorn's access log records (never drops a record)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args
-        # uvicorn's access record: (client_addr, method, full_path, http_version, status_code)
-        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
-            record.args = (args[0], args[1], redact(args[2]), args[3], args[4])
-        return True
-
-
-def log_config() -> dict[str, Any]:
-    """uvicorn's own logging configuration, with ``RedactSecrets`` on the access log's handler."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config.setdefault("filters", {})["redact_secrets"] = {"()": RedactSecrets}
-    config["handlers"]["access"].setdefault("filters", []).append("redact_secrets")
-    return config

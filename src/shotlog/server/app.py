@@ -35,8 +35,11 @@ from shotlog.server.api3.endpoint import Api3Endpoint
 from shotlog.server.body_limits import BodyGuard, BodyLimits
 from shotlog.server.file_routes import PREFIXES as FILE_PREFIXES
 from shotlog.server.file_routes import FileRoutes
+from shotlog.server.metrics import Metrics
 from shotlog.server.mirror_routes import MirrorApi
 from shotlog.server.principals import Principals
+from shotlog.server.readiness import Readiness
+from shotlog.server.request_log import RequestLog
 from shotlog.server.responses import not_routed
 from shotlog.server.rest.endpoint import EVERY_METHOD, Handler, rest_endpoint
 from shotlog.server.rest.entities import Entities
@@ -66,7 +69,7 @@ API3_PATH = "/api3/json"
 class _UiPath(Convertor[str]):
     """Any path outside the APIs: the UI's catch-all must leave /api and /api3 to their own 404s."""
 
-    regex = r"(?!api3?(?:/|$)|healthz$).*"
+    regex = r"(?!api3?(?:/|$)|healthz$|readyz$|metrics$).*"
 
     def convert(self, value: str) -> str:
         return value
@@ -87,14 +90,15 @@ class ShotlogApp(Starlette):
     request with a ``root_path`` (served under a prefix) takes the ordinary route instead.
 
     Every request with a body passes ``BodyGuard`` first, api3's included: each endpoint's size
-    and time limits hold before any route reads a byte (``server.body_limits``).
+    and time limits hold before any route reads a byte (``server.body_limits``). Before that,
+    ``RequestLog`` gives every request its id, its log line and its count in the metrics.
     """
 
     def __init__(self, api3: Api3Endpoint, files: ASGIApp, limits: BodyLimits, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.api3 = api3
         self.files = files
-        self.guard = BodyGuard(self._dispatch, limits)
+        self.guard = RequestLog(BodyGuard(self._dispatch, limits))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.guard(scope, receive, send)
@@ -136,6 +140,10 @@ def create_app(
     site, events, entity_pages = SitePages(web), EventPages(web), EntityPages(web)
     accounts, hook_pages, daemon_page = AccountPages(web), WebhookPages(web), DaemonPage(web)
     archive_pages = ArchivePages(web)
+
+    readiness = Readiness(store)
+    # here only with a token; with SHOTLOG_METRICS_ADDRESS they are on a listener of their own
+    metrics = Metrics(store, settings.METRICS_TOKEN.read(), settings.METRICS_ADDRESS.read())
 
     async def health(request: Request) -> JSONResponse:
         """Liveness and the head of the event log, for load balancers and monitoring."""
@@ -180,6 +188,8 @@ def create_app(
     user_admins = USER_ADMINS["HumanUser"]
     routes: list[BaseRoute] = [
         Route("/healthz", health, methods=["GET"]),
+        Route("/readyz", readiness.readyz, methods=["GET"]),
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
         # -- api3: shotgun_api3 lower-cases the whole base URL and posts here (or <prefix>/api3/json);
         # ShotlogApp answers it before the middleware, this route only under a root_path
         Route(API3_PATH, api3.routed, methods=["POST"]),

@@ -237,7 +237,8 @@ def run(app: Any, settings: ListenerSettings) -> None:
     """Serve ``app`` until SIGINT/SIGTERM, which stop accepting and let in-flight requests finish."""
     import uvicorn
 
-    from shotlog.server.access_log import log_config
+    from shotlog.server.log_format import log_config
+    from shotlog.settings import LOG_FORMAT
 
     _raise_file_limit()
     protocol = _protocol_class(settings.max_idle_connections, settings.header_timeout, settings.drain_seconds)
@@ -246,7 +247,10 @@ def run(app: Any, settings: ListenerSettings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        log_config=log_config(),  # uvicorn's own, with secrets kept out of the access log
+        # one handler for uvicorn and shotlog, with request ids; server.request_log writes the
+        # access line (secrets redacted), so uvicorn's own is off
+        log_config=log_config(LOG_FORMAT.read(), settings.log_level),
+        access_log=False,
         http=protocol,
         timeout_keep_alive=int(settings.keepalive_seconds),
         ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,

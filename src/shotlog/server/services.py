@@ -42,6 +42,9 @@ def serve_services(store: Shotlog) -> list[Service]:
     from shotlog.archive.service import archive_service
 
     services.extend(archive_service(store))  # with SHOTLOG_ARCHIVE_URL; SHOTLOG_ARCHIVE_INTERVAL=0: off
+    from shotlog.server.metrics import metrics_listener
+
+    services.extend(metrics_listener(store))  # with SHOTLOG_METRICS_ADDRESS
     return services
 
 

@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.engine import Connection
 
+from shotlog import telemetry
 from shotlog.store import retry
 
 __all__ = ["CommitGroup"]
@@ -115,6 +116,8 @@ class CommitGroup:
                 return
             self.groups += 1
             self.writes += len(group) - len(again)
+            telemetry.WRITE_COMMITS.inc()
+            telemetry.WRITE_GROUP_SIZE.observe(len(group) - len(again))
             for item, aborted in again:
                 item.result = None
                 self._alone(item, failed=aborted)
@@ -148,6 +151,7 @@ class CommitGroup:
                     attempt + 1,
                 )
                 self.retries += 1
+                telemetry.WRITE_RETRIES.inc()
                 time.sleep(delay)
             attempt += 1
             try:
@@ -160,4 +164,6 @@ class CommitGroup:
             item.committed = True
             self.groups += 1
             self.writes += 1
+            telemetry.WRITE_COMMITS.inc()
+            telemetry.WRITE_GROUP_SIZE.observe(1)
             return

@@ -17,25 +17,28 @@ would otherwise stall every other request for as long as it takes to parse.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import threading
+import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import Request
 from starlette.types import Message, Receive, Scope, Send
 
-from shotlog import settings
+from shotlog import settings, telemetry
 from shotlog.access.passwords import PasswordsBusy
 from shotlog.accounts.credentials import Principal
-from shotlog.errors import ShotlogError, incident_ref
+from shotlog.errors import ShotlogError, StorageError, incident_ref
 from shotlog.files.service import Files
 from shotlog.server import large_json
-from shotlog.server.api3.methods import INFO, Context, crud_message, dispatch
+from shotlog.server.api3.methods import INFO, METHODS, Context, crud_message, dispatch
 from shotlog.server.api3.wire import AUTH_FAILED, Call, ProtocolError, decode, error_body, result_body
 from shotlog.server.principals import PasswordChecked, Principals
+from shotlog.server.request_log import note_api3
 from shotlog.server.uploads import site_base
 
 __all__ = ["GZIP_MINIMUM", "INLINE_PARSE_BYTES", "MAX_BODY", "Api3Endpoint"]
@@ -79,6 +82,20 @@ class _Workers:
 
 _WORKERS = _Workers()
 
+T = TypeVar("T")
+
+
+async def _in_worker(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in an api3 worker thread, in a copy of this context: what it logs carries the
+    request's id (``server.request_log``), as ``asyncio.to_thread`` would do."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(_WORKERS.get(), context.run, fn, *args)
+
+
+def _method_label(method: str) -> str:
+    """The method as the metrics name it: a client may send any name, the labels stay bounded."""
+    return method if method in METHODS or method == "info" else "unknown"
+
 
 def _password_auth(auth: Mapping[str, Any] | None) -> bool:
     """Whether ``authenticate`` will check a password (its order: session token, script, login)."""
@@ -117,15 +134,16 @@ class Api3Endpoint:
         body = await _read_body(receive, self.max_body)
         if body is None:
             return  # the client went away before its request was complete: nobody to answer
+        started = time.perf_counter()
         gzip = _accepts_gzip(scope) if compress else None
         large = len(body) > INLINE_PARSE_BYTES
         decoded: Call | None = None
+        method, outcome = "unknown", "fault"  # a body that is too large, or not a call
         if len(body) > self.max_body:
             reply = _reply(error_body(f"Request body larger than {self.max_body} bytes"), gzip)
         else:
             if large:
-                loop = asyncio.get_running_loop()
-                parsed = await loop.run_in_executor(_WORKERS.get(), _decode, body, gzip, True)
+                parsed = await _in_worker(_decode, body, gzip, True)
             else:
                 parsed = _decode(body, gzip)
             del body
@@ -133,21 +151,26 @@ class Api3Endpoint:
                 reply = parsed
             else:
                 decoded = parsed
+                method = _method_label(decoded.method)
                 if decoded.method == "info":
-                    reply = _reply(result_body(self.info), gzip)
+                    reply, outcome = _reply(result_body(self.info), gzip), "ok"
                 else:
                     client = scope.get("client")
-                    reply = await self._answer(decoded, gzip, scope, client[0] if client else "")
+                    reply, outcome = await self._answer(decoded, gzip, scope, client[0] if client else "")
+        telemetry.API3_CALLS.labels(method, outcome).inc()
+        telemetry.API3_DURATION.labels(method).observe(time.perf_counter() - started)
+        note_api3(method, outcome)
         await send(reply[0])
         await send(reply[1])
         if large and decoded is not None:
             # freed here in one go, a large value would hold the GIL (``server.large_json``)
             args, decoded = decoded.args, None
-            await asyncio.get_running_loop().run_in_executor(_WORKERS.get(), large_json.dismantle, args)
+            await _in_worker(large_json.dismantle, args)
 
     async def _answer(
         self, call: Call, gzip: bool | None, site: Scope | None = None, address: str = ""
-    ) -> tuple[Message, Message]:
+    ) -> tuple[tuple[Message, Message], str]:
+        """The reply to ``call`` and its outcome (ok, fault, auth_failed, internal_error)."""
         checked: PasswordChecked | None = None
         if _password_auth(call.auth):
             assert call.auth is not None
@@ -157,7 +180,7 @@ class Api3Endpoint:
                 signins = self.credentials.signins
                 refused = await asyncio.to_thread(signins.throttled, login[:255], address, "api3")
                 if refused is not None:
-                    return _reply(error_body(refused.message(login[:255]), AUTH_FAILED), gzip)
+                    return _reply(error_body(refused.message(login[:255]), AUTH_FAILED), gzip), "auth_failed"
             # The password is checked here, on the event loop: while a flood of sign-ins waits for
             # a free password check (``shotlog.access.passwords``), it holds none of the worker threads
             # that every other api3 call needs.
@@ -167,10 +190,9 @@ class Api3Endpoint:
                     call.auth.get("user_login"), call.auth.get("user_password")
                 )
             except PasswordsBusy as exc:
-                return _reply(error_body(exc.message), gzip)
+                return _reply(error_body(exc.message), gzip), "fault"
             checked = PasswordChecked(principal, address)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_WORKERS.get(), self.answer, call, gzip, checked, site)
+        return await _in_worker(self.answer, call, gzip, checked, site)
 
     def answer(
         self,
@@ -178,9 +200,11 @@ class Api3Endpoint:
         gzip: bool | None,
         checked: PasswordChecked | None = None,
         site: Scope | None = None,
-    ) -> tuple[Message, Message]:
-        """The reply to ``call``, ready to send (runs in a worker thread, compression included)."""
-        return _reply(self.handle(call.method, call.auth, call.args, checked, site), gzip)
+    ) -> tuple[tuple[Message, Message], str]:
+        """The reply to ``call``, ready to send, and its outcome (runs in a worker thread,
+        compression included)."""
+        body, outcome = self.handle(call.method, call.auth, call.args, checked, site)
+        return _reply(body, gzip), outcome
 
     def _present(self, method: str, result: Any, site: Scope | None) -> None:
         """Turn the stored thumbnails and uploaded files of ``result``'s records into URLs of the
@@ -210,7 +234,9 @@ class Api3Endpoint:
         args: Any,
         checked: PasswordChecked | None = None,
         site: Scope | None = None,
-    ) -> bytes:
+    ) -> tuple[bytes, str]:
+        """The reply's body and the call's outcome: ok, fault (an error of the call's own),
+        auth_failed or internal_error."""
         try:
             principal = self.principals.api3_caller(auth, checked)
             view = self.principals.api3_view(principal, auth or {})
@@ -218,22 +244,24 @@ class Api3Endpoint:
             result = dispatch(ctx, method, args)
             self._present(method, result, site)
             self._signed_in(method, principal, auth)
-            return result_body(result)
+            return result_body(result), "ok"
         except ProtocolError as exc:
-            return error_body(exc.message, exc.code)
+            outcome = "auth_failed" if exc.code == AUTH_FAILED else "fault"
+            return error_body(exc.message, exc.code), outcome
         except PasswordsBusy as exc:  # not a CRUD error: nothing was attempted
-            return error_body(exc.message)
+            return error_body(exc.message), "fault"
         except ShotlogError as exc:
-            return error_body(crud_message(method, exc), exc.error_code)
+            # a database failure is the server's, not the call's
+            outcome = "internal_error" if isinstance(exc, StorageError) else "fault"
+            return error_body(crud_message(method, exc), exc.error_code), outcome
         except RecursionError:
-            return error_body(f"API {method}() arguments are nested too deeply")
+            return error_body(f"API {method}() arguments are nested too deeply"), "fault"
         except Exception:
             # the client learns a reference to the log entry, never the exception's text
             ref = incident_ref()
             log.exception("ref %s: api3 %s() failed", ref, method)
-            return error_body(
-                f"API {method}() failed with an internal error (ref {ref}); the server log has the details"
-            )
+            message = f"API {method}() failed with an internal error (ref {ref})"
+            return error_body(f"{message}; the server log has the details"), "internal_error"
 
     def _signed_in(self, method: str, principal: Principal, auth: Mapping[str, Any] | None) -> None:
         """Sign-in events of a successful call (when a call counts as a login: ``shotlog.accounts.signins``).
