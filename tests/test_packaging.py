@@ -10,6 +10,7 @@ copy of the source, offline, with the setuptools of the dev tools (``--no-build-
 from __future__ import annotations
 
 import email.parser
+import importlib.metadata
 import re
 import shutil
 import subprocess
@@ -19,6 +20,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from shotlog.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the development tools: none of them may come with a plain install
@@ -101,3 +105,9 @@ def test_the_wheel_holds_every_file_of_the_package(wheel: zipfile.ZipFile) -> No
         assert needed in names
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     assert "shotlog = shotlog.cli:main" in wheel.read(entry_points).decode()
+
+
+def test_shotlog_version_is_the_installed_package_s() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"shotlog, version {importlib.metadata.version('shotlog')}\n"

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 import shotlog
 from shotlog.cli import main
 from shotlog.store.database import normalize_url
+from shotlog.store.migrate import head_revision
 from testdbs import start_serve, stop_serve, wait_healthy
 
 SCRIPT = {"SHOTLOG_SCRIPT_NAME": "backup_tests", "SHOTLOG_SCRIPT_KEY": "k3y-" + "fedcba9876543210" * 4}
@@ -183,3 +184,24 @@ def test_a_backup_refuses_a_directory_that_is_not_empty_and_restore_one_that_is_
     assert (tmp_path / "full" / "something").read_text() == "x"
     result = CliRunner().invoke(main, ["db", "restore", str(tmp_path / "full"), "-d", empty_url])
     assert result.exit_code == 1 and "not a shotlog backup" in result.output, result.output
+
+
+def test_a_backup_of_a_newer_schema_is_refused_and_the_database_left_empty(
+    db_url: str, empty_url: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    made = runner.invoke(
+        main, ["db", "backup", str(tmp_path / "b"), "-d", db_url, "--files", str(tmp_path / "f")]
+    )
+    assert made.exit_code == 0, made.output
+    manifest = tmp_path / "b" / "manifest.json"
+    manifest.write_text(
+        manifest.read_text().replace(f'"revision": "{head_revision()}"', '"revision": "0999_later"')
+    )
+    refused = runner.invoke(main, ["db", "restore", str(tmp_path / "b"), "-d", empty_url])
+    assert refused.exit_code == 1
+    assert "'0999_later'" in refused.output and repr(head_revision()) in refused.output, refused.output
+    engine = sa.create_engine(normalize_url(empty_url), poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        assert sa.inspect(conn).get_table_names() == []
+    engine.dispose()

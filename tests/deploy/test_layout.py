@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ pytestmark = [
 SCRIPT_NAME = "layout_tests"
 SCRIPT_KEY = "k3y-" + "fedcba9876543210" * 4
 CLIENTS = 4
+WORKER_SITES = ("http://worker1/", "http://worker2/")
 #: a line of the site's access log format
 ACCESS = re.compile(
     r'"(?P<request>[^"]*)" (?P<status>\d+) .* upstream=(?P<upstream>.*) status=(?P<ustatus>.*) time='
@@ -60,6 +62,8 @@ class Layout:
     serve_ports: list[int]
     overrides: dict[str, str]
     servers: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
+    #: webhook workers, each naming itself in X-SG-WEBHOOK-SITE-URL so that a receiver tells them apart
+    workers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -69,6 +73,14 @@ class Layout:
         return shotgun_api3.Shotgun(
             self.url, script_name=SCRIPT_NAME, api_key=SCRIPT_KEY, ca_certs=str(self.ca)
         )
+
+    def start_workers(self, *sites: str) -> None:
+        unit = Unit.load("shotlog-worker@.service")
+        for n, site in enumerate(sites, 1):
+            log = self.directory / f"worker_{n}.log"
+            self.workers[site] = unit.start(
+                log, {**self.overrides, "SHOTLOG_WEBHOOKS_SITE_URL": site}, str(n)
+            )
 
     def start_servers(self, *ports: int) -> None:
         """Start a server on each port (all at once), and wait until every one answers."""
@@ -121,13 +133,18 @@ def layout(module_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     nginx = Nginx(directory / "nginx", site, https_port)
     result = Layout(module_db, directory, directory / "ca.pem", nginx, access_log, ports, overrides)
     try:
+        result.start_workers(*WORKER_SITES)  # they start while the servers do
         result.start_servers(*ports)
         nginx.check()
         nginx.start()
         yield result
     finally:
         nginx.stop()
-        for process in result.servers.values():
+        processes = [*result.servers.values(), *result.workers.values()]
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()  # all at once: each server drains its connections for a moment
+        for process in processes:
             stop_serve(process)
 
 
@@ -185,17 +202,27 @@ def test_a_server_stopped_and_started_again_behind_nginx_fails_no_call(layout: L
     def served_by(port: int, after: int = 0) -> bool:
         return any(m["upstream"] == f"127.0.0.1:{port}" for m in layout.access()[after:])
 
+    began = time.monotonic()
+    phases: list[str] = []
+
+    def phase(name: str) -> None:
+        phases.append(f"{name} {time.monotonic() - began:.1f} s")
+
     with Callers(layout) as callers:
         wait_until(lambda: served_by(first) and served_by(second), timeout=30, what="calls on both servers")
+        phase("both serving")
         process = layout.servers[first]
         process.send_signal(signal.SIGTERM)
         # uvicorn ends by raising the signal again: systemd counts an exit by SIGTERM as clean
         assert process.wait(30) in (0, -signal.SIGTERM), (layout.directory / f"serve_{first}.log").read_text()
+        phase("stopped")
         callers.wait_for(20)  # all through the other server now
         mark = len(layout.access())
         layout.start_servers(first)
+        phase("started again")
         # nginx leaves a failed server out for the site's fail_timeout, then takes it back
         wait_until(lambda: served_by(first, mark), timeout=30, what=f"calls on :{first} again")
+        phase("serving again")
         callers.wait_for(10)
     assert all(not t.is_alive() for t in callers.threads), "a client hung"
     assert callers.failures == [], callers.failures[:5]
@@ -222,7 +249,7 @@ def test_a_server_stopped_and_started_again_behind_nginx_fails_no_call(layout: L
     assert Counter(p["name"] for p in projects) == Counter(callers.created)
     made = Counter(e["entity"]["id"] for e in events if e["entity"])
     assert all(made[p["id"]] == 1 for p in projects), "a create's event is missing or there twice"
-    print(f"{callers.done} calls, {len(api3)} api3 requests through nginx")
+    print(f"{callers.done} calls, {len(api3)} api3 requests through nginx; {', '.join(phases)}")
 
 
 def _delivered(db_url: str, hook_id: str) -> set[str]:
@@ -242,13 +269,10 @@ def test_a_worker_killed_mid_delivery_leaves_its_deliveries_to_another(layout: L
             {"url": receiver.url, "token": "s3cret", "event_type": kind, "max_concurrency": 4, "timeout": 1}
         )
 
-    unit = Unit.load("shotlog-worker@.service")
-    workers: list[subprocess.Popen[bytes]] = []
-    sites = ["http://worker1/", "http://worker2/"]
+    sites = WORKER_SITES
+    workers = [layout.workers[site] for site in sites]
+    assert all(w.poll() is None for w in workers), "a worker stopped before the test"
     try:
-        for n, site in enumerate(sites, 1):
-            log = layout.directory / f"worker_{n}.log"
-            workers.append(unit.start(log, {**layout.overrides, "SHOTLOG_WEBHOOKS_SITE_URL": site}, str(n)))
         sg = layout.client()
         sg.batch(
             [

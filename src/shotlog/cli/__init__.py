@@ -22,7 +22,7 @@ __all__ = ["main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="shotlog")
+@click.version_option(package_name="shotlog", prog_name="shotlog")
 def main() -> None:
     """shotlog: a self-hosted event platform for production tracking, compatible with FPTR."""
 

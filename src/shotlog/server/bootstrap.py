@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,6 +15,9 @@ from shotlog.settings import ADMIN_LOGIN, ADMIN_PASSWORD, SCRIPT_KEY, SCRIPT_NAM
 from shotlog.store.tables import script_keys
 
 __all__ = ["Bootstrap", "ensure_credentials"]
+
+#: the advisory lock that makes servers starting together set their credentials one at a time
+_LOCK_KEY = 0x5107_108
 
 
 @dataclass(frozen=True)
@@ -59,9 +64,36 @@ def _ensure_admin(store: Shotlog, credentials: Credentials, login: str, password
         store.update("HumanUser", found["id"], data)
 
 
+@contextmanager
+def _one_server_at_a_time(store: Shotlog) -> Iterator[None]:
+    """Servers that start together (systemd starts every ``shotlog-serve@`` unit at once) would each
+    find no script, or the same script without its key, and race: two ApiUsers of one name, or a
+    key written twice and the second server stopped by the conflict. On PostgreSQL a session
+    advisory lock, held on a connection of its own, makes them take turns; the later one then
+    finds everything set. SQLite serves one machine, where one server per database is the rule."""
+    if store.db.backend != "postgresql":
+        yield
+        return
+    with store.db.writer.connect() as conn:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK_KEY})
+            conn.commit()
+
+
 def ensure_credentials(
     store: Shotlog, credentials: Credentials, env: dict[str, str] | None = None
 ) -> Bootstrap:
+    """The credentials the environment names, made or updated; on a fresh database with none named,
+    an admin and a script made up (``generated``). Servers starting together take turns."""
+    with _one_server_at_a_time(store):
+        return _ensure_credentials(store, credentials, env)
+
+
+def _ensure_credentials(store: Shotlog, credentials: Credentials, env: dict[str, str] | None) -> Bootstrap:
     script_name, script_key = SCRIPT_NAME.read(env), SCRIPT_KEY.read(env)
     login, password = ADMIN_LOGIN.read(env), ADMIN_PASSWORD.read(env)
     if bool(script_name) != bool(script_key):
