@@ -2,11 +2,12 @@
 
 Debian's nginx serves the site file over HTTPS (a test CA's certificate) in front of two
 ``shotlog serve`` processes started by the serve unit's command and environment; ``shotlog worker``
-processes are the worker unit's. The official shotgun_api3 client calls through nginx without a
-pause while each server in turn is stopped (SIGTERM) and started again: no call fails, nginx never
-answers a call with an error of its own (which the client would quietly send again), and every
-create is in the log exactly once. A worker killed with -9 while it delivers leaves its deliveries
-to the other, which finishes them; the only repeats are those docs/webhooks.md allows.
+processes are the worker unit's, started with them. Official shotgun_api3 clients call through
+nginx without a pause (a create, then a read of it) while one server is stopped (SIGTERM) and
+started again: no call fails, nginx never answers a call with an error of its own (which the client
+would quietly send again), and every create exists once, with its one event. A worker killed with
+-9 while it delivers leaves its deliveries to the other, which finishes them; the only repeats are
+those docs/webhooks.md allows (sent by the killed worker, outcome not recorded).
 """
 
 from __future__ import annotations
