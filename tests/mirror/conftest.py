@@ -1,4 +1,4 @@
-"""Fixtures of the mirror tests: a site per module; a mirror database per test."""
+"""Fixtures of the mirror tests: one site for the session; a mirror database per test."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ class _Dbs(Databases):
     prefix = "mir"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def databases(template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     dbs = _Dbs(template, tmp_path_factory.mktemp("mirror_dbs"))
     yield dbs
     dbs.drop_all()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     s = launch_site(databases.new(), tmp_path_factory.mktemp("mirror_site"))
     yield s

@@ -13,7 +13,9 @@ import shotgun_api3
 from mirrorkit import SCRIPT_KEY, SCRIPT_NAME, Mirror, Site, comparable, launch_site, make_events, wait_for
 
 import shotlog
+from shotlog.mirror.lock import mirror_lock
 from shotlog.mirror.records import FIELDS
+from shotlog.store.database import Database
 
 _ASC = [{"field_name": "id", "direction": "asc"}]
 
@@ -30,7 +32,7 @@ def _mirrored(mirror: Mirror, after: int, through: int) -> list[dict[str, object
 
 def test_events_are_mirrored_identical_field_by_field(site: Site, mirror: Mirror) -> None:
     sg = site.client()
-    mirror.start()
+    mirror.start_inline()
     start = mirror.wait_through(0)["last_event_id"]
     project = sg.create("Project", {"name": "mirrored"})
     make_events(sg, project, 2000, "m")
@@ -67,8 +69,7 @@ def test_late_committed_ids_are_appended_once_in_id_order(site: Site, mirror: Mi
     """An id that commits after higher ones (as FPTR's do) waits for nothing twice: the events after
     it are held until it arrives, so the mirror's own readers (``id > cursor``) never skip it."""
     sg = site.client()
-    mirror.args += ["--gap-timeout", "3600"]
-    mirror.start()
+    mirror.start_inline(gap_timeout=3600)
     mirror.wait_through(0)
     project = sg.create("Project", {"name": "late"})
     template = site.row(site.head())
@@ -90,8 +91,7 @@ def test_late_committed_ids_are_appended_once_in_id_order(site: Site, mirror: Mi
 
 
 def test_a_gap_that_never_fills_is_given_up_on_the_sites_clock(site: Site, mirror: Mirror) -> None:
-    mirror.args += ["--gap-timeout", "60"]
-    mirror.start()
+    mirror.start_inline(gap_timeout=60)
     mirror.wait_through(0)
     template = site.row(site.head())
     missing = template["id"] + 1
@@ -118,8 +118,8 @@ def test_kill9_at_random_points_loses_and_repeats_nothing(site: Site, mirror: Mi
     first = start = site.head()
     mirror.start("--from-event-id", str(start + 1))
     rng = random.Random(20)
-    for round_ in range(3):
-        make_events(sg, project, 200, f"k{round_}")
+    for round_ in range(2):
+        make_events(sg, project, 250, f"k{round_}")
         target = site.head()
         # kill it while it is appending: once it is past a random point of this round's events
         mirror.wait_through(start + rng.randint(1, target - start))
@@ -136,8 +136,7 @@ def test_backfill_then_live_without_gap_or_repeat(site: Site, mirror: Mirror) ->
     project = sg.create("Project", {"name": "backfill"})
     start = site.head()
     make_events(sg, project, 600, "b")
-    mirror.args += ["--batch", "40"]
-    mirror.start("--from-event-id", str(start + 1))
+    mirror.start_inline(batch=40, from_event_id=start + 1)
     mirror.wait_through(start + 100)
     make_events(sg, project, 100, "live")  # while it is still catching up
     head = site.head()
@@ -146,9 +145,12 @@ def test_backfill_then_live_without_gap_or_repeat(site: Site, mirror: Mirror) ->
 
 
 def test_one_mirror_per_database(site: Site, mirror: Mirror) -> None:
-    mirror.start()
-    mirror.wait_through(0)
-    second = mirror.run_once()
+    db = Database(mirror.db_url)
+    try:
+        with mirror_lock(db):  # as a running mirror holds it
+            second = mirror.run_once()
+    finally:
+        db.dispose()
     assert second.returncode != 0
     assert "another shotlog mirror is already running on this database" in second.stderr
 
@@ -177,7 +179,7 @@ def test_an_unreachable_site_is_retried_and_reported(site: Site, mirror: Mirror)
 def test_a_mirrored_database_refuses_entity_writes_and_reports_its_status(
     site: Site, mirror: Mirror, tmp_path: Path
 ) -> None:
-    mirror.start()
+    mirror.start_inline()
     mirror.wait_through(0)
     served = launch_site(mirror.db_url, tmp_path / "served")
     try:
