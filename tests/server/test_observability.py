@@ -26,7 +26,10 @@ from sgserver import Server
 from sqlalchemy.engine import make_url
 
 from shotlog.cli import main
-from testdbs import BACKEND, admin_engine, free_port, start_serve, stop_serve
+from shotlog.clock import utcnow
+from shotlog.store import mirrors
+from shotlog.store.database import Database
+from testdbs import BACKEND, admin_engine, free_port, start_serve, stop_serve, wait_healthy
 
 TOKEN = "metrics-" + uuid.uuid4().hex
 PASSWORD = "a long passphrase nobody logs " + uuid.uuid4().hex[:8]
@@ -350,10 +353,13 @@ def test_metrics_on_an_address_of_their_own(tmp_path: Any, databases: Any) -> No
         "SHOTLOG_SCRIPT_NAME": "s",
         "SHOTLOG_SCRIPT_KEY": "k" * 40,
     }
-    process, url, log_path = start_serve(databases.new(), tmp_path, env)
+    db_url = databases.new()
+    process, url, log_path = start_serve(db_url, tmp_path, env)
     try:
+        wait_healthy(url, process, log_path)  # the metrics listener starts before the application
         metrics_url = f"http://127.0.0.1:{port}"
-        samples = wait_for(lambda: _scrape_open(metrics_url), "the metrics listener")
+        samples = _scrape_open(metrics_url)
+        assert samples is not None
         assert "shotlog_database_up 1.0" in samples
         marker = f"plain-{uuid.uuid4().hex}"
         ready = httpx.get(f"{metrics_url}/readyz", headers={"X-Request-Id": marker}, timeout=30)
@@ -369,6 +375,26 @@ def test_metrics_on_an_address_of_their_own(tmp_path: Any, databases: Any) -> No
         assert elsewhere.status_code == 404
         assert "SHOTLOG_METRICS_ADDRESS" in elsewhere.json()["errors"][0]["title"]
         assert httpx.get(f"{metrics_url}/api3/json", timeout=30).status_code == 404
+        assert "shotlog_mirror_lag_events" not in samples  # this database mirrors no site
+        # the database becomes a mirror, 5 events behind its site
+        db = Database(db_url)
+        try:
+            with db.write() as conn:
+                mirrors.start_state(conn, "https://studio.example", 40, utcnow())
+                mirrors.save_progress(
+                    conn,
+                    cursor=40,
+                    holes={},
+                    counts={},
+                    site_head=(45, utcnow()),
+                    now=utcnow(),
+                    mirrored=True,
+                )
+        finally:
+            db.dispose()
+        mirrored = _scrape_open(metrics_url) or ""
+        assert 'shotlog_mirror_lag_events{site="https://studio.example"} 5.0' in mirrored
+        assert 'shotlog_mirror_last_event_id{site="https://studio.example"} 40.0' in mirrored
     finally:
         stop_serve(process)
     assert "Traceback" not in log_path.read_text()
@@ -404,6 +430,9 @@ def test_the_dashboard_and_alert_rules_read_metrics_the_server_has(observed: Ser
         names.add(family.name)
         names.update(family.name + suffix for suffix in ("_total", "_bucket", "_sum", "_count"))
     root = Path(__file__).resolve().parents[2] / "deploy"
+    # the mirror's families exist on a mirror only (test_metrics_on_an_address_of_their_own)
+    source = (root.parent / "src" / "shotlog" / "server" / "site_metrics.py").read_text()
+    names.update(re.findall(r'"(shotlog_mirror_[a-z_]+)"', source))
     for path in (root / "grafana" / "shotlog.json", root / "prometheus" / "shotlog-alerts.yml"):
         used = set(re.findall(r"\b(?:shotlog|process)_[a-z0-9_]+", path.read_text()))
         assert used, path

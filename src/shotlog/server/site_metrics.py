@@ -10,7 +10,8 @@ every process reports the same figures, and a dashboard takes one of them (``max
 * per webhook hook: deliveries by state, requests delivered since the hook was made (a counter kept
   in the hook's row), the age of the oldest event still owed, the status; the dispatcher's lag;
 * per daemon plugin: lag in events, events processed and errors (counters kept in its cursor row),
-  state; per daemon whether a live process holds it.
+  state; per daemon whether a live process holds it;
+* on a database that mirrors an FPTR site, the mirror's lag (``shotlog.mirror.status``).
 
 A scrape whose reads fail reports ``shotlog_database_up 0`` and none of the families above, rather
 than failing the whole scrape: the process's own metrics still tell what it is doing.
@@ -29,6 +30,7 @@ from shotlog.connection import Shotlog
 from shotlog.daemon.status import STATES as PLUGIN_STATES
 from shotlog.daemon.status import read_status
 from shotlog.eventlog.floor import archived_through
+from shotlog.mirror.status import mirror_status
 from shotlog.webhooks.backlog import read_backlog
 from shotlog.webhooks.dispatching import cursor_position
 from shotlog.webhooks.status import HookStatus
@@ -70,6 +72,7 @@ class SiteCollector(Collector):
         )
         yield from _webhook_families(self.store, head)
         yield from _daemon_families(self.store, head)
+        yield from _mirror_families(self.store)
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
@@ -151,3 +154,32 @@ def _daemon_families(store: Shotlog, head: int) -> Iterator[Metric]:
             for value in PLUGIN_STATES:
                 state.add_metric([*ids, value], 1 if plugin.state == value else 0)
     yield from (running, lag, processed, errors, state)
+
+
+def _mirror_families(store: Shotlog) -> Iterator[Metric]:
+    """The mirror's lag; nothing on a database that mirrors no site."""
+    status = mirror_status(store.db)
+    if status is None:
+        return
+    site = [str(status["site"])]
+    for name, documentation, key in (
+        (
+            "shotlog_mirror_lag_events",
+            "Events the mirrored site has after the last one mirrored",
+            "lag_events",
+        ),
+        (
+            "shotlog_mirror_lag_seconds",
+            "How much older, on the site's clock, the last mirrored event is than the site's newest",
+            "lag_seconds",
+        ),
+        ("shotlog_mirror_last_event_id", "The site's id of the last event mirrored", "last_event_id"),
+    ):
+        family = GaugeMetricFamily(name, documentation, labels=["site"])
+        family.add_metric(site, float(status[key]))
+        yield family
+    gaps = GaugeMetricFamily(
+        "shotlog_mirror_open_gaps", "Ids missing below the site's newest, still awaited", labels=["site"]
+    )
+    gaps.add_metric(site, len(status["open_gaps"]))
+    yield gaps
