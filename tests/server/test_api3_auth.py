@@ -117,7 +117,9 @@ def test_disabled_user_cannot_log_in(server: Server, sg: shotgun_api3.Shotgun, u
 
 
 def _sudo_target(sg: shotgun_api3.Shotgun, uniq: str) -> dict[str, Any]:
-    return sg.create("HumanUser", {"login": f"sudo-{uniq}", "name": "Sudo Target"}, ["login", "name"])
+    # a Manager: sudo acts with the target's permission set, and the tests make shots as it
+    data = {"login": f"sudo-{uniq}", "name": "Sudo Target", "permission_rule_set": "Manager"}
+    return sg.create("HumanUser", data, ["login", "name"])
 
 
 def test_sudo_as_login_from_a_script(

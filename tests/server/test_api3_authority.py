@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -48,7 +49,7 @@ def _person(sg: shotgun_api3.Shotgun, uniq: str, rules: str = "Artist") -> dict[
 
 def _admin(sg: shotgun_api3.Shotgun, server: Server) -> dict[str, Any]:
     found = sg.find_one("HumanUser", [["login", "is", server.login]], ["id", "permission_rule_set"])
-    assert found is not None and found["permission_rule_set"] == "Admin"
+    assert found is not None and found["permission_rule_set"]["name"] == "Admin"
     return found
 
 
@@ -154,8 +155,8 @@ def test_nobody_sets_the_admins_password_without_the_permission(
             client = server.client(login=artist["login"], password=PASSWORD)
         if path == "batch":
             shot_code = f"batch-{uniq}"
-            requests = [
-                {"request_type": "create", "entity_type": "Shot", "data": {"code": shot_code}},
+            requests = [  # a Version: what an artist may create, rolled back with the refusal
+                {"request_type": "create", "entity_type": "Version", "data": {"code": shot_code}},
                 {
                     "request_type": "update",
                     "entity_type": "HumanUser",
@@ -172,7 +173,7 @@ def test_nobody_sets_the_admins_password_without_the_permission(
         assert f"HumanUser.password_proxy: setting the password of HumanUser {admin['id']}" in message
         assert "needs the permission to administer users" in message and new not in message
         if path == "batch":  # the whole batch was refused
-            assert sg.find("Shot", [["code", "is", shot_code]]) == []
+            assert sg.find("Version", [["code", "is", shot_code]]) == []
     assert not _signs_in(server, server.login, new)
     assert _signs_in(server, server.login, server.password)
     assert _user_changes(sg, head, admin["id"]) == []
@@ -194,7 +195,7 @@ def test_an_artist_cannot_raise_its_own_permission_set(
     assert sg.find_one("HumanUser", [["id", "is", artist["id"]]], ["permission_rule_set", "firstname"]) == {
         "type": "HumanUser",
         "id": artist["id"],
-        "permission_rule_set": "Artist",
+        "permission_rule_set": {"type": "PermissionRuleSet", "id": ANY, "name": "Artist"},
         "firstname": "Artist",
     }
     assert _user_changes(sg, head, artist["id"]) == []
@@ -247,10 +248,8 @@ def test_administrators_set_passwords_and_permission_sets(
     )
     assert _signs_in(server, artist["login"], "set-by-admin")
     # and the script (API Admin, the default for scripts) made the artist in the first place
-    assert (
-        sg.find_one("HumanUser", [["id", "is", artist["id"]]], ["permission_rule_set"])["permission_rule_set"]
-        == "Manager"
-    )
+    row = sg.find_one("HumanUser", [["id", "is", artist["id"]]], ["permission_rule_set"])
+    assert row["permission_rule_set"]["name"] == "Manager"
 
 
 def test_a_script_cannot_raise_itself_to_sudo(
@@ -272,7 +271,7 @@ def test_a_script_cannot_raise_itself_to_sudo(
             "Project", [["id", "is", 0]]
         )
     row = sg.find_one("ApiUser", [["id", "is", script["id"]]], ["permission_rule_set"])
-    assert row["permission_rule_set"] == "API User"
+    assert row["permission_rule_set"]["name"] == "API User"
 
 
 # -- shotlog's own event types ----------------------------------------------------------------------
@@ -355,7 +354,7 @@ def test_the_rest_api_shows_who_may_not(server: Server, sg: shotgun_api3.Shotgun
         assert own.status_code == 200, own.text
     assert _signs_in(server, artist["login"], "rest-own-pass")
     row = sg.find_one("HumanUser", [["id", "is", artist["id"]]], ["permission_rule_set"])
-    assert row["permission_rule_set"] == "Artist"
+    assert row["permission_rule_set"]["name"] == "Artist"
 
 
 @pytest.mark.parametrize(

@@ -351,7 +351,8 @@ CREATES: list[tuple[str, str, dict[str, Any], Any, list[str], list[str], list[st
         "HumanUser",
         {"name": "Ann Lee Kim", "login": "ann"},
         None,
-        ["name", "login", "firstname", "lastname", "sg_status_list", "email_notes", "permission_rule_set"],
+        # no permission_rule_set: a new user's default set is the writer's (a link to the Artist set)
+        ["name", "login", "firstname", "lastname", "sg_status_list", "email_notes"],
         [],
         ["name", "login", "firstname", "lastname"],
     ),

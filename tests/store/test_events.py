@@ -93,7 +93,8 @@ def script(sg: shotlog.Shotlog) -> Link:
 
 @pytest.fixture
 def jane(sg: shotlog.Shotlog) -> dict[str, Any]:
-    return sg.create("HumanUser", {"name": "Jane Doe", "login": "jane"})
+    # a Manager: the tests that act as her make and remove shots, which an Artist may not
+    return sg.create("HumanUser", {"name": "Jane Doe", "login": "jane", "permission_rule_set": "Manager"})
 
 
 @pytest.fixture

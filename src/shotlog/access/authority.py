@@ -5,15 +5,16 @@ the store's write path asks them for user rows and event rows, the webhook route
 them before any webhook operation. Each caller reads the principal (``Authority``) and turns a
 refusal into its own error; nothing here does I/O.
 
-Until permission rule sets are entities of their own, a principal's rights follow from its kind
-and the name in its ``permission_rule_set`` text field (FPTR's built-in group names).
+A principal's rights are those of its permission rule set (``shotlog.access.rules``): the set the
+caller loaded from the database, or, when it loaded none, the default set of that name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from shotlog.access.rules import NOTHING, RuleSet, default_set
 from shotlog.schema.global_events import FPTR_GLOBAL_EVENT_TYPES
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "may_administer_users",
     "may_manage_webhooks",
     "may_sudo",
+    "operation_refusal",
     "user_write_refusal",
     "webhook_refusal",
 ]
@@ -64,6 +66,20 @@ class Authority:
     id: int | None
     rule_set: str | None
     shotlog_itself: bool = False
+    #: the rules of ``rule_set`` as the database holds them (None: the default set of that name)
+    rules: RuleSet | None = None
+
+    def ruleset(self) -> RuleSet:
+        if self.rules is not None:
+            return self.rules
+        found = default_set(self.rule_set)
+        if found.kind == self.kind:
+            return found
+        # a script in the people's Admin group was an admin before sets were entities
+        return default_set("API Admin") if (self.kind, self.rule_set) == ("ApiUser", "Admin") else NOTHING
+
+    def can(self, capability: str) -> bool:
+        return self.shotlog_itself or self.ruleset().can(capability)
 
     def label(self) -> str:
         if self.shotlog_itself:
@@ -77,18 +93,18 @@ SHOTLOG = Authority(None, None, None, shotlog_itself=True)
 
 def may_administer_users(who: Authority) -> bool:
     """Set anyone's password or permission set, create users, sudo as a person."""
-    return who.shotlog_itself or who.rule_set in USER_ADMINS.get(who.kind or "", ())
+    return who.can("administer_users")
 
 
 def may_sudo(who: Authority) -> bool:
     """Act as a person (api3's ``sudo_as_login``): a script that may administer users, as on FPTR,
     where only API scripts can sudo; a person never can."""
-    return who.kind == "ApiUser" and may_administer_users(who)
+    return who.kind == "ApiUser" and who.can("sudo") and may_administer_users(who)
 
 
 def may_manage_webhooks(who: Authority) -> bool:
     """List, create, change, test and delete hooks; read, redeliver and acknowledge deliveries."""
-    return who.shotlog_itself or who.rule_set in WEBHOOK_MANAGERS.get(who.kind or "", ())
+    return who.can("manage_webhooks")
 
 
 def webhook_refusal(who: Authority) -> str | None:
@@ -137,6 +153,46 @@ def user_write_refusal(
             f"(HumanUser {' or '.join(map(repr, USER_ADMINS['HumanUser']))}, ApiUser "
             f"{' or '.join(map(repr, USER_ADMINS['ApiUser']))}); {who.label()} does not have it",
         )
+    return None
+
+
+def operation_refusal(
+    who: Authority, operation: str, entity_type: str, entity_id: int | None, fields: Iterable[str] = ()
+) -> Refusal | None:
+    """Why ``who`` may not ``operation`` (create, update, delete, revive) an entity of ``entity_type``
+    setting ``fields``, or None when the rule set allows it.
+
+    A person who may not administer users updates only their own HumanUser row, whatever the rules
+    say of HumanUser: a rule set names types, and nobody's row is anyone else's to change.
+    """
+    if who.shotlog_itself:
+        return None
+    rules = who.ruleset()
+    op = "delete" if operation == "revive" else operation
+    if not rules.may(op, entity_type):
+        return Refusal(
+            "",
+            f"{operation} {entity_type}: the permission set {who.rule_set or '(none)'} does not allow it; "
+            f"{who.label()} may not {operation} {entity_type} entities",
+        )
+    if (
+        entity_type in USER_FIELDS
+        and operation != "create"
+        and (who.kind, who.id) != (entity_type, entity_id)
+        and not may_administer_users(who)
+    ):
+        return Refusal(
+            "",
+            f"{operation} {entity_type} {entity_id}: only the user themself or a user administrator may; "
+            f"{who.label()} is neither",
+        )
+    if op in ("create", "update"):
+        for name in rules.refused_writes(entity_type, fields, created=op == "create"):
+            return Refusal(
+                name,
+                f"{entity_type}.{name} is read-only for the permission set {who.rule_set or '(none)'}; "
+                f"{who.label()} may not set it",
+            )
     return None
 
 

@@ -40,6 +40,7 @@ from shotlog.errors import ShotlogError
 from shotlog.eventlog import log
 from shotlog.eventlog.events import Actor, EventBuilder, script_key_event
 from shotlog.store import epochs
+from shotlog.store.permission_rules import code_column
 from shotlog.store.tables import credential_epochs, script_keys, session_tokens
 
 __all__ = ["Credentials", "Grant", "Principal", "RefreshReused", "new_secret"]
@@ -166,7 +167,7 @@ class Credentials:
             sa.select(
                 table.c.id,
                 name_col.label("name"),
-                rules.label("rules"),
+                code_column(self.store.catalog, rules).label("rules"),
                 script_keys.c.key_sha256,
                 _epoch_of("ApiUser", table.c.id).label("epoch"),
             )
@@ -241,7 +242,7 @@ class Credentials:
             col("name").label("name"),
             col("login").label("login"),
             col("password_proxy").label("hash"),
-            col("permission_rule_set").label("rules"),
+            code_column(self.store.catalog, col("permission_rule_set")).label("rules"),
             # read with the hash: a token issued for this check carries the epoch it was made in
             _epoch_of("HumanUser", table.c.id).label("epoch"),
         ).where(
@@ -387,4 +388,6 @@ class Credentials:
             return None
         r = rows[0]
         name = r.get("name") if user_type == "HumanUser" else r.get("firstname")
-        return Principal(user_type, user_id, name, r.get("login"), r.get("permission_rule_set"))
+        rule_set = r.get("permission_rule_set")  # a link; the principal carries the set's name
+        code = rule_set.get("name") if isinstance(rule_set, dict) else rule_set
+        return Principal(user_type, user_id, name, r.get("login"), code)

@@ -21,6 +21,7 @@ from shotlog.clock import WriteClock, utcnow_seconds
 from shotlog.connection.batches import BatchError, run_request
 from shotlog.connection.following import Following
 from shotlog.connection.schema_editing import SchemaEditing
+from shotlog.connection.visibility import Visibility
 from shotlog.errors import NotFound, ShotlogError, UnknownEntityType, UnknownField, ValidationError
 from shotlog.eventlog import EVENT_FIELDS
 from shotlog.eventlog import read as eventlog
@@ -33,7 +34,7 @@ from shotlog.store.catalog import Catalog
 from shotlog.store.changes import hash_batch_passwords, hash_passwords
 from shotlog.store.database import DEFAULT_URL, Database
 from shotlog.store.migrate import open_schema
-from shotlog.store.reader import Query, check_presets, count_rows, find
+from shotlog.store.reader import Query, check_presets
 from shotlog.store.seed import DEFAULT_SCRIPT
 from shotlog.store.summaries import summarize
 from shotlog.store.writer import WriteTransaction
@@ -55,7 +56,7 @@ class _Shared:
         self.catalog = Catalog(self.db)
 
 
-class Shotlog(Following, SchemaEditing):
+class Shotlog(Following, SchemaEditing, Visibility):
     """A connection to a shotlog database, acting as one user."""
 
     def __init__(
@@ -264,9 +265,7 @@ class Shotlog(Following, SchemaEditing):
             include_archived_projects=include_archived_projects,
             presets=presets,
         )
-        return self._read(
-            lambda conn, schema: find(conn, self.catalog, schema, q, utcnow_seconds()), entity_type
-        )
+        return self._read(lambda conn, schema: self._visible(conn, schema, q, utcnow_seconds()), entity_type)
 
     def find_page(
         self,
@@ -299,8 +298,8 @@ class Shotlog(Following, SchemaEditing):
 
         def run(conn: Any, schema: Any) -> tuple[list[dict[str, Any]], bool, int | None]:
             now = utcnow_seconds()
-            rows = find(conn, self.catalog, schema, q, now)
-            total = count_rows(conn, self.catalog, schema, q, now) if count else None
+            rows = self._visible(conn, schema, q, now)
+            total = self._visible_count(conn, schema, q, now) if count else None
             return rows[:limit], len(rows) > limit, total
 
         return self._read(run, entity_type)
@@ -350,7 +349,7 @@ class Shotlog(Following, SchemaEditing):
                 self.catalog,
                 schema,
                 entity_type,
-                wire,
+                self._scoped_filters(conn, entity_type, wire),
                 summary_fields,
                 grouping,
                 include_archived_projects,

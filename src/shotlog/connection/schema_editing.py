@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from shotlog.eventlog.events import Actor
@@ -17,6 +17,8 @@ class SchemaEditing:
     """The ``schema_*`` methods: FPTR's schema reads and schema changes, with their events."""
 
     catalog: Catalog
+    #: Visibility's: refuses a user whose permission rule set may not edit the schema
+    _may_edit_schema: Callable[[str], None]
 
     @property
     def actor(self) -> Actor:
@@ -44,6 +46,7 @@ class SchemaEditing:
         display_name: str,
         properties: Mapping[str, Any] | None = None,
     ) -> str:
+        self._may_edit_schema("schema_field_create")
         return self.catalog.create_field(
             entity_type,
             data_type,
@@ -54,31 +57,37 @@ class SchemaEditing:
         )
 
     def schema_field_update(self, entity_type: str, field_name: str, properties: Mapping[str, Any]) -> bool:
+        self._may_edit_schema("schema_field_update")
         self.catalog.update_field(
             entity_type, field_name, dict(properties), actor=self.actor, events=TransactionEvents
         )
         return True
 
     def schema_field_delete(self, entity_type: str, field_name: str) -> bool:
+        self._may_edit_schema("schema_field_delete")
         self.catalog.delete_field(entity_type, field_name, actor=self.actor, events=TransactionEvents)
         return True
 
     def schema_field_revive(self, entity_type: str, field_name: str) -> bool:
+        self._may_edit_schema("schema_field_revive")
         self.catalog.revive_field(entity_type, field_name, actor=self.actor, events=TransactionEvents)
         return True
 
     def schema_entity_create(
         self, entity_type: str, display_name: str | None = None, *, project_scoped: bool = True
     ) -> bool:
+        self._may_edit_schema("schema_entity_create")
         self.catalog.create_entity_type(entity_type, display_name, project_scoped=project_scoped)
         return True
 
     def schema_entity_update(
         self, entity_type: str, *, display_name: str | None = None, visible: bool | None = None
     ) -> bool:
+        self._may_edit_schema("schema_entity_update")
         self.catalog.update_entity_type(entity_type, display_name=display_name, visible=visible)
         return True
 
     def schema_entity_delete(self, entity_type: str) -> bool:
+        self._may_edit_schema("schema_entity_delete")
         self.catalog.delete_entity_type(entity_type)
         return True

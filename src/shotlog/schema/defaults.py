@@ -72,6 +72,7 @@ _TYPES: list[tuple[str, str, str, bool]] = [
     ("TimeLog", "Time Log", "description", True),
     ("Delivery", "Delivery", "title", True),
     ("WorkDayRule", "Work Day Rule", "description", False),
+    ("PermissionRuleSet", "Permission Rule Set", "code", False),
 ]
 
 F = tuple[str, str, str, dict[str, Any]]
@@ -134,7 +135,8 @@ _FIELDS: dict[str, list[F]] = {
         _f("department", "entity", "Department", valid_types=("Department",)),
         _f("groups", "multi_entity", "Groups", reverse_of="Group.users"),
         _f("projects", "multi_entity", "Projects", reverse_of="Project.users"),
-        _f("permission_rule_set", "text", "Permission Group", default="Artist"),
+        # a link, as on FPTR; a new person without one gets the Artist set (shotlog.store.writer)
+        _f("permission_rule_set", "entity", "Permission Group", valid_types=("PermissionRuleSet",)),
         _f("image", "image", "Thumbnail"),
         _f("tag_list", "tag_list", "Tags"),
     ],
@@ -145,7 +147,8 @@ _FIELDS: dict[str, list[F]] = {
         _f("email", "text", "Email"),
         # FPTR's default is false, which silently drops a script's events; shotlog defaults to true.
         _f("generate_event_log_entries", "checkbox", "Generate Events", default=True),
-        _f("permission_rule_set", "text", "Permission Group", default="API Admin"),
+        # a new script without one gets the API Admin set (shotlog.store.writer)
+        _f("permission_rule_set", "entity", "Permission Group", valid_types=("PermissionRuleSet",)),
         _f(
             "sg_status_list",
             "status_list",
@@ -528,6 +531,13 @@ _FIELDS: dict[str, list[F]] = {
         _status(("opn", "ip", "cmpt", "na"), "opn"),
         _f("sg_delivery_type", "list", "Type", valid_values=("Incoming", "Outgoing")),
         _f("due_date", "date", "Due Date"),
+    ],
+    # its rules are rows of permission_rules (shotlog.store.permission_rules), not fields
+    "PermissionRuleSet": [
+        _f("code", "text", "Name", unique=True, mandatory=True),
+        _f("display_name", "text", "Display Name"),
+        _f("description", "text", "Description"),
+        _f("entity_type", "list", "For", valid_values=("HumanUser", "ApiUser"), default="HumanUser"),
     ],
     # an exception to a work week (work_schedule_update): for the studio, one project or one user
     "WorkDayRule": [

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.access import authority
+from shotlog.access.rules import NOTHING
 from shotlog.errors import ConflictError, PermissionDenied, ValidationError
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field, Schema
@@ -20,6 +21,7 @@ from shotlog.store import names
 from shotlog.store.catalog import Catalog
 from shotlog.store.changes import ChangeSet, CustomEvent
 from shotlog.store.database import Database
+from shotlog.store.permission_rules import RULE_SET_TYPE, rulebook
 from shotlog.store.subjects import Actor, Resolved
 from shotlog.values import Link
 
@@ -45,23 +47,46 @@ class WriteChecks:
         self.schema = schema
         self.actor = actor
         self.shotlog_itself = shotlog_itself
+        self._who: authority.Authority | None = None
 
     def resolve(self, refs: Iterable[Link], *, retired: bool = False) -> Resolved:
         return names.resolve(self.conn, self.catalog, self.schema, refs, retired=retired)
 
     def authority(self) -> authority.Authority:
         """The acting principal for ``shotlog.access.authority``, its permission set read in this
-        transaction, so a change earlier in the same batch counts and no cache can be stale."""
+        transaction (once: a write to the actor's own row forgets it), so a change earlier in the
+        same batch counts; its rules are the rule book's (``shotlog.store.permission_rules``)."""
+        if self._who is not None:
+            return self._who
         link = self.actor.link()
         if link is None or self.shotlog_itself:
             return authority.SHOTLOG  # no user at all: seeding, before any user exists
         kind, actor_id = link
         f = self.schema.fields.get(kind, {}).get("permission_rule_set")
-        rule_set = None
+        set_id = None
         if f is not None and f.column:
             table = self.catalog.table(kind)
-            rule_set = self.conn.execute(sa.select(table.c[f.column]).where(table.c.id == actor_id)).scalar()
-        return authority.Authority(kind, actor_id, rule_set)
+            set_id = self.conn.execute(sa.select(table.c[f.column]).where(table.c.id == actor_id)).scalar()
+        rules = rulebook(self.catalog).by_id(self.conn, set_id) if isinstance(set_id, int) else None
+        self._who = authority.Authority(
+            kind, actor_id, None if rules is None else rules.code, rules=rules or NOTHING
+        )
+        return self._who
+
+    def operation(
+        self, operation: str, entity_type: str, entity_id: int | None, fields: Iterable[str] = ()
+    ) -> None:
+        """Refuse what the actor's permission rule set does not allow (``access.authority``)."""
+        refusal = authority.operation_refusal(self.authority(), operation, entity_type, entity_id, fields)
+        if refusal is not None:
+            raise PermissionDenied(refusal.message, entity_type=entity_type, field=refusal.field or None)
+
+    def _shown(self, value: object) -> object:
+        """A rule set link as its name, for a refusal's message."""
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == RULE_SET_TYPE:
+            found = rulebook(self.catalog).by_id(self.conn, value[1])
+            return value if found is None else found.code
+        return value
 
     def change_set(self, cs: ChangeSet, entity_id: int | None) -> Resolved:
         """Refuse, before anything is written, what the change set may not do; returns what events
@@ -75,9 +100,15 @@ class WriteChecks:
             if f.name in user_fields and not (created and new is None)
         }
         if guarded:
-            refusal = authority.user_write_refusal(self.authority(), etype.name, entity_id, guarded)
+            shown = {k: self._shown(v) for k, v in guarded.items()}
+            refusal = authority.user_write_refusal(self.authority(), etype.name, entity_id, shown)
             if refusal is not None:
                 raise PermissionDenied(refusal.message, entity_type=etype.name, field=refusal.field)
+        self.operation(
+            "create" if created else "update", etype.name, entity_id, [f.name for f, _old, _new in cs.changes]
+        )
+        if user_fields and entity_id is not None and self.actor.link() == (etype.name, entity_id):
+            self._who = None  # the actor's own row: its permission set may be changing
         for f, _old, new in cs.changes:
             if f.storage is Storage.COLUMN:
                 self.unique(etype, f, new, entity_id)
@@ -159,6 +190,8 @@ class WriteChecks:
                 raise PermissionDenied(
                     reason, entity_type="EventLogEntry", field="event_type", value=event.event_type
                 )
+        if not builtin:
+            self.operation("create", "EventLogEntry", None)
         for _f, link in links:
             if not self.schema.has_entity(link[0]):
                 raise ValidationError(f"Unknown entity type {link[0]!r} in a link", value=link[0])

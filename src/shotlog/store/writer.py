@@ -47,6 +47,7 @@ from shotlog.store.collections import write_links, write_tags
 from shotlog.store.custom_events import EVENT_WRITABLE, plan_event
 from shotlog.store.database import Database
 from shotlog.store.mirrors import refuse_if_mirrored
+from shotlog.store.permission_rules import user_rule_set
 from shotlog.store.ports import RecorderFactory
 from shotlog.store.reader import Query, fetch_collections, find
 from shotlog.store.subjects import Actor, Resolved
@@ -221,6 +222,7 @@ class WriteTransaction:
             raise ValidationError(
                 f"create({etype.name}) expects a dict of field values, got {data!r}", value=data
             )
+        data = user_rule_set(self.conn, self.catalog, self.schema, etype.name, data, created=True)
         cs = plan_create(
             self.schema,
             etype,
@@ -284,6 +286,7 @@ class WriteTransaction:
         if row is None or (etype.retirable and row.retirement_date is not None):
             # retired=False: what is missing is an *active* entity with that id
             raise NotFound(etype.name, entity_id, retired=None if row is None else False)
+        data = user_rule_set(self.conn, self.catalog, self.schema, etype.name, data, created=False)
         collections = collection_fields(self.schema, etype, data)
         current = (
             {
@@ -404,6 +407,7 @@ class WriteTransaction:
             raise NotFound(etype.name, entity_id)
         if row.retirement_date is not None:
             return False
+        self.checks.operation("delete", etype.name, entity_id)
         table = self.catalog.table(etype.name)
         self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=self.now))
         if etype.name in epochs.USER_TYPES:  # a retired user's tokens end, and stay ended on revival
@@ -420,6 +424,7 @@ class WriteTransaction:
             raise NotFound(etype.name, entity_id)
         if row.retirement_date is None:
             return False
+        self.checks.operation("revive", etype.name, entity_id)
         for f in self.schema.fields[etype.name].values():
             if f.unique and f.column:
                 self.checks.unique(etype, f, getattr(row, f.column), entity_id)

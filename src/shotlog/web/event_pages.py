@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.site import event_log_view
 from shotlog.web.eventlist import (
@@ -40,6 +41,10 @@ class EventPages:
     def __init__(self, web: Web) -> None:
         self.web = web
 
+    def _reader(self, request: Request) -> Shotlog:
+        """The signed-in user's view: the event log shows what their permission set may read."""
+        return self.web.view(request.state.user)
+
     def _query(self, request: Request) -> tuple[EventQuery, dict[str, str]]:
         return parse_event_query(
             dict(request.query_params),
@@ -66,11 +71,12 @@ class EventPages:
         def load() -> dict[str, Any]:
             amis = self.web.action_items(request, "EventLogEntry", q.project_id)
             window = live_window(self.web.store)
+            reader = self._reader(request)
             if errors:
-                return {"result": None, "choices": choices(self.web.store), "amis": amis, "window": window}
-            result = event_page(self.web.store, q)
+                return {"result": None, "choices": choices(reader), "amis": amis, "window": window}
+            result = event_page(reader, q)
             add_thumbnails(result.rows, self.web.links(request))
-            return {"result": result, "choices": choices(self.web.store), "amis": amis, "window": window}
+            return {"result": result, "choices": choices(reader), "amis": amis, "window": window}
 
         loaded = await run_in_threadpool(load)
         result = loaded["result"]
@@ -101,7 +107,7 @@ class EventPages:
         """Where the jump form goes: the page holding an event id (``goto``) or a page by number in
         id order (``page``), as a URL with a keyset cursor; or, keyed by field, why it cannot and
         the status to answer with (404 for an event not in the list)."""
-        store = self.web.store
+        store = self._reader(request)
         raw = request.query_params.get("goto", "").strip()
         by_id = q if q.by_id else replace(q, sort="-id" if q.descending else "id")
         if raw:
@@ -168,7 +174,7 @@ class EventPages:
             return JSONResponse({"errors": problems}, status_code=400)
 
         def load() -> list[dict[str, Any]]:
-            return add_thumbnails(live_events(self.web.store, q, after), self.web.links(request))
+            return add_thumbnails(live_events(self._reader(request), q, after), self.web.links(request))
 
         try:
             rows = await run_in_threadpool(load)
@@ -185,7 +191,7 @@ class EventPages:
         event_id = request.path_params["id"]
 
         def load() -> tuple[dict[str, Any] | None, int]:
-            event = get_event(self.web.store, event_id)
+            event = get_event(self._reader(request), event_id)
             if event is not None:
                 add_thumbnails([event], self.web.links(request))
             return event, self.web.store.head_event_id()

@@ -47,13 +47,11 @@ def _not_found(exc: WebhookNotFound) -> HttpError:
 
 
 def _caller(view: Shotlog) -> Authority:
-    """The caller as ``shotlog.access.authority`` sees it, its permission set read now: a set taken away
-    takes effect on the next request."""
-    actor = view.actor
-    if actor.type is None or actor.id is None:
+    """The caller as ``shotlog.access.authority`` sees it, its permission set and that set's rules
+    read now: a set taken away, or a rule changed, takes effect on the next request."""
+    if view.actor.type is None:
         return Authority(None, None, None)
-    row = view.find_one(actor.type, [["id", "is", actor.id]], ["permission_rule_set"])
-    return Authority(actor.type, actor.id, None if row is None else row.get("permission_rule_set"))
+    return view.authority()
 
 
 class WebhookRoutes:

@@ -1,0 +1,247 @@
+"""Each default permission rule set, through the official client, the REST API and the web UI of
+one running server: what it may do and what it is refused (issue 15, item 1).
+
+Vendor and Client belong to one project (``mine``); the ``other`` project has a shot they must
+not see, in any list and in the event log.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import shotgun_api3
+from webkit import WebServer
+
+import shotlog
+from shotlog.accounts.credentials import Credentials
+
+PASSWORD = "rule-set-pass-01"
+PEOPLE = ("Admin", "Manager", "Artist", "Vendor", "Client")
+SCRIPTS = ("API Admin", "API User", "API Read Only")
+
+
+@dataclass
+class Cast:
+    sg: shotgun_api3.Shotgun
+    uniq: str
+    mine: dict[str, Any]
+    other: dict[str, Any]
+    shot_mine: dict[str, Any]
+    shot_other: dict[str, Any]
+    people: dict[str, dict[str, Any]]
+    clients: dict[str, shotgun_api3.Shotgun]
+    tokens: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def cast(server: WebServer, sg: shotgun_api3.Shotgun) -> Iterator[Cast]:
+    uniq = uuid.uuid4().hex[:8]
+    mine = sg.create("Project", {"name": f"perm-mine-{uniq}"})
+    other = sg.create("Project", {"name": f"perm-other-{uniq}"})
+    people = {}
+    for rules in PEOPLE:
+        people[rules] = sg.create(
+            "HumanUser",
+            {
+                "login": f"{rules.lower()}-{uniq}",
+                "firstname": rules,
+                "email": f"{rules.lower()}@example.com",
+                "password_proxy": PASSWORD,
+                "permission_rule_set": rules,
+            },
+        )
+    sg.update("Project", mine["id"], {"users": [people["Vendor"], people["Client"]]})
+    shot_mine = sg.create("Shot", {"code": f"mine-{uniq}", "project": mine})
+    shot_other = sg.create("Shot", {"code": f"other-{uniq}", "project": other})
+    clients = {
+        r: shotgun_api3.Shotgun(server.url, login=people[r]["login"], password=PASSWORD) for r in PEOPLE
+    }
+    store = shotlog.connect(server.db_url, migrate=False)
+    try:
+        for rules in SCRIPTS:
+            name = f"{rules.lower().replace(' ', '_')}_{uniq}"
+            script = sg.create("ApiUser", {"firstname": name, "permission_rule_set": rules})
+            key = uuid.uuid4().hex
+            Credentials(store).set_script_key(script["id"], key)
+            clients[rules] = shotgun_api3.Shotgun(server.url, script_name=name, api_key=key)
+    finally:
+        store.close()
+    tokens = {}
+    for rules in PEOPLE:
+        reply = server.http().post(
+            "/api/v1/auth/access_token",
+            data={"grant_type": "password", "username": people[rules]["login"], "password": PASSWORD},
+        )
+        assert reply.status_code == 200, reply.text
+        tokens[rules] = reply.json()["access_token"]
+    yield Cast(sg, uniq, mine, other, shot_mine, shot_other, people, clients, tokens)
+    for client in clients.values():
+        client.close()
+
+
+def _shot(c: Cast) -> dict[str, Any]:
+    return {"code": f"new-{uuid.uuid4().hex[:6]}", "project": c.mine}
+
+
+def _delete_a_shot(client: shotgun_api3.Shotgun, c: Cast) -> object:
+    made = c.sg.create("Shot", _shot(c))
+    return client.delete("Shot", made["id"])
+
+
+def _field(client: shotgun_api3.Shotgun, c: Cast) -> object:
+    return client.schema_field_create("Shot", "text", f"Perm {uuid.uuid4().hex[:6]}")
+
+
+def _sees(entity_key: str) -> Callable[[shotgun_api3.Shotgun, Cast], object]:
+    def run(client: shotgun_api3.Shotgun, c: Cast) -> object:
+        shot = getattr(c, entity_key)
+        if not client.find("Shot", [["id", "is", shot["id"]]]):
+            raise LookupError("not visible")
+        return True
+
+    return run
+
+
+def _reads_email(client: shotgun_api3.Shotgun, c: Cast) -> object:
+    row = client.find_one("HumanUser", [["id", "is", c.people["Admin"]["id"]]], ["email"])
+    if row is None or "email" not in row:
+        raise LookupError("hidden")
+    return row
+
+
+OPERATIONS: dict[str, Callable[[shotgun_api3.Shotgun, Cast], object]] = {
+    "create Shot": lambda client, c: client.create("Shot", _shot(c)),
+    "update Shot": lambda client, c: client.update("Shot", c.shot_mine["id"], {"description": "edited"}),
+    "delete Shot": _delete_a_shot,
+    "create Version": lambda client, c: client.create("Version", {"code": "v", "project": c.mine}),
+    "create Note": lambda client, c: client.create("Note", {"subject": "s", "project": c.mine}),
+    "see a shot of its project": _sees("shot_mine"),
+    "see a shot of another project": _sees("shot_other"),
+    "read a person's email": _reads_email,
+    "add a field": _field,
+}
+#: rule set -> the operations it may do (every other one is refused)
+ALLOWED = {
+    "Admin": set(OPERATIONS),
+    "Manager": set(OPERATIONS) - {"add a field"},
+    "Artist": set(OPERATIONS) - {"add a field", "create Shot", "delete Shot"},
+    "Vendor": {"create Version", "create Note", "see a shot of its project"},
+    "Client": {"create Note", "see a shot of its project"},
+    "API Admin": set(OPERATIONS),
+    "API User": set(OPERATIONS) - {"add a field"},
+    "API Read Only": {"see a shot of its project", "see a shot of another project", "read a person's email"},
+}
+
+
+@pytest.mark.parametrize(("rules", "operation"), [(r, o) for r in ALLOWED for o in OPERATIONS])
+def test_api3_allows_and_refuses_by_rule_set(cast: Cast, rules: str, operation: str) -> None:
+    client = cast.clients[rules]
+    if operation in ALLOWED[rules]:
+        OPERATIONS[operation](client, cast)
+        return
+    with pytest.raises((shotgun_api3.Fault, LookupError)) as caught:
+        OPERATIONS[operation](client, cast)
+    if isinstance(caught.value, shotgun_api3.Fault):
+        assert "permission set" in str(caught.value) or "may not" in str(caught.value)
+
+
+def test_refused_writes_change_nothing(cast: Cast) -> None:
+    """A refused update leaves the value and writes no event."""
+    before = cast.sg.find_one("Shot", [["id", "is", cast.shot_other["id"]]], ["description"])
+    with pytest.raises(shotgun_api3.Fault, match="update Shot: the permission set Vendor does not allow it"):
+        cast.clients["Vendor"].update("Shot", cast.shot_other["id"], {"description": "vendor was here"})
+    after = cast.sg.find_one("Shot", [["id", "is", cast.shot_other["id"]]], ["description"])
+    assert before == after
+
+
+def test_a_restricted_person_sees_only_its_projects_and_their_events(cast: Cast) -> None:
+    for rules in ("Vendor", "Client"):
+        client = cast.clients[rules]
+        names = {p["name"] for p in client.find("Project", [], ["name"])}
+        assert cast.mine["name"] in names and cast.other["name"] not in names
+        about = [["entity", "is", cast.shot_other]]
+        assert client.find("EventLogEntry", about, ["event_type"]) == []
+        assert client.find("EventLogEntry", [["entity", "is", cast.shot_mine]], ["event_type"]) != []
+        assert client.summarize("Shot", [["project", "is", cast.other]], [{"field": "id", "type": "count"}])[
+            "summaries"
+        ] == {"id": 0}
+    # an Artist is not restricted
+    assert cast.clients["Artist"].find("EventLogEntry", [["entity", "is", cast.shot_other]], ["id"]) != []
+
+
+def test_a_hidden_field_cannot_be_filtered_on(cast: Cast) -> None:
+    with pytest.raises(shotgun_api3.Fault, match=r"HumanUser\.email: the field is hidden"):
+        cast.clients["Vendor"].find("HumanUser", [["email", "starts_with", "admin"]])
+
+
+def _sudo(server: WebServer, script: shotgun_api3.Shotgun, login: str) -> shotgun_api3.Shotgun:
+    """The client of ``script``'s name and key, acting as ``login``."""
+    config = script.config
+    return shotgun_api3.Shotgun(
+        server.url, script_name=config.script_name, api_key=config.api_key, sudo_as_login=login
+    )
+
+
+def test_sudo_applies_the_targets_rule_set_and_is_a_permission(server: WebServer, cast: Cast) -> None:
+    as_vendor = _sudo(server, cast.clients["API Admin"], cast.people["Vendor"]["login"])
+    try:
+        assert as_vendor.find("Shot", [["id", "is", cast.shot_other["id"]]]) == []
+        with pytest.raises(shotgun_api3.Fault, match="create Shot: the permission set Vendor"):
+            as_vendor.create("Shot", _shot(cast))
+        assert as_vendor.create("Version", {"code": "by-sudo", "project": cast.mine})["id"]
+    finally:
+        as_vendor.close()
+    denied = _sudo(server, cast.clients["API User"], cast.people["Admin"]["login"])
+    try:
+        with pytest.raises(shotgun_api3.Fault, match="permission to 'sudo'"):
+            denied.find("Project", [["id", "is", 0]])
+    finally:
+        denied.close()
+
+
+# -- REST --------------------------------------------------------------------------------------------
+
+REST_ALLOWED = {
+    "Admin": {"create", "read other"},
+    "Manager": {"create", "read other"},
+    "Artist": {"read other"},
+    "Vendor": set(),
+    "Client": set(),
+}
+
+
+@pytest.mark.parametrize("rules", PEOPLE)
+def test_rest_allows_and_refuses_by_rule_set(server: WebServer, cast: Cast, rules: str) -> None:
+    headers = {"Authorization": f"Bearer {cast.tokens[rules]}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+        mine = {"type": "Project", "id": cast.mine["id"]}
+        code = f"rest-{uuid.uuid4().hex[:6]}"
+        made = http.post("/api/v1/entity/shots", json={"code": code, "project": mine})
+        other = http.get(f"/api/v1/entity/shots/{cast.shot_other['id']}")
+        own = http.get(f"/api/v1/entity/shots/{cast.shot_mine['id']}")
+    assert own.status_code == 200, own.text
+    if "create" in REST_ALLOWED[rules]:
+        assert made.status_code == 201, made.text
+    else:
+        assert made.status_code == 403, made.text
+        assert made.json()["errors"][0]["status"] == 403
+    assert other.status_code == (200 if "read other" in REST_ALLOWED[rules] else 404), other.text
+
+
+# -- the web UI --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rules", PEOPLE)
+def test_web_pages_follow_the_rule_set(server: WebServer, cast: Cast, rules: str) -> None:
+    http = server.signed_in(cast.people[rules]["login"], PASSWORD)
+    hooks = http.get("/webhooks")
+    assert hooks.status_code == (200 if rules in ("Admin", "Manager") else 403)
+    events = http.get("/events", params={"project": cast.other["id"]})
+    assert events.status_code == 200
+    sees_other = f"other-{cast.uniq}" in events.text
+    assert sees_other is (rules not in ("Vendor", "Client"))
