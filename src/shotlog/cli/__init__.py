@@ -10,6 +10,7 @@ from shotlog.cli.db import db
 from shotlog.cli.events import events
 from shotlog.cli.listen import listen
 from shotlog.cli.mirror import mirror
+from shotlog.cli.permissions import permissions
 from shotlog.cli.prefs import prefs
 from shotlog.cli.schedule import schedule
 from shotlog.cli.schema import schema
@@ -32,6 +33,7 @@ main.add_command(daemon)
 main.add_command(db)
 main.add_command(events)
 main.add_command(mirror)
+main.add_command(permissions)
 main.add_command(prefs)
 main.add_command(schedule)
 main.add_command(schema)
