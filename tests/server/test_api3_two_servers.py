@@ -1,8 +1,9 @@
 """Two ``shotlog serve`` processes on one database, eight official clients writing the same Shots.
 
-On PostgreSQL this is where write transactions of two servers meet: each server's group commit
-takes the event log's lock before any row (docs/architecture.md, "Lock order"), and a transaction
-the database still aborts for a serialization reason runs again inside the server. No call may
+On PostgreSQL this is where write transactions of two servers meet: they run and commit side by
+side (appending events holds nothing the others wait for, docs/architecture.md, "Lock order"),
+and a transaction the database still aborts for a serialization reason runs again inside the
+server. No call may
 fail, every update's event is in the log exactly once, and each client's events are in the order
 of its calls. On SQLite the two processes share the file's single write lock; the same must hold.
 """

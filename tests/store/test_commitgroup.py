@@ -79,7 +79,41 @@ def _head(sg: shotlog.Shotlog) -> int:
     )
 
 
+def _groups(sg: shotlog.Shotlog) -> None:
+    if not sg.db.is_sqlite:
+        pytest.skip(
+            "on PostgreSQL each write commits on its own, beside the others, and the database groups "
+            "the flushes (test_writes_run_beside_a_slow_one_on_postgresql)"
+        )
+
+
+def test_writes_run_beside_a_slow_one_on_postgresql(sg: shotlog.Shotlog) -> None:
+    """PostgreSQL: writes do not queue behind one whose transaction is open; they commit first."""
+    if sg.db.is_sqlite:
+        pytest.skip("SQLite has one writer: the writes queue and commit as a group (the tests above)")
+    ids = _shots(sg, 4)
+    release, entered = threading.Event(), threading.Event()
+
+    def slow(conn: Connection) -> None:
+        entered.set()
+        assert release.wait(30)
+
+    leader = threading.Thread(target=sg.db.write_grouped, args=(slow,))
+    leader.start()
+    try:
+        assert entered.wait(10)
+        for sid in ids:
+            sg.update("Shot", sid, {"description": f"beside {sid}"})  # returns while slow is open
+        assert leader.is_alive()
+    finally:
+        release.set()
+        leader.join(30)
+    rows = sg.find("Shot", [["id", "in", ids]], ["description"])
+    assert {r["id"]: r["description"] for r in rows} == {sid: f"beside {sid}" for sid in ids}
+
+
 def test_queued_writes_commit_as_one_group(sg: shotlog.Shotlog) -> None:
+    _groups(sg)
     ids = _shots(sg, 4)
     head = _head(sg)
     writes = [(lambda sid=sid: sg.update("Shot", sid, {"description": f"grouped {sid}"})) for sid in ids]
@@ -95,6 +129,7 @@ def test_queued_writes_commit_as_one_group(sg: shotlog.Shotlog) -> None:
 
 
 def test_a_failing_write_rolls_back_alone(sg: shotlog.Shotlog) -> None:
+    _groups(sg)
     ids = _shots(sg, 3)
     head = _head(sg)
     writes = [
@@ -115,6 +150,7 @@ def test_a_failing_write_rolls_back_alone(sg: shotlog.Shotlog) -> None:
 def test_a_broken_group_runs_each_write_alone_exactly_once(sg: shotlog.Shotlog) -> None:
     """A write that ends the shared transaction under the others (here: a raw ROLLBACK) fails the
     group's commit; the others are then run alone and land exactly once."""
+    _groups(sg)
     ids = _shots(sg, 2)
     head = _head(sg)
 

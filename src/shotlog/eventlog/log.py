@@ -1,23 +1,19 @@
-"""Appending events in commit order (reading them: ``shotlog.eventlog.read``).
+"""Appending events so that readers never skip one (reading them: ``shotlog.eventlog.read``).
 
 The ordering guarantee: a consumer that reads ``id > cursor ORDER BY id`` never skips an event.
-That holds when ids become visible in the order they were assigned, so ids are assigned by shotlog
-itself, as ``max(id) + 1``, by the one transaction allowed to append at a time:
 
 * SQLite: every write transaction already holds the database's single write lock (``BEGIN
-  IMMEDIATE``, see ``shotlog.store.database``), so reading ``max(id)`` and inserting is atomic.
-* PostgreSQL: the transaction holds ``LOCK TABLE event_log_entries IN EXCLUSIVE MODE`` until it
-  commits (``Database.lock_event_log``). Entity writes (``Database.write_grouped``) take it as
-  their first statement, so that they never wait for it while holding a row (the lock order in
-  docs/architecture.md); ``append`` takes it here for the other transactions, as their last step.
-  EXCLUSIVE conflicts with itself and with writes but not with plain SELECTs: readers are never
-  blocked.
+  IMMEDIATE``, see ``shotlog.store.database``), so ids are assigned as ``max(id) + 1`` and become
+  visible in id order; a transaction that rolls back leaves no hole, because the next appender
+  reads ``max(id)`` again.
+* PostgreSQL: writers commit concurrently. Each append reserves its ids above every id committed
+  or still reserved (``shotlog.store.eventids``), and readers read only up to the horizon below
+  the smallest id another transaction still holds (``shotlog.eventlog.read``), so a page never
+  passes an id that may yet commit. A rolled-back reservation leaves a gap unless it was the
+  newest (the next one then takes its ids again).
 
-Either way a transaction that rolls back leaves no hole, because the next appender reads
-``max(id)`` again.
-
-Both backends then send a wake-up hint (``NOTIFY shotlog_events`` on PostgreSQL); polling stays the
-correctness path.
+On PostgreSQL a wake-up hint (``NOTIFY shotlog_events``) follows the end of a transaction that
+reserved ids (``shotlog.store.eventids.wake``); polling stays the correctness path.
 """
 
 from __future__ import annotations
@@ -30,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.eventlog.events import Actor, PendingEvent
-from shotlog.store import driver
+from shotlog.store import driver, eventids
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 
@@ -42,8 +38,8 @@ _INSERT = sa.insert(ele)
 _MAX_ID = sa.select(sa.func.coalesce(sa.func.max(ele.c.id), 0))
 # One event in one statement: the id is computed inside the INSERT (RETURNING: PostgreSQL, SQLite 3.35+).
 _INSERT_NEXT = sa.insert(ele).values(id=(_MAX_ID.scalar_subquery() + 1)).returning(ele.c.id)
-# PostgreSQL: the wake-up hint
-_NOTIFY = sa.text("SELECT pg_notify(:c, :p)")
+# PostgreSQL: the id reserved by the INSERT itself (shotlog.store.eventids)
+_INSERT_RESERVED = sa.insert(ele).values(id=sa.literal_column(eventids.RESERVE_ONE)).returning(ele.c.id)
 
 
 def append(
@@ -52,13 +48,18 @@ def append(
     """Assign ids to ``events`` and insert them: the last step of a write transaction."""
     if not events:
         return
-    # held until this transaction commits (taken already by a write_grouped transaction)
-    db.lock_event_log(conn)
-    # This transaction now holds the only right to append (SQLite's write lock, or the EXCLUSIVE
-    # lock above), so the common case (one event) can compute max(id) + 1 inside its INSERT;
-    # several events need their ids up front for back-references.
+    sqlite = db.is_sqlite
+    # SQLite: this transaction holds the only right to append, so the common case (one event) can
+    # compute max(id) + 1 inside its INSERT; several events need their ids up front for
+    # back-references. PostgreSQL: one event reserves its id inside its INSERT, several reserve
+    # theirs first.
     single = len(events) == 1
-    next_id = 0 if single else int(conn.execute(_MAX_ID).scalar_one()) + 1
+    if single:
+        next_id = 0
+    elif sqlite:
+        next_id = int(conn.execute(_MAX_ID).scalar_one()) + 1
+    else:
+        next_id = eventids.reserve(conn, len(events))
     rows: list[dict[str, Any]] = []
     for ev in events:
         ev.id = next_id or None
@@ -89,15 +90,14 @@ def append(
             }
         )
     if single:
-        inserted = driver.fetch_one(conn, _INSERT_NEXT, rows[0])
+        inserted = driver.fetch_one(conn, _INSERT_NEXT if sqlite else _INSERT_RESERVED, rows[0])
         assert inserted is not None  # RETURNING always gives the row it inserted
         new_id = int(inserted.id)
         events[0].id = new_id
-        next_id = new_id + 1  # for the NOTIFY below: the head is next_id - 1
+        if not sqlite:
+            eventids.reserved(conn, new_id)
     else:
         driver.executemany(conn, _INSERT, rows)
-    if not db.is_sqlite:
-        driver.execute(conn, _NOTIFY, {"c": NOTIFY_CHANNEL, "p": str(next_id - 1)})
 
 
 class ForeignIdError(ValueError):
@@ -136,8 +136,9 @@ def append_foreign(conn: Connection, db: Database, rows: Sequence[dict[str, Any]
     """
     if not rows:
         return
-    db.lock_event_log(conn)
-    previous = int(conn.execute(_MAX_ID).scalar_one())
+    # SQLite: the write lock makes max(id) the head. PostgreSQL: the reservation below refuses ids
+    # that are not above every id committed or reserved (shotlog.store.eventids).
+    previous = int(conn.execute(_MAX_ID).scalar_one()) if db.is_sqlite else 0
     for row in rows:
         unknown = set(row) - FOREIGN_COLUMNS
         if unknown:
@@ -145,9 +146,16 @@ def append_foreign(conn: Connection, db: Database, rows: Sequence[dict[str, Any]
         if int(row["id"]) <= previous:
             raise ForeignIdError(f"event id {row['id']} does not come after {previous}, the log's head")
         previous = int(row["id"])
-    driver.executemany(conn, _INSERT, [dict(r) for r in rows])
     if not db.is_sqlite:
-        driver.execute(conn, _NOTIFY, {"c": NOTIFY_CHANNEL, "p": str(previous)})
+        first = int(rows[0]["id"])
+        try:
+            with conn.begin_nested():
+                eventids.reserve(conn, previous - first + 1, first)
+        except sa.exc.DBAPIError as exc:
+            if not eventids.refused(exc):
+                raise
+            raise ForeignIdError(f"event id {first} does not come after the log's head") from exc
+    driver.executemany(conn, _INSERT, [dict(r) for r in rows])
 
 
 def remove_archived(conn: Connection, first: int, last: int) -> int:

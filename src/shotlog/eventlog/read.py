@@ -2,8 +2,13 @@
 
 Every reader of ``event_log_entries`` above the store goes through here (or, for the lean fast
 paths, through ``shotlog.eventlog.rows``, whose column list and driver SQL this module uses too).
-A reader reads ``id > cursor ORDER BY id`` and never skips an event: ids become visible in id order
-(``shotlog.eventlog.log``). A cursor behind the live log is checked by ``shotlog.eventlog.floor``.
+A reader reads ``id > cursor ORDER BY id`` and never skips an event. On SQLite ids become visible in
+id order (``shotlog.eventlog.log``); on PostgreSQL writers commit concurrently, so every read that
+follows the log (the head, pages after a cursor, the daemon's direct source) is bounded by the
+*horizon* (``horizon``, from ``shotlog.store.eventids``): the newest id below every id another
+transaction still holds. ``find("EventLogEntry")`` applies the same bound (``shotlog.store.reader``).
+Reads of given ids or of a given id range are not bounded: they follow nothing. A cursor behind the
+live log is checked by ``shotlog.eventlog.floor``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.eventlog.rows import COLUMNS, IMAGE_COLUMNS, ids_sql, link_refs, page_sql, shape
+from shotlog.store import eventids
 from shotlog.store.database import Database
 from shotlog.store.names import names_of
 from shotlog.store.tables import event_log_entries as ele
@@ -36,6 +42,7 @@ __all__ = [
     "events_by_id",
     "first_id_since",
     "head_id",
+    "horizon",
     "iter_rows",
     "page",
     "rows_by_id",
@@ -52,15 +59,28 @@ _SELECT = sa.select(*(ele.c[name] for name in COLUMNS))
 _SELECT_ALL = sa.select(*(ele.c[name] for name in COLUMNS + IMAGE_COLUMNS))
 
 
+def horizon(conn: Connection) -> int | None:
+    """The highest id a reader may pass now (None: any visible id, on SQLite). Every id up to it is
+    decided: committed and visible to a later statement, or never to be committed. Read it before
+    the page it bounds (``shotlog.store.eventids``)."""
+    return eventids.horizon(conn, conn.dialect.name == "sqlite")
+
+
 def head_id(conn: Connection) -> int:
-    """The newest event id (0 for an empty log)."""
-    return int(conn.execute(_MAX_ID).scalar_one())
+    """The newest event id a reader may pass (0 for an empty log): the newest event on SQLite, the
+    horizon on PostgreSQL, below an event a transaction still holds."""
+    upto = horizon(conn)
+    return int(conn.execute(_MAX_ID).scalar_one()) if upto is None else upto
 
 
 def bounds(conn: Connection) -> tuple[int, int] | None:
-    """The lowest and highest event id in the live log, None when it is empty."""
+    """The lowest and highest event id in the live log that a reader may pass (the highest up to
+    the horizon), None when there is none."""
+    upto = horizon(conn)
     first, last = conn.execute(_BOUNDS).one()
-    return None if first is None or last is None else (int(first), int(last))
+    if upto is not None and last is not None:
+        last = upto
+    return None if first is None or last is None or last < first else (int(first), int(last))
 
 
 def count_between(conn: Connection, first: int, last: int) -> int:
@@ -121,8 +141,12 @@ def page(
     until: dt.datetime | None = None,
 ) -> Sequence[sa.Row[Any]]:
     """Up to ``limit`` rows (``EventRow`` columns) with ``id > after`` in id order; optionally only
-    ids up to ``to_id`` and events created in ``[since, until]`` (naive UTC, both inclusive)."""
+    ids up to ``to_id`` and events created in ``[since, until]`` (naive UTC, both inclusive). Never
+    past the horizon."""
     conds = [ele.c.id > after]
+    upto = horizon(conn)
+    if upto is not None:
+        to_id = upto if to_id is None else min(to_id, upto)
     if to_id is not None:
         conds.append(ele.c.id <= to_id)
     if since is not None:
@@ -148,7 +172,11 @@ def iter_rows(db: Database, after_id: int = 0, *, batch: int = 1000) -> Iterator
     cursor = after_id
     while True:
         with db.read() as conn:
-            rows = conn.execute(_SELECT_ALL.where(ele.c.id > cursor).order_by(ele.c.id).limit(batch)).all()
+            upto = horizon(conn)
+            query = _SELECT_ALL.where(ele.c.id > cursor)
+            if upto is not None:
+                query = query.where(ele.c.id <= upto)
+            rows = conn.execute(query.order_by(ele.c.id).limit(batch)).all()
         if not rows:
             return
         yield from rows
@@ -195,16 +223,28 @@ def date_id_bounds(
 
 
 def _events(
-    db: Database, catalog: Catalog, sql: str, params: Sequence[Any], **options: Any
+    db: Database,
+    catalog: Catalog,
+    sql: str,
+    params: Sequence[Any],
+    *,
+    bounded: bool = False,
+    **options: Any,
 ) -> list[dict[str, Any]]:
     """Rows straight from the log, their links named in one query per page (``names_of``: a retired
-    subject reads as a null link, as ``find`` reads it), shaped by ``rows.shape``.
+    subject reads as a null link, as ``find`` reads it), shaped by ``rows.shape``. ``bounded``: the
+    statement's last parameter is the horizon, read here first (PostgreSQL).
 
     Plain SQL on the driver's cursor: no statement compilation and no per-row result objects (the
     event daemon reads every event this way)."""
     with db.read() as conn:
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
+            if bounded:
+                cursor.execute(eventids.HORIZON_SQL)
+                row = cursor.fetchone()
+                assert row is not None  # an aggregate always has its row
+                params = (*params, row[0])
             cursor.execute(sql, params)
             rows = cursor.fetchall()
         finally:
@@ -231,8 +271,8 @@ def events_after(
     key = (db.is_sqlite, limit, bool(omit))
     sql = _AFTER_SQL.get(key)
     if sql is None:
-        sql = _AFTER_SQL[key] = page_sql(db.is_sqlite, limit, omit=omit)[0]
-    return _events(db, catalog, sql, (after,), **options)
+        sql = _AFTER_SQL[key] = page_sql(db.is_sqlite, limit, omit=omit, upto=not db.is_sqlite)[0]
+    return _events(db, catalog, sql, (after,), bounded=not db.is_sqlite, **options)
 
 
 def events_by_id(db: Database, catalog: Catalog, ids: Sequence[int], **options: Any) -> list[dict[str, Any]]:

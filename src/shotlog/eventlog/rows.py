@@ -207,11 +207,15 @@ def page_sql(
     iso: bool = False,
     images: bool = False,
     omit: Sequence[str] = (),
+    upto: bool = False,
 ) -> tuple[str, tuple[Any, ...]]:
     """A keyset page: ``id > <cursor> [AND filters] ORDER BY id LIMIT n`` (an index range scan at any
-    depth). The cursor is the statement's first parameter; the filter's parameters follow it."""
+    depth). The cursor is the statement's first parameter; the filter's parameters follow it.
+    ``upto``: ``AND id <= <horizon>``, the statement's last parameter (``shotlog.eventlog.read``)."""
     p = "?" if sqlite else "%s"
     conds, params = _where(sqlite, where) if where is not None else ([], [])
+    if upto:
+        conds.append(f"e.id <= {p}")
     sql = (
         f"SELECT {select_list(sqlite, iso=iso, images=images, omit=omit)} FROM event_log_entries e"
         f" WHERE e.id > {p}" + "".join(f" AND {c}" for c in conds) + f" ORDER BY e.id LIMIT {int(limit)}"

@@ -196,9 +196,6 @@ class Catalog:
             raise SchemaError(f"A field needs a display name, got {display_name!r}")
         props = dict(properties or {})
         with self.db.write() as conn:
-            # before the ALTER TABLE: entity writes hold the event log's lock while they wait for
-            # their tables (docs/architecture.md, "Lock order")
-            self.db.lock_event_log(conn)
             schema = self._reload_in(conn)
             etype = schema.entity(entity_type)
             if not etype.mutable:

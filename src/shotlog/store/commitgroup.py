@@ -84,6 +84,19 @@ class CommitGroup:
             raise item.error
         return item.result  # type: ignore[return-value]
 
+    def run_alone(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)`` in a transaction of its own, at once, beside any other running (PostgreSQL,
+        where commits that overlap share their WAL flushes in the database itself); run again
+        while the database aborts it for a serialization reason, as in a group."""
+        item: _Write[T] = _Write(work)
+        try:
+            self._alone(item)
+        finally:
+            item.done = True
+        if item.error is not None:
+            raise item.error
+        return item.result  # type: ignore[return-value]
+
     def _commit(self, group: list[_Write[Any]]) -> None:
         try:
             if len(group) == 1:

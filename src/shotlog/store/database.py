@@ -8,9 +8,9 @@ One database URL picks the backend. Writes are serialized:
   database lock (``busy_timeout``). Reads use their own pooled connections and, thanks to WAL, never
   wait for the writer. The writer connection stays checked out between transactions, so anything
   that is not a write goes through ``reader``.
-* PostgreSQL runs write transactions concurrently, except that appending events needs the event
-  log's lock (``lock_event_log``): entity writes take it first, other appenders last (see
-  ``shotlog.eventlog.log`` and "Lock order" in docs/architecture.md).
+* PostgreSQL runs write transactions concurrently, appending events included: each append
+  reserves its ids (``shotlog.store.eventids``) and readers stop at the horizon below the ids still
+  reserved, so commits overlap and share their WAL flushes (docs/architecture.md).
 
 Entity writes run again when the database aborts them for a serialization reason
 (``shotlog.store.retry``). Driver errors are translated here into ``StorageError`` /
@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from shotlog.errors import ConflictError, ShotlogError, StorageError, ValidationError, incident_ref
 from shotlog.settings import DATABASE_URL
-from shotlog.store import driver, retry
+from shotlog.store import eventids, retry
 from shotlog.store.commitgroup import CommitGroup
 
 __all__ = ["DEFAULT_URL", "Database", "normalize_url"]
@@ -43,15 +43,9 @@ DEFAULT_URL = DATABASE_URL.default
 
 T = TypeVar("T")
 
-#: how long a PostgreSQL write waits for the event log's lock (and, after it, for any row lock)
-#: before it fails: a transaction that keeps the log locked must not stall every writer for ever
+#: how long a PostgreSQL entity write waits for a row lock (or the moment's allocation of event ids)
+#: before it fails: a transaction that keeps rows locked must not stall every writer for ever
 EVENT_LOG_LOCK_TIMEOUT = "30s"
-# one round trip for both statements: with no parameters the driver sends them together
-_EVENT_LOG_LOCK = sa.text(
-    f"SET LOCAL lock_timeout = '{EVENT_LOG_LOCK_TIMEOUT}'; LOCK TABLE event_log_entries IN EXCLUSIVE MODE"
-)
-# conn.info key: the transaction that holds the event log's lock on this connection
-_LOCK_HOLDER = "shotlog.event_log_lock"
 
 
 def normalize_url(url: str) -> str:
@@ -88,6 +82,13 @@ class Database:
                 pool_pre_ping=True,
                 json_deserializer=orjson.loads,
                 json_serializer=_json_dumps,
+            )
+            # every session can reserve event ids (shotlog.store.eventids), and bounds its waits for
+            # locks (set once here rather than in every write transaction: a round trip each)
+            sa_event.listen(
+                engine,
+                "connect",
+                lambda dbapi_conn, _record: eventids.install(dbapi_conn, lock_timeout=EVENT_LOG_LOCK_TIMEOUT),
             )
             self.writer = self.reader = engine
 
@@ -156,48 +157,38 @@ class Database:
                 with conn.begin():
                     yield conn
         else:
-            with self.writer.begin() as conn:
-                yield conn
+            with self.writer.connect() as conn:
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    # the wake-up hint of the event ids it reserved, once they are decided
+                    eventids.wake(conn)
 
     @contextlib.contextmanager
     def _appending(self) -> Iterator[Connection]:
-        """A write transaction that holds the right to append events from its first statement.
+        """An entity write's transaction (``write_grouped``).
 
-        The entity writes (``write_grouped``) lock the event log *before* any row: a transaction
-        that held a row while it waited for the log could deadlock with the log's holder waiting
-        for that row (see docs/architecture.md, "Lock order")."""
+        PostgreSQL: its events take their ids at the end (``shotlog.store.eventids``), holding
+        nothing other writers wait for, so entity writes run and commit concurrently. Its waits for
+        row locks are bounded by the session's ``lock_timeout`` (``EVENT_LOG_LOCK_TIMEOUT``)."""
         with self._transaction() as conn:
-            self.lock_event_log(conn)
             yield conn
 
-    def lock_event_log(self, conn: Connection) -> None:
-        """Take the right to append events for ``conn``'s transaction, held until it ends.
-
-        PostgreSQL: ``LOCK TABLE event_log_entries IN EXCLUSIVE MODE``, which conflicts with itself
-        and with writes to the table but not with plain reads, so readers are never blocked; a
-        no-op when this transaction holds it already. SQLite: every write transaction holds the
-        database's only write lock from ``BEGIN IMMEDIATE``, so there is nothing to take.
-        """
-        if self.is_sqlite:
-            return
-        transaction = conn.get_transaction()
-        if transaction is not None and conn.info.get(_LOCK_HOLDER) is transaction:
-            return
-        driver.execute(conn, _EVENT_LOG_LOCK, {})
-        # Keyed by the transaction object: a later transaction on this connection is another one.
-        # Not inside a savepoint, whose rollback would give the lock back.
-        if conn.get_nested_transaction() is None:
-            conn.info[_LOCK_HOLDER] = transaction
-
     def write_grouped(self, work: Callable[[Connection], T]) -> T:
-        """``work(conn)`` in a write transaction that may be shared with concurrent writers, each in
-        a savepoint of its own, to share one commit (see ``shotlog.store.commitgroup``).
+        """``work(conn)`` in a write transaction: on SQLite one that may be shared with concurrent
+        writers, each in a savepoint of its own, to share one commit (see
+        ``shotlog.store.commitgroup``); on PostgreSQL one of its own, committed beside the others.
 
-        The transaction holds the event log's lock from its start (``lock_event_log``), and runs
-        again when the database aborts it for a serialization reason (``shotlog.store.retry``), so
-        ``work`` must be safe to run again from a fresh read."""
+        It runs again when the database aborts it for a serialization reason
+        (``shotlog.store.retry``), so ``work`` must be safe to run again from a fresh read."""
         with _translated():
-            return self.commits.run(work)
+            if self.is_sqlite:
+                return self.commits.run(work)
+            # PostgreSQL: writers hold nothing in common (shotlog.store.eventids), so each runs and
+            # commits at once on a connection of its own; the database flushes overlapping commits
+            # together
+            return self.commits.run_alone(work)
 
     def dispose(self) -> None:
         with self._write_lock:

@@ -97,6 +97,8 @@ def upgrade(
         cfg = alembic_config()
         with db.write() as conn:
             if not db.is_sqlite:
+                # another process's migration may take longer than the session's lock_timeout
+                conn.execute(sa.text("SET LOCAL lock_timeout = 0"))
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")

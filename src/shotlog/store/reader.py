@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,7 @@ from shotlog.errors import FilterError, ShotlogError
 from shotlog.query.filters import Group
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import Field, Schema
-from shotlog.store import idlists, names
+from shotlog.store import eventids, idlists, names
 from shotlog.store.catalog import Catalog
 from shotlog.store.querybuilder import QueryBuilder, Resolved
 from shotlog.store.tables import entity_links, entity_tags
@@ -40,6 +40,8 @@ class Query:
     include_archived_projects: bool = True
     #: LATEST presets (their latest_by values), from ``check_presets``
     presets: tuple[str, ...] = ()
+    #: EventLogEntry on PostgreSQL: the highest id read, the event log's horizon (``find``)
+    upto: int | None = None
 
 
 def base_query(
@@ -62,6 +64,7 @@ def base_query(
 
 def _scope(schema: Schema, catalog: Catalog, qb: QueryBuilder, q: Query) -> sa.ColumnElement[bool]:
     where = qb.where(q.filters)
+    where = where if q.upto is None else sa.and_(where, qb.base.c.id <= q.upto)
     etype = qb.etype
     if etype.retirable:
         retired = qb.base.c.retirement_date
@@ -205,6 +208,8 @@ def find(
         raise FilterError(f"limit must be a non-negative integer, got {q.limit!r}", value=q.limit)
     if isinstance(q.offset, bool) or not isinstance(q.offset, int) or q.offset < 0:
         raise FilterError(f"offset must be a non-negative integer, got {q.offset!r}", value=q.offset)
+    if q.entity_type == "EventLogEntry" and not catalog.db.is_sqlite:  # read first: store/eventids.py
+        q = replace(q, upto=eventids.horizon(conn, False))  # so no poller passes an open id
     qb, where = base_query(schema, catalog, q, now)
     order = qb.order_by(q.order)
 
@@ -372,6 +377,7 @@ def _page_ids_by_value(
             limit=q.limit + q.offset,
             retired_only=q.retired_only,
             include_archived_projects=q.include_archived_projects,
+            upto=q.upto,
         )
         mqb, mwhere = base_query(schema, catalog, mq, now)
         member = (
