@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,8 @@ log = logging.getLogger("shotlog.mirror")
 #: how often, while catching up, the mirror asks the site for its newest event (for the lag and
 #: the site's clock); once caught up, the last page tells it
 _HEAD_EVERY = 5.0
+#: while catching up, pages of events written per transaction
+_WRITE_EVERY = 4
 
 
 class MirrorStartError(Exception):
@@ -64,12 +67,16 @@ class Follower:
         self.options = options
         self.tracker: GapTracker | None = None
         self.pending: list[Mapping[str, Any]] = []
+        self.unwritten: list[Mapping[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.cursor = 0
         self.last_created: dt.datetime | None = None
         self.head: tuple[int, dt.datetime | None] | None = None
         self._head_at = 0.0
         self.stop_event = threading.Event()
+        # one read of the site ahead of the writes while catching up (never two requests at once)
+        self._reader = ThreadPoolExecutor(1, thread_name_prefix="mirror-read")
+        self._ahead: Future[tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None
 
     # -- start ------------------------------------------------------------------------------------------
 
@@ -101,6 +108,7 @@ class Follower:
             with self.db.write() as conn:
                 mirrors.start_state(conn, self.site.url, self.cursor, utcnow_seconds())
         self.tracker = GapTracker(self.cursor, timeout=self.options.gap_timeout)
+        self.store.catalog.schema  # noqa: B018 - loaded now, not on the first page
         log.info("mirroring %s after event %d", self.site.url, self.cursor)
 
     def _first_cursor(self) -> int:
@@ -119,8 +127,10 @@ class Follower:
         """Read and append what the site has; True when the page was full (more is waiting)."""
         tracker = self.tracker
         assert tracker is not None
-        page = self.site.page(tracker.max_seen, self.options.batch)
-        late = self.site.by_ids(tracker.open_holes(500))
+        ahead, self._ahead = self._ahead, None
+        page, late = (
+            ahead.result() if ahead is not None else self._read(tracker.max_seen, tracker.open_holes(500))
+        )
         full = len(page) >= self.options.batch
         now = time.monotonic()
         if not full:
@@ -156,8 +166,19 @@ class Follower:
             )
         self.pending += accepted.events
         now_events, self.pending = ordering.release(self.pending, tracker.holes)
-        self._append(now_events)
+        if full:  # behind: read the next page while this one is written (the site is the slower)
+            self._ahead = self._reader.submit(self._read, tracker.max_seen, tracker.open_holes(500))
+        self.unwritten += now_events
+        # Catching up, several pages share a commit (a commit's fsync costs more than a page's
+        # rows); caught up, every poll commits what it released. Unwritten events are not lost to
+        # a kill: the cursor has not moved past them, so they are read again.
+        if not full or len(self.unwritten) >= _WRITE_EVERY * self.options.batch:
+            self._append(self.unwritten)
+            self.unwritten = []
         return full
+
+    def _read(self, after: int, holes: list[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        return self.site.page(after, self.options.batch), self.site.by_ids(holes)
 
     def _append(self, events: Sequence[Mapping[str, Any]]) -> None:
         known = self.store.catalog.schema.has_entity
@@ -231,6 +252,7 @@ class Follower:
     def stop(self) -> None:
         self.stop_event.set()
         self.site.stop()
+        self._reader.shutdown(wait=False, cancel_futures=True)
 
     def _record_error(self, message: str) -> None:
         with self.db.write() as conn:
