@@ -68,18 +68,11 @@ class ReadAccess:
         }
 
     def _events_in_projects(self) -> Group:
-        """Events of the person's projects, and events outside any project about entities that
-        belong to none (a Project's own events carry it as their project)."""
-        outside = {
-            "logical_operator": "and",
-            "conditions": [{"path": "project", "relation": "is", "values": [None]}]
-            + [
-                {"path": "entity", "relation": "type_is_not", "values": [t]}
-                for t in sorted(self.project_scoped | {"Project"})
-            ],
-        }
-        inside = self._in_projects("project")
-        return {"logical_operator": "or", "conditions": [inside, outside]}
+        """Only the events of the person's projects. Events outside any project (people, scripts,
+        the schema, sign-ins) are the site's, not a project member's; leaving them out also keeps
+        the condition to one indexed column: an OR with a second one made SQLite sort the whole
+        log for a newest-first page (25 ms for 100 events of a 10,000-event log, against 1 ms)."""
+        return self._in_projects("project")
 
     def scope(self, entity_type: str, filters: Group) -> Group:
         """``filters`` with this principal's conditions; refuses a filter on a hidden field."""
