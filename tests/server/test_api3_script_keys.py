@@ -1,8 +1,10 @@
 """Script keys are checked on every call, with a success remembered for ``SCRIPT_CACHE_SECONDS``.
 
-The documented promise (docs/api3.md): re-keying, disabling or retiring a script takes effect within
-that time, a new key works at once, and a refusal is never remembered. The keys and users are
-changed by another process, as an administrator's ``shotlog`` command or a second server would.
+The documented promise (docs/api3.md): a new key works at once, and a refusal is never remembered;
+re-keying, disabling or retiring a script takes effect at once, since each call reads the script's
+credentials epoch (these tests allow the cache's time and check it was not exceeded; the call-by-call
+promise is tested on two servers in test_api3_credentials.py). The keys and users are changed by
+another process, as an administrator's ``shotlog`` command or a second server would.
 """
 
 from __future__ import annotations

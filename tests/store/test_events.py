@@ -386,9 +386,13 @@ def test_password_changes_are_logged_without_the_value(sg: shotlog.Shotlog) -> N
     user = sg.create("HumanUser", {"name": "Bob", "login": "bob"})
     head = sg.head_event_id()
     sg.update("HumanUser", user["id"], {"password_proxy": "s3cret!"})
-    (ev,) = since(sg, head)
+    ev, global_ = since(sg, head)
     assert ev["meta"] == change("HumanUser", user["id"], "password_proxy", "password", None, None)
     assert "s3cret" not in ev["description"]
+    # FPTR's global event of the change follows it, whoever changed the password and how
+    assert global_["event_type"] == "Shotgun_User_PasswordChange"
+    assert global_["meta"] == {"type": "password_change", "user_id": user["id"]}
+    assert "s3cret" not in str(global_)
 
 
 def test_moving_a_link_logs_removed_and_added_back_references(sg: shotlog.Shotlog, demo: Link) -> None:

@@ -1,7 +1,11 @@
 """Who a request is: script keys, user passwords and session tokens.
 
 * ApiUser script keys are random and long, so they are stored as SHA-256 digests (``script_keys``)
-  and compared in constant time.
+  and compared in constant time. A script's success is remembered for ``SCRIPT_CACHE_SECONDS``, but
+  each call still reads the script's credentials epoch, so a new key, a revoked one, a disabling or
+  a retirement refuses the old key from the change's commit on, in every server process.
+* People's personal access tokens (``shotlog.accounts.access_tokens``) are accepted where a program
+  presents a password (``tokens=True``: api3 and the REST password grant), never by the web UI.
 * HumanUser passwords are Argon2id hashes in ``HumanUser.password_proxy``. Argon2 is slow on purpose
   (tens of milliseconds), so a verified (hash, password) pair is remembered in memory: the stored
   hash is still read on every request, so a password change or a disabled user takes effect at once.
@@ -33,6 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shotlog.access.passwords import checks, plausible
+from shotlog.accounts.access_tokens import AccessTokens, is_token
 from shotlog.accounts.signins import SignIns
 from shotlog.clock import utcnow_seconds
 from shotlog.connection import Shotlog
@@ -43,7 +48,7 @@ from shotlog.store import epochs
 from shotlog.store.permission_rules import code_column
 from shotlog.store.tables import credential_epochs, script_keys, session_tokens
 
-__all__ = ["Credentials", "Grant", "Principal", "RefreshReused", "new_secret"]
+__all__ = ["Credentials", "Grant", "Principal", "RefreshReused", "new_script_key", "new_secret"]
 
 SESSION_TTL = dt.timedelta(hours=24)
 SCRIPT_CACHE_SECONDS = 2.0
@@ -54,6 +59,11 @@ _TTL = {"session": SESSION_TTL, "access": ACCESS_TTL, "refresh": REFRESH_TTL, "w
 
 def new_secret() -> str:
     return secrets.token_hex(32)
+
+
+def new_script_key() -> str:
+    """A new script key: 256 random bits, shown once to whoever made it and kept as a digest."""
+    return secrets.token_urlsafe(32)
 
 
 def _digest(secret: str) -> str:
@@ -69,6 +79,8 @@ class Principal:
     permission_rule_set: str | None = None
     #: the user's credentials epoch when these credentials were checked (None: not known)
     epoch: int | None = None
+    #: the personal access token these credentials were, when they were one
+    access_token_id: int | None = None
 
     def link(self) -> dict[str, object]:
         return {"type": self.type, "id": self.id, "name": self.name}
@@ -109,10 +121,13 @@ class Credentials:
         self._scripts: dict[tuple[str, str], tuple[Principal, float]] = {}
         self._lock = threading.Lock()
         self.signins = SignIns(store)
+        self.access_tokens = AccessTokens(store)
 
     # -- scripts ----------------------------------------------------------------------------------
 
-    def set_script_key(self, api_user_id: int, key: str, *, by: Actor | None = None) -> None:
+    def set_script_key(
+        self, api_user_id: int, key: str, *, by: Actor | None = None, name: str | None = None
+    ) -> None:
         """Give a script a new key (its previous one stops working), and log the change as FPTR's
         ``Shotgun_ApiUser_Change`` on ``salted_password``, attributed to ``by``, in one transaction.
         Setting the key it already has (``serve`` does at every start) changes and logs nothing."""
@@ -132,20 +147,46 @@ class Credentials:
                 )
             )
             if actor.generates_events:
-                event = script_key_event(EventBuilder(actor), ("ApiUser", api_user_id), None)
+                event = script_key_event(EventBuilder(actor), ("ApiUser", api_user_id), name)
                 log.append(conn, self.store.db, [event], actor, utcnow_seconds())
+
+    def revoke_script_key(
+        self, api_user_id: int, *, by: Actor | None = None, name: str | None = None
+    ) -> bool:
+        """Take a script's key away (the script signs in no more until it gets a new one), ending its
+        tokens and logging the change as ``set_script_key`` does; False when it had no key."""
+        actor = by or Actor()
+        with self.store.db.write() as conn:
+            gone = conn.execute(sa.delete(script_keys).where(script_keys.c.api_user_id == api_user_id))
+            if gone.rowcount == 0:
+                return False
+            epochs.bump(conn, "ApiUser", api_user_id, utcnow_seconds())
+            if actor.generates_events:
+                event = script_key_event(EventBuilder(actor), ("ApiUser", api_user_id), name, revoked=True)
+                log.append(conn, self.store.db, [event], actor, utcnow_seconds())
+        return True
+
+    def script_keys_made(self) -> dict[int, dt.datetime]:
+        """When each script that has a key got it, by ApiUser id."""
+        with self.store.db.read() as conn:
+            rows = conn.execute(sa.select(script_keys.c.api_user_id, script_keys.c.created_at)).all()
+        return {int(r.api_user_id): r.created_at for r in rows}
 
     def script(self, script_name: object, script_key: object) -> Principal | None:
         if not isinstance(script_name, str) or not isinstance(script_key, str):
             return None
-        # Scripts authenticate on every api3 call. A success is remembered for SCRIPT_CACHE_SECONDS,
-        # so a disabled or re-keyed script stops working within that time; failures are never kept.
+        # Scripts authenticate on every api3 call. A success is remembered for SCRIPT_CACHE_SECONDS
+        # (what it saves is the join by name), but the script's epoch is read on every call: a new or
+        # revoked key, a disabling or a retirement moved it in its own commit, so the old key is
+        # refused at once in every process. Failures are never kept.
         key = (script_name, _digest(script_key))
         now = time.monotonic()
         with self._lock:
             hit = self._scripts.get(key)
         if hit is not None and hit[1] > now:
-            return hit[0]
+            with self.store.db.read() as conn:
+                if epochs.current(conn, "ApiUser", hit[0].id) == hit[0].epoch:
+                    return hit[0]
         principal = self._script(script_name, script_key)
         with self._lock:
             if principal is None:
@@ -188,28 +229,48 @@ class Credentials:
 
     # -- people -----------------------------------------------------------------------------------
 
-    def user(self, login: object, password: object) -> Principal | None:
-        """The active HumanUser ``login`` if ``password`` is theirs (blocks while the check waits).
+    def user(
+        self, login: object, password: object, *, tokens: bool = False, address: str = ""
+    ) -> Principal | None:
+        """The active HumanUser ``login`` if ``password`` is theirs (blocks while the check waits);
+        with ``tokens``, ``password`` may be one of their personal access tokens (used from ``address``).
 
         Raises ``PasswordsBusy`` when too many passwords are being checked (``shotlog.access.passwords``).
         """
         if not isinstance(login, str) or not isinstance(password, str) or not plausible(login, password):
             return None
+        if tokens and is_token(password):
+            return self._token_user(login, password, address)
         row = self._human_by_login(login)
         known = self._remembered(row, password)
         if known is None:
             known = checks.verify(row.hash if row is not None else None, password)
         return self._settle(row, password, known)
 
-    async def user_async(self, login: object, password: object) -> Principal | None:
+    async def user_async(
+        self, login: object, password: object, *, tokens: bool = False, address: str = ""
+    ) -> Principal | None:
         """``user`` for an event loop: the wait for a free password check holds no thread."""
         if not isinstance(login, str) or not isinstance(password, str) or not plausible(login, password):
             return None
+        if tokens and is_token(password):
+            # a digest and an indexed read, no Argon2: nothing to wait for
+            return await asyncio.to_thread(self._token_user, login, password, address)
         row = await asyncio.to_thread(self._human_by_login, login)
         known = self._remembered(row, password)
         if known is None:
             known = await checks.verify_async(row.hash if row is not None else None, password)
         return self._settle(row, password, known)
+
+    def _token_user(self, login: str, secret: str, address: str) -> Principal | None:
+        """The active HumanUser ``login`` if ``secret`` is one of their live personal access tokens."""
+        row = self._human_by_login(login)
+        if row is None:
+            return None
+        token = self.access_tokens.holder(row.id, secret, address)
+        if token is None:
+            return None
+        return Principal("HumanUser", row.id, row.name, row.login, row.rules, row.epoch, token.id)
 
     def _remembered(self, row: sa.Row[Any] | None, password: str) -> bool | None:
         """True when this (hash, password) pair was verified before; None means: check it."""

@@ -14,6 +14,7 @@ from shotlog.cli.permissions import permissions
 from shotlog.cli.prefs import prefs
 from shotlog.cli.schedule import schedule
 from shotlog.cli.schema import schema
+from shotlog.cli.scripts import scripts
 from shotlog.cli.serve import serve
 from shotlog.cli.users import users
 from shotlog.cli.webhooks import webhooks
@@ -37,6 +38,7 @@ main.add_command(permissions)
 main.add_command(prefs)
 main.add_command(schedule)
 main.add_command(schema)
+main.add_command(scripts)
 main.add_command(serve)
 main.add_command(users)
 # `shotlog webhooks listen` lives in a module of its own (cli/listen.py), for its size

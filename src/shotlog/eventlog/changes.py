@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shotlog.eventlog.events import Actor, EventBuilder, PendingEvent
+from shotlog.eventlog.events import Actor, EventBuilder, PendingEvent, password_change_event
 from shotlog.eventlog.schema_events import field_changed, field_created, field_retired, field_revived
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import Field, Schema
@@ -114,6 +114,13 @@ def _entity_events(cs: ChangeSet, b: EventBuilder) -> list[PendingEvent]:
             removed_t = [x for x in old if x not in new]
             if added_t or removed_t:
                 out.append(b.tags_change(subject, f, added_t, removed_t, in_create=created))
+    if (
+        not created
+        and subject.etype.name == "HumanUser"
+        and any(f.data_type == "password" for f, _o, _n in cs.changes)
+    ):
+        # FPTR's global event of a password change, whoever made it and however (api3, REST, web)
+        out.append(password_change_event(b, (subject.etype.name, subject.id), subject.name))
     out += backrefs
     return out
 

@@ -29,6 +29,7 @@ __all__ = [
     "folded_failed_login_event",
     "login_event",
     "logout_event",
+    "password_change_event",
     "script_key_event",
     "shown",
     "webhook_event",
@@ -356,6 +357,19 @@ def logout_event(user: tuple[str, int], login: str | None, name: str | None, sou
     )
 
 
+def password_change_event(builder: EventBuilder, user: tuple[str, int], name: str | None) -> PendingEvent:
+    """``Shotgun_User_PasswordChange``: a person's password set, by themselves or an administrator,
+    through any way in; written after the field's own Change, and like it never with the value."""
+    return PendingEvent(
+        event_type="Shotgun_User_PasswordChange",
+        description=f"{builder.who} changed the password of {name or f'HumanUser {user[1]}'}",
+        entity=user,
+        project=None,
+        attribute_name=None,
+        meta=builder._meta({"type": "password_change", "user_id": user[1]}),
+    )
+
+
 def failed_login_event(login: str, source: str, auth: str, address: str | None = None) -> PendingEvent:
     """``Shotgun_User_FailedLogin``: nobody is signed in, so no user; the login tried is in meta."""
     meta: dict[str, Any] = {"type": "failedlogin", "source": source, "login": login, "auth": auth}
@@ -428,12 +442,16 @@ def webhook_event(
     )
 
 
-def script_key_event(builder: EventBuilder, api_user: tuple[str, int], name: str | None) -> PendingEvent:
-    """A script's key replaced: FPTR's ApiUser keeps it in ``salted_password``, a password field,
-    so the Change names the field and never carries a value (the old key is revoked with it)."""
+def script_key_event(
+    builder: EventBuilder, api_user: tuple[str, int], name: str | None, *, revoked: bool = False
+) -> PendingEvent:
+    """A script's key replaced (or, ``revoked``, taken away): FPTR's ApiUser keeps it in
+    ``salted_password``, a password field, so the Change names the field and never carries a value
+    (the old key is revoked with it)."""
+    verb = "revoked" if revoked else "changed"
     return PendingEvent(
         event_type="Shotgun_ApiUser_Change",
-        description=f'{builder.who} changed "Application Key" on Script {name or api_user[1]}',
+        description=f'{builder.who} {verb} "Application Key" on Script {name or api_user[1]}',
         entity=api_user,
         project=None,
         attribute_name="salted_password",

@@ -79,7 +79,12 @@ WRITTEN: dict[str, str] = {
         "window; REST password grant"
     ),
     "Shotgun_User_Logout": "web sign-out",
-    "Shotgun_User_PasswordChange": "a password set in the web UI",
+    "Shotgun_User_PasswordChange": (
+        "a person's password set by themselves or an administrator (web UI, api3, REST)"
+    ),
+    "ShotGrid_PAT_Added": "a person makes a personal access token (web UI, REST, CLI)",
+    "ShotGrid_PAT_Exchanged": "a REST password grant pays with a personal access token",
+    "ShotGrid_PAT_Removed": "a personal access token revoked by its owner or a user administrator",
     "Shotgun_Webhook_Created": "a hook created (REST, web UI, CLI, Python API)",
     "Shotgun_Webhook_Deleted": "a hook deleted",
     "Shotgun_Webhook_Updated": "a hook changed, its status (enabled, disabled) included",

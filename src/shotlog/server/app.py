@@ -41,6 +41,7 @@ from shotlog.server.principals import Principals
 from shotlog.server.readiness import Readiness
 from shotlog.server.request_log import RequestLog
 from shotlog.server.responses import not_routed
+from shotlog.server.rest.credentials import CredentialRoutes
 from shotlog.server.rest.endpoint import EVERY_METHOD, Handler, rest_endpoint
 from shotlog.server.rest.entities import Entities
 from shotlog.server.rest.files import RestFiles
@@ -56,6 +57,7 @@ from shotlog.web.entity_pages import EntityPages
 from shotlog.web.event_pages import EventPages
 from shotlog.web.pages import Handler as PageHandler
 from shotlog.web.pages import Refusal, Web, signed_in
+from shotlog.web.script_pages import ScriptPages
 from shotlog.web.sessions import ADMIN_RULES
 from shotlog.web.site_pages import SitePages
 from shotlog.web.webhook_pages import WebhookPages, managers_only
@@ -135,11 +137,12 @@ def create_app(
     uploads, file_routes = Uploads(principals, files, public_url), FileRoutes(principals, files)
     entities, tokens, hooks = Entities(store, files, public_url), Tokens(credentials), WebhookRoutes(store)
     rest_files = RestFiles(entities, uploads)
+    keys = CredentialRoutes(store, credentials)
     stream, daemon, actions = Stream(principals), DaemonApi(principals), ActionsApi(principals)
     web = Web(store, credentials, principals.view, files)
     site, events, entity_pages = SitePages(web), EventPages(web), EntityPages(web)
     accounts, hook_pages, daemon_page = AccountPages(web), WebhookPages(web), DaemonPage(web)
-    archive_pages = ArchivePages(web)
+    archive_pages, script_pages = ArchivePages(web), ScriptPages(web)
 
     readiness = Readiness(store)
     # here only with a token; with SHOTLOG_METRICS_ADDRESS they are on a listener of their own
@@ -235,6 +238,11 @@ def create_app(
         hook("/api/v1/webhook/hooks/{hook}/deliveries", {"GET": hooks.list_deliveries}),
         hook("/api/v1/webhook/deliveries/{delivery}", {"GET": hooks.read_delivery, "PUT": hooks.acknowledge}),
         hook("/api/v1/webhook/deliveries/{delivery}/redeliver", {"POST": hooks.redeliver}),
+        # -- credentials managed at run time: scripts' keys, people's personal access tokens
+        rest("/api/v1/scripts", {"GET": keys.list_scripts, "POST": keys.create_script}),
+        rest("/api/v1/scripts/{script}/key", {"POST": keys.rotate_key, "DELETE": keys.revoke_key}),
+        rest("/api/v1/access_tokens", {"GET": keys.list_tokens, "POST": keys.create_token}),
+        rest("/api/v1/access_tokens/{token}", {"DELETE": keys.revoke_token}),
         # -- the event stream and the daemon
         Route("/api/v1/events/stream", stream.events, methods=["GET"]),
         Route("/api/v1/daemon/plugins", daemon.plugins, methods=["GET"]),
@@ -293,10 +301,17 @@ def create_app(
         page("/account/time-zone", accounts.set_time_zone, ("POST",)),
         page("/account/password", accounts.own_form),
         page("/account/password", accounts.change_own, ("POST",)),
+        page("/account/tokens", accounts.create_token, ("POST",)),
+        page("/account/tokens/{id:int}/revoke", accounts.revoke_token, ("POST",)),
         # setting other people's passwords is for user admins; the daemon for managers too
         page("/admin/users", accounts.users, rules=user_admins),
         page("/admin/users/{id:int}/password", accounts.user_form, rules=user_admins),
         page("/admin/users/{id:int}/password", accounts.set_for_user, ("POST",), user_admins),
+        # FPTR's Admin > Scripts: scripts and their keys, for user admins
+        page("/admin/scripts", script_pages.index, rules=user_admins),
+        page("/admin/scripts", script_pages.create, ("POST",), user_admins),
+        page("/admin/scripts/{id:int}/rotate", script_pages.rotate, ("POST",), user_admins),
+        page("/admin/scripts/{id:int}/revoke", script_pages.revoke, ("POST",), user_admins),
         # FPTR's "Archived Data" in the admin menu
         page("/admin/archive", archive_pages.index, rules=ADMIN_RULES),
         page("/admin/archive/download", archive_pages.download, rules=ADMIN_RULES),

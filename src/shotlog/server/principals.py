@@ -125,7 +125,9 @@ class Principals:
             if checked is not None:
                 principal = checked.principal
             else:
-                principal = self.credentials.user(auth.get("user_login"), auth.get("user_password"))
+                principal = self.credentials.user(
+                    auth.get("user_login"), auth.get("user_password"), tokens=True
+                )
             if principal is None:
                 tried = auth.get("user_login")
                 if isinstance(tried, str) and tried:

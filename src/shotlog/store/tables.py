@@ -19,6 +19,7 @@ from shotlog.schema.model import EntityType, Field
 __all__ = [
     "ID",
     "JSON",
+    "access_tokens",
     "archive_segments",
     "archive_state",
     "column_type",
@@ -202,6 +203,23 @@ session_tokens = sa.Table(
     sa.Column("used_at", sa.DateTime, nullable=True),
     sa.Index("ix_session_tokens_expires_at", "expires_at"),
     sa.Index("ix_session_tokens_family", "family"),
+)
+
+# People's personal access tokens (migration 0014), owned by ``shotlog.accounts.access_tokens``: a
+# random secret kept as its SHA-256 digest, named by its owner, with an expiry and its last use.
+access_tokens = sa.Table(
+    "access_tokens",
+    metadata,
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.BigInteger, nullable=False),  # a HumanUser
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("token_sha256", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("last_used_at", sa.DateTime, nullable=True),
+    sa.Column("last_used_address", sa.String(64), nullable=True),
+    sa.Index("ix_access_tokens_token_sha256", "token_sha256", unique=True),
+    sa.Index("ix_access_tokens_user_id", "user_id"),
 )
 
 # Each user's credentials epoch (migration 0007): bumped in the same transaction as a password

@@ -1,12 +1,12 @@
-"""The account page (your time zone, your password); admins list the HumanUsers and set anyone's
-password.
+"""The account page (your time zone, your password, your personal access tokens); admins list the
+HumanUsers and set anyone's password.
 
 A person's time zone is theirs alone (``shotlog.site.time_zones``): choosing one writes no event,
 as changing a column's width in FPTR does not. Left unchosen, pages use the browser's zone.
 
 Passwords are written through the store (``HumanUser.password_proxy``, kept as an Argon2 hash and
 never read back; its Change event carries no value), as the signed-in user, so the event log says
-who did it. FPTR's ``Shotgun_User_PasswordChange`` event is written too.
+who did it. FPTR's ``Shotgun_User_PasswordChange`` event is written too, as by every other way in.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shotlog.access.passwords import PasswordsBusy
+from shotlog.accounts.access_tokens import DEFAULT_DAYS, MAX_DAYS
 from shotlog.accounts.credentials import Principal
+from shotlog.clock import utcnow_seconds
 from shotlog.errors import ShotlogError, ValidationError
 from shotlog.site import time_zones
 from shotlog.web import sessions
@@ -45,17 +47,22 @@ class AccountPages:
         self.web = web
 
     def _set_password(self, actor: Principal, user_id: int, password: str) -> None:
-        view = self.web.view(actor)
-        view.update("HumanUser", user_id, {"password_proxy": password})
-        view.create_event(
-            "Shotgun_User_PasswordChange",
-            description=f"{actor.name or actor.login} changed the password of HumanUser {user_id} (web)",
-            entity={"type": "HumanUser", "id": user_id},
-            meta={"type": "password_change", "source": "web", "user_id": user_id},
-            builtin=True,
-        )
+        # the store writes FPTR's Shotgun_User_PasswordChange with the field's Change
+        self.web.view(actor).update("HumanUser", user_id, {"password_proxy": password})
 
-    def _account(self, request: Request, status: int = 200, errors: dict[str, str] | None = None) -> Response:
+    def _account(
+        self,
+        request: Request,
+        status: int = 200,
+        errors: dict[str, str] | None = None,
+        *,
+        new_token: dict[str, str] | None = None,
+        typed: dict[str, str] | None = None,
+    ) -> Response:
+        """The page (read in a worker thread); ``new_token``: a token just made, shown this once."""
+        user: Principal = request.state.user
+        now = utcnow_seconds()
+        tokens = [(t, t.expired(now)) for t in self.web.credentials.access_tokens.list(user.id)]
         zone = self.web.zone(request)
         browser = request.cookies.get(ZONE_COOKIE, "")
         options = time_zones.choices()
@@ -69,10 +76,53 @@ class AccountPages:
             chosen=zone.name if zone.source == "chosen" else "",
             browser=browser if browser in time_zones.known() else "",
             errors=errors or {},
+            tokens=tokens,
+            new_token=new_token,
+            typed=typed or {},
+            days=(DEFAULT_DAYS, MAX_DAYS),
         )
 
     async def account(self, request: Request) -> Response:
-        return self._account(request)
+        return await run_in_threadpool(self._account, request)
+
+    async def create_token(self, request: Request) -> Response:
+        """A personal access token of the signed-in person, shown on the page that answers, once."""
+        values = await self.web.form(request)
+        if values is None:
+            return self.web.csrf_failed(request)
+        user: Principal = request.state.user
+
+        def make() -> Response:
+            tokens = self.web.credentials.access_tokens
+            try:
+                token, secret = tokens.create(
+                    self.web.view(user).actor, user.id, values.get("name", ""), values.get("days", "")
+                )
+            except ShotlogError as exc:
+                return self._account(request, 400, {"token": exc.message}, typed=values)
+            return self._account(request, 201, new_token={"name": token.name, "secret": secret})
+
+        return await run_in_threadpool(make)
+
+    async def revoke_token(self, request: Request) -> Response:
+        values = await self.web.form(request)
+        if values is None:
+            return self.web.csrf_failed(request)
+        user: Principal = request.state.user
+        token_id: int = request.path_params["id"]
+
+        def revoke() -> str | None:
+            tokens = self.web.credentials.access_tokens
+            token = tokens.get(token_id)
+            if token is None or token.user_id != user.id:  # someone else's: as if it did not exist
+                return None
+            tokens.revoke(self.web.view(user).actor, token_id)
+            return token.name
+
+        name = await run_in_threadpool(revoke)
+        if name is None:
+            return self.web.not_found(request, f"You have no personal access token {token_id}.")
+        return self.web.redirect("/account", f"The token {name!r} is revoked; it is refused from now on.")
 
     async def set_time_zone(self, request: Request) -> Response:
         values = await self.web.form(request)
@@ -83,7 +133,7 @@ class AccountPages:
         try:
             await run_in_threadpool(time_zones.write, self.web.store, (user.type, user.id), name or None)
         except ValidationError as exc:
-            return self._account(request, 400, {"time_zone": exc.message})
+            return await run_in_threadpool(self._account, request, 400, {"time_zone": exc.message})
         if name:
             return self.web.redirect("/account", f"Times are now shown in {name}.")
         return self.web.redirect("/account", "Times are now shown in your browser's time zone.")

@@ -186,8 +186,9 @@ class Api3Endpoint:
             # that every other api3 call needs.
             assert call.auth is not None
             try:
+                # a personal access token stands in for the password (shotlog.accounts.access_tokens)
                 principal = await self.credentials.user_async(
-                    call.auth.get("user_login"), call.auth.get("user_password")
+                    call.auth.get("user_login"), call.auth.get("user_password"), tokens=True, address=address
                 )
             except PasswordsBusy as exc:
                 return _reply(error_body(exc.message), gzip), "fault"

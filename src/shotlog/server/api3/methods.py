@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from shotlog.accounts.scripts import Scripts
 from shotlog.connection import BatchError
 from shotlog.errors import ShotlogError, ValidationError
 from shotlog.server.api3.args import Context, Handler, arguments, entity_id_of, entity_type_of
@@ -135,7 +136,16 @@ def _return_fields(raw: Any, method: str) -> list[str] | None:
 def _create(ctx: Context, args: Any) -> Any:
     a = arguments(args, "create")
     data, _ = _fields(a.get("fields"), "create")
-    return ctx.sg.create(entity_type_of(a, "create"), data, _return_fields(a.get("return_fields"), "create"))
+    entity_type = entity_type_of(a, "create")
+    return_fields = _return_fields(a.get("return_fields"), "create")
+    if entity_type == "ApiUser":
+        # a script is made with its key, as on FPTR's Scripts page; the answer is the only place
+        # the key is ever shown (FPTR's salted_password, which no read returns)
+        entity, key = Scripts(ctx.sg, ctx.credentials).create(ctx.sg, data.get("firstname"), data)
+        if return_fields:
+            entity = ctx.sg.find_one("ApiUser", [["id", "is", entity["id"]]], return_fields) or entity
+        return {**entity, "salted_password": key}
+    return ctx.sg.create(entity_type, data, return_fields)
 
 
 def _update(ctx: Context, args: Any) -> Any:

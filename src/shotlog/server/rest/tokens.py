@@ -18,6 +18,7 @@ from shotlog.access.passwords import PasswordsBusy
 from shotlog.accounts.credentials import Credentials, Grant, Principal, RefreshReused
 from shotlog.accounts.signin_body import MAX_SIGNIN_BODY, bounded
 from shotlog.errors import shown
+from shotlog.eventlog.events import Actor
 from shotlog.server.responses import HttpError, internal_error, json_response
 from shotlog.server.rest.endpoint import AUTH_FAILED, reject_constant
 
@@ -40,7 +41,10 @@ class Tokens:
             if params.get("grant_type") == "password":
                 await self._throttle(params.get("username"), address)
                 # checked on the event loop: sign-ins waiting for a password check hold no thread
-                user = await self.credentials.user_async(params.get("username"), params.get("password"))
+                # the password may be a personal access token (shotlog.accounts.access_tokens)
+                user = await self.credentials.user_async(
+                    params.get("username"), params.get("password"), tokens=True, address=address
+                )
             return json_response(await run_in_threadpool(self._grant, params, user, address))
         except HttpError as exc:
             return exc.response()
@@ -122,7 +126,10 @@ class Tokens:
             raise HttpError(400, f"Invalid credentials for grant_type {grant}", code=AUTH_FAILED)
         if grant == "password":
             # a password grant starts a session; refresh and session_token grants continue one
-            self.credentials.signins.logged_in(principal, "rest", "password")
+            via_token = principal.access_token_id is not None
+            self.credentials.signins.logged_in(principal, "rest", "token" if via_token else "password")
+            if via_token:
+                self._exchanged(principal)
         if tokens is None:  # a new grant: the first tokens of a new family
             tokens = self.credentials.grant(principal)
         return {
@@ -131,3 +138,11 @@ class Tokens:
             "expires_in": tokens.expires_in,
             "refresh_token": tokens.refresh_token,
         }
+
+    def _exchanged(self, principal: Principal) -> None:
+        """FPTR's ``ShotGrid_PAT_Exchanged``: the grant traded a personal access token for tokens."""
+        tokens = self.credentials.access_tokens
+        token = tokens.get(principal.access_token_id) if principal.access_token_id is not None else None
+        if token is not None:
+            actor = Actor(principal.type, principal.id, principal.name)
+            tokens.exchanged(actor, token, "REST access tokens")
