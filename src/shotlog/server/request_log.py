@@ -8,7 +8,8 @@
   ``RequestIdFilter`` stamps its id on every record logged meanwhile, in worker threads too (those
   that start with a copy of the context: ``asyncio.to_thread``, Starlette's thread pool, and the
   api3 endpoint's executor, which copies it itself);
-* when the answer is complete, logs one line to ``shotlog.request`` with what was asked (the target
+* as the answer's last part is handed to the server (so a client that has its answer finds its
+  request counted), logs one line to ``shotlog.request`` with what was asked (the target
   with secrets redacted by ``server.access_log``), the status, the time taken and, for api3, the
   method and its outcome; and counts it in ``shotlog.telemetry``.
 
@@ -127,13 +128,21 @@ class RequestLog:
         token = CURRENT.set(info)
         started = time.perf_counter()
         status = 0
+        counted = False
         header = (HEADER, info.id.encode())
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, counted
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message = {**message, "headers": [*message.get("headers", ()), header]}
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                # Counted and logged before the answer's last part goes out, not once the
+                # application returns: a client that has its answer and then scrapes /metrics
+                # (or reads the log) must find its request there, and the server or a background
+                # task may yield between the two.
+                counted = True
+                _finished(scope, info, status, time.perf_counter() - started)
             await send(message)
 
         try:
@@ -143,7 +152,8 @@ class RequestLog:
             raise
         finally:
             try:
-                _finished(scope, info, status, time.perf_counter() - started)
+                if not counted:  # no complete answer: the client left, or the application failed
+                    _finished(scope, info, status, time.perf_counter() - started)
             finally:
                 CURRENT.reset(token)
 
