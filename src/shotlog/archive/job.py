@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import gzip
 import hashlib
 import logging
@@ -37,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from shotlog.archive.manifest import write_manifest
 from shotlog.archive.policy import ArchivePolicy, month_of, next_month, purge_due, segment_key
@@ -52,6 +50,7 @@ from shotlog.export.columns import ALL_COLUMNS
 from shotlog.export.exporter import Export
 from shotlog.export.query import EventQuery
 from shotlog.export.sources import StoreSource
+from shotlog.store.runlock import exclusive_run
 from shotlog.store.tables import archive_segments as seg
 from shotlog.store.tables import archive_state
 from shotlog.webhooks import dispatching
@@ -146,34 +145,11 @@ def run_archive(
 
 @contextlib.contextmanager
 def job_lock(store: Shotlog) -> Iterator[None]:
-    """One archive run at a time per database; a killed holder releases the lock with its process.
-
-    PostgreSQL: a session advisory lock on a connection held for the run. SQLite: ``flock`` on a
-    file next to the database.
-    """
-    db = store.db
-    if db.is_sqlite:
-        path = make_url(db.url).database or "shotlog.db"
-        fh = open(f"{path}.archive-lock", "a+b")  # noqa: SIM115 - held for the whole run
-        try:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise ArchiveBusy("another archive run is in progress on this database") from None
-            yield
-        finally:
-            fh.close()
-        return
-    with db.writer.connect() as conn:
-        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_LOCK_KEY}).scalar()
-        conn.commit()
-        if not got:
-            raise ArchiveBusy("another archive run is in progress on this database")
-        try:
-            yield
-        finally:
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
-            conn.commit()
+    """One archive run at a time per database; a killed holder releases the lock with its process
+    (``shotlog.store.runlock``)."""
+    busy = ArchiveBusy("another archive run is in progress on this database")
+    with exclusive_run(store.db, "archive", _PG_LOCK_KEY, busy):
+        yield
 
 
 # -- deciding what to archive -----------------------------------------------------------------------------
