@@ -12,22 +12,11 @@ profile, an instance role); ``endpoint_url`` points at a service other than AWS.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, BinaryIO
-
-try:
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
-    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
-except ImportError:  # boto3 is the s3 extra's (shotlog[s3]): a site on a directory runs without it
-    boto3 = None
-
-    class BotoCoreError(Exception):  # type: ignore[no-redef]
-        """Never raised: stands in for botocore's errors so the except clauses still compile."""
-
-    ClientError = BotoCoreError
+from typing import Any, BinaryIO, NamedTuple
 
 from shotlog.errors import ShotlogError
 from shotlog.files.names import content_disposition
@@ -38,6 +27,28 @@ __all__ = ["PART_BYTES", "S3Files"]
 #: The part size of a proxied stream: above S3's 5 MiB minimum, and the most memory one holds.
 PART_BYTES = 8 * 1024 * 1024
 _MISSING = ("404", "NoSuchKey", "NotFound")
+
+
+class _Boto(NamedTuple):
+    session: Any  # boto3.session.Session
+    config: Any  # botocore.config.Config
+    core_error: type[Exception]  # botocore.exceptions.BotoCoreError
+    client_error: Any  # botocore.exceptions.ClientError, whose ``response`` is read
+
+
+@functools.cache
+def _boto() -> _Boto | None:
+    """boto3's names, imported at the first ``S3Files`` made, not when ``shotlog serve`` (or any
+    command) imports this module: they take a second or more to import on a loaded machine, and
+    only a bucket needs them. None when boto3 is not installed (it is the s3 extra's,
+    shotlog[s3]: a site on a directory runs without it)."""
+    try:
+        import boto3  # type: ignore[import-untyped]
+        from botocore.config import Config  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return _Boto(boto3.session.Session, Config, BotoCoreError, ClientError)
 
 
 def _etag(reply: dict[str, Any]) -> str:
@@ -54,7 +65,8 @@ class S3Files:
     def __init__(
         self, bucket: str, prefix: str = "", *, endpoint_url: str | None = None, region: str | None = None
     ) -> None:
-        if boto3 is None:
+        boto = _boto()
+        if boto is None:
             raise self.error(
                 f"s3://{bucket} needs boto3, which is not installed: install shotlog with its s3 extra "
                 "(pip install 'shotlog[s3]')",
@@ -64,10 +76,12 @@ class S3Files:
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.url = f"s3://{bucket}/{self.prefix}"
         self.endpoint_url = endpoint_url
-        self._session = boto3.session.Session(
+        self._core_error, self._client_error = boto.core_error, boto.client_error
+        self._errors = (boto.core_error, boto.client_error)
+        self._session = boto.session(
             region_name=region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         )
-        self._config = Config(
+        self._config = boto.config(
             signature_version="s3v4",
             # a service at an address of its own (MinIO, moto) has no per-bucket host names
             s3={"addressing_style": "path" if endpoint_url else "auto"},
@@ -91,7 +105,7 @@ class S3Files:
         """``fn(**kwargs)`` with the bucket filled in; any failure becomes ``self.error``."""
         try:
             return fn(Bucket=self.bucket, **kwargs)
-        except (BotoCoreError, ClientError) as exc:
+        except self._errors as exc:
             raise self.error(
                 f"object storage {what} of {key!r} failed at {self.url}: {exc}", key=key
             ) from exc
@@ -104,7 +118,7 @@ class S3Files:
             )
         try:
             self.client.head_bucket(Bucket=self.bucket)
-        except (BotoCoreError, ClientError) as exc:
+        except self._errors as exc:
             raise self.error(
                 f"cannot use the bucket {self.bucket!r} at {self.endpoint_url or 'AWS'}: {exc}"
             ) from exc
@@ -136,13 +150,13 @@ class S3Files:
     def stat(self, key: str) -> Stored | None:
         try:
             reply = self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
-        except ClientError as exc:
+        except self._client_error as exc:
             if exc.response.get("Error", {}).get("Code") in _MISSING:
                 return None
             raise self.error(
                 f"object storage lookup of {key!r} failed at {self.url}: {exc}", key=key
             ) from exc
-        except BotoCoreError as exc:
+        except self._core_error as exc:
             raise self.error(
                 f"object storage lookup of {key!r} failed at {self.url}: {exc}", key=key
             ) from exc
@@ -242,7 +256,7 @@ class S3Files:
             self.client.abort_multipart_upload(
                 Bucket=self.bucket, Key=self.object_key(key), UploadId=upload_id
             )
-        except ClientError as exc:
+        except self._client_error as exc:
             if exc.response.get("Error", {}).get("Code") != "NoSuchUpload":
                 raise self.error(f"object storage abort of {key!r} failed at {self.url}: {exc}") from exc
 
@@ -255,7 +269,7 @@ class S3Files:
                 Params={"Bucket": self.bucket, "Key": self.object_key(key), **params},
                 ExpiresIn=expires,
             )
-        except (BotoCoreError, ClientError) as exc:
+        except self._errors as exc:
             raise self.error(f"cannot presign a URL for {key!r} at {self.url}: {exc}", key=key) from exc
         return str(url)
 
