@@ -122,7 +122,7 @@ def test_many_kinds_of_events_and_every_role(demo: tuple[shotlog.Shotlog, DemoRe
         "Toolkit_Folders_Create",
     } <= types
     users = sg.find("HumanUser", [], ["login", "permission_rule_set", "sg_status_list"])
-    roles = {u["permission_rule_set"] for u in users}
+    roles = {u["permission_rule_set"]["name"] for u in users}  # links to the sets, named
     assert {"Admin", "Manager", "Artist", "Vendor", "Client"} <= roles
     assert any(u["sg_status_list"] == "dis" for u in users)  # someone left the studio
     authors = {(e["user"] or {}).get("name") for e in _events(sg, [["event_type", "is", "Shotgun_Note_New"]])}

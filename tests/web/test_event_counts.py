@@ -103,7 +103,10 @@ def test_meta_values_filter_field_changes(store: shotlog.Shotlog, shot: dict[str
 def test_setup_events_are_the_sites_making_not_its_work(store: shotlog.Shotlog) -> None:
     seeded = store.find("EventLogEntry", [], ["event_type"])
     assert seeded and store.find("EventLogEntry", not_setup(), ["id"]) == []  # a new site is all setup
-    person = store.create("HumanUser", {"login": "pat", "firstname": "Pat", "lastname": "Lee"})
+    # a Manager: she makes a project
+    person = store.create(
+        "HumanUser", {"login": "pat", "firstname": "Pat", "lastname": "Lee", "permission_rule_set": "Manager"}
+    )
     # a menu item shotlog makes for itself is setup; one a person makes is work
     store.create(
         "ActionMenuItem", {"title": "System's own", "url": "https://a.example/x", "entity_type": "Shot"}

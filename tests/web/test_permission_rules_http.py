@@ -174,6 +174,15 @@ def test_a_restricted_person_sees_only_its_projects_and_their_events(cast: Cast)
     assert cast.clients["Artist"].find("EventLogEntry", [["entity", "is", cast.shot_other]], ["id"]) != []
 
 
+def test_a_restricted_person_writes_only_in_its_projects(cast: Cast) -> None:
+    for rules in ("Vendor", "Client"):
+        refusal = f"the permission set {rules} writes only in the projects"
+        with pytest.raises(shotgun_api3.Fault, match=refusal):
+            cast.clients[rules].create("Note", {"subject": "elsewhere", "project": cast.other})
+    # an Artist is not restricted
+    assert cast.clients["Artist"].create("Note", {"subject": "elsewhere", "project": cast.other})["id"]
+
+
 def test_a_hidden_field_cannot_be_filtered_on(cast: Cast) -> None:
     with pytest.raises(shotgun_api3.Fault, match=r"HumanUser\.email: the field is hidden"):
         cast.clients["Vendor"].find("HumanUser", [["email", "starts_with", "admin"]])

@@ -189,7 +189,7 @@ DEFAULT_SETS: tuple[RuleSet, ...] = (
                 "*": "r",
                 **_only(("Version", "PublishedFile", "Note", "Reply", "Attachment", "TimeLog"), "cru"),
             }
-            | {"Task": "ru", "HumanUser": "ru", "EventLogEntry": "r"},
+            | {"Task": "ru", "HumanUser": "ru", "EventLogEntry": "cr"},  # Toolkit's events too
             fields=[*_PRIVATE, ("Task", "content", "update", False)],
         ),
     ),

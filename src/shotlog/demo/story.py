@@ -159,6 +159,16 @@ class _Story:
             t = self.soon(t) if person.joins == 0 else self.day(person.joins)
             self.add(t, admin.login, "create", "HumanUser", f"HumanUser:{person.login}", **_person(person))
             self.joined[person.login] = t
+            if person.rule_set in ("Vendor", "Client"):
+                # a restricted set sees and writes only the projects whose Users name the person:
+                # the shows already running take them on the day they join (no draw of the story's
+                # random sequence, so the rest of the story stays as it was)
+                running = [Ref(f"Project:{show.code}") for show in SHOWS if show.begins < person.joins]
+                if running:
+                    self.add(
+                        t + dt.timedelta(minutes=5), admin.login, "update", "HumanUser",
+                        f"HumanUser:{person.login}", projects=running,
+                    )  # fmt: skip
             if person.leaves is not None:
                 self.add(
                     self.day(person.leaves, 17), admin.login, "update", "HumanUser",
@@ -179,7 +189,7 @@ class _Story:
     def show(self, show: Show) -> None:
         project = Ref(f"Project:{show.code}")
         t = self.day(show.begins, 10)
-        crew = [Ref(f"HumanUser:{p.login}") for p in PEOPLE if self.here(p, t) and p.rule_set != "Client"]
+        crew = [Ref(f"HumanUser:{p.login}") for p in PEOPLE if self.here(p, t)]  # the client reviews it too
         self.add(
             t, "jpark", "create", "Project", project.key,
             name=show.name, sg_type=show.kind, sg_description=show.description, code=show.code,

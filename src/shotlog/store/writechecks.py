@@ -21,7 +21,7 @@ from shotlog.store import names
 from shotlog.store.catalog import Catalog
 from shotlog.store.changes import ChangeSet, CustomEvent
 from shotlog.store.database import Database
-from shotlog.store.permission_rules import RULE_SET_TYPE, rulebook
+from shotlog.store.permission_rules import RULE_SET_TYPE, member_projects, rulebook
 from shotlog.store.subjects import Actor, Resolved
 from shotlog.values import Link
 
@@ -80,6 +80,35 @@ class WriteChecks:
         refusal = authority.operation_refusal(self.authority(), operation, entity_type, entity_id, fields)
         if refusal is not None:
             raise PermissionDenied(refusal.message, entity_type=entity_type, field=refusal.field or None)
+
+    def in_own_projects(self, etype: EntityType, row: Any, cs: ChangeSet | None) -> None:
+        """A set without ``see_all_projects`` (Vendor, Client) writes only in the projects whose
+        Users name the person: the entity's project (``row``'s, for an update or delete) and any
+        project the change moves it to."""
+        who = self.authority()
+        f = self.schema.fields.get(etype.name, {}).get("project")
+        if who.shotlog_itself or who.can("see_all_projects") or f is None or not f.column:
+            return
+        wanted: list[Any] = []
+        if row is not None:
+            wanted.append(getattr(row, f.column))
+        if cs is not None:
+            wanted += [
+                new[1] if new is not None else None for g, _old, new in cs.changes if g.name == "project"
+            ]
+        if row is None and not wanted:
+            wanted.append(None)  # a new entity of no project
+        assert who.kind is not None and who.id is not None
+        members = set(member_projects(self.conn, who.kind, who.id))
+        for project in wanted:
+            if project not in members:
+                where = "no project" if project is None else f"Project {project}"
+                raise PermissionDenied(
+                    f"{etype.name} in {where}: the permission set {who.rule_set or '(none)'} writes only in "
+                    f"the projects whose Users name {who.label()}",
+                    entity_type=etype.name,
+                    field="project",
+                )
 
     def _shown(self, value: object) -> object:
         """A rule set link as its name, for a refusal's message."""

@@ -232,6 +232,7 @@ class WriteTransaction:
             hash_password=self._hash_password,
         )
         found = self.checks.change_set(cs, None)
+        self.checks.in_own_projects(etype, None, cs)
 
         row: dict[str, Any] = {}
         actor = self.actor.link()
@@ -307,6 +308,7 @@ class WriteTransaction:
             hash_password=self._hash_password,
         )
         found = self.checks.change_set(cs, entity_id)
+        self.checks.in_own_projects(etype, row, cs)
         if not cs.changes:
             return self._update_result(etype, entity_id, cs)
 
@@ -408,6 +410,7 @@ class WriteTransaction:
         if row.retirement_date is not None:
             return False
         self.checks.operation("delete", etype.name, entity_id)
+        self.checks.in_own_projects(etype, row, None)
         table = self.catalog.table(etype.name)
         self.conn.execute(sa.update(table).where(table.c.id == entity_id).values(retirement_date=self.now))
         if etype.name in epochs.USER_TYPES:  # a retired user's tokens end, and stay ended on revival
