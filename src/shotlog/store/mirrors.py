@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from shotlog.errors import PermissionDenied
+from shotlog.errors import PermissionDenied, ShotlogError
 from shotlog.store.database import Database
 from shotlog.store.tables import mirror_links as ml
 from shotlog.store.tables import mirror_state as ms
@@ -118,20 +118,23 @@ _cache: dict[str, tuple[float, str | None]] = {}
 _cache_lock = threading.Lock()
 
 
-def mirrored_site(db: Database, conn: Connection | None = None) -> str | None:
+def mirrored_site(db: Database) -> str | None:
     """The site this database mirrors, None for a database of its own (read at most every few
-    seconds per process: every client write and every page of events asks)."""
+    seconds per process: every client write and every page of events asks).
+
+    Read on a connection of its own, never the caller's: a database of an older schema (opened
+    without migrating) has no ``mirror_state``, and the failed read must not abort the caller's
+    transaction; such a database mirrors nothing."""
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(db.url)
     if hit is not None and now - hit[0] < _MIRRORED_TTL:
         return hit[1]
-    query = sa.select(ms.c.site).where(ms.c.id == _ROW)
-    if conn is not None:
-        site = conn.execute(query).scalar()
-    else:
-        with db.read() as c:
-            site = c.execute(query).scalar()
+    try:
+        with db.read() as conn:
+            site = conn.execute(sa.select(ms.c.site).where(ms.c.id == _ROW)).scalar()
+    except (ShotlogError, sa.exc.SQLAlchemyError):
+        site = None
     with _cache_lock:
         _cache[db.url] = (now, site)
     return site

@@ -106,7 +106,7 @@ def _mirrored(
     """On a database that mirrors an FPTR site, links are named as the site named them in its
     events (``shotlog.store.mirrors``): the mirror holds the site's events but not its entities, and
     a link to a type this schema lacks is named too."""
-    if not by_type or mirrors.mirrored_site(catalog.db, conn) is None:
+    if not by_type or mirrors.mirrored_site(catalog.db) is None:
         return found
     refs = [(t, i) for t, ids in by_type.items() for i in ids]
     return {**found, **mirrors.link_names(conn, refs)}
