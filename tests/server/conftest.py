@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 import shotgun_api3
-from sgserver import Databases, Server, launch
+from sgserver import Databases, Server, spawn
 
 from motoserver import moto_server
 
@@ -44,10 +44,19 @@ class ServerFactory:
         self.transient: list[Server] = []
 
     def __call__(
-        self, env: dict[str, str] | None = None, db_url: str | None = None, *, shared: bool = False
+        self,
+        env: dict[str, str] | None = None,
+        db_url: str | None = None,
+        *,
+        shared: bool = False,
+        wait: bool = True,
     ) -> Server:
-        server = launch(db_url or self.databases.new(), self.directory, env)
+        """A server on a fresh database (or ``db_url``); with ``wait`` false, started but not yet
+        answering: the caller waits with ``Server.wait_healthy``."""
+        server = spawn(db_url or self.databases.new(), self.directory, env)
         (self.shared if shared else self.transient).append(server)
+        if wait:
+            server.wait_healthy()
         return server
 
     def stop_transient(self) -> None:

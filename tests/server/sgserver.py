@@ -93,6 +93,14 @@ class Server:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def wait_healthy(self) -> None:
+        """Wait until /healthz answers; stop the server and raise with its log if it never does."""
+        try:
+            wait_healthy(self.url, self.process, self.log_path)
+        except RuntimeError:
+            self.stop()
+            raise
+
     def stop(self) -> None:
         self.close_clients()
         if self._http is not None:
@@ -106,6 +114,14 @@ class Databases(testdbs.Databases):
 
 def launch(db_url: str, directory: Path, env: dict[str, str] | None = None) -> Server:
     """Start ``python -m shotlog serve`` on a free port and wait until /healthz answers."""
+    server = spawn(db_url, directory, env)
+    server.wait_healthy()
+    return server
+
+
+def spawn(db_url: str, directory: Path, env: dict[str, str] | None = None) -> Server:
+    """Start ``python -m shotlog serve`` on a free port, not waiting for it (``wait_healthy``):
+    a start is mostly the machine's time, and the servers a module needs start together."""
     full_env = {
         "SHOTLOG_SCRIPT_NAME": SCRIPT_NAME,
         "SHOTLOG_SCRIPT_KEY": SCRIPT_KEY,
@@ -124,11 +140,6 @@ def launch(db_url: str, directory: Path, env: dict[str, str] | None = None) -> S
         process=process,
         log_path=log_path,
     )
-    try:
-        wait_healthy(url, process, log_path)
-    except RuntimeError:
-        server.stop()
-        raise
     return server
 
 

@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from shotlog.cli import main
 from shotlog.clock import utcnow
 from shotlog.store import mirrors
 from shotlog.store.database import Database
-from testdbs import BACKEND, admin_engine, free_port, start_serve, stop_serve, wait_healthy
+from testdbs import BACKEND, admin_engine, free_port
 
 TOKEN = "metrics-" + uuid.uuid4().hex
 PASSWORD = "a long passphrase nobody logs " + uuid.uuid4().hex[:8]
@@ -76,17 +77,45 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
         time.sleep(0.05)
 
 
+@dataclass
+class Servers:
+    """The module's three servers, each on a database of its own.
+
+    * ``observed``: metrics need ``TOKEN``, the log is JSON lines;
+    * ``fragile``: no metrics, a JSON log, a database a test makes unreachable;
+    * ``own_address``: metrics on a listener of their own at ``metrics_port``, the default (text) log.
+    """
+
+    observed: Server
+    fragile: Server
+    own_address: Server
+    metrics_port: int
+
+
 @pytest.fixture(scope="module")
-def observed(start_server: Any) -> Server:
-    """A server whose metrics need ``TOKEN`` and whose log is JSON lines."""
-    return start_server(
-        env={
-            "SHOTLOG_METRICS_TOKEN": TOKEN,
-            "SHOTLOG_LOG_FORMAT": "json",
-            "SHOTLOG_WEBHOOKS_ALLOW_PRIVATE": "1",
-            "SHOTLOG_WEBHOOKS_RETRY_SCALE": "0.01",
-        }
+def servers(start_server: Any) -> Servers:
+    """The three servers, started together (a start is mostly waiting for the machine); each test
+    waits until its own answers."""
+    port = free_port()
+    observed = {
+        "SHOTLOG_METRICS_TOKEN": TOKEN,
+        "SHOTLOG_LOG_FORMAT": "json",
+        "SHOTLOG_WEBHOOKS_ALLOW_PRIVATE": "1",
+        "SHOTLOG_WEBHOOKS_RETRY_SCALE": "0.01",
+    }
+    return Servers(
+        observed=start_server(env=observed, wait=False),
+        fragile=start_server(env={"SHOTLOG_LOG_FORMAT": "json", "SHOTLOG_WEBHOOKS": "0"}, wait=False),
+        own_address=start_server(env={"SHOTLOG_METRICS_ADDRESS": f"127.0.0.1:{port}"}, wait=False),
+        metrics_port=port,
     )
+
+
+@pytest.fixture(scope="module")
+def observed(servers: Servers) -> Server:
+    """A server whose metrics need ``TOKEN`` and whose log is JSON lines."""
+    servers.observed.wait_healthy()
+    return servers.observed
 
 
 def test_a_scrape_without_the_right_token_is_refused(observed: Server) -> None:
@@ -249,9 +278,12 @@ def test_every_line_a_request_caused_has_its_id_and_no_secret_is_logged(observed
 
 
 @pytest.fixture
-def fragile(start_server: Any) -> Iterator[tuple[Server, Callable[[], None], Callable[[], None]]]:
+def fragile(
+    servers: Servers,
+) -> Iterator[tuple[Server, Callable[[], None], Callable[[], None]]]:
     """A server on a database of its own, with a way to make that database unreachable and back."""
-    server = start_server(env={"SHOTLOG_LOG_FORMAT": "json", "SHOTLOG_WEBHOOKS": "0"})
+    server = servers.fragile
+    server.wait_healthy()
     url = make_url(server.db_url)
     if BACKEND == "postgresql":
         name = url.database
@@ -346,18 +378,12 @@ def test_readyz_answers_503_naming_the_database_while_it_is_unreachable(
         wait_for(lambda: httpx.get(f"{server.url}/readyz", timeout=30).status_code == 200, "readiness again")
 
 
-def test_metrics_on_an_address_of_their_own(tmp_path: Any, databases: Any) -> None:
-    port = free_port()
-    env = {
-        "SHOTLOG_METRICS_ADDRESS": f"127.0.0.1:{port}",
-        "SHOTLOG_SCRIPT_NAME": "s",
-        "SHOTLOG_SCRIPT_KEY": "k" * 40,
-    }
-    db_url = databases.new()
-    process, url, log_path = start_serve(db_url, tmp_path, env)
+def test_metrics_on_an_address_of_their_own(servers: Servers) -> None:
+    server = servers.own_address
+    url, log_path, db_url = server.url, server.log_path, server.db_url
     try:
-        wait_healthy(url, process, log_path)  # the metrics listener starts before the application
-        metrics_url = f"http://127.0.0.1:{port}"
+        server.wait_healthy()  # the metrics listener starts before the application
+        metrics_url = f"http://127.0.0.1:{servers.metrics_port}"
         samples = _scrape_open(metrics_url)
         assert samples is not None
         assert "shotlog_database_up 1.0" in samples
@@ -396,7 +422,7 @@ def test_metrics_on_an_address_of_their_own(tmp_path: Any, databases: Any) -> No
         assert 'shotlog_mirror_lag_events{site="https://studio.example"} 5.0' in mirrored
         assert 'shotlog_mirror_last_event_id{site="https://studio.example"} 40.0' in mirrored
     finally:
-        stop_serve(process)
+        server.stop()
     assert "Traceback" not in log_path.read_text()
 
 
