@@ -7,11 +7,13 @@ from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from shotlog.errors import ShotlogError
 from shotlog.settings import DATABASE_URL, SQLITE_SYNCHRONOUS, Setting, SettingError
 
-__all__ = ["database_option", "fail", "from_setting", "open_store"]
+__all__ = ["database_option", "fail", "from_setting", "open_store", "shown_url"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +40,14 @@ def from_setting(setting: Setting[Any]) -> Callable[[click.Context, click.Parame
             raise click.BadParameter(f"{exc.message} (from {setting.name})", ctx, param) from None
 
     return fill
+
+
+def shown_url(url: str) -> str:
+    """A database URL without its password: what a command prints may end up in a log."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def database_option(fn: F) -> F:

@@ -7,10 +7,8 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
-from shotlog.cli.common import database_option, fail, from_setting
+from shotlog.cli.common import database_option, fail, from_setting, shown_url
 from shotlog.errors import ShotlogError
 from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.settings import ARCHIVE_URL, FILES_URL
@@ -37,7 +35,7 @@ def upgrade_cmd(database: str) -> None:
     try:
         upgrade(store, events=TransactionEvents)
         revision = current_revision(store)
-        Console().print(f"[green]Database is at revision {revision}[/green] ({_shown(database)})")
+        Console().print(f"[green]Database is at revision {revision}[/green] ({shown_url(database)})")
     except ShotlogError as exc:
         fail(str(exc))
     finally:
@@ -84,14 +82,6 @@ def _store_options(fn: F) -> F:
     )(fn)
 
 
-def _shown(url: str) -> str:
-    """The URL without its password: what is printed may end up in a log."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
-
-
 @db.command("backup")
 @click.argument("dest", type=click.Path(path_type=Path, file_okay=False))
 @database_option
@@ -109,7 +99,7 @@ def backup_cmd(dest: Path, database: str, files_url: str | None, archive_url: st
         fail(str(exc))
         return
     click.echo(
-        f"Backed up {_shown(database)} into {dest}: schema {manifest.database.revision}, "
+        f"Backed up {shown_url(database)} into {dest}: schema {manifest.database.revision}, "
         f"events up to id {manifest.database.last_event_id}"
     )
     for what, listing in (("uploaded files", manifest.files), ("archive segments", manifest.archive)):

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.panel import Panel
 
-from shotlog.cli.common import database_option, fail, from_setting, open_store
+from shotlog.cli.common import database_option, fail, from_setting, open_store, shown_url
 from shotlog.server.listener import ListenerSettings
 from shotlog.settings import (
     ARCHIVE_URL,
@@ -129,7 +129,7 @@ def serve(
                 title="New shotlog database: credentials",
             )
         )
-    console.print(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({database})")
+    console.print(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({shown_url(database)})")
     from shotlog.errors import ShotlogError
 
     try:
