@@ -105,7 +105,9 @@ def test_a_backup_under_write_load_restores_every_acknowledged_write(
     assert not failures, failures
     assert backup.returncode == 0, backup.stderr
     assert "events up to id" in backup.stdout
-    print(f"{len(before)} writes acknowledged before the backup, {written_during} while it ran")
+    # writes kept landing while the backup ran (its process alone takes a second to start), so
+    # what follows checks a backup taken under load, not of a quiet database
+    assert written_during > 0, "no write was acknowledged while the backup ran"
 
     restore = CliRunner().invoke(
         main, ["db", "restore", str(tmp_path / "backup"), "-d", empty_url, "--files", str(restored_files)]
