@@ -187,6 +187,10 @@ def test_a_mirrored_database_refuses_entity_writes_and_reports_its_status(
         with pytest.raises(shotgun_api3.Fault, match=f"read-only mirror of the FPTR site {site.url}"):
             sg.create("Project", {"name": "written to the mirror"})
         assert sg.find("Project", [["name", "is", "written to the mirror"]]) == []
+        # a schema change writes events too, which the site's next events could not follow
+        with pytest.raises(shotgun_api3.Fault, match=f"read-only mirror of the FPTR site {site.url}"):
+            sg.schema_field_create("Shot", "text", "Written to the mirror")
+        assert "sg_written_to_the_mirror" not in sg.schema_field_read("Shot")
         token = httpx.post(
             f"{served.url}/api/v1/auth/access_token",
             data={"grant_type": "client_credentials", "client_id": SCRIPT_NAME, "client_secret": SCRIPT_KEY},

@@ -16,6 +16,7 @@ from shotlog.errors import PermissionDenied
 from shotlog.schema.model import Schema
 from shotlog.store.catalog import Catalog
 from shotlog.store.database import Database
+from shotlog.store.mirrors import refuse_if_mirrored
 from shotlog.store.permission_rules import read_access
 from shotlog.store.reader import Query, count_rows, find
 
@@ -74,6 +75,9 @@ class Visibility:
         return None if access is None else access.projects
 
     def _may_edit_schema(self, method: str) -> None:
+        # a mirror's log holds only its site's events: a client's schema change would write events
+        # of its own there, whose ids the site's next events could not follow (the mirror would stop)
+        refuse_if_mirrored(self.db, by_client=self._user is not None)
         who = self.authority()
         if not who.can("edit_schema"):
             raise PermissionDenied(
