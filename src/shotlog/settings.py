@@ -700,6 +700,14 @@ MIRROR_RATE_LIMIT: Setting[float] = Setting(
     "Requests per second the mirror sends the site at most (0: no limit)",
     "mirror",
 )
+MIRROR_NAME_FETCH_RATE: Setting[float] = Setting(
+    "SHOTLOG_MIRROR_NAME_FETCH_RATE",
+    1.0,
+    _not_negative,
+    "Requests per second, at most, asking the site for the names of linked entities its events did "
+    "not name or renamed (one `find` per entity type per request; 0: names only as events give them)",
+    "mirror",
+)
 MIRROR_RETRY_MAX: Setting[float] = Setting(
     "SHOTLOG_MIRROR_RETRY_MAX",
     300.0,

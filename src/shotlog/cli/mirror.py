@@ -25,6 +25,7 @@ from shotlog.settings import (
     MIRROR_CONFIG,
     MIRROR_GAP_TIMEOUT,
     MIRROR_LOGIN,
+    MIRROR_NAME_FETCH_RATE,
     MIRROR_PASSWORD,
     MIRROR_POLL_INTERVAL,
     MIRROR_RATE_LIMIT,
@@ -83,6 +84,13 @@ def _pick(ctx: click.Context, name: str, value: Any, section: dict[str, str], ca
     "--rate-limit", type=float, default=MIRROR_RATE_LIMIT.default, callback=from_setting(MIRROR_RATE_LIMIT)
 )
 @click.option(
+    "--name-fetch-rate",
+    type=float,
+    default=MIRROR_NAME_FETCH_RATE.default,
+    callback=from_setting(MIRROR_NAME_FETCH_RATE),
+    help="Requests a second asking the site for linked entities' names (0: none).",
+)
+@click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
     callback=from_setting(MIRROR_CONFIG),
@@ -103,6 +111,7 @@ def run_cmd(
     batch: int,
     gap_timeout: float,
     rate_limit: float,
+    name_fetch_rate: float,
     config: Path | None,
 ) -> None:
     """Follow the site's EventLogEntry and append every event, with its id, to this database's log.
@@ -129,14 +138,18 @@ def run_cmd(
     batch = _pick(ctx, "batch", batch, section, int)
     gap_timeout = _pick(ctx, "gap_timeout", gap_timeout, section, float)
     rate_limit = _pick(ctx, "rate_limit", rate_limit, section, float)
+    name_fetch_rate = _pick(ctx, "name_fetch_rate", name_fetch_rate, section, float)
     if not site:
         fail("--site is required (or SHOTLOG_MIRROR_SITE, or site in the [mirror] section)")
     if bool(script_name) == bool(login) or (script_name and not api_key) or (login and not password):
         fail("give either --script-name with --api-key, or --login with --password")
     if from_event_id is not None and from_date is not None:
         fail("give --from-event-id or --from-date, not both")
-    if batch < 1 or poll_interval <= 0 or gap_timeout <= 0 or rate_limit < 0:
-        fail("--batch, --poll-interval and --gap-timeout must be positive, --rate-limit 0 or more")
+    if batch < 1 or poll_interval <= 0 or gap_timeout <= 0 or rate_limit < 0 or name_fetch_rate < 0:
+        fail(
+            "--batch, --poll-interval and --gap-timeout must be positive, "
+            "--rate-limit and --name-fetch-rate 0 or more"
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     store = open_store(database)
     the_site = Site(str(site), Credentials(script_name, api_key, login, password), rate=rate_limit)
@@ -147,6 +160,7 @@ def run_cmd(
         retry_max=MIRROR_RETRY_MAX.read(),
         from_event_id=from_event_id,
         from_date=from_date,
+        name_fetch_rate=name_fetch_rate,
     )
     follower = Follower(store, the_site, options)
     signal.signal(signal.SIGTERM, lambda *_: follower.stop())

@@ -1,7 +1,8 @@
 """The ``[mirror]`` section of a file in the daemon's format (``shotgunEventDaemon.conf``), so a
 studio keeps one file for its daemon and its mirror. Keys are the options' names (``site``,
 ``script_name``, ``api_key``, ``login``, ``password``, ``database``, ``poll_interval``, ``batch``,
-``gap_timeout``, ``rate_limit``); ``${NAME}`` is an environment variable, as in the daemon's file.
+``gap_timeout``, ``rate_limit``, ``name_fetch_rate``); ``${NAME}`` is an environment variable, as
+in the daemon's file.
 The command line and ``SHOTLOG_MIRROR_*`` win over the file."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ KEYS = frozenset(
         "batch",
         "gap_timeout",
         "rate_limit",
+        "name_fetch_rate",
     )
 )
 

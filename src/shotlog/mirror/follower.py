@@ -30,6 +30,7 @@ from shotlog.daemon.sources.gaps import GapTracker
 from shotlog.eventlog import read as eventlog_read
 from shotlog.eventlog.log import ForeignIdError, append_foreign
 from shotlog.mirror import ordering
+from shotlog.mirror.naming import Names, renamed
 from shotlog.mirror.records import FORGET, to_row
 from shotlog.mirror.site import Site, SiteRefused, SiteUnreachable
 from shotlog.store import mirrors
@@ -57,6 +58,8 @@ class Options:
     retry_max: float = 300.0
     from_event_id: int | None = None
     from_date: dt.datetime | None = None
+    #: finds a second asking the site for the names of linked entities (0: none)
+    name_fetch_rate: float = 1.0
 
 
 class Follower:
@@ -77,6 +80,7 @@ class Follower:
         # one read of the site ahead of the writes while catching up (never two requests at once)
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="mirror-read")
         self._ahead: Future[tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None
+        self.names = Names(options.name_fetch_rate, self._display_field)
 
     # -- start ------------------------------------------------------------------------------------------
 
@@ -109,6 +113,8 @@ class Follower:
                 mirrors.start_state(conn, self.site.url, self.cursor, utcnow_seconds())
         self.tracker = GapTracker(self.cursor, timeout=self.options.gap_timeout)
         self.store.catalog.schema  # noqa: B018 - loaded now, not on the first page
+        with self.db.read() as conn:
+            self.names.want(mirrors.unnamed_links(conn))
         log.info("mirroring %s after event %d", self.site.url, self.cursor)
 
     def _first_cursor(self) -> int:
@@ -131,6 +137,9 @@ class Follower:
         page, late = (
             ahead.result() if ahead is not None else self._read(tracker.max_seen, tracker.open_holes(500))
         )
+        # between two pages: no read of the site is under way (one request at a time on its connection)
+        if self.names.due(time.monotonic()):
+            self._name_links()
         full = len(page) >= self.options.batch
         now = time.monotonic()
         if not full:
@@ -191,6 +200,9 @@ class Follower:
             counts["events"] += 1
             rows.append(row.values)
             names.update(row.links)
+            changed = renamed(ev, self._display_field)
+            if changed is not None:
+                self.names.want([changed], again=True)
         cursor = int(rows[-1]["id"]) if rows else self.cursor
         try:
             with self.db.write() as conn:
@@ -203,6 +215,19 @@ class Follower:
             self._record_error(message)
             raise MirrorStartError(message) from None
         self.cursor, self.counts = cursor, counts
+        self.names.want(ref for ref, name in names.items() if name is None)
+
+    def _display_field(self, entity_type: str) -> str | None:
+        schema = self.store.catalog.schema
+        return schema.display_field(entity_type) if schema.has_entity(entity_type) else None
+
+    def _name_links(self) -> None:
+        """One find of the names still wanted; kept in ``mirror_links`` in a transaction of its own."""
+        found = self.names.fetch(self.site)
+        if found:
+            with self.db.write() as conn:
+                mirrors.record_links(conn, found, utcnow_seconds())
+            self.counts["names_fetched"] += len(found)
 
     def _write(
         self,

@@ -93,6 +93,11 @@ class Site:
             return []
         return list(self._call("find", "EventLogEntry", [["id", "in", list(ids)]], list(FIELDS), _ASC))
 
+    def names(self, entity_type: str, ids: Sequence[int], field: str) -> dict[int, str | None]:
+        """The display names (``field``) of these entities, as text; missing: not on the site (or retired)."""
+        found = self._call("find", entity_type, [["id", "in", list(ids)]], [field])
+        return {int(e["id"]): None if e.get(field) is None else str(e.get(field)) for e in found}
+
     def head(self) -> tuple[int, dt.datetime | None]:
         """The site's newest event: (id, created_at), (0, None) on an empty log."""
         newest = self._call("find_one", "EventLogEntry", [], ["id", "created_at"], order=_DESC)

@@ -36,6 +36,7 @@ __all__ = [
     "refuse_if_mirrored",
     "save_progress",
     "start_state",
+    "unnamed_links",
 ]
 
 _ROW = 1  # one mirror per database: the state is a single row
@@ -144,17 +145,24 @@ def mirrored_site(db: Database) -> str | None:
 
 
 def record_links(conn: Connection, names: Mapping[tuple[str, int], Any], now: dt.datetime) -> None:
-    """Keep the names the site gave these links (a later event's name replaces an earlier one)."""
+    """Keep the names the site gave these links (a later event's name replaces an earlier one; a
+    link without a name keeps the name known, from an earlier event or from the site itself)."""
     if not names:
         return
-    forget_links(conn, names.keys())
-    conn.execute(
-        sa.insert(ml),
-        [
-            {"entity_type": t, "entity_id": i, "name": None if n is None else str(n), "updated_at": now}
-            for (t, i), n in names.items()
-        ],
-    )
+    named = {ref: str(n) for ref, n in names.items() if n is not None}
+    known = set(link_names(conn, [ref for ref, n in names.items() if n is None]))
+    unnamed = [ref for ref, n in names.items() if n is None and ref not in known]
+    forget_links(conn, named.keys())
+    rows = [{"entity_type": t, "entity_id": i, "name": n, "updated_at": now} for (t, i), n in named.items()]
+    rows += [{"entity_type": t, "entity_id": i, "name": None, "updated_at": now} for t, i in unnamed]
+    if rows:
+        conn.execute(sa.insert(ml), rows)
+
+
+def unnamed_links(conn: Connection, limit: int = 10_000) -> list[tuple[str, int]]:
+    """Links recorded without a name (the mirror asks the site for them)."""
+    rows = conn.execute(sa.select(ml.c.entity_type, ml.c.entity_id).where(ml.c.name.is_(None)).limit(limit))
+    return [(r.entity_type, int(r.entity_id)) for r in rows]
 
 
 def forget_links(conn: Connection, refs: Iterable[tuple[str, int]]) -> None:
