@@ -7,18 +7,23 @@ not see, in any list and in the event log.
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 import shotgun_api3
-from webkit import WebServer
+from webkit import WebServer, csrf_of
 
 import shotlog
+from shotlog.access.authority import SHOTLOG
 from shotlog.accounts.credentials import Credentials
+from shotlog.store.rule_edits import RuleChange, change_rule, find_rule_set
 
 PASSWORD = "rule-set-pass-01"
 PEOPLE = ("Admin", "Manager", "Artist", "Vendor", "Client")
@@ -254,3 +259,217 @@ def test_web_pages_follow_the_rule_set(server: WebServer, cast: Cast, rules: str
     assert events.status_code == 200
     sees_other = f"other-{cast.uniq}" in events.text
     assert sees_other is (rules not in ("Vendor", "Client"))
+
+
+# -- rules changed while the server runs (every check asks the rules the database holds) -------------
+
+
+def _until(check: Callable[[], bool], what: str) -> None:
+    """Wait for ``check`` (a server applies another process's rule change within a second)."""
+    deadline = time.monotonic() + 15
+    while not check():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.05)
+
+
+@contextmanager
+def _rule(
+    server: WebServer, rule_set: str, operation: str, target: str, allowed: bool | None
+) -> Iterator[None]:
+    """``rule_set``'s rule changed as the CLI does it, and put back as it was afterwards."""
+    entity_type, _, field = ("" if target == "site" else target).partition(".")
+    store = shotlog.connect(server.db_url, migrate=False)
+    try:
+        found = find_rule_set(store, rule_set)
+        key = (entity_type, field, operation)
+        old = next((r.allowed for r in found.rules if (r.entity_type, r.field, r.operation) == key), None)
+        change_rule(store, SHOTLOG, RuleChange(rule_set, *key, allowed))
+        try:
+            yield
+        finally:
+            change_rule(store, SHOTLOG, RuleChange(rule_set, *key, old))
+    finally:
+        store.close()
+
+
+def _sudo_works(server: WebServer, cast: Cast) -> bool:
+    client = _sudo(server, cast.clients["API User"], cast.people["Artist"]["login"])
+    try:
+        client.find("Project", [["id", "is", cast.mine["id"]]])
+    except shotgun_api3.Fault as exc:
+        assert "permission to 'sudo'" in str(exc)
+        return False
+    finally:
+        client.close()
+    return True
+
+
+def test_sudo_follows_the_rules_as_changed(server: WebServer, cast: Cast) -> None:
+    assert not _sudo_works(server, cast)
+    with (
+        _rule(server, "API User", "sudo", "site", True),
+        _rule(server, "API User", "administer_users", "site", True),
+    ):
+        _until(lambda: _sudo_works(server, cast), "API User may sudo once its set allows it")
+    _until(lambda: not _sudo_works(server, cast), "the sudo refused again once the rule is back")
+
+
+def test_web_pages_follow_the_rules_as_changed(server: WebServer, cast: Cast) -> None:
+    artist = server.signed_in(cast.people["Artist"]["login"], PASSWORD)
+    manager = server.signed_in(cast.people["Manager"]["login"], PASSWORD)
+    # the daemon's controls are manage_daemon's, in the web UI as over REST: not a Manager's by default
+    assert manager.get("/daemon").status_code == 403
+    assert 'href="/daemon"' not in manager.get("/admin").text
+    refused = artist.get("/daemon")
+    assert refused.status_code == 403 and "manage daemon" in refused.text
+    assert artist.get("/admin/archive").status_code == 403
+    with _rule(server, "Artist", "manage_daemon", "site", True):
+        _until(lambda: artist.get("/daemon").status_code == 200, "the daemon page once Artist may manage it")
+        assert 'href="/daemon"' in artist.get("/admin").text
+        assert artist.get("/admin/archive").status_code == 403
+    _until(lambda: artist.get("/daemon").status_code == 403, "the daemon page refused again")
+
+
+def _events_after(sg: shotgun_api3.Shotgun, after: int) -> list[dict[str, Any]]:
+    return sg.find(
+        "EventLogEntry",
+        [["id", "greater_than", after], ["event_type", "starts_with", "Shotgun_PermissionRuleSet_"]],
+        ["event_type", "entity", "user", "meta"],
+        order=[{"field_name": "id", "direction": "asc"}],
+    )
+
+
+def _head(sg: shotgun_api3.Shotgun) -> int:
+    newest = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
+    return newest["id"] if newest else 0
+
+
+def test_rest_changes_a_rule_with_fptrs_events(server: WebServer, cast: Cast) -> None:
+    headers = {"Authorization": f"Bearer {cast.tokens['Admin']}"}
+    rule = {"entity_type": "Shot", "field": "description", "operation": "update"}
+    before = _head(cast.sg)
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+        listed = http.get("/api/v1/permission_rule_sets")
+        assert listed.status_code == 200, listed.text
+        client_set = next(s for s in listed.json()["data"] if s["code"] == "Client")
+        assert http.get(f"/api/v1/permission_rule_sets/{client_set['id']}").json()["data"] == client_set
+        path = "/api/v1/permission_rule_sets/Client/rules"
+        made = http.patch(path, json={**rule, "allowed": False})
+        assert made.status_code == 200, made.text
+        assert {**rule, "allowed": False} in made.json()["data"]["rules"]
+        same = http.patch(path, json={**rule, "allowed": False})  # no change, no event
+        assert same.status_code == 200, same.text
+        assert http.patch(path, json={**rule, "allowed": True}).status_code == 200
+        gone = http.patch(path, json={**rule, "allowed": None})
+        assert gone.status_code == 200, gone.text
+        assert all(
+            (r["entity_type"], r["field"]) != ("Shot", "description") for r in gone.json()["data"]["rules"]
+        )
+    events = _events_after(cast.sg, before)
+    assert [e["event_type"] for e in events] == [
+        "Shotgun_PermissionRuleSet_NewRule",
+        "Shotgun_PermissionRuleSet_ChangeRule",
+        "Shotgun_PermissionRuleSet_DeleteRule",
+    ]
+    for e in events:
+        assert e["entity"]["type"] == "PermissionRuleSet" and e["entity"]["id"] == client_set["id"]
+        assert e["user"]["type"] == "HumanUser" and e["user"]["id"] == cast.people["Admin"]["id"]
+    assert [(e["meta"]["old_value"], e["meta"]["new_value"]) for e in events] == [
+        ("default", "refused"),
+        ("refused", "allowed"),
+        ("allowed", "default"),
+    ]
+    assert events[0]["meta"]["operation"] == "update" and events[0]["meta"]["field"] == "description"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "named"),
+    [
+        ({"entity_type": "Shot", "operation": "update", "allowed": "yes"}, 400, "allowed"),
+        ({"entity_type": "Shot", "operation": "update"}, 400, "allowed"),
+        ({"entity_type": "NoSuchType", "operation": "read", "allowed": True}, 400, "entity_type"),
+        (
+            {"entity_type": "Shot", "field": "no_such_field", "operation": "read", "allowed": True},
+            400,
+            "field",
+        ),
+        ({"entity_type": "Shot", "operation": "fly", "allowed": True}, 400, "operation"),
+        ({"entity_type": "", "operation": "fly", "allowed": True}, 400, "operation"),
+        ({"entity_type": 3, "operation": "read", "allowed": True}, 400, "entity_type"),
+        (["not", "an", "object"], 400, "body"),
+    ],
+)
+def test_rest_rule_changes_refused_name_the_field(
+    server: WebServer, cast: Cast, body: Any, status: int, named: str
+) -> None:
+    headers = {"Authorization": f"Bearer {cast.tokens['Admin']}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+        before = http.get("/api/v1/permission_rule_sets/Client").json()
+        reply = http.patch("/api/v1/permission_rule_sets/Client/rules", json=body)
+        assert reply.status_code == status, reply.text
+        error = reply.json()["errors"][0]
+        assert named in error["title"] and named in json.dumps(error.get("source", {})), error
+        assert http.get("/api/v1/permission_rule_sets/Client").json() == before
+
+
+def test_rest_rule_sets_refusals(server: WebServer, cast: Cast) -> None:
+    change = {"entity_type": "Shot", "operation": "create", "allowed": True}
+    for rules in ("Manager", "Vendor"):
+        headers = {"Authorization": f"Bearer {cast.tokens[rules]}"}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+            refused = http.patch("/api/v1/permission_rule_sets/Vendor/rules", json=change)
+            assert refused.status_code == 403, refused.text
+            assert "administer users" in refused.json()["errors"][0]["title"]
+    headers = {"Authorization": f"Bearer {cast.tokens['Admin']}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+        missing = http.get("/api/v1/permission_rule_sets/Nobody")
+        assert missing.status_code == 404 and "Nobody" in missing.text
+        assert http.patch("/api/v1/permission_rule_sets/Nobody/rules", json=change).status_code == 404
+        assert http.get("/api/v1/permission_rule_sets").status_code == 200
+    with pytest.raises(shotgun_api3.Fault, match="create Shot: the permission set Vendor"):
+        cast.clients["Vendor"].create("Shot", _shot(cast))
+
+
+def test_web_rule_page_changes_a_rule(server: WebServer, cast: Cast) -> None:
+    admin = server.signed_in(cast.people["Admin"]["login"], PASSWORD)
+    index = admin.get("/admin/permissions")
+    assert index.status_code == 200 and ">Vendor</a>" in index.text
+    vendor_id = next(s["id"] for s in cast.sg.find("PermissionRuleSet", [["code", "is", "Vendor"]], ["id"]))
+    page_ = admin.get(f"/admin/permissions/{vendor_id}")
+    assert page_.status_code == 200 and "HumanUser.email" in page_.text
+    form = {"operation": "create", "target": "Shot", "decision": "allow"}
+    # a form without its CSRF token changes nothing
+    assert admin.post(f"/admin/permissions/{vendor_id}", data=form).status_code == 403
+    wrong = admin.post(
+        f"/admin/permissions/{vendor_id}", data={**form, "target": "Shot.nope", "csrf": csrf_of(page_.text)}
+    )
+    assert wrong.status_code == 400 and "Shot has no field" in wrong.text and 'id="e-target"' in wrong.text
+    before = _head(cast.sg)
+    done = admin.post(f"/admin/permissions/{vendor_id}", data={**form, "csrf": csrf_of(page_.text)})
+    assert done.status_code == 303, done.text
+    try:
+        _until(lambda: _creates_a_shot(cast), "a Vendor creates a Shot once the rule allows it")
+    finally:
+        undo = {**form, "decision": "default", "csrf": csrf_of(page_.text)}
+        assert admin.post(f"/admin/permissions/{vendor_id}", data=undo).status_code == 303
+    events = _events_after(cast.sg, before)
+    assert [e["event_type"] for e in events] == [
+        "Shotgun_PermissionRuleSet_NewRule",
+        "Shotgun_PermissionRuleSet_DeleteRule",
+    ]
+    assert events[0]["user"]["id"] == cast.people["Admin"]["id"]
+    # the page is for user administrators only
+    manager = server.signed_in(cast.people["Manager"]["login"], PASSWORD)
+    assert manager.get("/admin/permissions").status_code == 403
+    refused = manager.post(f"/admin/permissions/{vendor_id}", data={**form, "csrf": csrf_of(page_.text)})
+    assert refused.status_code == 403
+    _until(lambda: not _creates_a_shot(cast), "a Vendor refused Shots again")
+
+
+def _creates_a_shot(cast: Cast) -> bool:
+    try:
+        cast.clients["Vendor"].create("Shot", _shot(cast))
+    except shotgun_api3.Fault as exc:
+        assert "create Shot: the permission set Vendor" in str(exc)
+        return False
+    return True

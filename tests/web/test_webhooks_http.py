@@ -53,9 +53,12 @@ def test_only_admins_and_managers_manage_webhooks(server: WebServer, sg: shotgun
     )
     http = server.signed_in(login, "paint it black")
     assert http.get("/events").status_code == 200
-    for path in ("/webhooks", "/webhooks/new", "/daemon"):
+    for path in ("/webhooks", "/webhooks/new"):
         reply = http.get(path)
         assert reply.status_code == 403 and "Admin or Manager permission set" in reply.text
+    # the daemon's controls ask manage_daemon (Admin's, and the API sets')
+    reply = http.get("/daemon")
+    assert reply.status_code == 403 and "needs a permission set with manage daemon" in reply.text
     assert http.post("/webhooks/new", data={"csrf": csrf_of(http.get("/events").text)}).status_code == 403
 
 

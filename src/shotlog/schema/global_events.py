@@ -70,6 +70,11 @@ FPTR_GLOBAL_EVENT_TYPES: tuple[str, ...] = (
 WRITTEN: dict[str, str] = {
     "Shotgun_ActionMenuItem_Triggered": "an Action Menu Item triggered from the web UI or its route",
     "Shotgun_Preferences_Change": "a site preference changed (shotlog prefs set, Python API)",
+    "Shotgun_PermissionRuleSet_ChangeRule": (
+        "a permission rule set's rule changed between allowed and refused (CLI, web UI, REST)"
+    ),
+    "Shotgun_PermissionRuleSet_DeleteRule": "a rule removed, so the less specific one applies",
+    "Shotgun_PermissionRuleSet_NewRule": "a rule added where none was",
     "Shotgun_Reading_Change": "a person marks a Note read or unread (update of read_by_current_user)",
     "Shotgun_User_FailedLogin": (
         "a wrong login or password: web sign-in, api3 user_login/user_password, REST password grant"

@@ -25,7 +25,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 import shotlog
 from shotlog import settings
-from shotlog.access.authority import USER_ADMINS
 from shotlog.accounts.credentials import Credentials
 from shotlog.connection import Shotlog
 from shotlog.files.service import Files, open_site_files
@@ -45,6 +44,7 @@ from shotlog.server.rest.credentials import CredentialRoutes
 from shotlog.server.rest.endpoint import EVERY_METHOD, Handler, rest_endpoint
 from shotlog.server.rest.entities import Entities
 from shotlog.server.rest.files import RestFiles
+from shotlog.server.rest.rule_sets import RuleSetRoutes
 from shotlog.server.rest.tokens import Tokens
 from shotlog.server.rest.webhooks import WebhookRoutes
 from shotlog.server.services import Service, lifespan
@@ -57,8 +57,8 @@ from shotlog.web.entity_pages import EntityPages
 from shotlog.web.event_pages import EventPages
 from shotlog.web.pages import Handler as PageHandler
 from shotlog.web.pages import Refusal, Web, signed_in
+from shotlog.web.rule_set_pages import RuleSetPages
 from shotlog.web.script_pages import ScriptPages
-from shotlog.web.sessions import ADMIN_RULES
 from shotlog.web.site_pages import SitePages
 from shotlog.web.webhook_pages import WebhookPages, managers_only
 
@@ -138,11 +138,13 @@ def create_app(
     entities, tokens, hooks = Entities(store, files, public_url), Tokens(credentials), WebhookRoutes(store)
     rest_files = RestFiles(entities, uploads)
     keys = CredentialRoutes(store, credentials)
+    rule_set_routes = RuleSetRoutes()
     stream, daemon, actions = Stream(principals), DaemonApi(principals), ActionsApi(principals)
     web = Web(store, credentials, principals.view, files)
     site, events, entity_pages = SitePages(web), EventPages(web), EntityPages(web)
     accounts, hook_pages, daemon_page = AccountPages(web), WebhookPages(web), DaemonPage(web)
     archive_pages, script_pages = ArchivePages(web), ScriptPages(web)
+    rule_set_pages = RuleSetPages(web)
 
     readiness = Readiness(store)
     # here only with a token; with SHOTLOG_METRICS_ADDRESS they are on a listener of their own
@@ -172,11 +174,13 @@ def create_app(
         path: str,
         handler: PageHandler,
         methods: tuple[str, ...] = ("GET",),
-        rules: tuple[str, ...] = (),
+        capability: str | None = None,
         refusal: Refusal | None = None,
     ) -> Route:
-        """A web UI page for signed-in users (with ``rules``: of those permission sets only)."""
-        return Route(path, signed_in(web, handler, rules=rules, refusal=refusal), methods=list(methods))
+        """A web UI page for signed-in users (with ``capability``: whose permission set has it)."""
+        return Route(
+            path, signed_in(web, handler, capability=capability, refusal=refusal), methods=list(methods)
+        )
 
     def hook_page(path: str, handler: PageHandler, methods: tuple[str, ...] = ("GET",)) -> Route:
         # the webhook pages ask shotlog.access.authority, as the webhooks REST API does
@@ -188,7 +192,8 @@ def create_app(
         Route("/file_serve/attachment/{attachment_id:int}", file_routes.download, methods=["GET"]),
         Route("/images/status/transient/thumbnail_pending.png", file_routes.placeholder, methods=["GET"]),
     ]
-    user_admins = USER_ADMINS["HumanUser"]
+    # the pages ask the rule sets' capabilities, as the REST API and api3 do
+    user_admins = "administer_users"
     routes: list[BaseRoute] = [
         Route("/healthz", health, methods=["GET"]),
         Route("/readyz", readiness.readyz, methods=["GET"]),
@@ -243,6 +248,10 @@ def create_app(
         rest("/api/v1/scripts/{script}/key", {"POST": keys.rotate_key, "DELETE": keys.revoke_key}),
         rest("/api/v1/access_tokens", {"GET": keys.list_tokens, "POST": keys.create_token}),
         rest("/api/v1/access_tokens/{token}", {"DELETE": keys.revoke_token}),
+        # -- permission rule sets: read them, change one rule
+        rest("/api/v1/permission_rule_sets", {"GET": rule_set_routes.list_sets}),
+        rest("/api/v1/permission_rule_sets/{rule_set}", {"GET": rule_set_routes.read_set}),
+        rest("/api/v1/permission_rule_sets/{rule_set}/rules", {"PATCH": rule_set_routes.change}),
         # -- the event stream and the daemon
         Route("/api/v1/events/stream", stream.events, methods=["GET"]),
         Route("/api/v1/daemon/plugins", daemon.plugins, methods=["GET"]),
@@ -296,7 +305,8 @@ def create_app(
         page("/entities/{type}", entity_pages.entity_list),
         page("/entities/{type}/{id:int}", entity_pages.entity),
         page("/admin", site.admin),
-        page("/admin/event-log", site.event_log_setting, ("POST",), ADMIN_RULES),
+        # the log's default view is for those who manage what it feeds (Admin, Manager by default)
+        page("/admin/event-log", site.event_log_setting, ("POST",), "manage_webhooks"),
         page("/account", accounts.account),
         page("/account/time-zone", accounts.set_time_zone, ("POST",)),
         page("/account/password", accounts.own_form),
@@ -304,17 +314,21 @@ def create_app(
         page("/account/tokens", accounts.create_token, ("POST",)),
         page("/account/tokens/{id:int}/revoke", accounts.revoke_token, ("POST",)),
         # setting other people's passwords is for user admins; the daemon for managers too
-        page("/admin/users", accounts.users, rules=user_admins),
-        page("/admin/users/{id:int}/password", accounts.user_form, rules=user_admins),
+        page("/admin/users", accounts.users, capability=user_admins),
+        page("/admin/users/{id:int}/password", accounts.user_form, capability=user_admins),
         page("/admin/users/{id:int}/password", accounts.set_for_user, ("POST",), user_admins),
         # FPTR's Admin > Scripts: scripts and their keys, for user admins
-        page("/admin/scripts", script_pages.index, rules=user_admins),
+        page("/admin/scripts", script_pages.index, capability=user_admins),
         page("/admin/scripts", script_pages.create, ("POST",), user_admins),
         page("/admin/scripts/{id:int}/rotate", script_pages.rotate, ("POST",), user_admins),
         page("/admin/scripts/{id:int}/revoke", script_pages.revoke, ("POST",), user_admins),
+        # FPTR's Admin > Permissions: the rule sets and their rules, for user admins
+        page("/admin/permissions", rule_set_pages.index, capability=user_admins),
+        page("/admin/permissions/{id:int}", rule_set_pages.show, capability=user_admins),
+        page("/admin/permissions/{id:int}", rule_set_pages.change, ("POST",), user_admins),
         # FPTR's "Archived Data" in the admin menu
-        page("/admin/archive", archive_pages.index, rules=ADMIN_RULES),
-        page("/admin/archive/download", archive_pages.download, rules=ADMIN_RULES),
+        page("/admin/archive", archive_pages.index, capability="read_archive"),
+        page("/admin/archive/download", archive_pages.download, capability="read_archive"),
         hook_page("/webhooks", hook_pages.index),
         hook_page("/webhooks/new", hook_pages.new),
         hook_page("/webhooks/new", hook_pages.create, ("POST",)),
@@ -330,8 +344,8 @@ def create_app(
         hook_page("/webhooks/{id}/release", hook_pages.release, ("POST",)),
         hook_page("/webhooks/{id}/discard", hook_pages.discard, ("POST",)),
         hook_page("/webhooks/{id}/replay", hook_pages.replay, ("POST",)),
-        page("/daemon", daemon_page.index, rules=ADMIN_RULES),
-        page("/daemon/{daemon}/{plugin}/{action}", daemon_page.action, ("POST",), ADMIN_RULES),
+        page("/daemon", daemon_page.index, capability="manage_daemon"),
+        page("/daemon/{daemon}/{plugin}/{action}", daemon_page.action, ("POST",), "manage_daemon"),
         # last: any other path outside the APIs is the UI's 404 page
         Route("/{path:shotlog_ui_path}", site.unknown),
     ]

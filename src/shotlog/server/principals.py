@@ -24,7 +24,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from shotlog.access.authority import Authority, may_sudo
+from shotlog.access.authority import may_sudo
 from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.connection import Shotlog
 from shotlog.errors import shown
@@ -153,7 +153,8 @@ class Principals:
             # were taken away, or a target that was disabled since, must stop working at once.
             if not isinstance(sudo, str):
                 raise ProtocolError(f"sudo_as_login must be a HumanUser login (a string), got {sudo!r}")
-            if not may_sudo(Authority(principal.type, principal.id, principal.permission_rule_set)):
+            # the script's rules as the database holds them now (an edited set applies at once)
+            if not may_sudo(self.view(principal).authority()):
                 raise ProtocolError(
                     f"The user does not have permission to 'sudo': {principal.type} {principal.name!r} "
                     f"may not act as {sudo!r}"

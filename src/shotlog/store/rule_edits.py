@@ -2,20 +2,25 @@
 the CLI, the web UI's admin page and anything else that holds the store.
 
 Each change replaces one rule (or removes it, so the next less specific rule applies) in its own
-transaction; every process applies it within the rule book's refresh (a second).
+transaction, with FPTR's event for it (``Shotgun_PermissionRuleSet_NewRule``, ``_ChangeRule`` or
+``_DeleteRule``) in the same one; every process applies it within the rule book's refresh (a second).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from shotlog.access.authority import Authority, may_administer_users
 from shotlog.access.rules import CAPABILITIES, Rule, RuleSet
+from shotlog.clock import utcnow_seconds
 from shotlog.errors import NotFound, PermissionDenied, ValidationError
+from shotlog.eventlog import log
+from shotlog.eventlog.events import EventBuilder, rule_change_event
 from shotlog.store.permission_rules import RULE_SET_TYPE, replace_rule, rulebook
 
-__all__ = ["RuleChange", "change_rule", "rule_sets"]
+__all__ = ["RuleChange", "change_rule", "find_rule_set", "rule_change_from", "rule_sets", "target_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +41,50 @@ def rule_sets(store: Any) -> list[RuleSet]:
         return rulebook(store.catalog).all(conn)
 
 
+def find_rule_set(store: Any, key: str) -> RuleSet:
+    """The rule set named ``key`` or of id ``key`` (a URL's part); NotFound names it."""
+    for s in rule_sets(store):
+        if s.code == key or (key.isdigit() and s.id == int(key)):
+            return s
+    raise NotFound(RULE_SET_TYPE, key)
+
+
+def target_of(rule: Rule) -> str:
+    """A rule's target as the CLI and the web form write it: ``site``, ``*``, ``Type`` or ``Type.field``."""
+    if not rule.entity_type:
+        return "site"
+    return f"{rule.entity_type}.{rule.field}" if rule.field else rule.entity_type
+
+
+def rule_change_from(rule_set: str, values: Mapping[str, Any]) -> RuleChange:
+    """A change from a request's values (REST's JSON body, the web form's fields): ``operation``,
+    ``entity_type`` (``*`` every type, empty or absent the site), ``field`` (optional) and
+    ``allowed`` (true, false, or null to remove the rule); a wrong value names its key."""
+    for name in ("entity_type", "field", "operation"):
+        value = values.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ValidationError(f"{name}: a string, got {value!r}", field=name, value=value)
+    operation = values.get("operation")
+    if not operation:
+        raise ValidationError(
+            "operation: required (create, read, update, delete or a capability)", field="operation"
+        )
+    if "allowed" not in values:
+        raise ValidationError("allowed: required (true, false, or null to remove the rule)", field="allowed")
+    allowed = values["allowed"]
+    if allowed is not None and not isinstance(allowed, bool):
+        raise ValidationError(
+            f"allowed: true, false or null (remove the rule), got {allowed!r}", field="allowed", value=allowed
+        )
+    return RuleChange(
+        rule_set, values.get("entity_type") or "", values.get("field") or "", operation, allowed
+    )
+
+
 def change_rule(store: Any, who: Authority, change: RuleChange) -> RuleSet:
-    """Apply ``change`` for ``who``; returns the set as it is now. A refusal names the part at fault."""
+    """Apply ``change`` for ``who`` (``store`` the view acting for it, whose user the event names);
+    returns the set as it is now. A refusal names the part at fault; a change to what the rule
+    already is writes nothing."""
     if not may_administer_users(who):
         raise PermissionDenied(
             f"Changing the rules of {change.rule_set!r} needs the permission to administer users; "
@@ -68,13 +115,23 @@ def change_rule(store: Any, who: Authority, change: RuleChange) -> RuleSet:
             value=change.operation,
         )
     book = rulebook(store.catalog)
+    actor = store.actor
+    at = utcnow_seconds()
     with store.db.write() as conn:
+        book.forget()  # the rule as it is now, not as this process last read it
         found = book.by_code(conn, change.rule_set)
         if found is None or found.id is None:
             raise NotFound(RULE_SET_TYPE, change.rule_set)
         key = (change.entity_type, change.field, change.operation)
+        old = next((r.allowed for r in found.rules if (r.entity_type, r.field, r.operation) == key), None)
         rule = None if change.allowed is None else Rule(*key, change.allowed)
-        replace_rule(conn, found.id, rule, key)
+        if old != change.allowed:
+            replace_rule(conn, found.id, rule, key)
+            if actor.generates_events:
+                event = rule_change_event(
+                    EventBuilder(actor), (found.id, found.code), key, old, change.allowed
+                )
+                log.append(conn, store.db, [event], actor, at)
     book.forget()
     with store.db.read() as conn:
         now = book.by_code(conn, change.rule_set)

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from shotlog.access.authority import SHOTLOG, Authority
 from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
@@ -31,8 +32,9 @@ from shotlog.web.timezones import ReaderZone, reader_zone
 __all__ = ["FLASH", "ZONE_COOKIE", "Handler", "Refusal", "Web", "local_path", "signed_in"]
 
 Handler = Callable[[Request], Awaitable[Response]]
-#: why a signed-in user may not use a page, or None when they may
-Refusal = Callable[[Principal], str | None]
+#: why a signed-in user (as ``shotlog.access.authority`` sees them, rules read now) may not use a
+#: page, or None when they may
+Refusal = Callable[[Authority], str | None]
 FLASH = "shotlog_flash"
 #: the browser's time zone, written by app.js; pages use it until the person chooses one
 ZONE_COOKIE = "shotlog_tz"
@@ -80,12 +82,16 @@ class Web:
 
     def context(self, request: Request, **values: Any) -> dict[str, Any]:
         user: Principal | None = getattr(request.state, "user", None)
+        who: Authority | None = getattr(request.state, "authority", None)
+        may = (lambda capability: False) if who is None or user is None else who.can
         return {
             "zone": self.zone(request),
             "request": request,
             "user": user,
             "csrf": sessions.csrf_token(request),
-            "is_admin": bool(user and user.permission_rule_set in sessions.ADMIN_RULES),
+            # the links a page offers follow the same rules as the pages they lead to
+            "may": may,
+            "is_admin": may("manage_webhooks"),
             "flash": request.cookies.get(FLASH, ""),
             "path": request.url.path,
             **values,
@@ -141,26 +147,31 @@ class Web:
 
 
 def signed_in(
-    web: Web, handler: Handler, *, rules: tuple[str, ...] = (), refusal: Refusal | None = None
+    web: Web, handler: Handler, *, capability: str | None = None, refusal: Refusal | None = None
 ) -> Handler:
     """Wrap a page: no user means a redirect to the sign-in form (401 JSON for data endpoints);
-    with ``rules``, only users with one of those permission rule sets may use it; ``refusal`` says
-    why a user may not (``shotlog.access.authority``'s answer), or None when they may."""
+    with ``capability``, only users whose permission rule set has it (``shotlog.access.rules``, the
+    rules as the database holds them now) may use it; ``refusal`` says why a user may not
+    (``shotlog.access.authority``'s answer), or None when they may."""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
-        user, chosen = await run_in_threadpool(_who, request, web)
+        user, chosen, who = await run_in_threadpool(_who, request, web)
         if user is None:
             if request.url.path.endswith(".json"):
                 return JSONResponse({"errors": {"session": "sign in first"}}, status_code=401)
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
         request.state.user = user
+        request.state.authority = who
         request.state.zone = reader_zone(chosen, request.cookies.get(ZONE_COOKIE), time_zones.known())
-        if rules and user.permission_rule_set not in rules:
-            names = " or ".join(rules)
-            return web.forbidden(request, f"This page is for users with the {names} permission set.")
-        refused = None if refusal is None else refusal(user)
+        if capability is not None and not who.can(capability):
+            return web.forbidden(
+                request,
+                f"This page needs a permission set with {capability.replace('_', ' ')}; "
+                f"{who.label()} does not have it.",
+            )
+        refused = None if refusal is None else refusal(who)
         if refused is not None:
             return web.forbidden(request, refused)
         return await handler(request)
@@ -168,9 +179,9 @@ def signed_in(
     return wrapped
 
 
-def _who(request: Request, web: Web) -> tuple[Principal | None, str | None]:
-    """The signed-in user and the time zone they chose (one trip to the thread pool)."""
+def _who(request: Request, web: Web) -> tuple[Principal | None, str | None, Authority]:
+    """The signed-in user, the time zone they chose and their rights (one trip to the thread pool)."""
     user = sessions.current_user(request, web.credentials)
     if user is None:
-        return None, None
-    return user, time_zones.read(web.store, (user.type, user.id))
+        return None, None, SHOTLOG
+    return user, time_zones.read(web.store, (user.type, user.id)), web.view(user).authority()

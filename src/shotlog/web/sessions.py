@@ -26,7 +26,6 @@ from shotlog.accounts.credentials import Credentials, Principal
 from shotlog.settings import WEB_SECURE_COOKIES
 
 __all__ = [
-    "ADMIN_RULES",
     "COOKIE",
     "LOGIN_COOKIE",
     "check_csrf",
@@ -41,8 +40,6 @@ __all__ = [
 COOKIE = "shotlog_session"
 LOGIN_COOKIE = "shotlog_login_csrf"
 KIND = "web"
-#: permission rule sets allowed to manage webhooks and the daemon (FPTR: "Show Webhooks")
-ADMIN_RULES = ("Admin", "Manager")
 
 
 def _secure(request: Request) -> bool:

@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shotlog.access.authority import Authority, webhook_refusal
-from shotlog.accounts.credentials import Principal
 from shotlog.connection import Shotlog
 from shotlog.errors import ShotlogError
 from shotlog.schema.global_events import written_global_types
@@ -448,7 +447,7 @@ def _api_error(exc: ShotlogError, kind: str) -> dict[str, str]:
     return {where: words}
 
 
-def managers_only(user: Principal) -> str | None:
-    """Why ``user`` may not use the webhook pages (``shotlog.access.authority``, as the webhooks REST API
-    asks), or None when they may."""
-    return webhook_refusal(Authority(user.type, user.id, user.permission_rule_set))
+def managers_only(who: Authority) -> str | None:
+    """Why ``who`` may not use the webhook pages (``shotlog.access.authority``, as the webhooks REST API
+    asks, with the rules the database holds now), or None when they may."""
+    return webhook_refusal(who)
