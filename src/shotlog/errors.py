@@ -70,10 +70,13 @@ class FilterError(ValidationError):
 
 
 class NotFound(ShotlogError):
-    def __init__(self, entity_type: str, entity_id: object, *, retired: bool | None = None) -> None:
+    def __init__(
+        self, entity_type: str, entity_id: object, *, retired: bool | None = None, key: str = "id"
+    ) -> None:
+        """``key``: what ``entity_id`` is (``name`` where a name was looked up), for the message."""
         state = {True: "retired ", False: "active ", None: ""}[retired]
         super().__init__(
-            f"No {state}{entity_type} with id {entity_id!r}",
+            f"No {state}{entity_type} with {key} {entity_id!r}",
             entity_type=entity_type,
             entity_id=entity_id,
         )

@@ -30,7 +30,7 @@ def test_scripts_from_the_command_line(sg: shotlog.Shotlog, db_url: str) -> None
     again = CliRunner().invoke(main, ["scripts", "revoke", "farm", "--database", db_url])
     assert again.exit_code != 0 and "has no key" in again.output
     missing = CliRunner().invoke(main, ["scripts", "rotate", "nope", "--database", db_url])
-    assert missing.exit_code != 0 and "No ApiUser" in missing.output
+    assert missing.exit_code != 0 and "No ApiUser with name 'nope'" in missing.output
     events = sg.find("EventLogEntry", [["attribute_name", "is", "salted_password"]], ["description", "user"])
     assert len(events) == 3 and all(e["user"]["name"] == "shotlog" for e in events)  # the CLI is shotlog
 

@@ -75,6 +75,10 @@ def test_the_cli_lists_shows_and_sets_rules(db_url: str) -> None:
         main, ["permissions", "set", "Client", "read", "Shot.nope", "refuse", "--database", db_url]
     )
     assert bad.exit_code != 0 and "Shot has no field 'nope'" in bad.output
+    for command in (["set", "Nobody", "create", "Shot", "allow"], ["show", "Nobody"]):
+        unknown = runner.invoke(main, ["permissions", *command, "--database", db_url])
+        assert unknown.exit_code != 0
+        assert "rule_set: there is no permission rule set named 'Nobody'" in unknown.output
 
 
 def test_a_text_permission_set_becomes_a_link_to_the_set_of_that_name(sg: shotlog.Shotlog) -> None:

@@ -135,7 +135,8 @@ class Scripts:
         else:
             rows = []
         if not rows:
-            raise NotFound("ApiUser", ref)
+            by_name = isinstance(ref, str) and not ref.strip().isdigit()
+            raise NotFound("ApiUser", ref, key="name" if by_name else "id")
         if len(rows) > 1:
             raise ConflictError(
                 f"{len(rows)} scripts are named {ref!r}; give the id of one",

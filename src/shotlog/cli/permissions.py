@@ -3,6 +3,8 @@ acts as shotlog itself, with the rights of whoever can open the database)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from shotlog.access.authority import SHOTLOG
@@ -39,11 +41,15 @@ def list_cmd(database: str) -> None:
 @click.argument("rule_set")
 def show_cmd(database: str, rule_set: str) -> None:
     """The rules of RULE_SET (its name, e.g. Artist)."""
-    for s in rule_sets(open_store(database)):
+    _show(_named(open_store(database), rule_set))
+
+
+def _named(store: Any, rule_set: str) -> RuleSet:
+    """The set named ``rule_set``; the command fails naming it when there is none."""
+    for s in rule_sets(store):
         if s.code == rule_set:
-            _show(s)
-            return
-    fail(f"rule_set: there is no permission rule set named {rule_set!r}")
+            return s
+    raise click.ClickException(f"rule_set: there is no permission rule set named {rule_set!r}")
 
 
 @permissions.command("set")
@@ -62,10 +68,10 @@ def set_cmd(database: str, rule_set: str, operation: str, target: str, decision:
     """
     entity_type, _, field = ("" if target == "site" else target).partition(".")
     allowed = None if decision == "default" else decision == "allow"
+    store = open_store(database)
+    _named(store, rule_set)  # an unknown set is named as show names it, before the rule is checked
     try:
-        now = change_rule(
-            open_store(database), SHOTLOG, RuleChange(rule_set, entity_type, field, operation, allowed)
-        )
+        now = change_rule(store, SHOTLOG, RuleChange(rule_set, entity_type, field, operation, allowed))
     except ShotlogError as exc:
         fail(str(exc))
     _show(now)
