@@ -192,6 +192,12 @@ def test_an_artist_cannot_raise_its_own_permission_set(
         f"to administer users (HumanUser 'Admin', ApiUser 'API Admin' or 'Admin'); HumanUser {artist['id']} "
         "with permission set Artist does not have it"
     ) in str(caught.value)
+    with pytest.raises(
+        shotgun_api3.Fault, match="changing your own permission set to PermissionRuleSet 999999 "
+    ):
+        client.update(
+            "HumanUser", artist["id"], {"permission_rule_set": {"type": "PermissionRuleSet", "id": 999999}}
+        )
     assert sg.find_one("HumanUser", [["id", "is", artist["id"]]], ["permission_rule_set", "firstname"]) == {
         "type": "HumanUser",
         "id": artist["id"],

@@ -144,9 +144,9 @@ def user_write_refusal(
         if name in _PASSWORDS:  # never echo a secret
             what = f"setting the password of {target}"
         elif own:
-            what = f"changing your own permission set to {value!r}"
+            what = f"changing your own permission set to {_shown(value)}"
         else:
-            what = f"setting the permission set of {target} to {value!r}"
+            what = f"setting the permission set of {target} to {_shown(value)}"
         return Refusal(
             name,
             f"{entity_type}.{name}: {what} needs the permission to administer users "
@@ -154,6 +154,14 @@ def user_write_refusal(
             f"{' or '.join(map(repr, USER_ADMINS['ApiUser']))}); {who.label()} does not have it",
         )
     return None
+
+
+def _shown(value: object) -> str:
+    """A permission set as a message names it: its name, or a link's type and id (a link whose set
+    was not found keeps its (type, id) form here)."""
+    if isinstance(value, tuple) and len(value) == 2:
+        return f"{value[0]} {value[1]}"
+    return repr(value)
 
 
 def operation_refusal(
