@@ -473,3 +473,63 @@ def _creates_a_shot(cast: Cast) -> bool:
         assert "create Shot: the permission set Vendor" in str(exc)
         return False
     return True
+
+
+# -- the reads beside find: summaries, text search, followers, the schema ----------------------------
+
+
+def test_summaries_refuse_hidden_fields(cast: Cast) -> None:
+    vendor = cast.clients["Vendor"]
+    with pytest.raises(shotgun_api3.Fault, match=r"summary_fields: HumanUser\.email is hidden"):
+        vendor.summarize("HumanUser", [], [{"field": "email", "type": "maximum"}])
+    with pytest.raises(shotgun_api3.Fault, match=r"grouping: HumanUser\.email is hidden"):
+        vendor.summarize(
+            "HumanUser",
+            [],
+            [{"field": "id", "type": "count"}],
+            grouping=[{"field": "email", "type": "exact", "direction": "asc"}],
+        )
+    # a field it may read, and the same summary for a set that does not hide the field
+    assert vendor.summarize("HumanUser", [], [{"field": "login", "type": "count"}])["summaries"]["login"] > 0
+    found = cast.clients["Artist"].summarize(
+        "HumanUser", [["id", "is", cast.people["Admin"]["id"]]], [{"field": "email", "type": "maximum"}]
+    )
+    assert found["summaries"]["email"] == "admin@example.com"
+
+
+def test_text_search_finds_only_what_the_set_sees(cast: Cast) -> None:
+    def codes(client: shotgun_api3.Shotgun) -> set[str]:
+        return {m["name"] for m in client.text_search(cast.uniq, {"Shot": []})["matches"]}
+
+    assert codes(cast.clients["Vendor"]) == {f"mine-{cast.uniq}"}
+    assert codes(cast.clients["Artist"]) == {f"mine-{cast.uniq}", f"other-{cast.uniq}"}
+
+
+def test_followers_of_an_entity_the_set_cannot_see(cast: Cast) -> None:
+    admin = {"type": "HumanUser", "id": cast.people["Admin"]["id"]}
+    shot_other = {"type": "Shot", "id": cast.shot_other["id"]}
+    shot_mine = {"type": "Shot", "id": cast.shot_mine["id"]}
+    cast.sg.follow(admin, shot_other)
+    cast.sg.follow(admin, shot_mine)
+    assert admin["id"] in {u["id"] for u in cast.clients["Artist"].followers(shot_other)}
+    with pytest.raises(shotgun_api3.Fault, match="Shot"):
+        cast.clients["Vendor"].followers(shot_other)
+    assert admin["id"] in {u["id"] for u in cast.clients["Vendor"].followers(shot_mine)}
+    followed = {(e["type"], e["id"]) for e in cast.clients["Vendor"].following(admin)}
+    assert ("Shot", shot_mine["id"]) in followed and ("Shot", shot_other["id"]) not in followed
+    assert ("Shot", shot_other["id"]) in {
+        (e["type"], e["id"]) for e in cast.clients["Artist"].following(admin)
+    }
+
+
+def test_schema_reads_leave_out_hidden_fields(cast: Cast) -> None:
+    vendor, artist = cast.clients["Vendor"], cast.clients["Artist"]
+    assert "email" not in vendor.schema_field_read("HumanUser") and "login" in vendor.schema_field_read(
+        "HumanUser"
+    )
+    assert "email" in artist.schema_field_read("HumanUser")
+    with pytest.raises(shotgun_api3.Fault, match="email"):
+        vendor.schema_field_read("HumanUser", "email")
+    assert "email" not in vendor.schema_read()["HumanUser"]
+    assert "email" not in vendor.schema_read({"type": "Project", "id": cast.mine["id"]})["HumanUser"]
+    assert "email" in artist.schema_read({"type": "Project", "id": cast.mine["id"]})["HumanUser"]

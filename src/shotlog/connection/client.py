@@ -349,7 +349,7 @@ class Shotlog(Following, SchemaEditing, Visibility):
                 self.catalog,
                 schema,
                 entity_type,
-                self._scoped_filters(conn, entity_type, wire),
+                self._scoped_summary(conn, entity_type, wire, summary_fields, grouping),
                 summary_fields,
                 grouping,
                 include_archived_projects,

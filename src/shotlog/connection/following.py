@@ -21,6 +21,8 @@ class Following:
     db: Database
     catalog: Catalog
     find: Callable[..., list[dict[str, Any]]]
+    #: Visibility's: those of some entities the user's permission rule set lets them see
+    _visible_refs: Callable[[list[tuple[str, int]]], set[tuple[str, int]]]
 
     def follow(self, user: Mapping[str, Any], entity: Mapping[str, Any]) -> dict[str, Any]:
         u, e = self._existing(user, "user"), self._existing(entity, "entity")
@@ -36,6 +38,8 @@ class Following:
 
     def followers(self, entity: Mapping[str, Any]) -> list[dict[str, Any]]:
         e = self._existing(entity, "entity")
+        if not self._visible_refs([e]):  # an entity the user may not see has no followers to show
+            raise NotFound(e[0], e[1])
         with self.db.read() as conn:
             users = follows.followers(conn, e)
             info = resolve_names(conn, self.catalog, self.catalog.schema, users)
@@ -56,9 +60,10 @@ class Following:
         with self.db.read() as conn:
             found = follows.following(conn, u, entity_type)
             info = resolve_names(conn, self.catalog, self.catalog.schema, found)
+        visible = self._visible_refs([ref for ref in found if ref in info])
         out = []
         for ref in found:
-            if ref not in info:
+            if ref not in info or ref not in visible:
                 continue
             if scope is not None and info[ref][1] != scope:
                 continue

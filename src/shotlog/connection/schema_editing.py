@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from shotlog.errors import UnknownField
 from shotlog.eventlog.events import Actor
 from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.schema.describe import entity_schema, field_schema
@@ -19,6 +20,8 @@ class SchemaEditing:
     catalog: Catalog
     #: Visibility's: refuses a user whose permission rule set may not edit the schema
     _may_edit_schema: Callable[[str], None]
+    #: Visibility's: the fields of a type the user's permission rule set hides
+    _hidden_fields: Callable[[str], frozenset[str]]
 
     @property
     def actor(self) -> Actor:
@@ -26,7 +29,11 @@ class SchemaEditing:
 
     def schema_read(self) -> dict[str, dict[str, Any]]:
         schema = self.catalog.schema
-        return {t: {n: field_schema(f) for n, f in schema.fields[t].items()} for t in schema.types}
+        out = {}
+        for t in schema.types:
+            hidden = self._hidden_fields(t)
+            out[t] = {n: field_schema(f) for n, f in schema.fields[t].items() if n not in hidden}
+        return out
 
     def schema_entity_read(self) -> dict[str, Any]:
         schema = self.catalog.schema
@@ -35,8 +42,12 @@ class SchemaEditing:
     def schema_field_read(self, entity_type: str, field_name: str | None = None) -> dict[str, Any]:
         self.catalog.refresh_if_unknown(entity_type, field_name)
         schema = self.catalog.schema
+        # a field hidden from the user's permission set is not in their schema either
+        hidden = self._hidden_fields(schema.entity(entity_type).name)
         if field_name is None:
-            return {n: field_schema(f) for n, f in schema.fields_of(entity_type).items()}
+            return {n: field_schema(f) for n, f in schema.fields_of(entity_type).items() if n not in hidden}
+        if field_name in hidden:
+            raise UnknownField(entity_type, field_name)
         return {field_name: field_schema(schema.field(entity_type, field_name))}
 
     def schema_field_create(

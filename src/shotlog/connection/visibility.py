@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from shotlog.access.authority import SHOTLOG, Authority
-from shotlog.access.reading import ReadAccess
+from shotlog.access.reading import ReadAccess, hidden_path
 from shotlog.errors import PermissionDenied
 from shotlog.schema.model import Schema
 from shotlog.store.catalog import Catalog
@@ -88,3 +88,45 @@ class Visibility:
     def _scoped_filters(self, conn: Connection, entity_type: Any, filters: Any) -> Any:
         access = self._read_access(conn)
         return filters if access is None else access.scope(entity_type, filters)
+
+    def _scoped_summary(
+        self, conn: Connection, entity_type: Any, filters: Any, summary_fields: Any, grouping: Any
+    ) -> Any:
+        """``filters`` scoped as a find's, refusing a summary or a grouping on a hidden field (its
+        maximum, or its groups' names, would show the values a find leaves out)."""
+        access = self._read_access(conn)
+        if access is None:
+            return filters
+        for what, items in (("summary_fields", summary_fields), ("grouping", grouping)):
+            for item in items if isinstance(items, list) else ():
+                path = item.get("field") if isinstance(item, dict) else None
+                hidden = hidden_path(access.rules, entity_type, path) if isinstance(path, str) else None
+                if hidden is not None:
+                    raise PermissionDenied(
+                        f"{what}: {hidden} is hidden from the permission set "
+                        f"{access.rules.code or '(none)'}; it may not be summarized or grouped on",
+                        entity_type=entity_type,
+                        field=path,
+                    )
+        return access.scope(entity_type, filters)
+
+    def _hidden_fields(self, entity_type: str) -> frozenset[str]:
+        """The fields of ``entity_type`` this view's user may not read (none for shotlog itself)."""
+        if self._user is None:
+            return frozenset()
+        with self.db.read() as conn:
+            access = self._read_access(conn)
+        return frozenset() if access is None else access.rules.hidden_fields(entity_type)
+
+    def _visible_refs(self, refs: list[tuple[str, int]]) -> set[tuple[str, int]]:
+        """Those of ``refs`` (entity type, id) this view's user may see."""
+        if self._user is None:
+            return set(refs)
+        by_type: dict[str, list[int]] = {}
+        for etype, eid in refs:
+            by_type.setdefault(etype, []).append(eid)
+        seen: set[tuple[str, int]] = set()
+        for etype, ids in by_type.items():
+            rows = self.find(etype, [["id", "in", ids]], ["id"])  # type: ignore[attr-defined]
+            seen.update((etype, r["id"]) for r in rows)
+        return seen

@@ -32,8 +32,9 @@ def _schema_read(ctx: Context, args: Any) -> Any:
     pid = _project(arguments(args, "schema_read"), "schema_read")
     if pid is None:
         return ctx.sg.schema_read()
-    schema = ctx.sg.catalog.schema
-    return {t: field_visibility.describe(ctx.sg, t, schema.fields[t], pid) for t in schema.types}
+    # through schema_read, which leaves out the fields the caller's permission set hides
+    read = ctx.sg.schema_read()
+    return {t: field_visibility.describe(ctx.sg, t, fields, pid) for t, fields in read.items()}
 
 
 def _schema_entity_read(ctx: Context, args: Any) -> Any:
