@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -447,6 +448,21 @@ def test_a_bad_setting_stops_serve_naming_it(tmp_path: Any, env: dict[str, str],
     )
     assert result.exit_code != 0 and named in result.output, result.output
     assert not (tmp_path / "never.db").exists()  # refused before anything started
+
+
+def test_a_metrics_address_in_use_stops_serve_naming_it(tmp_path: Any) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        address = f"127.0.0.1:{taken.getsockname()[1]}"
+        result = CliRunner().invoke(
+            main,
+            ["serve", "--port", "0", "--database", f"sqlite:///{tmp_path / 'busy.db'}"],
+            env={"SHOTLOG_METRICS_ADDRESS": address},
+        )
+    assert result.exit_code == 1, result.output
+    assert f"SHOTLOG_METRICS_ADDRESS: cannot listen on {address}" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_the_dashboard_and_alert_rules_read_metrics_the_server_has(observed: Server) -> None:

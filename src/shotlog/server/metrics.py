@@ -36,6 +36,7 @@ from starlette.routing import Route
 
 from shotlog import settings, telemetry
 from shotlog.connection import Shotlog
+from shotlog.errors import ShotlogError
 from shotlog.server.readiness import Readiness
 from shotlog.server.request_log import RequestLog
 from shotlog.server.responses import UNAUTHORIZED, HttpError, not_routed
@@ -116,8 +117,9 @@ def _shown(address: tuple[str, int] | None) -> str:
 class MetricsListener:
     """A second HTTP listener in the ``shotlog serve`` process, for ``/metrics`` and ``/readyz`` only.
 
-    Its socket is bound in ``start``, so an address in use fails the server's start with a message
-    naming it. It is a uvicorn server on the process's event loop that leaves the signals to the
+    Its socket is bound when it is made, before the server starts, so an address in use stops
+    ``shotlog serve`` with a message naming it (raised from the lifespan, it came with uvicorn's
+    traceback). It is a uvicorn server on the process's event loop that leaves the signals to the
     main one (which stops this service when it stops).
     """
 
@@ -134,10 +136,9 @@ class MetricsListener:
         self.app = RequestLog(Starlette(routes=routes, exception_handlers={HTTPException: not_routed}))
         self._server: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._sock = self._bind()
 
-    async def start(self) -> None:
-        import uvicorn
-
+    def _bind(self) -> socket.socket:
         host, port = self.address
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -146,9 +147,16 @@ class MetricsListener:
             sock.bind((host, port))
         except OSError as exc:
             sock.close()
-            raise OSError(
-                f"{settings.METRICS_ADDRESS.name}: cannot listen on {_shown(self.address)}: {exc.strerror}"
+            raise ShotlogError(
+                f"{settings.METRICS_ADDRESS.name}: cannot listen on {_shown(self.address)}: "
+                f"{exc.strerror or exc}"
             ) from exc
+        return sock
+
+    async def start(self) -> None:
+        import uvicorn
+
+        sock = self._sock
         sock.listen(64)
         sock.setblocking(False)
         config = uvicorn.Config(self.app, lifespan="off", log_config=None, access_log=False)
