@@ -183,10 +183,12 @@ class Credentials:
         now = time.monotonic()
         with self._lock:
             hit = self._scripts.get(key)
-        if hit is not None and hit[1] > now:
-            with self.store.db.read() as conn:
-                if epochs.current(conn, "ApiUser", hit[0].id) == hit[0].epoch:
-                    return hit[0]
+        if (
+            hit is not None
+            and hit[1] > now
+            and epochs.current_now(self.store.db, "ApiUser", hit[0].id) == hit[0].epoch
+        ):
+            return hit[0]
         principal = self._script(script_name, script_key)
         with self._lock:
             if principal is None:

@@ -66,6 +66,7 @@ class Database:
         self._write_lock = threading.RLock()
         self._write_conn: Connection | None = None  # SQLite: the writer connection, kept checked out
         self.commits = CommitGroup(self._appending)
+        self.hints: eventids.Notifier | None = None
         if self.backend == "sqlite":
             if parsed.database in (None, "", ":memory:"):
                 raise StorageError("SQLite needs a file (sqlite:///path.db): readers and the writer share it")
@@ -80,6 +81,10 @@ class Database:
                 pool_size=10,
                 max_overflow=20,
                 pool_pre_ping=True,
+                # the connection used last goes out first: a server with few requests in flight keeps
+                # using the same one or two, whose prepared statements are ready, instead of turning
+                # through all ten
+                pool_use_lifo=True,
                 json_deserializer=orjson.loads,
                 json_serializer=_json_dumps,
             )
@@ -91,6 +96,8 @@ class Database:
                 lambda dbapi_conn, _record: eventids.install(dbapi_conn, lock_timeout=EVENT_LOG_LOCK_TIMEOUT),
             )
             self.writer = self.reader = engine
+            # the wake-up hints of this process's writers, sent by a thread of their own
+            self.hints = eventids.Notifier(self._hint_connection)
 
     @property
     def is_sqlite(self) -> bool:
@@ -137,6 +144,38 @@ class Database:
         with _translated(), self.reader.connect() as conn, conn.begin():
             yield conn
 
+    def read_value(self, sql: str, params: tuple[Any, ...]) -> tuple[bool, Any]:
+        """The first value of ``sql``'s first row (``?`` placeholders), read as a statement of its
+        own, outside a transaction: no BEGIN or COMMIT round trip, no statement compiled. For a
+        lookup by primary key made on every request (a script's credentials epoch). It sees every
+        commit that ended before it began, as a read transaction would.
+
+        Returns (True, value), value None for no row; (False, None) when the driver failed, with the
+        connection discarded: the caller then reads through ``read``, which reconnects and reports
+        a lasting failure as every read does."""
+        try:
+            raw = self.reader.raw_connection()
+        except sa.exc.DBAPIError:  # no connection: ``read`` reports it as every read does
+            return False, None
+        try:
+            dbapi: Any = raw.driver_connection
+            if self.is_sqlite:
+                # the reader's connections leave transactions to SQLAlchemy's begin: none here
+                rows = dbapi.execute(sql, params).fetchall()  # all: the statement ends here
+            else:
+                dbapi.autocommit = True
+                try:
+                    rows = dbapi.execute(sql.replace("?", "%s"), params).fetchall()
+                finally:
+                    dbapi.autocommit = False
+        except Exception:  # the driver's own errors: the ordinary path retries with a fresh connection
+            log.debug("a single-statement read failed; reading in a transaction", exc_info=True)
+            raw.invalidate()
+            return False, None
+        finally:
+            raw.close()
+        return True, rows[0][0] if rows else None
+
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed when the block ends, rolled back if it raises."""
@@ -163,7 +202,8 @@ class Database:
                         yield conn
                 finally:
                     # the wake-up hint of the event ids it reserved, once they are decided
-                    eventids.wake(conn)
+                    assert self.hints is not None
+                    eventids.wake(conn, self.hints)
 
     @contextlib.contextmanager
     def _appending(self) -> Iterator[Connection]:
@@ -190,7 +230,16 @@ class Database:
             # together
             return self.commits.run_alone(work)
 
+    def _hint_connection(self) -> Any:
+        """A PostgreSQL connection outside the pool, for the wake-up hints' thread."""
+        import psycopg
+
+        url = make_url(self.url).set(drivername="postgresql")
+        return psycopg.connect(url.render_as_string(hide_password=False))
+
     def dispose(self) -> None:
+        if self.hints is not None:
+            self.hints.close()
         with self._write_lock:
             if self._write_conn is not None:
                 self._write_conn.close()

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shotlog.schema.model import Field
 from shotlog.store.tables import credential_epochs
 
-__all__ = ["USER_TYPES", "bump", "current", "ends_sessions"]
+__all__ = ["USER_TYPES", "bump", "current", "current_now", "ends_sessions"]
 
 #: the entity types that sign in
 USER_TYPES = ("HumanUser", "ApiUser")
@@ -42,6 +42,20 @@ def current(conn: Any, user_type: str, user_id: int) -> int:
             credential_epochs.c.user_type == user_type, credential_epochs.c.user_id == user_id
         )
     ).scalar()
+    return int(value or 0)
+
+
+# ``current`` as plain SQL, for ``Database.read_value``: one primary-key lookup
+_CURRENT_SQL = "SELECT epoch FROM credential_epochs WHERE user_type = ? AND user_id = ?"
+
+
+def current_now(db: Any, user_type: str, user_id: int) -> int:
+    """``current`` read as a statement of its own (``Database.read_value``), for a check made on
+    every request: about a tenth of a read transaction's cost, and as up to date."""
+    done, value = db.read_value(_CURRENT_SQL, (user_type, user_id))
+    if not done:
+        with db.read() as conn:
+            return current(conn, user_type, user_id)
     return int(value or 0)
 
 

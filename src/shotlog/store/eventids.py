@@ -26,6 +26,9 @@ migration, and a temporary function is compiled once per session rather than per
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +42,7 @@ __all__ = [
     "ALLOCATION_KEY",
     "HORIZON_SQL",
     "RESERVE_ONE",
+    "Notifier",
     "horizon",
     "install",
     "refused",
@@ -116,8 +120,9 @@ RESERVE_ONE = "pg_temp.shotlog_event_ids(1, NULL)"
 
 # conn.info key: the newest id this connection's transaction reserved, for ``wake``
 _WAKE = "shotlog.event_ids_reserved"
-# one round trip, no parameters: the driver sends the statements together
-_NOTIFY = "BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify('shotlog_events', '{last}'); COMMIT"
+#: the hint's statement, on the notifier's own autocommit connection (its transaction writes nothing
+#: worth a flush: ``synchronous_commit`` is off for that session)
+_NOTIFY = "SELECT pg_notify('shotlog_events', %s)"
 
 
 def install(dbapi_connection: Any, *, lock_timeout: str) -> None:
@@ -148,34 +153,105 @@ def reserved(conn: Connection, last: int) -> None:
     info[_WAKE] = max(last, info.get(_WAKE, 0))
 
 
-def wake(conn: Connection) -> None:
-    """After a transaction that reserved ids ended, committed or rolled back: ``NOTIFY
-    shotlog_events`` with the newest id it held, in a short transaction of its own.
+def wake(conn: Connection, notifier: Notifier) -> None:
+    """After a transaction that reserved ids ended, committed or rolled back: hand the newest id it
+    held to ``notifier``, which sends ``NOTIFY shotlog_events`` soon after, without this thread
+    waiting for it.
 
     Not inside the writing transaction: PostgreSQL serializes the commits of every transaction
     that notifies (a lock on the database's notification queue from before the commit's flush to
-    its end), which would undo the overlap of commits this module exists for. This transaction
-    commits asynchronously (it writes nothing worth a flush). After a rollback the hint matters
-    too: readers waiting at the horizon below the released ids may now pass them. A hint that
-    fails is only logged: the write it follows is already decided, and polling is the
-    correctness path."""
+    its end), which would undo the overlap of commits this module exists for. After a rollback the
+    hint matters too: readers waiting at the horizon below the released ids may now pass them."""
     try:
         last = conn.info.pop(_WAKE, None)
     except Exception:  # a connection SQLAlchemy invalidated has no info: nothing was reserved on it since
         return
-    if last is None:
-        return
-    try:
-        # one round trip: the driver connection is idle between transactions, and in autocommit
-        # mode the statements below run as the one transaction they spell out
-        raw: Any = conn.connection.driver_connection
-        raw.autocommit = True
-        try:
-            raw.execute(_NOTIFY.format(last=int(last)).encode())
-        finally:
-            raw.autocommit = False
-    except Exception:  # the hint is best effort; the consumers' timeout covers a lost one
-        log.warning("could not send the event log's wake-up hint", exc_info=True)
+    if last is not None:
+        notifier.hint(int(last))
+
+
+class Notifier:
+    """The wake-up hints of one process's writers to one PostgreSQL database, sent by a thread of
+    its own on a connection of its own.
+
+    A hint is a few hundred µs of a round trip and a short transaction; sent by each writer after
+    its commit, it was one more transaction per update that the request waited for. Here the writer
+    only notes its newest id and goes on; the thread sends one NOTIFY carrying the newest id noted
+    so far, so hints of commits that end while one is being sent share the next one. A waiter is
+    woken a round trip after the commit, as before. A hint that cannot be sent is only logged:
+    consumers poll too (``shotlog.eventlog.wakeup``), so a lost one delays and never loses."""
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect  # a new psycopg connection of the notifier's own
+        self._cond = threading.Condition()
+        self._pending = 0
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self._conn: Any = None
+        self._pid = 0
+
+    def hint(self, last: int) -> None:
+        with self._cond:
+            if self._closed:
+                return
+            self._pending = max(self._pending, last)
+            # started on first use, and again in a forked child (whose parent's thread is not there)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="shotlog-event-hints", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def close(self) -> None:
+        """Send what is pending, then stop the thread and close its connection (a later hint,
+        from a store used again after ``dispose``, starts them again)."""
+        with self._cond:
+            self._closed = True
+            thread = self._thread
+            self._cond.notify()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        with self._cond:
+            self._closed = False
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closed:
+                    self._cond.wait()
+                last, self._pending = self._pending, 0
+                closed = self._closed
+            if last:
+                self._send(last)
+            if closed:
+                self._disconnect()
+                return
+
+    def _send(self, last: int) -> None:
+        # twice: a connection that died while idle (a restarted database, a killed backend) is only
+        # found by using it, and the hint then goes on a new one
+        for attempt in (1, 2):
+            try:
+                if self._conn is None or self._pid != os.getpid() or self._conn.closed:
+                    # a connection made before a fork is the parent's: left alone, never closed here
+                    self._conn, self._pid = None, os.getpid()
+                    conn = self._connect()
+                    conn.autocommit = True
+                    conn.execute("SET synchronous_commit = off")
+                    self._conn = conn
+                self._conn.execute(_NOTIFY, (str(last),))
+                return
+            except Exception:  # the hint is best effort; the consumers' timeout covers a lost one
+                self._disconnect()
+                if attempt == 2:
+                    log.warning("could not send the event log's wake-up hint", exc_info=True)
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and self._pid == os.getpid():
+            try:
+                conn.close()
+            except Exception:  # closing a broken connection: nothing left to do
+                log.debug("closing the hint connection failed", exc_info=True)
 
 
 def horizon(conn: Connection, sqlite: bool) -> int | None:
