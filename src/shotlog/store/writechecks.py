@@ -6,6 +6,7 @@ written, in the write's own transaction, so that what an earlier write of the sa
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +18,7 @@ from shotlog.access.rules import NOTHING
 from shotlog.errors import ConflictError, PermissionDenied, ValidationError
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field, Schema
-from shotlog.store import names
+from shotlog.store import driver, names
 from shotlog.store.catalog import Catalog
 from shotlog.store.changes import ChangeSet, CustomEvent
 from shotlog.store.database import Database
@@ -26,6 +27,21 @@ from shotlog.store.subjects import Actor, Resolved
 from shotlog.values import Link
 
 __all__ = ["WriteChecks"]
+
+
+# The actor's permission set, read in every write transaction: the statement is built once per
+# table object and run through ``shotlog.store.driver`` (building it and its cache key cost more than
+# SQLite's lookup itself). A schema reload makes new tables, and these entries go with the old ones.
+_RULE_SET_OF: weakref.WeakKeyDictionary[sa.Table, tuple[str, sa.Select[Any]]] = weakref.WeakKeyDictionary()
+
+
+def _rule_set_statement(table: sa.Table, column: str) -> sa.Select[Any]:
+    known = _RULE_SET_OF.get(table)
+    if known is not None and known[0] == column:
+        return known[1]
+    stmt = sa.select(table.c[column].label("rule_set")).where(table.c.id == sa.bindparam("_pk"))
+    _RULE_SET_OF[table] = (column, stmt)
+    return stmt
 
 
 class WriteChecks:
@@ -65,8 +81,12 @@ class WriteChecks:
         f = self.schema.fields.get(kind, {}).get("permission_rule_set")
         set_id = None
         if f is not None and f.column:
-            table = self.catalog.table(kind)
-            set_id = self.conn.execute(sa.select(table.c[f.column]).where(table.c.id == actor_id)).scalar()
+            stmt = _rule_set_statement(self.catalog.table(kind), f.column)
+            # the buffered connection of a write transaction sends what it holds back first
+            fetch = getattr(self.conn, "fetch_one", None)
+            params = {"_pk": actor_id}
+            row = fetch(stmt, params) if fetch is not None else driver.fetch_one(self.conn, stmt, params)
+            set_id = None if row is None else row.rule_set
         rules = rulebook(self.catalog).by_id(self.conn, set_id) if isinstance(set_id, int) else None
         self._who = authority.Authority(
             kind, actor_id, None if rules is None else rules.code, rules=rules or NOTHING
