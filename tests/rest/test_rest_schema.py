@@ -76,6 +76,9 @@ def test_spec_needs_no_token(rest: RestServer) -> None:
         f"{API}/schema/{{entity}}",
         f"{API}/schema/{{entity}}/fields",
         f"{API}/schema/{{entity}}/fields/{{field}}",
+        f"{API}/permission_rule_sets",
+        f"{API}/permission_rule_sets/{{rule_set}}",
+        f"{API}/permission_rule_sets/{{rule_set}}/rules",
     }
     operations = {(path, method): op for path, item in spec["paths"].items() for method, op in item.items()}
     assert set(operations) == {
@@ -94,6 +97,9 @@ def test_spec_needs_no_token(rest: RestServer) -> None:
         (f"{API}/schema/{{entity}}", "get"),
         (f"{API}/schema/{{entity}}/fields", "get"),
         (f"{API}/schema/{{entity}}/fields/{{field}}", "get"),
+        (f"{API}/permission_rule_sets", "get"),
+        (f"{API}/permission_rule_sets/{{rule_set}}", "get"),
+        (f"{API}/permission_rule_sets/{{rule_set}}/rules", "patch"),
     }
     assert len({op["operationId"] for op in operations.values()}) == len(operations)
     for (path, _), op in operations.items():

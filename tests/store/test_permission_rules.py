@@ -12,11 +12,11 @@ from click.testing import CliRunner
 
 import shotlog
 from shotlog.access.authority import SHOTLOG, Authority
+from shotlog.accounts.rule_edits import RuleChange, change_rule
 from shotlog.cli import main
 from shotlog.errors import NotFound, PermissionDenied, ValidationError
 from shotlog.store import tables as t
 from shotlog.store.permission_rules import convert_text_fields
-from shotlog.store.rule_edits import RuleChange, change_rule
 
 
 def _person(sg: shotlog.Shotlog, login: str, rules: str = "Artist") -> dict[str, Any]:

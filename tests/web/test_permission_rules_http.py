@@ -23,7 +23,7 @@ from webkit import WebServer, csrf_of
 import shotlog
 from shotlog.access.authority import SHOTLOG
 from shotlog.accounts.credentials import Credentials
-from shotlog.store.rule_edits import RuleChange, change_rule, find_rule_set
+from shotlog.accounts.rule_edits import RuleChange, change_rule, find_rule_set
 
 PASSWORD = "rule-set-pass-01"
 PEOPLE = ("Admin", "Manager", "Artist", "Vendor", "Client")

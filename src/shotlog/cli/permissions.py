@@ -9,9 +9,9 @@ import click
 
 from shotlog.access.authority import SHOTLOG
 from shotlog.access.rules import RuleSet
+from shotlog.accounts.rule_edits import RuleChange, change_rule, rule_sets
 from shotlog.cli.common import database_option, fail, open_store
 from shotlog.errors import ShotlogError
-from shotlog.store.rule_edits import RuleChange, change_rule, rule_sets
 
 
 @click.group()

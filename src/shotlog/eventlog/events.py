@@ -30,7 +30,6 @@ __all__ = [
     "login_event",
     "logout_event",
     "password_change_event",
-    "rule_change_event",
     "script_key_event",
     "shown",
     "webhook_event",
@@ -416,45 +415,6 @@ def folded_failed_login_event(
             "last_at": last.isoformat(timespec="seconds") + "Z",
             "folded": True,
         },
-    )
-
-
-def rule_change_event(
-    builder: EventBuilder,
-    rule_set: tuple[int, str],
-    key: tuple[str, str, str],
-    old: bool | None,
-    new: bool | None,
-) -> PendingEvent:
-    """One rule of a permission rule set made (``old`` None: FPTR's ``_NewRule``), changed
-    (``_ChangeRule``) or removed (``new`` None: ``_DeleteRule``). ``key`` is the rule's entity type
-    (``*`` every type, empty the site), field and operation; the values are allowed or refused."""
-    set_id, code = rule_set
-    entity_type, field_name, operation = key
-    kind = "NewRule" if old is None else "DeleteRule" if new is None else "ChangeRule"
-    target = "the site" if not entity_type else f"{entity_type}.{field_name}" if field_name else entity_type
-    shown = {None: "default", True: "allowed", False: "refused"}
-    return PendingEvent(
-        event_type=f"Shotgun_PermissionRuleSet_{kind}",
-        description=(
-            f"{builder.who} changed the rule of {code} for {operation} on {target} "
-            f"from {shown[old]} to {shown[new]}"
-        ),
-        entity=("PermissionRuleSet", set_id),
-        project=None,
-        attribute_name=None,
-        meta=builder._meta(
-            {
-                "type": "permission_rule_change",
-                "permission_rule_set_id": set_id,
-                "permission_rule_set": code,
-                "entity_type": entity_type,
-                "field": field_name,
-                "operation": operation,
-                "old_value": shown[old],
-                "new_value": shown[new],
-            }
-        ),
     )
 
 

@@ -1,7 +1,7 @@
 """The permission rule sets admin page (FPTR's Admin > Permissions): every set, one set's rules,
 and a form that changes one rule.
 
-For user administrators (the route's capability and ``shotlog.store.rule_edits`` both ask). A change
+For user administrators (the route's capability and ``shotlog.accounts.rule_edits`` both ask). A change
 applies at once in this process and within a second in the others, and writes FPTR's
 ``Shotgun_PermissionRuleSet_*Rule`` event naming the person who made it.
 """
@@ -16,8 +16,8 @@ from starlette.responses import Response
 
 from shotlog.access.rules import CAPABILITIES, OPERATIONS
 from shotlog.accounts.credentials import Principal
+from shotlog.accounts.rule_edits import change_rule, find_rule_set, rule_change_from, rule_sets, target_of
 from shotlog.errors import NotFound, ShotlogError
-from shotlog.store.rule_edits import change_rule, find_rule_set, rule_change_from, rule_sets, target_of
 from shotlog.web.pages import Web
 
 __all__ = ["RuleSetPages"]

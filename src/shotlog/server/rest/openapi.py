@@ -281,6 +281,7 @@ def spec(entity_names: Sequence[str] | None = None) -> dict[str, Any]:
             }
         },
     }
+    paths.update(_rule_set_paths(bearer))
     return {
         "openapi": "3.0.3",
         "info": {"title": "shotlog REST API (FPTR-compatible)", "version": shotlog.__version__},
@@ -288,6 +289,56 @@ def spec(entity_names: Sequence[str] | None = None) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _SCHEMAS,
+        },
+    }
+
+
+def _rule_set_paths(bearer: list[dict[str, list[str]]]) -> dict[str, Any]:
+    """Permission rule sets (``server.rest.rule_sets``): read them, change one rule."""
+    one = {
+        "name": "rule_set",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "The set's id or its name (code), e.g. Artist",
+    }
+    change = {
+        "type": "object",
+        "required": ["operation", "allowed"],
+        "properties": {
+            "entity_type": {"type": "string", "description": "A type, * for every type, empty for the site"},
+            "field": {"type": "string", "description": "A field of entity_type; left out for the whole type"},
+            "operation": {"type": "string", "description": "create, read, update, delete or a capability"},
+            "allowed": {"type": "boolean", "nullable": True, "description": "null removes the rule"},
+        },
+    }
+    return {
+        "/api/v1/permission_rule_sets": {
+            "get": {
+                "operationId": "listPermissionRuleSets",
+                "summary": "Every permission rule set with its rules",
+                "security": bearer,
+                "responses": {"200": _json(_ref("RuleSets"), "The rule sets"), **_ERRORS},
+            }
+        },
+        "/api/v1/permission_rule_sets/{rule_set}": {
+            "get": {
+                "operationId": "readPermissionRuleSet",
+                "summary": "One permission rule set with its rules",
+                "parameters": [one],
+                "security": bearer,
+                "responses": {"200": _json(_ref("RuleSetOne"), "The rule set"), **_ERRORS},
+            }
+        },
+        "/api/v1/permission_rule_sets/{rule_set}/rules": {
+            "patch": {
+                "operationId": "changePermissionRule",
+                "summary": "Set or remove one rule (user administrators); writes its FPTR event",
+                "parameters": [one],
+                "security": bearer,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": change}}},
+                "responses": {"200": _json(_ref("RuleSetOne"), "The rule set as it is now"), **_ERRORS},
+            }
         },
     }
 
@@ -389,7 +440,36 @@ _LINK = {
 }
 _SELF = {"type": "object", "required": ["self"], "properties": {"self": {"type": "string"}}}
 
+_RULE_SET = {
+    "type": "object",
+    "required": ["type", "id", "code", "kind", "rules"],
+    "properties": {
+        "type": {"type": "string", "enum": ["PermissionRuleSet"]},
+        "id": {"type": "integer"},
+        "code": {"type": "string"},
+        "kind": {"type": "string", "enum": ["HumanUser", "ApiUser"]},
+        "rules": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["entity_type", "field", "operation", "allowed"],
+                "properties": {
+                    "entity_type": {"type": "string"},
+                    "field": {"type": "string"},
+                    "operation": {"type": "string"},
+                    "allowed": {"type": "boolean"},
+                },
+            },
+        },
+    },
+}
 _SCHEMAS: dict[str, Any] = {
+    "RuleSets": {
+        "type": "object",
+        "required": ["data"],
+        "properties": {"data": {"type": "array", "items": _RULE_SET}},
+    },
+    "RuleSetOne": {"type": "object", "required": ["data"], "properties": {"data": _RULE_SET}},
     "Record": {
         "type": "object",
         "required": ["type", "id", "attributes", "relationships", "links"],

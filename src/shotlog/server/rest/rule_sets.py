@@ -1,4 +1,4 @@
-"""REST routes of permission rule sets (``shotlog.store.rule_edits``).
+"""REST routes of permission rule sets (``shotlog.accounts.rule_edits``).
 
 ``/api/v1/permission_rule_sets``: GET lists every set with its rules;
 ``/api/v1/permission_rule_sets/{set}`` (its id or name): GET reads one;
@@ -18,11 +18,11 @@ from typing import Any
 from starlette.requests import Request
 
 from shotlog.access.rules import RuleSet
+from shotlog.accounts.rule_edits import change_rule, find_rule_set, rule_change_from, rule_sets
 from shotlog.connection import Shotlog
 from shotlog.errors import PermissionDenied, ValidationError
 from shotlog.server.rest.endpoint import reject_constant
 from shotlog.store.permission_rules import RULE_SET_TYPE
-from shotlog.store.rule_edits import change_rule, find_rule_set, rule_change_from, rule_sets
 
 __all__ = ["RuleSetRoutes", "rule_set_json"]
 

@@ -17,7 +17,7 @@ from shotlog.access.rules import CAPABILITIES, Rule, RuleSet
 from shotlog.clock import utcnow_seconds
 from shotlog.errors import NotFound, PermissionDenied, ValidationError
 from shotlog.eventlog import log
-from shotlog.eventlog.events import EventBuilder, rule_change_event
+from shotlog.eventlog.events import EventBuilder, PendingEvent
 from shotlog.store.permission_rules import RULE_SET_TYPE, replace_rule, rulebook
 
 __all__ = ["RuleChange", "change_rule", "find_rule_set", "rule_change_from", "rule_sets", "target_of"]
@@ -35,6 +35,45 @@ class RuleChange:
     allowed: bool | None
 
 
+def rule_change_event(
+    builder: EventBuilder,
+    rule_set: tuple[int, str],
+    key: tuple[str, str, str],
+    old: bool | None,
+    new: bool | None,
+) -> PendingEvent:
+    """One rule of a permission rule set made (``old`` None: FPTR's ``_NewRule``), changed
+    (``_ChangeRule``) or removed (``new`` None: ``_DeleteRule``). ``key`` is the rule's entity type
+    (``*`` every type, empty the site), field and operation; the values are allowed or refused."""
+    set_id, code = rule_set
+    entity_type, field_name, operation = key
+    kind = "NewRule" if old is None else "DeleteRule" if new is None else "ChangeRule"
+    target = "the site" if not entity_type else f"{entity_type}.{field_name}" if field_name else entity_type
+    shown = {None: "default", True: "allowed", False: "refused"}
+    return PendingEvent(
+        event_type=f"Shotgun_PermissionRuleSet_{kind}",
+        description=(
+            f"{builder.who} changed the rule of {code} for {operation} on {target} "
+            f"from {shown[old]} to {shown[new]}"
+        ),
+        entity=("PermissionRuleSet", set_id),
+        project=None,
+        attribute_name=None,
+        meta=builder._meta(
+            {
+                "type": "permission_rule_change",
+                "permission_rule_set_id": set_id,
+                "permission_rule_set": code,
+                "entity_type": entity_type,
+                "field": field_name,
+                "operation": operation,
+                "old_value": shown[old],
+                "new_value": shown[new],
+            }
+        ),
+    )
+
+
 def rule_sets(store: Any) -> list[RuleSet]:
     """Every rule set with its rules, people's first."""
     with store.db.read() as conn:
@@ -44,7 +83,7 @@ def rule_sets(store: Any) -> list[RuleSet]:
 def find_rule_set(store: Any, key: str) -> RuleSet:
     """The rule set named ``key`` or of id ``key`` (a URL's part); NotFound names it."""
     for s in rule_sets(store):
-        if s.code == key or (key.isdigit() and s.id == int(key)):
+        if s.code == key or (key.isascii() and key.isdigit() and s.id == int(key)):
             return s
     raise NotFound(RULE_SET_TYPE, key)
 
