@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import logging
@@ -12,6 +13,8 @@ from typing import Any
 import click
 from rich.console import Console
 
+from shotlog.cli.archive import _archive as archive_of
+from shotlog.cli.archive import destination_options
 from shotlog.cli.common import database_option, fail, from_setting, open_store
 from shotlog.mirror.config import ConfigError, read_section
 from shotlog.mirror.follower import Follower, MirrorStartError, Options
@@ -218,3 +221,34 @@ def status_cmd(database: str, as_json: bool) -> None:
     console.print(f"counts          {counts}")
     if status["last_error"]:
         console.print(f"last error      {status['last_error']} (at {status['last_error_at']})", markup=False)
+
+
+@mirror.command("import-archive")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@database_option
+@destination_options
+def import_archive_cmd(file: Path, database: str, to: str | None, s3_endpoint: str | None) -> None:
+    """Add FPTR's archived-events CSV download to this database's archive, beside the live mirror.
+
+    Events already held (in the live log or the archive) are left out, so importing a file twice
+    adds nothing. Rows without an event id are listed with their row numbers and not imported
+    (the exit status is then 1); fields that are not what their column says are kept as given."""
+    from shotlog.archive.imports import import_records, read_csv
+
+    arch = archive_of(database, to, s3_endpoint=s3_endpoint)
+    try:
+        parsed = read_csv(file)
+    except (ValueError, UnicodeDecodeError, csv.Error) as exc:
+        fail(f"cannot read {file}: {exc}")
+        return
+    report = import_records(arch.store.db, arch.storage, parsed)
+    console = Console(stderr=True)
+    for note in [*parsed.kept_as_given, *parsed.refused]:
+        console.print(note, markup=False)
+    click.echo(
+        f"{parsed.rows} rows: {report.imported} events imported in {len(report.segments)} segments, "
+        f"{report.already_held} already held, {len(parsed.refused)} not imported, "
+        f"{len(parsed.kept_as_given)} fields kept as given"
+    )
+    if parsed.refused:
+        raise SystemExit(1)
