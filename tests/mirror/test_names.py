@@ -3,8 +3,11 @@ them, and asked again when its events say the name changed."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from mirrorkit import Mirror, Site, wait_for
 
@@ -12,6 +15,7 @@ import shotlog
 from shotlog.mirror.naming import renamed
 from shotlog.store.database import Database
 from shotlog.store.tables import mirror_links
+from testdbs import start_serve, stop_serve, wait_healthy
 
 
 def _link_name(mirror: Mirror, ref: tuple[str, int]) -> tuple[bool, Any]:
@@ -39,7 +43,9 @@ def _quiet_rename(site: Site, shot_id: int, code: str) -> None:
             conn.execute(sa.update(table).where(table.c.id == shot_id).values({column: code}))
 
 
-def test_a_link_its_events_did_not_name_is_named_from_the_site(site: Site, mirror: Mirror) -> None:
+def test_a_link_its_events_did_not_name_is_named_from_the_site(
+    site: Site, mirror: Mirror, tmp_path: Path
+) -> None:
     sg = site.client()
     project = sg.create("Project", {"name": "naming"})
     mirror.start_inline()
@@ -55,6 +61,31 @@ def test_a_link_its_events_did_not_name_is_named_from_the_site(site: Site, mirro
     with shotlog.connect(mirror.db_url) as store:
         events = store.find("EventLogEntry", [["entity", "is", shot]], ["entity"])
     assert events and {e["entity"]["name"] for e in events} == {"named on the site"}
+    mirror.stop()
+
+    # the web UI's event log of the mirror names the link so too (signing in to a mirror's web UI
+    # writes no sign-in event: the mirror's log holds the site's events only)
+    env = {"SHOTLOG_ADMIN_LOGIN": "mirror.admin", "SHOTLOG_ADMIN_PASSWORD": "names from the site 7"}
+    process, url, log_path = start_serve(mirror.db_url, tmp_path, env)
+    try:
+        wait_healthy(url, process, log_path)
+        with httpx.Client(base_url=url, timeout=30) as http:
+            form = http.get("/login")
+            csrf = re.search(r'name="csrf" value="([^"]*)"', form.text)
+            assert csrf is not None
+            signed = http.post(
+                "/login",
+                data={
+                    "login": env["SHOTLOG_ADMIN_LOGIN"],
+                    "password": env["SHOTLOG_ADMIN_PASSWORD"],
+                    "csrf": csrf.group(1),
+                },
+            )
+            assert signed.status_code in (200, 303), signed.text
+            page = http.get("/events", params={"entity_type": "Shot", "entity_id": str(shot["id"])})
+            assert page.status_code == 200 and "named on the site" in page.text
+    finally:
+        stop_serve(process)
 
 
 def test_a_rename_on_the_site_asks_it_for_the_name_again(site: Site, mirror: Mirror) -> None:
