@@ -84,6 +84,11 @@ def test_a_link_its_events_did_not_name_is_named_from_the_site(
             assert signed.status_code in (200, 303), signed.text
             page = http.get("/events", params={"entity_type": "Shot", "entity_id": str(shot["id"])})
             assert page.status_code == 200 and "named on the site" in page.text
+            entity_page = http.get(f"/entities/Shot/{shot['id']}")
+            assert entity_page.status_code == 200 and "named on the site" in entity_page.text
+            assert "Shotgun_Shot_New" in entity_page.text or "created" in entity_page.text.lower()
+            missing = http.get("/entities/Shot/987654")
+            assert missing.status_code == 404
     finally:
         stop_serve(process)
 

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shotlog.store import mirrors
 from shotlog.web.entities import attachments_of, entity_fields, get_entity, list_entities
 from shotlog.web.eventlist import add_thumbnails, event_page, subject
 from shotlog.web.filters import parse_event_query, whole_number
@@ -72,6 +73,8 @@ class EntityPages:
 
         def load() -> tuple[dict[str, Any] | None, bool, Any, list[dict[str, Any]]]:
             record, retired = get_entity(self.web.store, entity_type, entity_id)
+            if record is None:
+                record = _mirrored_entity(self.web.store, entity_type, entity_id)
             history = event_page(self.web.store, q) if record is not None and not errors else None
             links = self.web.links(request)
             if history is not None:
@@ -83,7 +86,8 @@ class EntityPages:
             project_id = project["id"] if isinstance(project, dict) else None
             if entity_type == "Project":
                 project_id = entity_id
-            amis = self.web.action_items(request, entity_type, project_id) if record and not retired else []
+            live = record is not None and not record.get(_MIRRORED)
+            amis = self.web.action_items(request, entity_type, project_id) if live and not retired else []
             return record, retired, history, amis
 
         record, retired, history, amis = await run_in_threadpool(load)
@@ -96,10 +100,27 @@ class EntityPages:
             entity_type=self.web.store.catalog.schema.entity(entity_type),
             record=record,
             retired=retired,
-            fields=entity_fields(self.web.store, entity_type),
+            fields=[] if record.get(_MIRRORED) else entity_fields(self.web.store, entity_type),
             history=history,
             q=q,
             subject=subject,
             amis=amis,
             files=files,
         )
+
+
+#: marks the record of an entity a mirror knows by its site's events only
+_MIRRORED = "_mirrored"
+
+
+def _mirrored_entity(store: Any, entity_type: str, entity_id: int) -> dict[str, Any] | None:
+    """On a database mirroring an FPTR site, an entity its events link to (the mirror keeps no
+    entity rows): its id and the name the site gave it, so its page shows its history."""
+    if mirrors.mirrored_site(store.db) is None:
+        return None
+    with store.db.read() as conn:
+        names = mirrors.link_names(conn, [(entity_type, entity_id)])
+    if (entity_type, entity_id) not in names:
+        return None
+    display = store.catalog.schema.display_field(entity_type)
+    return {"type": entity_type, "id": entity_id, display: names[(entity_type, entity_id)], _MIRRORED: True}
