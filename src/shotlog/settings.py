@@ -350,7 +350,8 @@ ADMIN_LOGIN: Setting[str | None] = Setting(
     None,
     _text,
     "With `SHOTLOG_ADMIN_PASSWORD`: the admin HumanUser `shotlog serve` creates or updates at start; "
-    "with none of these four on a fresh database, an admin and a script are made and printed once",
+    "with none of these four on a fresh database, an admin and a script are made and their secrets "
+    "printed once on a terminal (never into a log: elsewhere only their names are)",
 )
 ADMIN_PASSWORD: Setting[str | None] = Setting("SHOTLOG_ADMIN_PASSWORD", None, _text, "That admin's password")
 MAX_TEXT_LENGTH = Setting(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 import shotgun_api3
-from sgserver import ADMIN_LOGIN, SCRIPT_NAME, Server, events_after, head_event_id, launch
+from sgserver import ADMIN_LOGIN, SCRIPT_NAME, Server, events_after, head_event_id
 
 
 def test_info_handshake(server: Server, sg: shotgun_api3.Shotgun) -> None:
@@ -239,35 +237,3 @@ def test_session_token_of_a_disabled_or_retired_user_stops_working(
     for state in ("disabled", "retired"):
         with pytest.raises(shotgun_api3.AuthenticationFault):
             server.client(session_token=tokens[state]).find("Project", [["id", "is", 0]])
-
-
-def test_fresh_database_without_configured_credentials(db_url: str, tmp_path: Path) -> None:
-    """With nothing configured, the first start makes an admin and a script and prints them once."""
-    blank = {
-        "SHOTLOG_SCRIPT_NAME": "",
-        "SHOTLOG_SCRIPT_KEY": "",
-        "SHOTLOG_ADMIN_LOGIN": "",
-        "SHOTLOG_ADMIN_PASSWORD": "",
-        "COLUMNS": "240",  # one line per credential in the printed panel
-    }
-    first = launch(db_url, tmp_path / "first", blank)
-    try:
-        log = first.log()
-        script = re.search(r"Script\s+name\s+(\S+)\s+key\s+([0-9a-f]{64})", log)
-        admin = re.search(r"Admin user\s+login\s+(\S+)\s+password\s+(\S+)", log)
-        assert script and admin, log
-        sg = first.client(script_name=script[1], api_key=script[2])
-        assert sg.find_one("ApiUser", [["firstname", "is", script[1]]], ["permission_rule_set"])
-        human = first.client(login=admin[1], password=admin[2])
-        assert human.find_one("HumanUser", [["login", "is", admin[1]]], ["login"])["login"] == admin[1]
-    finally:
-        first.stop()
-    # a restart makes nothing new and prints no secret; the first credentials still work
-    second = launch(db_url, tmp_path / "second", blank)
-    try:
-        assert script[2] not in second.log()
-        assert "credentials" not in second.log()
-        sg = second.client(script_name=script[1], api_key=script[2])
-        assert len(sg.find("ApiUser", [["firstname", "is", script[1]]])) == 1
-    finally:
-        second.stop()

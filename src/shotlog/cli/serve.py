@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -11,6 +12,10 @@ from rich.panel import Panel
 
 from shotlog.cli.common import database_option, fail, from_setting, open_store, shown_url
 from shotlog.server.listener import ListenerSettings
+
+if TYPE_CHECKING:
+    from shotlog.server.bootstrap import Bootstrap
+
 from shotlog.settings import (
     ARCHIVE_URL,
     HOST,
@@ -81,7 +86,8 @@ def serve(
 
     Credentials: SHOTLOG_SCRIPT_NAME/SHOTLOG_SCRIPT_KEY create or update an ApiUser,
     SHOTLOG_ADMIN_LOGIN/SHOTLOG_ADMIN_PASSWORD an admin HumanUser. With none of them on a fresh
-    database, an admin and a script are created and their credentials printed once.
+    database, an admin and a script are created and their credentials printed once on a
+    terminal (elsewhere, as under systemd, only their names and the commands that set them).
     """
     from shotlog.accounts.credentials import Credentials
     from shotlog.server.app import create_app
@@ -118,6 +124,24 @@ def serve(
         fail(str(exc))
         return
     if made.generated:
+        _show_made_credentials(console, made, base_url)
+    console.print(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({shown_url(database)})")
+    from shotlog.errors import ShotlogError
+
+    try:
+        app = create_app(store, credentials, serve_services(store))
+    except ShotlogError as exc:  # a store the settings name cannot be opened (s3:// without boto3)
+        fail(str(exc))
+        return
+    run(app, listener)
+    store.close()
+
+
+def _show_made_credentials(console: Console, made: Bootstrap, base_url: str) -> None:
+    """The admin and script a fresh database was given. Their secrets go to a terminal only: under
+    systemd, in a container or redirected to a file, what serve prints is kept in a log, and a
+    secret must never be (the command to set each one is printed instead)."""
+    if console.is_terminal:
         console.print(
             Panel(
                 f"Admin user  login [bold]{made.admin_login}[/bold]  "
@@ -129,16 +153,16 @@ def serve(
                 title="New shotlog database: credentials",
             )
         )
-    console.print(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({shown_url(database)})")
-    from shotlog.errors import ShotlogError
-
-    try:
-        app = create_app(store, credentials, serve_services(store))
-    except ShotlogError as exc:  # a store the settings name cannot be opened (s3:// without boto3)
-        fail(str(exc))
         return
-    run(app, listener)
-    store.close()
+    console.print(
+        f"New shotlog database: made the admin user '{made.admin_login}' and the script "
+        f"'{made.script_name}'. Their password and key are not printed, because this output is not a "
+        "terminal and may be kept in a log. Set them with "
+        f"`shotlog users set-password {made.admin_login}` and `shotlog scripts rotate "
+        f"{made.script_name}` (it shows the new key once), or name your own in "
+        "SHOTLOG_ADMIN_LOGIN/SHOTLOG_ADMIN_PASSWORD and SHOTLOG_SCRIPT_NAME/SHOTLOG_SCRIPT_KEY.",
+        soft_wrap=True,  # one line: a log reader greps lines
+    )
 
 
 def _seed_demo(database: str, console: Console) -> None:
