@@ -205,3 +205,31 @@ def test_a_mirrored_database_refuses_entity_writes_and_reports_its_status(
         assert status["site"] == site.url and status["last_event_id"] >= site.head() - 1
     finally:
         served.stop()
+
+
+def test_a_start_beyond_the_sites_newest_event_is_refused(site: Site, mirror: Mirror) -> None:
+    from shotlog.mirror.follower import Follower, MirrorStartError, Options
+    from shotlog.mirror.site import Credentials
+    from shotlog.mirror.site import Site as SiteClient
+    from shotlog.mirror.status import mirror_status
+
+    client = SiteClient(site.url, Credentials(SCRIPT_NAME, SCRIPT_KEY))
+    newest = client.head()[0]
+    try:
+        with shotlog.connect(mirror.db_url) as store:
+            beyond = Follower(store, client, Options(from_event_id=newest + 1000))
+            with pytest.raises(MirrorStartError, match=f"beyond the site's newest event \\({newest}\\)"):
+                beyond.start()
+            assert mirror_status(store.db) is None  # no cursor saved: nothing will be skipped
+    finally:
+        client.close()
+
+
+def test_a_site_that_is_no_url_stops_the_mirror_naming_it(site: Site, mirror: Mirror) -> None:
+    nowhere = Mirror(
+        Site("notaurl", site.db_url, site.process, site.log_path), mirror.db_url, mirror.directory
+    )
+    run = nowhere.run_once()
+    assert run.returncode == 1, run.stderr
+    assert "the FPTR site 'notaurl' cannot be used" in run.stderr
+    assert "Traceback" not in run.stderr

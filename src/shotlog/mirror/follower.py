@@ -120,6 +120,13 @@ class Follower:
     def _first_cursor(self) -> int:
         o = self.options
         if o.from_event_id is not None:
+            newest = self.site.head()[0]
+            if o.from_event_id - 1 > newest:
+                # saved as the cursor, it would skip every event the site writes up to it
+                raise MirrorStartError(
+                    f"--from-event-id {o.from_event_id} is beyond the site's newest event ({newest}): "
+                    f"start at {newest + 1} or below"
+                )
             return max(0, o.from_event_id - 1)
         if o.from_date is not None:
             first = self.site.first_id_since(o.from_date)

@@ -52,14 +52,17 @@ class Site:
     def _client(self) -> Any:
         if self._sg is None:
             c = self.credentials
-            sg = Shotgun(
-                self.url,
-                script_name=c.script_name,
-                api_key=c.api_key,
-                login=c.login,
-                password=c.password,
-                connect=False,
-            )
+            try:
+                sg = Shotgun(
+                    self.url,
+                    script_name=c.script_name,
+                    api_key=c.api_key,
+                    login=c.login,
+                    password=c.password,
+                    connect=False,
+                )
+            except ValueError as exc:  # the client's own check of the URL and the credentials' shape
+                raise SiteRefused(f"the FPTR site {self.url!r} cannot be used: {exc}") from None
             # The mirror backs off itself, with its status telling why: one try per call.
             sg.config.max_rpc_attempts = 1
             sg.config.timeout_secs = self.timeout
