@@ -4,8 +4,9 @@ Every consumer (webhook dispatcher, daemon, event stream) keeps its own cursor a
 after a wake-up, so a wake-up is only a hint: spurious ones are harmless and a missed one costs no more
 than the consumer's timeout. That keeps this module small and the log itself the only source of truth.
 
-- PostgreSQL: ``LISTEN shotlog_events`` on a dedicated connection; ``eventlog.log.append`` sends the
-  NOTIFY inside the appending transaction, so it is delivered exactly when the events become visible.
+- PostgreSQL: ``LISTEN shotlog_events`` on a dedicated connection; each process's writers hand their
+  newest ids to one thread that sends the NOTIFY soon after their commits (``store.eventids.Notifier``),
+  one for all the commits that ended while it sent the last.
   Notifications that queue up while the consumer is busy are drained together: one wake-up, one re-read.
 - SQLite: there is no cross-process notification, so the waiter polls ``PRAGMA data_version`` on a
   connection of its own. The pragma changes whenever another connection commits to the file, costs a
