@@ -14,6 +14,7 @@ DISPLAY = {
     "HumanUser": "name",
     "ApiUser": "firstname",
     "Group": "code",
+    "PermissionRuleSet": "code",
     "Department": "name",
     "Episode": "code",
     "Sequence": "code",

@@ -142,8 +142,9 @@ def _create(ctx: Context, args: Any) -> Any:
         # a script is made with its key, as on FPTR's Scripts page; the answer is the only place
         # the key is ever shown (FPTR's salted_password, which no read returns)
         entity, key = Scripts(ctx.sg, ctx.credentials).create(ctx.sg, data.get("firstname"), data)
-        if return_fields:
-            entity = ctx.sg.find_one("ApiUser", [["id", "is", entity["id"]]], return_fields) or entity
+        # as every create answers: the fields sent, then those asked for (the key aside: no read has it)
+        answer = [f for f in dict.fromkeys([*data, *(return_fields or [])]) if f != "salted_password"]
+        entity = ctx.sg.find_one("ApiUser", [["id", "is", entity["id"]]], answer) or entity
         return {**entity, "salted_password": key}
     return ctx.sg.create(entity_type, data, return_fields)
 
