@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import shotgun_api3
-
-import shotlog
-from shotlog.accounts.credentials import Credentials, new_secret
+import sitekit
 from shotlog.daemon.conf import DaemonConfig, parse_config
 from shotlog.daemon.engine import Engine
 from shotlog.daemon.launch import Daemon
-from testdbs import start_serve, wait_healthy
 
 HERE = Path(__file__).resolve().parent
 PLUGINS = HERE / "plugins"
@@ -36,61 +31,16 @@ TIMEOUT = 30.0
 
 
 @dataclass
-class Site:
-    """A running ``shotlog serve`` and the database behind it."""
+class Site(sitekit.Site):
+    """A running ``shotlog serve`` and the database behind it, as the daemon tests' script unless
+    told otherwise."""
 
-    url: str
-    db_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    scripts: dict[str, str] = field(default_factory=dict)
-    _clients: list[shotgun_api3.Shotgun] = field(default_factory=list)
-
-    def client(self, name: str = SCRIPT_NAME, key: str = SCRIPT_KEY) -> shotgun_api3.Shotgun:
-        sg = shotgun_api3.Shotgun(self.url, script_name=name, api_key=key)
-        self._clients.append(sg)
-        return sg
-
-    def script(self, name: str) -> tuple[str, str]:
-        """An ApiUser ``name`` with a fresh key (one per plugin, as the maintainers recommend)."""
-        if name not in self.scripts:
-            key = new_secret()
-            with shotlog.connect(self.db_url) as store:
-                found = store.find_one("ApiUser", [["firstname", "is", name]], ["id"])
-                if found is None:
-                    found = store.create("ApiUser", {"firstname": name})
-                Credentials(store).set_script_key(found["id"], key)
-            self.scripts[name] = key
-        return name, self.scripts[name]
-
-    def head(self) -> int:
-        sg = self.client()
-        row = sg.find_one("EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}])
-        return int(row["id"]) if row else 0
-
-    def stop(self) -> None:
-        for sg in self._clients:
-            sg.close()
-        self._clients.clear()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
+    script_name: str = SCRIPT_NAME
+    script_key: str = SCRIPT_KEY
 
 
 def launch_site(db_url: str, directory: Path) -> Site:
-    env = {"SHOTLOG_SCRIPT_NAME": SCRIPT_NAME, "SHOTLOG_SCRIPT_KEY": SCRIPT_KEY}
-    process, url, log_path = start_serve(db_url, directory, env)
-    site = Site(url, db_url, process, log_path)
-    try:
-        wait_healthy(url, process, log_path)
-    except RuntimeError:
-        site.stop()
-        raise
-    return site
+    return sitekit.launch_site(Site, db_url, directory, SCRIPT_NAME, SCRIPT_KEY)
 
 
 def copy_plugins(names: list[str], target: Path, source: str = "contract") -> Path:

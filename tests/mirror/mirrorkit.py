@@ -19,82 +19,26 @@ import shotgun_api3
 import sqlalchemy as sa
 
 import shotlog
-from shotlog.mirror.records import FIELDS
+import sitekit
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries
-from testdbs import start_serve, stop_serve, wait_healthy
 
 SCRIPT_NAME = "mirror_tests"
 SCRIPT_KEY = "k3y-" + "a1b2c3d4e5f60718" * 4
 TIMEOUT = 60.0
-_ASC = [{"field_name": "id", "direction": "asc"}]
 
 
 @dataclass
-class Site:
-    """The live site: a real ``shotlog serve`` the mirror reads through shotgun_api3."""
+class Site(sitekit.Site):
+    """The live site: a real ``shotlog serve`` the mirror reads through shotgun_api3, as the mirror
+    tests' script unless told otherwise."""
 
-    url: str
-    db_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    _clients: list[shotgun_api3.Shotgun] = field(default_factory=list)
-
-    def client(self) -> shotgun_api3.Shotgun:
-        sg = shotgun_api3.Shotgun(self.url, script_name=SCRIPT_NAME, api_key=SCRIPT_KEY)
-        self._clients.append(sg)
-        return sg
-
-    def head(self) -> int:
-        newest = self.client().find_one(
-            "EventLogEntry", [], ["id"], order=[{"field_name": "id", "direction": "desc"}]
-        )
-        return 0 if newest is None else int(newest["id"])
-
-    def events(self, after: int, through: int | None = None) -> list[dict[str, Any]]:
-        """Every event after ``after`` as the official client reads it, all fields."""
-        filters: list[Any] = [["id", "greater_than", after]]
-        if through is not None:
-            filters.append(["id", "less_than", through + 1])
-        return list(self.client().find("EventLogEntry", filters, list(FIELDS), _ASC))
-
-    def row(self, event_id: int) -> dict[str, Any]:
-        db = Database(self.db_url)
-        try:
-            with db.read() as conn:
-                found = conn.execute(
-                    sa.select(event_log_entries).where(event_log_entries.c.id == event_id)
-                ).one()
-        finally:
-            db.dispose()
-        return dict(found._mapping)
-
-    def insert(self, rows: list[dict[str, Any]]) -> None:
-        """Commit event rows with given ids: what a late commit on FPTR looks like to a reader (shotlog
-        itself commits ids in order, so the tests place the out-of-order ids by hand)."""
-        db = Database(self.db_url)
-        try:
-            with db.write() as conn:
-                conn.execute(sa.insert(event_log_entries), rows)
-        finally:
-            db.dispose()
-
-    def stop(self) -> None:
-        for sg in self._clients:
-            sg.close()
-        stop_serve(self.process)
+    script_name: str = SCRIPT_NAME
+    script_key: str = SCRIPT_KEY
 
 
 def launch_site(db_url: str, directory: Path) -> Site:
-    env = {"SHOTLOG_SCRIPT_NAME": SCRIPT_NAME, "SHOTLOG_SCRIPT_KEY": SCRIPT_KEY}
-    process, url, log_path = start_serve(db_url, directory, env)
-    site = Site(url, db_url, process, log_path)
-    try:
-        wait_healthy(url, process, log_path)
-    except RuntimeError:
-        site.stop()
-        raise
-    return site
+    return sitekit.launch_site(Site, db_url, directory, SCRIPT_NAME, SCRIPT_KEY)
 
 
 @dataclass
