@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ from shotlog.store.tables import event_log_entries as ele
 from shotlog.store.writer import WriteTransaction
 
 WAIT = 60  # seconds: a bound for waits that end as soon as what they wait for happens
+HOLD = 10.0  # seconds a long transaction stays open while other writers go on (issue 19)
 
 
 class Holder:
@@ -150,9 +152,10 @@ def test_readers_stop_below_an_open_transaction_and_pass_it_when_it_ends(
 
 
 def test_a_long_transaction_does_not_hold_other_writers(pg: str, sg: shotlog.Shotlog) -> None:
-    """Eight writers on two connections (two servers) finish while a transaction that took ids
-    stays open; a poller following the log meanwhile reads every event in order, exactly once,
-    with no hole (the holder commits: had the poller passed its ids, they would be missing)."""
+    """Eight writers on two connections (two servers) keep writing for the ``HOLD`` seconds a
+    transaction that took ids stays open, and finish before it ends; a poller following the log
+    meanwhile reads every event in order, exactly once, with no hole (the holder commits: had the
+    poller passed its ids, they would be missing)."""
     start = sg.head_event_id()
     servers = [shotlog.connect(pg, migrate=False) for _ in range(2)]
     shots = [servers[n % 2].create("Shot", {"code": f"s{n}"})["id"] for n in range(8)]
@@ -179,21 +182,29 @@ def test_a_long_transaction_does_not_hold_other_writers(pg: str, sg: shotlog.Sho
             if last_round and not ids:
                 return
 
+    counts = [0] * 8
+    until = [0.0]
+
     def write(n: int) -> None:
-        for i in range(10):
+        i = 0
+        while i < 10 or time.monotonic() < until[0]:
             servers[n % 2].update("Shot", shots[n], {"description": f"{n}-{i}"})
+            i += 1
+        counts[n] = i
 
     try:
         with Holder(pg, commit=True) as holder:
+            until[0] = time.monotonic() + HOLD
             poller = threading.Thread(target=poll)
             poller.start()
             writers = [threading.Thread(target=write, args=(n,)) for n in range(8)]
             for t in writers:
                 t.start()
             for t in writers:
-                t.join(WAIT)
+                t.join(WAIT + HOLD)
             assert not any(t.is_alive() for t in writers)
-            assert not holder.ended.is_set()  # the writers did not wait for it
+            assert not holder.ended.is_set()  # the writers did not wait for it...
+            assert time.monotonic() >= until[0]  # ...though it was open for HOLD seconds
         stop.set()
         poller.join(WAIT)
     finally:
@@ -206,7 +217,7 @@ def test_a_long_transaction_does_not_hold_other_writers(pg: str, sg: shotlog.Sho
             for i in conn.execute(sa.select(ele.c.id).where(ele.c.id > start).order_by(ele.c.id)).scalars()
         ]
     assert seen == stored  # everything, in order, exactly once
-    assert len(stored) >= 8 + 80 + len(holder.ids)
+    assert len(stored) >= 8 + sum(counts) + len(holder.ids)
 
 
 def _hold_then_wait(url: str, ready: Any) -> None:

@@ -26,9 +26,11 @@ WRITERS = 4
 OPS = 40
 
 
-def _writer(url: str, n: int, errors: list[BaseException]) -> None:
+def _writer(url: str, n: int, errors: list[BaseException], server: shotlog.Shotlog | None = None) -> None:
+    """``OPS`` writes of every kind; on a connection of its own, or on ``server``'s, which other
+    writer threads share (as a server's request threads do)."""
     try:
-        with shotlog.connect(url, migrate=False) as sg:
+        with contextlib.nullcontext(server) if server else shotlog.connect(url, migrate=False) as sg:
             shot = sg.create("Shot", {"code": f"w{n}"})
             for i in range(OPS):
                 if i % 3 == 0:
@@ -98,7 +100,9 @@ def _tail(url: str, stop: threading.Event, seen: list[int], problems: list[str])
                 time.sleep(0.002)
 
 
-def _run_race(url: str, *, processes: bool = False) -> None:
+def _run_race(url: str, *, processes: bool = False, servers: int = 0, writers: int = WRITERS) -> None:
+    """``writers`` writers and a slow one race a tailing reader; the writers are threads on
+    connections of their own, processes (``processes``), or threads sharing ``servers`` connections."""
     with shotlog.connect(url) as sg:
         start = sg.head_event_id()
     errors: list[BaseException] = []
@@ -107,9 +111,10 @@ def _run_race(url: str, *, processes: bool = False) -> None:
     stop = threading.Event()
     tailer = threading.Thread(target=_tail, args=(url, stop, seen, problems))
     tailer.start()
+    shared = [shotlog.connect(url, migrate=False) for _ in range(servers)]
     if processes:
         ctx = multiprocessing.get_context("spawn")
-        procs = [ctx.Process(target=_writer, args=(url, n, [])) for n in range(WRITERS)]
+        procs = [ctx.Process(target=_writer, args=(url, n, [])) for n in range(writers)]
         for p in procs:
             p.start()
         _slow_writer(url, errors)
@@ -117,12 +122,17 @@ def _run_race(url: str, *, processes: bool = False) -> None:
             p.join(120)
             assert p.exitcode == 0
     else:
-        threads = [threading.Thread(target=_writer, args=(url, n, errors)) for n in range(WRITERS)]
+        threads = [
+            threading.Thread(target=_writer, args=(url, n, errors, shared[n % servers] if servers else None))
+            for n in range(writers)
+        ]
         threads.append(threading.Thread(target=_slow_writer, args=(url, errors)))
         for t in threads:
             t.start()
         for t in threads:
             t.join(120)
+    for server in shared:
+        server.close()
     stop.set()
     tailer.join(60)
     assert not errors, errors
@@ -130,7 +140,7 @@ def _run_race(url: str, *, processes: bool = False) -> None:
     with shotlog.connect(url, migrate=False) as sg:
         all_ids = [e["id"] for e in sg.iter_events(0, ["id"])]
     assert seen == all_ids  # everything, in order, exactly once
-    assert len(all_ids) > start + WRITERS * OPS  # the writers really wrote
+    assert len(all_ids) > start + writers * OPS  # the writers really wrote
     assert all_ids == list(range(1, len(all_ids) + 1))  # and ids have no holes
 
 
@@ -140,6 +150,11 @@ def test_concurrent_writers_never_make_a_reader_skip(db_url: str) -> None:
 
 def test_concurrent_writer_processes(db_url: str) -> None:
     _run_race(db_url, processes=True)
+
+
+def test_eight_writers_on_two_servers_never_make_a_reader_skip(db_url: str) -> None:
+    """Issue 19's case: eight writers sharing two connections, as two servers' request threads."""
+    _run_race(db_url, servers=2, writers=8)
 
 
 def test_rolled_back_transaction_leaves_no_hole(sg: shotlog.Shotlog) -> None:

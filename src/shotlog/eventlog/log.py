@@ -90,12 +90,17 @@ def append(
             }
         )
     if single:
-        inserted = driver.fetch_one(conn, _INSERT_NEXT if sqlite else _INSERT_RESERVED, rows[0])
-        assert inserted is not None  # RETURNING always gives the row it inserted
-        new_id = int(inserted.id)
-        events[0].id = new_id
-        if not sqlite:
-            eventids.reserved(conn, new_id)
+
+        def took(inserted: driver.Record | None) -> None:
+            assert inserted is not None  # RETURNING always gives the row it inserted
+            new_id = int(inserted.id)
+            events[0].id = new_id
+            if not sqlite:
+                eventids.reserved(conn, new_id)
+
+        # at a write's end on PostgreSQL the INSERT goes with the COMMIT, and its id is known after
+        # it (only the wake-up hint needs it then: shotlog.store.driver's commit tail)
+        driver.fetch_one_later(conn, _INSERT_NEXT if sqlite else _INSERT_RESERVED, rows[0], took)
     else:
         driver.executemany(conn, _INSERT, rows)
 

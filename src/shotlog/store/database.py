@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from shotlog.errors import ConflictError, ShotlogError, StorageError, ValidationError, incident_ref
 from shotlog.settings import DATABASE_URL
-from shotlog.store import eventids, retry
+from shotlog.store import driver, eventids, retry
 from shotlog.store.commitgroup import CommitGroup
 
 __all__ = ["DEFAULT_URL", "Database", "normalize_url"]
@@ -80,7 +81,8 @@ class Database:
                 self.url,
                 pool_size=10,
                 max_overflow=20,
-                pool_pre_ping=True,
+                # no pool_pre_ping: its SELECT 1 was a round trip on every checkout; ``_still_open``
+                # below asks the socket instead
                 # the connection used last goes out first: a server with few requests in flight keeps
                 # using the same one or two, whose prepared statements are ready, instead of turning
                 # through all ten
@@ -95,6 +97,10 @@ class Database:
                 "connect",
                 lambda dbapi_conn, _record: eventids.install(dbapi_conn, lock_timeout=EVENT_LOG_LOCK_TIMEOUT),
             )
+            sa_event.listen(engine, "checkout", _still_open)
+            # a write's BEGIN waits to go with its first statement (``driver``'s commit tail): one sent
+            # through SQLAlchemy sends it first
+            sa_event.listen(engine, "before_cursor_execute", _send_pending)
             self.writer = self.reader = engine
             # the wake-up hints of this process's writers, sent by a thread of their own
             self.hints = eventids.Notifier(self._hint_connection)
@@ -183,7 +189,9 @@ class Database:
             yield conn
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Connection]:
+    def _transaction(self, *, tail: bool = False) -> Iterator[Connection]:
+        """``tail``: the block's last statements may wait for the commit (PostgreSQL, see
+        ``shotlog.store.driver``'s commit tail); nothing may run on the connection after them."""
         # driver errors pass through untranslated, so a retry can tell what aborted it
         if self.is_sqlite:
             with self._write_lock:
@@ -199,8 +207,14 @@ class Database:
             with self.writer.connect() as conn:
                 try:
                     with conn.begin():
+                        if tail:
+                            driver.open_tail(conn)
                         yield conn
+                        if tail:
+                            # the held-back UPDATE, the event INSERT and the COMMIT: one round trip
+                            driver.commit_tail(conn)
                 finally:
+                    driver.close_tail(conn)
                     # the wake-up hint of the event ids it reserved, once they are decided
                     assert self.hints is not None
                     eventids.wake(conn, self.hints)
@@ -211,8 +225,9 @@ class Database:
 
         PostgreSQL: its events take their ids at the end (``shotlog.store.eventids``), holding
         nothing other writers wait for, so entity writes run and commit concurrently. Its waits for
-        row locks are bounded by the session's ``lock_timeout`` (``EVENT_LOG_LOCK_TIMEOUT``)."""
-        with self._transaction() as conn:
+        row locks are bounded by the session's ``lock_timeout`` (``EVENT_LOG_LOCK_TIMEOUT``). Its
+        work ends with the writer's ``finish``, whose statements go with the commit."""
+        with self._transaction(tail=True) as conn:
             yield conn
 
     def write_grouped(self, work: Callable[[Connection], T]) -> T:
@@ -247,6 +262,35 @@ class Database:
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
+
+
+def _still_open(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection about to be handed out: refused if the server has ended it.
+
+    An idle session hears nothing from its server unless the server is ending it (a restart, a
+    terminated backend: a last message, then the socket closes), so a socket with something to
+    read means the connection is most likely gone. Only then is it really pinged, and a dead one
+    makes the pool connect again (``DisconnectionError``). Asking the socket costs no round trip,
+    where ``pool_pre_ping`` sent a ``SELECT 1`` on every checkout."""
+    try:
+        fd = dbapi_conn.pgconn.socket
+        poller = select.poll()
+        poller.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+        quiet = not poller.poll(0)
+    except Exception:  # no socket any more: closed
+        raise sa.exc.DisconnectionError("the connection is closed") from None
+    if quiet:
+        return
+    try:
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SELECT 1")
+        dbapi_conn.rollback()  # psycopg opened a transaction for it
+    except Exception as exc:
+        raise sa.exc.DisconnectionError("the server ended the connection") from exc
+
+
+def _send_pending(conn: Connection, *_args: Any) -> None:
+    driver.send_pending(conn)
 
 
 def _json_dumps(value: Any) -> str:

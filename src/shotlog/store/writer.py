@@ -29,7 +29,7 @@ from shotlog.errors import NotFound, PermissionDenied, ReadOnlyField, Validation
 from shotlog.query.filters import to_wire
 from shotlog.schema.datatypes import Storage
 from shotlog.schema.model import EntityType, Field, Schema
-from shotlog.store import epochs, idlists
+from shotlog.store import driver, epochs, idlists
 from shotlog.store.buffered import BufferedConnection
 from shotlog.store.catalog import Catalog
 from shotlog.store.changes import (
@@ -472,9 +472,12 @@ class WriteTransaction:
         self.events.flush()
 
     def finish(self) -> None:
-        """The transaction's last step: send held-back writes, then append the events."""
-        self._buffer.send()
-        self.events.flush()
+        """The transaction's last step: send held-back writes, then append the events. On
+        PostgreSQL, in a transaction that commits right after (``Database.write_grouped``), both go
+        with the COMMIT in one round trip (``shotlog.store.driver``'s commit tail)."""
+        with driver.last_statements(self.conn):
+            self._buffer.send()
+            self.events.flush()
 
 
 def _check_return_fields(type_name: str, return_fields: object) -> None:
