@@ -14,6 +14,8 @@ commits here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import prometheus_client
 from prometheus_client import (
     CollectorRegistry,
@@ -37,6 +39,7 @@ __all__ = [
     "WRITE_COMMITS",
     "WRITE_GROUP_SIZE",
     "WRITE_RETRIES",
+    "Children",
     "archive_run",
 ]
 
@@ -112,6 +115,25 @@ ARCHIVE_FAILURES_IN_A_ROW = Gauge(
     "Archive runs of this process that failed since its last successful one",
     registry=REGISTRY,
 )
+
+
+class Children:
+    """The children of a labelled metric, each made once: ``metric.labels(...)`` checks its values
+    and takes a lock on every call, a few µs that every request paid twice over; this is one dict
+    lookup. Only for label values from a bounded set (which a metric's labels must be anyway)."""
+
+    __slots__ = ("_made", "_metric")
+
+    def __init__(self, metric: Counter | Histogram) -> None:
+        self._metric = metric
+        self._made: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        child = self._made.get(values)
+        if child is None:  # two threads may both make it: labels() hands both the same child
+            child = self._made[values] = self._metric.labels(*values)
+        return child
+
 
 for _outcome in ("succeeded", "failed", "busy"):
     ARCHIVE_RUNS.labels(_outcome)  # present at 0 from the start, so rate() and alerts see them

@@ -34,6 +34,7 @@ from shotlog.store.catalog import Catalog
 from shotlog.store.changes import hash_batch_passwords, hash_passwords
 from shotlog.store.database import DEFAULT_URL, Database
 from shotlog.store.migrate import open_schema
+from shotlog.store.permission_rules import rulebook
 from shotlog.store.reader import Query, check_presets
 from shotlog.store.seed import DEFAULT_SCRIPT
 from shotlog.store.summaries import summarize
@@ -198,6 +199,9 @@ class Shotlog(Following, SchemaEditing, Visibility):
                 tx.finish()
                 return result
 
+            # the permission rule sets the write checks against, reloaded now when due rather than
+            # inside the write, where the reload's queries would hold the writer
+            rulebook(self.catalog).refresh(self.db)
             try:
                 # concurrent writers (server threads) share a commit, and its fsync
                 return self.db.write_grouped(work)

@@ -212,6 +212,8 @@ def _protocol_class(max_idle: int, header_timeout: float, drain_seconds: float =
                 self.loop.call_later(TLS_CLOSE_GRACE, self.transport.abort)
 
         def _make_room(self) -> None:
+            if len(self.connections) <= max_idle:
+                return  # fewer connections than the bound, idle or not: no need to look (every response)
             ours = [c for c in self.connections if isinstance(c, BoundedHttp)]
             for conn in longest_idle(ours, max_idle):
                 log.warning(

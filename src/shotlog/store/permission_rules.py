@@ -63,6 +63,8 @@ permission_rules = sa.Table(
 class _Loaded:
     by_id: dict[int, RuleSet]
     by_code: dict[str, RuleSet]
+    #: the rows they were made from: a reload that reads the same keeps these sets
+    rows: tuple[dict[int, tuple[str, str]], list[tuple[Any, ...]]]
 
 
 class RuleBook:
@@ -73,22 +75,53 @@ class RuleBook:
         self._loaded: _Loaded | None = None
         self._at = 0.0
         self._lock = threading.Lock()
+        self._reloading = threading.Lock()
+        #: moved by ``forget``: a reload that began before it must not keep what it read
+        self._generation = 0
 
     def forget(self) -> None:
-        self._loaded = None
+        with self._lock:
+            self._loaded = None
+            self._generation += 1
+
+    def refresh(self, db: Any) -> None:
+        """Reload the sets in a read transaction of their own when they are half their time old.
+
+        Every write calls it first (``Shotlog._write``): a reload inside the write would hold the
+        writer for its queries (on SQLite, the one writer of every process), and the write then
+        finds the sets fresh. One thread reloads while the others go on with the sets they have."""
+        if self._loaded is not None and time.monotonic() - self._at < REFRESH_SECONDS / 2:
+            return
+        if not self._reloading.acquire(blocking=False):
+            return
+        try:
+            with db.read() as conn:
+                self._reload(conn)
+        finally:
+            self._reloading.release()
 
     def _load(self, conn: Connection) -> _Loaded:
         loaded = self._loaded
         if loaded is not None and time.monotonic() - self._at < REFRESH_SECONDS:
             return loaded
+        return self._reload(conn)
+
+    def _reload(self, conn: Connection) -> _Loaded:
+        generation = self._generation
         sets = _set_rows(conn)
-        rules: dict[int, list[Rule]] = {}
-        for r in conn.execute(sa.select(permission_rules)):
-            rules.setdefault(r.rule_set_id, []).append(Rule(r.entity_type, r.field, r.operation, r.allowed))
-        by_id = {i: RuleSet(code, kind, tuple(rules.get(i, ())), id=i) for i, (code, kind) in sets.items()}
-        loaded = _Loaded(by_id, {s.code: s for s in by_id.values()})
+        rows = [tuple(r) for r in conn.execute(_ALL_RULES)]
+        loaded = self._loaded
+        if loaded is None or loaded.rows != (sets, rows):  # else the sets as they were: kept
+            rules: dict[int, list[Rule]] = {}
+            for set_id, entity_type, field_name, operation, allowed in rows:
+                rules.setdefault(set_id, []).append(Rule(entity_type, field_name, operation, allowed))
+            by_id = {
+                i: RuleSet(code, kind, tuple(rules.get(i, ())), id=i) for i, (code, kind) in sets.items()
+            }
+            loaded = _Loaded(by_id, {s.code: s for s in by_id.values()}, (sets, rows))
         with self._lock:
-            self._loaded, self._at = loaded, time.monotonic()
+            if self._generation == generation:
+                self._loaded, self._at = loaded, time.monotonic()
         return loaded
 
     def by_id(self, conn: Connection, rule_set_id: int | None) -> RuleSet | None:
@@ -107,6 +140,14 @@ class RuleBook:
     def all(self, conn: Connection) -> list[RuleSet]:
         return sorted(self._load(conn).by_id.values(), key=lambda s: (s.kind, s.id or 0))
 
+
+_ALL_RULES = sa.select(
+    permission_rules.c.rule_set_id,
+    permission_rules.c.entity_type,
+    permission_rules.c.field,
+    permission_rules.c.operation,
+    permission_rules.c.allowed,
+)
 
 _BOOKS: weakref.WeakKeyDictionary[Any, RuleBook] = weakref.WeakKeyDictionary()
 _BOOKS_LOCK = threading.Lock()
@@ -148,8 +189,21 @@ def _rule_set_table(conn: Connection) -> tuple[sa.Table | None, dict[str, str]]:
             sa.select(t.schema_fields).where(t.schema_fields.c.entity_type == RULE_SET_TYPE)
         ).mappings()
     ]
-    table = t.entity_table(sa.MetaData(), type_from_row(row), placed)
-    return table, {f.name: f.column for f in placed if f.column}
+    etype = type_from_row(row)
+    # The table object is made again only when the rows place it differently: a new one per reload
+    # cost more than the reload's queries, and every statement on it was compiled afresh.
+    key = (etype.table, etype.retirable, tuple((f.name, f.column, f.type_column, f.storage) for f in placed))
+    made = _RULE_SET_TABLES.get(key)
+    if made is None:
+        if len(_RULE_SET_TABLES) > 16:  # a schema edited again and again: keep the newest only
+            _RULE_SET_TABLES.clear()
+        table = t.entity_table(sa.MetaData(), etype, placed)
+        made = _RULE_SET_TABLES[key] = (table, {f.name: f.column for f in placed if f.column})
+    return made
+
+
+#: the PermissionRuleSet table objects ``_rule_set_table`` made, by how the schema rows place them
+_RULE_SET_TABLES: dict[tuple[Any, ...], tuple[sa.Table, dict[str, str]]] = {}
 
 
 def ensure_default_sets(conn: Connection, now: Any) -> None:
