@@ -4,6 +4,7 @@ searchable beside the live log; idempotent; odd rows kept as given or reported b
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 import shotlog
 from shotlog.archive import Archive, ArchiveFilter, ArchivePolicy
 from shotlog.cli import main
+from shotlog.eventlog.log import append_foreign
 from shotlog.export.query import EventQuery
 from testdbs import Databases
 
@@ -19,6 +21,9 @@ _COLUMNS = (
     "id", "event_type", "description", "created_at", "user", "project", "entity", "meta",
     "attribute_name", "session_uuid",
 )  # fmt: skip
+
+
+_ORDER = [{"field_name": "id", "direction": "asc"}]
 
 
 def _link(t: str, i: int, name: str) -> str:
@@ -84,3 +89,44 @@ def test_archived_events_csv_is_searchable_in_the_archive(databases: Databases, 
         assert [r["id"] for r in shots.rows] == [1000001, 1000002, 1000004]
         # the live log is untouched: the archived events are read in place
         assert store.find("EventLogEntry", [["id", "greater_than", 1000000]], ["id"]) == []
+
+
+def test_archive_pages_read_imported_events_inside_a_segment_of_the_job(
+    databases: Databases, tmp_path: Path
+) -> None:
+    """On a mirror the live log holds the database's setup events (low ids) and the site's (high
+    ids); the archive job then writes one segment whose id range spans the imported ones. Paging
+    the archive with an id cursor (the web UI's Archived Data page) must still read them, in id
+    order."""
+    db_url, store_dir, csv_path = databases.new(), tmp_path / "archive", tmp_path / "events.csv"
+    _write_csv(csv_path)
+    CliRunner().invoke(
+        main, ["mirror", "import-archive", str(csv_path), "--database", db_url, "--to", str(store_dir)]
+    )
+    with shotlog.connect(db_url) as store:
+        setup_events = store.find("EventLogEntry", [], ["created_at"], _ORDER)
+        setup = [e["id"] for e in setup_events]
+        when = setup_events[-1]["created_at"].astimezone(dt.UTC).replace(tzinfo=None)
+        site_ids = list(range(2000001, 2000007))
+        with store.db.write() as conn:  # the site's events, as the mirror appends them
+            append_foreign(
+                conn,
+                store.db,
+                [{"id": i, "event_type": "Shotgun_Shot_Change", "created_at": when} for i in site_ids],
+            )
+        archive = Archive(
+            store, ArchivePolicy(url=str(store_dir), keep_days=36500, segment_events=10_000_000)
+        )
+        archive.run(now=when + dt.timedelta(days=400))
+        spanning = [s for s in archive.segments() if s.first_id <= 1000001 and s.last_id >= 1000004]
+        assert spanning, archive.segments()  # the situation this test is about
+        seen: list[int] = []
+        after = 0
+        while True:
+            page = archive.find(ArchiveFilter(EventQuery()), after=after, limit=3)
+            seen += [r["id"] for r in page.rows]
+            if page.next_after is None:
+                break
+            after = page.next_after
+    # every archived id once, in id order: the setup events, the imported ones, the site's but its newest
+    assert seen == [*setup, 1000001, 1000002, 1000003, 1000004, *site_ids[:-1]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,13 +121,38 @@ def scan(
     The one read path of archived events: downloads (``ArchiveSource``) and searches
     (``shotlog.archive.search``) both read through it and match what it yields. Segments the
     query's ids or dates cannot reach, and those wholly at or below ``after``, are never opened.
+
+    Segments whose id ranges overlap are read side by side, merged by id: on a mirror the archive
+    job's segment of the live log's setup and mirrored events spans the ids of the site's archived
+    events imported beside it (``shotlog.archive.imports``), and a reader paging by id would
+    otherwise pass those ids before reading them.
     """
-    for segment in segments:
-        if segment.last_id <= after or not _reaches(segment, query):
-            continue
-        for record in iter_records(storage, segment):
-            if int(record.get("id") or 0) > after:
-                yield record
+    reachable = [s for s in segments if s.last_id > after and _reaches(s, query)]
+    for group in _overlapping(reachable):
+        streams = [_above(iter_records(storage, s), after) for s in group]
+        yield from streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_record_id)
+
+
+def _overlapping(segments: Sequence[Segment]) -> Iterator[list[Segment]]:
+    """The segments in runs whose id ranges overlap, in id order (most runs are one segment)."""
+    run: list[Segment] = []
+    end = 0
+    for segment in sorted(segments, key=lambda s: s.first_id):
+        if run and segment.first_id > end:
+            yield run
+            run = []
+        end = segment.last_id if not run else max(end, segment.last_id)
+        run.append(segment)
+    if run:
+        yield run
+
+
+def _above(records: Iterator[dict[str, Any]], after: int) -> Iterator[dict[str, Any]]:
+    return (r for r in records if _record_id(r) > after)
+
+
+def _record_id(record: Mapping[str, Any]) -> int:
+    return int(record.get("id") or 0)
 
 
 def _reaches(segment: Segment, query: EventQuery) -> bool:
