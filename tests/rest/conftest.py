@@ -41,8 +41,9 @@ class RestServers:
         self.shared: list[RestServer] = []
         self.transient: list[RestServer] = []
 
-    def __call__(self, *, shared: bool = False) -> RestServer:
-        server = launch(self.databases.new(), self.directory)
+    def __call__(self, *, shared: bool = False, env: dict[str, str] | None = None) -> RestServer:
+        """A server on a fresh database, with ``env`` added to its environment."""
+        server = launch(self.databases.new(), self.directory, env)
         (self.shared if shared else self.transient).append(server)
         return server
 

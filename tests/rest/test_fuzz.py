@@ -12,7 +12,14 @@ does not have (``sort=abc``), which the API rightly refuses with a 400.
 The server is the test module's own, on a fresh database: the fuzzer updates and deletes whatever
 it finds (users included), which must not disturb the shared server of the other tests. Bounded by
 ``SHOTLOG_REST_FUZZ_EXAMPLES`` examples per operation (default 20) and a fixed seed
-(``SHOTLOG_REST_FUZZ_SEED``) so that a run is reproducible.
+(``SHOTLOG_REST_FUZZ_SEED``) so that a run is reproducible; CI runs it with the defaults.
+
+Every path of the document is fuzzed (``test_spec_routes.py`` holds that every served ``/api/v1``
+route is in it). A few parameters are pinned so that the run is the same on every machine and
+cannot saw off the branch it sits on: the script key routes act on a script of their own (never
+the fuzzing script, whose token would stop), the webhook routes that send reach a receiver of the
+test's own on 127.0.0.1 (the server's delivery worker is off: a hook the fuzzer makes never sends),
+and the event stream ends after its backlog.
 """
 
 from __future__ import annotations
@@ -20,8 +27,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from restkit import API, SERVER_ERROR, RestServer
@@ -50,23 +60,109 @@ parameters = { "query.options[return_only]" = "active" }
 include-operation-id = "readFieldSchema"
 parameters = { "path.field" = "created_at" }
 """
+#: the script whose key the fuzzer rotates and revokes
+VICTIM = "fuzz_victim"
+# * The key routes act on VICTIM.
+# * The webhook routes that read, test or redeliver get the hook and delivery the fixture made, so
+#   their 200 and 204 answers are checked too; the fuzzer's own hooks are never sent to.
+# * The stream ends after the backlog (followed, it would never end).
+PINNED = """
+[[operations]]
+include-operation-id = "rotateScriptKey"
+parameters = {{ "path.script" = "{victim}" }}
+
+[[operations]]
+include-operation-id = "revokeScriptKey"
+parameters = {{ "path.script" = "{victim}" }}
+
+[[operations]]
+include-operation-id = "readWebhook"
+parameters = {{ "path.hook" = "{hook}" }}
+
+[[operations]]
+include-operation-id = "testWebhookConnection"
+parameters = {{ "path.hook" = "{hook}" }}
+
+[[operations]]
+include-operation-id = "listWebhookDeliveries"
+parameters = {{ "path.hook" = "{hook}" }}
+
+[[operations]]
+include-operation-id = "readWebhookDelivery"
+parameters = {{ "path.delivery" = "{delivery}" }}
+
+[[operations]]
+include-operation-id = "acknowledgeWebhookDelivery"
+parameters = {{ "path.delivery" = "{delivery}" }}
+
+[[operations]]
+include-operation-id = "redeliverWebhookDelivery"
+parameters = {{ "path.delivery" = "{delivery}" }}
+
+[[operations]]
+include-operation-id = "streamEvents"
+parameters = {{ "query.follow" = "false" }}
+"""
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(start_rest_server: Callable[[], RestServer]) -> RestServer:
-    server = start_rest_server()
+def receiver() -> Iterator[str]:
+    """A webhook receiver on 127.0.0.1 that answers every POST 200 at once."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(start_rest_server: Callable[..., RestServer]) -> RestServer:
+    # the delivery worker off: no hook the fuzzer makes is ever sent to; the test's receiver is
+    # on loopback, which hooks may reach only when allowed
+    env = {"SHOTLOG_WEBHOOKS": "0", "SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS": "127.0.0.0/8"}
+    server = start_rest_server(env=env)
     client = server.client(server.script_token())
     project = client.post(f"{API}/entity/projects", json={"name": "fuzz"}).json()["data"]
     link = {"type": "Project", "id": project["id"]}
     for i in range(3):
         shot = client.post(f"{API}/entity/shots", json={"code": f"sh{i}", "project": link})
         assert shot.status_code == 201, shot.text
+    victim = client.post(f"{API}/scripts", json={"firstname": VICTIM})
+    assert victim.status_code == 201, victim.text
     return server
 
 
-def test_schemathesis_finds_nothing(fuzz_server: RestServer, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def pinned(fuzz_server: RestServer, receiver: str) -> str:
+    """The configuration of the pinned parameters: a hook that sends to ``receiver``, and the
+    delivery its connection test made."""
+    client = fuzz_server.client(fuzz_server.script_token())
+    hook = client.post(
+        f"{API}/webhook/hooks", json={"url": receiver, "entity_types": {"Shot": {"create": []}}}
+    )
+    assert hook.status_code == 201, hook.text
+    hook_id = hook.json()["data"]["id"]
+    tested = client.post(f"{API}/webhook/hooks/{hook_id}/test_connection")
+    assert tested.status_code == 204 and tested.headers["X-Shotlog-Test-Ok"] == "true", tested.headers
+    delivery = tested.headers["X-Shotlog-Test-Delivery-Id"]
+    return PINNED.format(victim=VICTIM, hook=hook_id, delivery=delivery)
+
+
+def test_schemathesis_finds_nothing(fuzz_server: RestServer, pinned: str, tmp_path: Path) -> None:
     config = tmp_path / "schemathesis.toml"
-    config.write_text(CONFIG)
+    config.write_text(CONFIG + pinned)
     command = [
         sys.executable,
         "-m",

@@ -8,12 +8,13 @@ SHA-256 digest and one indexed read, never an Argon2 hash.
 
 This module owns ``access_tokens``. Each token is kept as the SHA-256 digest of a 256-bit secret,
 shown once when it is made. Its owner makes it; its owner or a user administrator lists and revokes
-it. Making one writes FPTR's ``ShotGrid_PAT_Added``, revoking it ``ShotGrid_PAT_Removed``, and a
-REST grant that trades one for access tokens ``ShotGrid_PAT_Exchanged``. A token works while its
-owner is active (a disabled or retired person's tokens stop at once) and until it expires; a
-password change leaves it alone, since it is a credential of its own that its owner can see and
-revoke. Its last use is recorded to the minute (``LAST_USE_EVERY``), so a program calling many times
-a second does not write on every call.
+it, and a user administrator lists everyone's (``everyone``), as FPTR's admins manage people's
+credentials. Making one writes FPTR's ``ShotGrid_PAT_Added``, revoking it ``ShotGrid_PAT_Removed``
+(whoever revokes it: its owner or an administrator), and a REST grant that trades one for access
+tokens ``ShotGrid_PAT_Exchanged``. A token works while its owner is active (a disabled or retired
+person's tokens stop at once) and until it expires; a password change leaves it alone, since it is
+a credential of its own that its owner can see and revoke. Its last use is recorded to the minute
+(``LAST_USE_EVERY``), so a program calling many times a second does not write on every call.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,13 +85,15 @@ class AccessToken:
     def expired(self, now: dt.datetime) -> bool:
         return self.expires_at <= now
 
-    def as_json(self, now: dt.datetime) -> dict[str, Any]:
+    def as_json(self, now: dt.datetime, owner_name: str | None = None) -> dict[str, Any]:
+        """The token in the REST API's shape; ``owner_name``: its owner's HumanUser.name."""
+
         def stamp(value: dt.datetime | None) -> str | None:
             return None if value is None else value.isoformat(timespec="seconds") + "Z"
 
         return {
             "id": self.id,
-            "user": {"type": "HumanUser", "id": self.user_id},
+            "user": {"type": "HumanUser", "id": self.user_id, "name": owner_name},
             "name": self.name,
             "created_at": stamp(self.created_at),
             "expires_at": stamp(self.expires_at),
@@ -208,6 +212,20 @@ class AccessTokens:
                 said = f"{_who(actor)} added personal access token {name!r} of HumanUser {user_id}"
                 log.append(conn, self.store.db, [token_event("Added", actor, token, said)], actor, now)
         return token, secret
+
+    def everyone(self) -> list[AccessToken]:
+        """Every person's tokens, newest first: what a user administrator reviews."""
+        stmt = sa.select(*_COLUMNS).order_by(access_tokens.c.created_at.desc(), access_tokens.c.id.desc())
+        with self.store.db.read() as conn:
+            return [_row(r) for r in conn.execute(stmt)]
+
+    def owners(self, tokens: Iterable[AccessToken]) -> dict[int, dict[str, Any]]:
+        """The active owners of ``tokens`` by id, with their name and login (a retired person's
+        tokens are refused, and the person is left out)."""
+        ids = sorted({t.user_id for t in tokens})
+        if not ids:
+            return {}
+        return {int(p["id"]): p for p in self.store.find("HumanUser", [["id", "in", ids]], ["name", "login"])}
 
     def list(self, user_id: int) -> list[AccessToken]:
         """HumanUser ``user_id``'s tokens, newest first (expired ones too, until revoked)."""

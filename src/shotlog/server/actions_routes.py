@@ -23,6 +23,8 @@ from typing import Any
 
 from anyio import from_thread
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -59,11 +61,14 @@ def _int(value: Any, name: str, *, required: bool = False) -> int | None:
         if required:
             raise HttpError(400, f"{name} is required", source={"parameter": name})
         return None
-    try:
+    # an int, or ASCII digits (int() would also take "+5", " 5", "5_0" and other scripts' digits)
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
         number = int(value)
-    except (TypeError, ValueError):
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
         number = 0
-    if isinstance(value, bool) or not 1 <= number < 2**63:
+    if not 1 <= number < 2**63:
         raise HttpError(400, f"{name} must be a positive integer, got {value!r}", source={"parameter": name})
     return number
 
@@ -108,7 +113,15 @@ class ActionsApi:
             return data
         kind = request.headers.get("content-type", "").split(";")[0].strip()
         if kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.form()
+            try:
+                form = await request.form()
+            except (HTTPException, MultiPartException) as exc:
+                # a multipart body without a boundary, or one that does not parse (Starlette's 400,
+                # which would otherwise end as a 500 here): the client's fault, named as such
+                why = exc.detail if isinstance(exc, HTTPException) else exc.message
+                raise HttpError(
+                    400, f"the request body is not a valid {kind} form: {why}", source={"parameter": "body"}
+                ) from None
             for key in form:
                 fields = [v for v in form.getlist(key) if isinstance(v, str)]
                 data[key] = (

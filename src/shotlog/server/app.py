@@ -60,6 +60,7 @@ from shotlog.web.pages import Refusal, Web, signed_in
 from shotlog.web.rule_set_pages import RuleSetPages
 from shotlog.web.script_pages import ScriptPages
 from shotlog.web.site_pages import SitePages
+from shotlog.web.token_pages import TokenPages
 from shotlog.web.webhook_pages import WebhookPages, managers_only
 
 __all__ = ["API3_PATH", "ShotlogApp", "create_app"]
@@ -144,7 +145,7 @@ def create_app(
     site, events, entity_pages = SitePages(web), EventPages(web), EntityPages(web)
     accounts, hook_pages, daemon_page = AccountPages(web), WebhookPages(web), DaemonPage(web)
     archive_pages, script_pages = ArchivePages(web), ScriptPages(web)
-    rule_set_pages = RuleSetPages(web)
+    rule_set_pages, token_pages = RuleSetPages(web), TokenPages(web)
 
     readiness = Readiness(store)
     # here only with a token; with SHOTLOG_METRICS_ADDRESS they are on a listener of their own
@@ -322,6 +323,9 @@ def create_app(
         page("/admin/scripts", script_pages.create, ("POST",), user_admins),
         page("/admin/scripts/{id:int}/rotate", script_pages.rotate, ("POST",), user_admins),
         page("/admin/scripts/{id:int}/revoke", script_pages.revoke, ("POST",), user_admins),
+        # everyone's personal access tokens, to review and revoke, for user admins
+        page("/admin/tokens", token_pages.index, capability=user_admins),
+        page("/admin/tokens/{id:int}/revoke", token_pages.revoke, ("POST",), user_admins),
         # FPTR's Admin > Permissions: the rule sets and their rules, for user admins
         page("/admin/permissions", rule_set_pages.index, capability=user_admins),
         page("/admin/permissions/{id:int}", rule_set_pages.show, capability=user_admins),

@@ -104,10 +104,9 @@ class _Heads:
 def _int_param(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
+    # ASCII digits only, as the OpenAPI document says: int() would also take "+5", " 5", "5_0"
+    # and other scripts' digits (and refuses thousands of digits with an error of its own)
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 20 else None
     if value is None or not low <= value <= high:
         raise _bad(f"{name} must be an integer from {low} to {high}, got {raw[:50]!r}", name)
     return value
@@ -129,10 +128,12 @@ class Stream:
         try:
             principal = await run_in_threadpool(self.principals.bearer, request)
             params = request.query_params
+            # a malformed Last-Event-ID is refused even beside after_id, which wins over it
+            resumed = _int_param(request.headers.get("last-event-id"), "Last-Event-ID", 0, 0, 2**62)
             if "after_id" in params:
                 after = _int_param(params.get("after_id"), "after_id", 0, 0, 2**62)
             else:
-                after = _int_param(request.headers.get("last-event-id"), "Last-Event-ID", 0, 0, 2**62)
+                after = resumed
             limit = _int_param(params.get("limit"), "limit", MAX_LIMIT, 0, MAX_LIMIT)
             follow_raw = params.get("follow", "true").lower()
             if follow_raw not in ("true", "false", "1", "0"):

@@ -1,8 +1,12 @@
 """The OpenAPI 3 document of the REST API, served at ``/api/v1/spec.json``.
 
-The document is data. ``spec(entity_names)`` lists the site's entity types as the ``{entity}``
-enum, so a generated client (or a property-based tester) names real types; without names any
-string is allowed. Every status a route can answer is listed, with the error envelope's schema.
+Every ``/api/v1`` route is in it (``tests/rest/test_spec_routes.py`` fails otherwise). This module
+holds the entity, schema, file and rule set paths; credentials, webhooks and the other services
+are their own parts (``openapi_credentials``, ``openapi_webhooks``, ``openapi_services``), built
+from ``openapi_blocks``. The document is data. ``spec(entity_names)`` lists the site's entity
+types as the ``{entity}`` enum, so a generated client (or a property-based tester) names real
+types; without names any string is allowed. Every status a route can answer is listed, with the
+error envelope's schema.
 """
 
 from __future__ import annotations
@@ -11,38 +15,19 @@ from collections.abc import Sequence
 from typing import Any
 
 import shotlog
+from shotlog.server.rest import openapi_credentials, openapi_services, openapi_webhooks
+from shotlog.server.rest.openapi_blocks import BEARER, MAX_ID
+from shotlog.server.rest.openapi_blocks import ERRORS as _ERRORS
+from shotlog.server.rest.openapi_blocks import json_body as _json
+from shotlog.server.rest.openapi_blocks import ref as _ref
 
 __all__ = ["MAX_ID", "MAX_PAGE", "MAX_PAGE_NUMBER", "spec"]
 
-#: Entity ids are positive 64-bit integers.
-MAX_ID = 2**63 - 1
 #: Largest ``page[size]``.
 MAX_PAGE = 500
 #: Largest ``page[number]`` (keeps the row offset far inside 64 bits).
 MAX_PAGE_NUMBER = 2**31 - 1
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-_ERRORS = {
-    "400": _json(_ref("Errors"), "Bad request: the errors say which parameter, field or value"),
-    "401": _json(_ref("Errors"), "Missing, invalid or expired access token (code 102)"),
-    "403": _json(_ref("Errors"), "Not allowed (for example changing the event log)"),
-    "404": _json(_ref("Errors"), "Unknown entity type, id or field"),
-    "405": _json(_ref("Errors"), "The path does not take this method"),
-    "408": _json(
-        _ref("Errors"), "The body did not arrive in time (SHOTLOG_BODY_TIMEOUT); the connection closes"
-    ),
-    "409": _json(_ref("Errors"), "A unique value is taken"),
-    "413": _json(_ref("Errors"), "The body is larger than the endpoint takes; the title names the limit"),
-    "503": _json(_ref("Errors"), "The database is unavailable or busy; retry"),
-}
 
 _ID = {
     "name": "id",
@@ -181,7 +166,7 @@ def spec(entity_names: Sequence[str] | None = None) -> dict[str, Any]:
             },
         },
     }
-    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
+    bearer = BEARER
     for op in (*entity_paths.values(), *one_paths.values()):
         op["security"] = bearer
     paths: dict[str, Any] = {
@@ -282,13 +267,21 @@ def spec(entity_names: Sequence[str] | None = None) -> dict[str, Any]:
         },
     }
     paths.update(_rule_set_paths(bearer))
+    paths.update(openapi_credentials.paths())
+    paths.update(openapi_webhooks.paths())
+    paths.update(openapi_services.paths())
     return {
         "openapi": "3.0.3",
         "info": {"title": "shotlog REST API (FPTR-compatible)", "version": shotlog.__version__},
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS,
+            "schemas": {
+                **_SCHEMAS,
+                **openapi_credentials.SCHEMAS,
+                **openapi_webhooks.SCHEMAS,
+                **openapi_services.SCHEMAS,
+            },
         },
     }
 

@@ -108,7 +108,8 @@ class WebhookRoutes:
             if raw is None:
                 out.append(default)
                 continue
-            if not raw.isdigit() or not 1 <= int(raw) <= top:
+            # ASCII digits: str.isdigit() takes other scripts' digits too (the document says integer)
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 19) or not 1 <= int(raw) <= top:
                 raise HookInvalid(key, f"{key} must be an integer from 1 to {top}, got {raw!r}")
             out.append(int(raw))
         return out[0], out[1]
@@ -175,8 +176,10 @@ class WebhookRoutes:
         if status is not None and status not in ("delivered", "failed", "pending", "held", "discarded"):
             raise HookInvalid("status", "status must be one of: delivered, failed, pending, held, discarded")
         entity_id = params.get("entity_id")
-        if entity_id is not None and not entity_id.isdigit():
-            raise HookInvalid("entity_id", f"entity_id must be an integer, got {entity_id!r}")
+        if entity_id is not None and not (
+            entity_id.isascii() and entity_id.isdigit() and len(entity_id) <= 19 and int(entity_id) < 2**63
+        ):
+            raise HookInvalid("entity_id", f"entity_id must be an integer, got {entity_id[:40]!r}")
         page = self.api.list_deliveries(
             request.path_params["hook"],
             status=status,
