@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -63,7 +63,24 @@ def site_base(request: Request, public_url: str | None) -> str:
     """The site's address for URLs in replies: the configured one, else the one the client used."""
     if public_url:
         return public_url.rstrip("/")
-    return str(request.base_url).rstrip("/")
+    # Worked out once per way of reaching the server: every api3 write's reply asks for it (its
+    # records may hold files), and Starlette builds and parses a URL each time (about 15 µs).
+    # The key is all ``base_url`` reads: scheme, server, root path and the first Host header.
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    key = (scope.get("scheme", "http"), scope.get("server"), root, host)
+    base = _BASES.get(key)
+    if base is None:
+        if len(_BASES) >= _MAX_BASES:  # the Host header is the client's to choose: stay bounded
+            _BASES.clear()
+        base = _BASES[key] = str(request.base_url).rstrip("/")
+    return base
+
+
+#: ``site_base``'s answers by what they are made of
+_BASES: dict[tuple[Any, ...], str] = {}
+_MAX_BASES = 256
 
 
 def _chunks(path: Path) -> Iterator[bytes]:

@@ -66,6 +66,9 @@ class Database:
             raise StorageError(f"Unsupported database URL {url!r}: use sqlite:/// or postgresql://")
         self._write_lock = threading.RLock()
         self._write_conn: Connection | None = None  # SQLite: the writer connection, kept checked out
+        # SQLite: the reader connection ``read_value`` keeps checked out, and who is using it
+        self._value_conn: Any = None
+        self._value_lock = threading.Lock()
         self.commits = CommitGroup(self._appending)
         self.hints: eventids.Notifier | None = None
         if self.backend == "sqlite":
@@ -159,27 +162,44 @@ class Database:
         Returns (True, value), value None for no row; (False, None) when the driver failed, with the
         connection discarded: the caller then reads through ``read``, which reconnects and reports
         a lasting failure as every read does."""
+        if self.is_sqlite:
+            return self._sqlite_value(sql, params)
         try:
             raw = self.reader.raw_connection()
         except sa.exc.DBAPIError:  # no connection: ``read`` reports it as every read does
             return False, None
         try:
             dbapi: Any = raw.driver_connection
-            if self.is_sqlite:
-                # the reader's connections leave transactions to SQLAlchemy's begin: none here
-                rows = dbapi.execute(sql, params).fetchall()  # all: the statement ends here
-            else:
-                dbapi.autocommit = True
-                try:
-                    rows = dbapi.execute(sql.replace("?", "%s"), params).fetchall()
-                finally:
-                    dbapi.autocommit = False
+            dbapi.autocommit = True
+            try:
+                rows = dbapi.execute(sql.replace("?", "%s"), params).fetchall()
+            finally:
+                dbapi.autocommit = False
         except Exception:  # the driver's own errors: the ordinary path retries with a fresh connection
             log.debug("a single-statement read failed; reading in a transaction", exc_info=True)
             raw.invalidate()
             return False, None
         finally:
             raw.close()
+        return True, rows[0][0] if rows else None
+
+    def _sqlite_value(self, sql: str, params: tuple[Any, ...]) -> tuple[bool, Any]:
+        """``read_value`` on SQLite: on one reader connection kept checked out for it (a pool
+        checkout and its reset on return cost several times the lookup), a statement at a time.
+        Outside a transaction each statement reads the newest commit, as a new one would."""
+        with self._value_lock:
+            try:
+                if self._value_conn is None:
+                    self._value_conn = self.reader.raw_connection()
+                # the reader's connections leave transactions to SQLAlchemy's begin: none here, and
+                # fetchall ends the statement
+                rows = self._value_conn.driver_connection.execute(sql, params).fetchall()
+            except Exception:  # the driver's own errors: the ordinary path retries with a fresh connection
+                log.debug("a single-statement read failed; reading in a transaction", exc_info=True)
+                if self._value_conn is not None:
+                    self._value_conn.invalidate()
+                    self._value_conn = None
+                return False, None
         return True, rows[0][0] if rows else None
 
     @contextlib.contextmanager
@@ -259,6 +279,10 @@ class Database:
             if self._write_conn is not None:
                 self._write_conn.close()
                 self._write_conn = None
+        with self._value_lock:
+            if self._value_conn is not None:
+                self._value_conn.close()
+                self._value_conn = None
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
