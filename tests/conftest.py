@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import make_url
 
 import shotlog
@@ -24,6 +25,13 @@ from shotlog.eventlog.recorder import TransactionEvents
 from shotlog.store.database import Database, normalize_url
 from shotlog.store.migrate import upgrade
 from testdbs import Databases
+
+# Property-based tests (Hypothesis) run a fixed budget of the same examples on every run: a seed
+# derived from each test and no example database, so an outcome in CI never depends on the draw.
+# A test's own settings (its max_examples) build on this profile; schemathesis's run (tests/rest/
+# test_fuzz.py) has a fixed seed of its own.
+hypothesis_settings.register_profile("shotlog", derandomize=True)
+hypothesis_settings.load_profile("shotlog")
 
 ADMIN_URL = os.environ.get("SHOTLOG_TEST_DATABASE_URL", "")
 BACKEND = "postgresql" if ADMIN_URL.startswith("postgres") else "sqlite"
