@@ -1,12 +1,13 @@
 """The mirror's loop: read the site's log after the cursor, accept ids exactly once, append.
 
-Each pass reads ``id > max_seen`` and the open gaps (the daemon's ``GapTracker`` decides what is
-new and when a gap is given up, on the site's clock), lets ``ordering.release`` say which accepted
-events may be appended, and appends them with their names and the new cursor **in one
-transaction**: after a kill -9 the mirror resumes from the cursor it committed, reading again the
-events it had accepted but not appended, so nothing is lost or appended twice. Gaps are not
-stored for resuming: reading the site after the cursor finds them again, with the same deadlines
-(they come from the ``created_at`` of the events that reveal them).
+Each pass takes a read of ``id > max_seen`` and the open gaps (the daemon's ``GapTracker`` decides
+what is new and when a gap is given up, on the site's clock; while the mirror catches up, the next
+pages are read ahead, each after the last), lets ``ordering.release`` say which accepted events may
+be appended, and appends them with their names and the new cursor **in one transaction**: after a
+kill -9 the mirror resumes from the cursor it committed, reading again the events it had accepted
+but not appended, so nothing is lost or appended twice. Gaps are not stored for resuming: reading
+the site after the cursor finds them again, with the same deadlines (they come from the
+``created_at`` of the events that reveal them).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,10 +45,23 @@ log = logging.getLogger("shotlog.mirror")
 _HEAD_EVERY = 5.0
 #: while catching up, pages of events written per transaction
 _WRITE_EVERY = 4
+#: while catching up, pages read ahead of the writes (a bounded queue: the site serves the next
+#: pages while this process converts and writes the last ones, still one request at a time)
+_READ_AHEAD = 3
 
 
 class MirrorStartError(Exception):
     """The mirror cannot start on this database (another site, ids that would not follow)."""
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One read of the site: a page after the last one read, the open gaps' ids asked again, and
+    the site's newest event when it was asked for."""
+
+    page: list[dict[str, Any]]
+    late: list[dict[str, Any]]
+    head: tuple[int, dt.datetime | None] | None
 
 
 @dataclass(frozen=True)
@@ -77,9 +91,19 @@ class Follower:
         self.head: tuple[int, dt.datetime | None] | None = None
         self._head_at = 0.0
         self.stop_event = threading.Event()
-        # one read of the site ahead of the writes while catching up (never two requests at once)
+        # Every request to the site goes through this one thread, in the order asked (the site's one
+        # shotgun_api3 connection carries one request at a time). While catching up it reads up to
+        # _READ_AHEAD pages ahead of the writes: ``_ahead`` holds them in id order, each page
+        # starting after the last one (``_read_after``, touched on the reader thread only).
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="mirror-read")
-        self._ahead: Future[tuple[list[dict[str, Any]], list[dict[str, Any]]]] | None = None
+        self._ahead: deque[Future[_Read]] = deque()
+        self._read_after = 0
+        self._head_due = False
+        # ids of gaps filled while reads asked with the older gaps were under way: those reads
+        # bring the same late events again, and they are not news (nor late after a timeout)
+        self._refilled: set[int] = set()
+        self._fields_schema: object = None
+        self._display_fields: dict[str, str | None] = {}
         self.names = Names(options.name_fetch_rate, self._display_field)
 
     # -- start ------------------------------------------------------------------------------------------
@@ -137,14 +161,24 @@ class Follower:
     # -- one pass -----------------------------------------------------------------------------------------
 
     def poll(self) -> bool:
-        """Read and append what the site has; True when the page was full (more is waiting)."""
+        """Read and append what the site has; True when more is waiting (the page was full, or
+        pages read ahead are still to be taken), False when caught up."""
+        try:
+            return self._poll()
+        except BaseException:
+            # the pages read ahead follow one this pass did not accept: reading them would skip it
+            self._drop_ahead()
+            raise
+
+    def _poll(self) -> bool:
         tracker = self.tracker
         assert tracker is not None
-        ahead, self._ahead = self._ahead, None
-        page, late = (
-            ahead.result() if ahead is not None else self._read(tracker.max_seen, tracker.open_holes(500))
-        )
-        # between two pages: no read of the site is under way (one request at a time on its connection)
+        if not self._ahead:  # nothing read ahead: a new run of pages starts after the last accepted id
+            self._ahead.append(self._read_next(start_after=tracker.max_seen))
+        read = self._ahead.popleft().result()
+        page, late = read.page, read.late
+        if read.head is not None:
+            self.head = read.head
         if self.names.due(time.monotonic()):
             self._name_links()
         full = len(page) >= self.options.batch
@@ -153,11 +187,13 @@ class Follower:
             if page:
                 self.head = (int(page[-1]["id"]), page[-1].get("created_at"))
             elif self.head is None or self.head[0] < tracker.max_seen:
-                self.head = self.site.head()
+                self.head = self._reader.submit(self.site.head).result()
             self._head_at = now
         elif now - self._head_at >= _HEAD_EVERY or self.head is None:
-            self.head = self.site.head()
+            self._head_due = True  # asked with the next page read (the answer comes with it)
             self._head_at = now
+        if self._refilled:
+            late = [ev for ev in late if ev.get("id") not in self._refilled]
         events = []
         for ev in [*late, *page]:
             if isinstance(ev.get("id"), int):
@@ -166,6 +202,8 @@ class Follower:
                 self.counts["unplaceable"] += 1
                 log.error("the site returned an event without an id: %r", ev)
         accepted = tracker.accept(events)
+        if self._ahead:
+            self._refilled.update(accepted.filled)
         if self.head is not None and self.head[1] is not None:
             head_at = self.head[1]
             accepted.expired += tracker.expire(head_at if head_at.tzinfo else head_at.replace(tzinfo=dt.UTC))
@@ -182,8 +220,11 @@ class Follower:
             )
         self.pending += accepted.events
         now_events, self.pending = ordering.release(self.pending, tracker.holes)
-        if full:  # behind: read the next page while this one is written (the site is the slower)
-            self._ahead = self._reader.submit(self._read, tracker.max_seen, tracker.open_holes(500))
+        if full:  # behind: the next pages are read while this one is written (the site is the slower)
+            while len(self._ahead) < _READ_AHEAD:
+                self._ahead.append(self._read_next())
+        if not self._ahead:
+            self._refilled.clear()  # no read asked with older gaps is left
         self.unwritten += now_events
         # Catching up, several pages share a commit (a commit's fsync costs more than a page's
         # rows); caught up, every poll commits what it released. Unwritten events are not lost to
@@ -191,10 +232,33 @@ class Follower:
         if not full or len(self.unwritten) >= _WRITE_EVERY * self.options.batch:
             self._append(self.unwritten)
             self.unwritten = []
-        return full
+        return full or bool(self._ahead)
 
-    def _read(self, after: int, holes: list[int]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        return self.site.page(after, self.options.batch), self.site.by_ids(holes)
+    def _read_next(self, start_after: int | None = None) -> Future[_Read]:
+        """Ask the reader thread for the next page (after ``start_after``, else after the last page
+        it read), with the open gaps as they are now."""
+        assert self.tracker is not None
+        with_head, self._head_due = self._head_due, False
+        return self._reader.submit(self._read, start_after, self.tracker.open_holes(500), with_head)
+
+    def _read(self, start_after: int | None, holes: list[int], with_head: bool) -> _Read:
+        """On the reader thread: one page, the gaps' late events, the site's head if asked."""
+        if start_after is not None:
+            self._read_after = start_after
+        page = self.site.page(self._read_after, self.options.batch)
+        ids = [ev["id"] for ev in page if isinstance(ev.get("id"), int)]
+        if ids:
+            self._read_after = max(self._read_after, *ids)
+        late = self.site.by_ids(holes)
+        return _Read(page, late, self.site.head() if with_head else None)
+
+    def _drop_ahead(self) -> None:
+        """Forget the pages read ahead (a pass failed): the next one reads again after the last
+        accepted id, so nothing is skipped; a read still running ends unused."""
+        for ahead in self._ahead:
+            ahead.cancel()
+        self._ahead.clear()
+        self._refilled.clear()
 
     def _append(self, events: Sequence[Mapping[str, Any]]) -> None:
         known = self.store.catalog.schema.has_entity
@@ -203,13 +267,14 @@ class Follower:
         for ev in events:
             row = to_row(ev, known, self.last_created or utcnow_seconds().replace(tzinfo=None))
             self.last_created = row.values["created_at"]
-            counts.update(row.anomalies)
-            counts["events"] += 1
+            if row.anomalies:
+                counts.update(row.anomalies)
             rows.append(row.values)
             names.update(row.links)
             changed = renamed(ev, self._display_field)
             if changed is not None:
                 self.names.want([changed], again=True)
+        counts["events"] += len(rows)
         cursor = int(rows[-1]["id"]) if rows else self.cursor
         try:
             with self.db.write() as conn:
@@ -225,12 +290,22 @@ class Follower:
         self.names.want(ref for ref, name in names.items() if name is None)
 
     def _display_field(self, entity_type: str) -> str | None:
+        # asked for most events (``renamed``): remembered per schema version read
         schema = self.store.catalog.schema
-        return schema.display_field(entity_type) if schema.has_entity(entity_type) else None
+        if schema is not self._fields_schema:
+            self._fields_schema, self._display_fields = schema, {}
+        try:
+            return self._display_fields[entity_type]
+        except KeyError:
+            field = schema.display_field(entity_type) if schema.has_entity(entity_type) else None
+            self._display_fields[entity_type] = field
+            return field
 
     def _name_links(self) -> None:
-        """One find of the names still wanted; kept in ``mirror_links`` in a transaction of its own."""
-        found = self.names.fetch(self.site)
+        """One find of the names still wanted; kept in ``mirror_links`` in a transaction of its own.
+        Asked on the reader thread after the pages under way (this thread waits, so ``names`` is
+        never used by both at once)."""
+        found = self._reader.submit(self.names.fetch, self.site).result()
         if found:
             with self.db.write() as conn:
                 mirrors.record_links(conn, found, utcnow_seconds())
@@ -265,8 +340,13 @@ class Follower:
         """Follow the site until ``stop``; wait out failures (backing off), stop on refused credentials."""
         failures = 0
         while not self.stop_event.is_set():
+            began = time.monotonic()
             try:
-                full = self.poll()
+                more = self.poll()
+            except CancelledError:
+                if self.stop_event.is_set():  # stopping: the reads not yet made were called off
+                    return
+                raise
             except SiteRefused as exc:
                 self._record_error(str(exc))
                 raise
@@ -278,8 +358,10 @@ class Follower:
                 self.stop_event.wait(wait)
                 continue
             failures = 0
-            if not full:
-                self.stop_event.wait(self.options.interval)
+            if not more:
+                # polls start every interval (a poll's own time is not added to the wait), so an
+                # event waits at most one interval and one poll to be read and written
+                self.stop_event.wait(max(0.0, self.options.interval - (time.monotonic() - began)))
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.errors import PermissionDenied, ShotlogError
+from shotlog.store import driver
 from shotlog.store.database import Database
 from shotlog.store.tables import mirror_links as ml
 from shotlog.store.tables import mirror_state as ms
@@ -143,6 +144,11 @@ def mirrored_site(db: Database) -> str | None:
 
 # -- names of linked entities -------------------------------------------------------------------------
 
+# Every mirrored page records its links: statements compiled once, run through the driver (building
+# an ``IN (...)`` of hundreds of ids as an expression cost more than running it)
+_INSERT_LINK = sa.insert(ml)
+_DELETE_LINK = sa.delete(ml).where(ml.c.entity_type == sa.bindparam("t"), ml.c.entity_id == sa.bindparam("i"))
+
 
 def record_links(conn: Connection, names: Mapping[tuple[str, int], Any], now: dt.datetime) -> None:
     """Keep the names the site gave these links (a later event's name replaces an earlier one; a
@@ -156,7 +162,7 @@ def record_links(conn: Connection, names: Mapping[tuple[str, int], Any], now: dt
     rows = [{"entity_type": t, "entity_id": i, "name": n, "updated_at": now} for (t, i), n in named.items()]
     rows += [{"entity_type": t, "entity_id": i, "name": None, "updated_at": now} for t, i in unnamed]
     if rows:
-        conn.execute(sa.insert(ml), rows)
+        driver.executemany(conn, _INSERT_LINK, rows)
 
 
 def unnamed_links(conn: Connection, limit: int = 10_000) -> list[tuple[str, int]]:
@@ -167,14 +173,9 @@ def unnamed_links(conn: Connection, limit: int = 10_000) -> list[tuple[str, int]
 
 def forget_links(conn: Connection, refs: Iterable[tuple[str, int]]) -> None:
     """Links the site no longer shows (a retired entity reads as a null link, as on FPTR)."""
-    by_type: dict[str, list[int]] = {}
-    for t, i in refs:
-        by_type.setdefault(t, []).append(i)
-    for t, ids in by_type.items():
-        for start in range(0, len(ids), 500):
-            conn.execute(
-                sa.delete(ml).where(ml.c.entity_type == t, ml.c.entity_id.in_(ids[start : start + 500]))
-            )
+    keys = [{"t": t, "i": i} for t, i in refs]
+    if keys:
+        driver.executemany(conn, _DELETE_LINK, keys)
 
 
 def link_names(conn: Connection, refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], Any]:
