@@ -39,7 +39,7 @@ def _system_script(sg: shotgun_api3.Shotgun) -> dict[str, Any]:
     return {"type": "ApiUser", "id": found["id"], "name": "shotlog"}
 
 
-def _login_event(person: dict[str, Any], auth: str) -> dict[str, Any]:
+def _login_event(person: dict[str, Any], auth: str, **more: str) -> dict[str, Any]:
     link = {"type": "HumanUser", "id": person["id"], "name": person["name"]}
     return {
         "event_type": "Shotgun_User_Login",
@@ -48,7 +48,7 @@ def _login_event(person: dict[str, Any], auth: str) -> dict[str, Any]:
         "user": link,
         "project": None,
         "session_uuid": None,
-        "meta": {"type": "login", "source": "api3", "login": person["login"], "auth": auth},
+        "meta": {"type": "login", "source": "api3", "login": person["login"], "auth": auth, **more},
         "description": f"{person['name']} logged in (api3)",
     }
 
@@ -91,11 +91,12 @@ def test_get_session_token_starts_a_session_and_the_token_continues_it(
     # the password client carries on inside the session its token started: no second login
     assert client.find_one("HumanUser", [["id", "is", person["id"]]], ["id"]) is not None
     logins = _mine(events_after(sg, head, event_type="Shotgun_User_Login"), person)
-    assert [_shape(e) for e in logins] == [_login_event(person, "session_token")]
+    # named by the credential given, the password; the session token is what it minted
+    assert [_shape(e) for e in logins] == [_login_event(person, "password", issued="session_token")]
     # each token minted is a session of its own (the client keeps its token: mint with another one)
     server.client(login=person["login"], password=PASSWORD).get_session_token()
     logins = _mine(events_after(sg, head, event_type="Shotgun_User_Login"), person)
-    assert [e["meta"]["auth"] for e in logins] == ["session_token", "session_token"]
+    assert [e["meta"]["issued"] for e in logins] == ["session_token", "session_token"]
 
 
 def test_a_wrong_password_writes_a_failed_login(server: Server, sg: shotgun_api3.Shotgun) -> None:

@@ -79,8 +79,9 @@ class Principal:
     permission_rule_set: str | None = None
     #: the user's credentials epoch when these credentials were checked (None: not known)
     epoch: int | None = None
-    #: the personal access token these credentials were, when they were one
+    #: the personal access token these credentials were, when they were one, and its name
     access_token_id: int | None = None
+    access_token_name: str | None = None
 
     def link(self) -> dict[str, object]:
         return {"type": self.type, "id": self.id, "name": self.name}
@@ -272,7 +273,7 @@ class Credentials:
         token = self.access_tokens.holder(row.id, secret, address)
         if token is None:
             return None
-        return Principal("HumanUser", row.id, row.name, row.login, row.rules, row.epoch, token.id)
+        return Principal("HumanUser", row.id, row.name, row.login, row.rules, row.epoch, token.id, token.name)
 
     def _remembered(self, row: sa.Row[Any] | None, password: str) -> bool | None:
         """True when this (hash, password) pair was verified before; None means: check it."""

@@ -50,7 +50,21 @@ if TYPE_CHECKING:
     from shotlog.accounts.credentials import Principal
     from shotlog.connection import Shotlog
 
-__all__ = ["SESSION_WINDOW", "SWEEP_BATCH", "SignIns", "login_due"]
+__all__ = [
+    "PASSWORD",
+    "PERSONAL_ACCESS_TOKEN",
+    "SESSION_TOKEN",
+    "SESSION_WINDOW",
+    "SWEEP_BATCH",
+    "SignIns",
+    "login_due",
+    "sign_in_method",
+]
+
+#: how a sign-in event's ``meta.auth`` names the credential that was given
+PASSWORD = "password"
+PERSONAL_ACCESS_TOKEN = "personal_access_token"
+SESSION_TOKEN = "session_token"
 
 #: seconds an api3 password client's session lasts (a session token's life: one day)
 SESSION_WINDOW = 24 * 3600.0
@@ -73,14 +87,16 @@ class SignIns:
         self._started: dict[tuple[str, int, str], float] = {}
         self._lock = threading.Lock()
 
-    def logged_in(self, principal: Principal, source: str, auth: str) -> None:
-        """A session started: write ``Shotgun_User_Login`` (people only)."""
+    def logged_in(
+        self, principal: Principal, source: str, presented: str = PASSWORD, issued: str | None = None
+    ) -> None:
+        """A session started: write ``Shotgun_User_Login`` (people only). ``presented`` is the
+        credential the client gave (``PASSWORD``, ``SESSION_TOKEN``), ``issued`` what it minted."""
         if principal.type != "HumanUser":
             return
         with self._lock:
             self._started[(principal.type, principal.id, source)] = time.monotonic()
-        link = (principal.type, principal.id)
-        self._write(login_event(link, principal.login, principal.name, source, auth), principal)
+        self._write(_login(principal, source, presented, issued), principal)
 
     def password_used(self, principal: Principal, source: str) -> None:
         """A call authenticated with a password: a login when it starts a session (see above)."""
@@ -94,8 +110,7 @@ class SignIns:
             if len(self._started) > 10_000:
                 self._started.clear()
             self._started[key] = now
-        link = (principal.type, principal.id)
-        self._write(login_event(link, principal.login, principal.name, source, "password"), principal)
+        self._write(_login(principal, source, PASSWORD), principal)
 
     def logged_out(self, principal: Principal, source: str) -> None:
         if principal.type != "HumanUser":
@@ -116,8 +131,9 @@ class SignIns:
             self._count(login, address, source, now, refused=True)
         return refused
 
-    def failed(self, login: str, source: str, address: str = "", auth: str = "password") -> None:
-        """A wrong login or password: counted, and written at once when it opens a window."""
+    def failed(self, login: str, source: str, address: str = "", auth: str = PASSWORD) -> None:
+        """A wrong login or password: counted, and written at once when it opens a window. ``auth``
+        is the credential given (``PERSONAL_ACCESS_TOKEN`` for a password in a token's form)."""
         self._count(login, address, source, self.clock.now(), refused=False, auth=auth)
 
     def unlock(self, login: str) -> int:
@@ -212,6 +228,21 @@ class SignIns:
             meta=event.meta,
             builtin=True,
         )
+
+
+def sign_in_method(principal: Principal, presented: str) -> str:
+    """How ``principal`` proved who they are: a personal access token given where a password goes
+    (``Principal.access_token_id``) is named as such, never as the password it stood in for."""
+    return PERSONAL_ACCESS_TOKEN if principal.access_token_id is not None else presented
+
+
+def _login(principal: Principal, source: str, presented: str, issued: str | None = None) -> PendingEvent:
+    token = None
+    if principal.access_token_id is not None:
+        token = (principal.access_token_id, principal.access_token_name or "")
+    method = sign_in_method(principal, presented)
+    link = (principal.type, principal.id)
+    return login_event(link, principal.login, principal.name, source, method, token=token, issued=issued)
 
 
 def _fold(row: rows.Row) -> Fold:

@@ -331,16 +331,32 @@ class EventBuilder:
 
 
 def login_event(
-    user: tuple[str, int], login: str | None, name: str | None, source: str, auth: str
+    user: tuple[str, int],
+    login: str | None,
+    name: str | None,
+    source: str,
+    auth: str,
+    *,
+    token: tuple[int, str] | None = None,
+    issued: str | None = None,
 ) -> PendingEvent:
-    """``Shotgun_User_Login``: a session of ``user`` started through ``source`` (web, api3, rest)."""
+    """``Shotgun_User_Login``: a session of ``user`` started through ``source`` (web, api3, rest),
+    signed in with ``auth`` (password, personal_access_token, session_token); ``token`` is the
+    personal access token's id and name (never its secret), ``issued`` what the sign-in minted."""
+    meta: dict[str, Any] = {"type": "login", "source": source, "login": login, "auth": auth}
+    how = source
+    if token is not None:
+        meta["access_token"] = {"id": token[0], "name": token[1]}
+        how = f"{source}, personal access token {token[1]!r}"
+    if issued is not None:
+        meta["issued"] = issued
     return PendingEvent(
         event_type="Shotgun_User_Login",
-        description=f"{name or login} logged in ({source})",
+        description=f"{name or login} logged in ({how})",
         entity=user,
         project=None,
         attribute_name=None,
-        meta={"type": "login", "source": source, "login": login, "auth": auth},
+        meta=meta,
         user=user,
     )
 

@@ -25,7 +25,9 @@ from typing import Any
 from starlette.requests import Request
 
 from shotlog.access.authority import may_sudo
+from shotlog.accounts.access_tokens import is_token
 from shotlog.accounts.credentials import Credentials, Principal
+from shotlog.accounts.signins import PASSWORD, PERSONAL_ACCESS_TOKEN
 from shotlog.connection import Shotlog
 from shotlog.errors import shown
 from shotlog.server.api3.wire import AUTH_FAILED, ProtocolError
@@ -132,7 +134,8 @@ class Principals:
                 tried = auth.get("user_login")
                 if isinstance(tried, str) and tried:
                     address = checked.address if checked is not None else ""
-                    self.credentials.signins.failed(tried[:255], "api3", address)
+                    given = PERSONAL_ACCESS_TOKEN if is_token(auth.get("user_password")) else PASSWORD
+                    self.credentials.signins.failed(tried[:255], "api3", address, given)
                 raise ProtocolError(
                     f"Authentication failed: wrong login or password for {shown(tried, 300)}", AUTH_FAILED
                 )

@@ -32,6 +32,7 @@ from starlette.types import Message, Receive, Scope, Send
 from shotlog import settings, telemetry
 from shotlog.access.passwords import PasswordsBusy
 from shotlog.accounts.credentials import Principal
+from shotlog.accounts.signins import PASSWORD, SESSION_TOKEN
 from shotlog.errors import ShotlogError, StorageError, incident_ref
 from shotlog.files.service import Files
 from shotlog.server import large_json
@@ -268,10 +269,14 @@ class Api3Endpoint:
         """Sign-in events of a successful call (when a call counts as a login: ``shotlog.accounts.signins``).
 
         A token minted by ``get_session_token`` starts a session, whatever authenticated the call;
-        otherwise a password call may start one. Tokens continue a session and write nothing.
+        otherwise a password call may start one. Tokens continue a session and write nothing. The
+        event names the credential given: a password, a personal access token in its place, or
+        the session token ``get_session_token`` was called with.
         """
         if method == "get_session_token":
-            self.credentials.signins.logged_in(principal, "api3", "session_token")
+            # named by what the client gave (a personal access token by ``SignIns`` itself)
+            given = SESSION_TOKEN if auth and "session_token" in auth else PASSWORD
+            self.credentials.signins.logged_in(principal, "api3", given, issued=SESSION_TOKEN)
         elif auth and "user_login" in auth and "session_token" not in auth and "script_name" not in auth:
             self.credentials.signins.password_used(principal, "api3")
 

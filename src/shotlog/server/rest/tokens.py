@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shotlog.access.passwords import PasswordsBusy
+from shotlog.accounts.access_tokens import is_token
 from shotlog.accounts.credentials import Credentials, Grant, Principal, RefreshReused
 from shotlog.accounts.signin_body import MAX_SIGNIN_BODY, bounded
+from shotlog.accounts.signins import PASSWORD, PERSONAL_ACCESS_TOKEN
 from shotlog.errors import shown
 from shotlog.eventlog.events import Actor
 from shotlog.server.responses import HttpError, internal_error, json_response
@@ -122,13 +124,14 @@ class Tokens:
         if principal is None:
             username = params.get("username")
             if grant == "password" and username:
-                self.credentials.signins.failed(username[:255], "rest", address)
+                given = PERSONAL_ACCESS_TOKEN if is_token(params.get("password")) else PASSWORD
+                self.credentials.signins.failed(username[:255], "rest", address, given)
             raise HttpError(400, f"Invalid credentials for grant_type {grant}", code=AUTH_FAILED)
         if grant == "password":
             # a password grant starts a session; refresh and session_token grants continue one
-            via_token = principal.access_token_id is not None
-            self.credentials.signins.logged_in(principal, "rest", "token" if via_token else "password")
-            if via_token:
+            # the event names a personal access token given as the password (signins.sign_in_method)
+            self.credentials.signins.logged_in(principal, "rest", PASSWORD)
+            if principal.access_token_id is not None:
                 self._exchanged(principal)
         if tokens is None:  # a new grant: the first tokens of a new family
             tokens = self.credentials.grant(principal)
