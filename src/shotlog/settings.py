@@ -163,6 +163,14 @@ def _count(name: str, raw: str) -> int:
     return int(_not_negative(name, raw))
 
 
+def _at_least_one(name: str, raw: str) -> int:
+    """A whole number of at least 1 written as any number (``2``, ``2e0``)."""
+    value = int(_float(name, raw))
+    if value < 1:
+        raise SettingError(name, f"{name} must be at least 1, got {raw!r}")
+    return value
+
+
 def _characters(name: str, raw: str) -> int:
     raw = raw.strip()
     try:
@@ -299,6 +307,20 @@ API3_MAX_BODY = Setting(
     64 * 1024 * 1024,
     _bytes,
     "Largest api3 request body, in bytes; a larger one is answered with a fault naming the limit",
+)
+API3_UNAUTHENTICATED_BODY = Setting(
+    "SHOTLOG_API3_UNAUTHENTICATED_BODY",
+    256 * 1024,
+    _bytes,
+    "Largest api3 request body parsed before its caller is known, in bytes; the rest of a larger "
+    "one is read and parsed only once the credentials within its first this many bytes (`params[0]`, "
+    "where shotgun_api3 puts them) are accepted, else it is answered with a fault naming the limit",
+)
+API3_LARGE_PARSES = Setting(
+    "SHOTLOG_API3_LARGE_PARSES",
+    1,
+    _at_least_one,
+    "api3 request bodies over 256 KiB one server process parses at a time; more wait their turn",
 )
 REST_MAX_BODY = Setting(
     "SHOTLOG_REST_MAX_BODY",

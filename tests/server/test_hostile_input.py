@@ -1,6 +1,7 @@
 """Hostile input against a real ``shotlog serve`` (shotlog issue 15, item 4): bodies over each
-endpoint's limit are refused before they are parsed, slow clients are cut off, idle keep-alive
-connections are not, and a large api3 body does not stall the other requests while it is parsed.
+endpoint's limit are refused before they are parsed, slow clients are cut off, and idle keep-alive
+connections are not. Large api3 bodies, and the latency of other calls meanwhile, are
+``test_large_api3_bodies``'s.
 
 The server has short time limits (``SHOTLOG_HEADER_TIMEOUT``, ``SHOTLOG_BODY_TIMEOUT``) and a small
 REST limit, so that each case takes about a second. Raw sockets send what no well-behaved client
@@ -13,8 +14,6 @@ from __future__ import annotations
 import http.client
 import json
 import socket
-import statistics
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -219,57 +218,6 @@ def test_an_idle_keep_alive_connection_outlives_both_time_limits(hostile: Server
         assert conn.sock is sock  # the same connection, not a new one
     finally:
         conn.close()
-
-
-# -- parsing off the event loop ------------------------------------------------------------------
-
-
-def test_a_large_api3_body_does_not_stall_other_requests(hostile: Server) -> None:
-    """16 MB of small strings, unauthenticated: other calls are answered while it is parsed.
-
-    The latency figures depend on the machine's load, so they are printed rather than asserted;
-    what is asserted is that well-formed calls kept being answered while the large body was parsed
-    (before, the event loop parsed it in one go and answered nothing meanwhile)."""
-    strings = 3_200_000
-    body = b'{"method_name":"read","params":[{},["' + b'","'.join([b"ab"] * strings) + b'"]]}'
-    sent = threading.Event()
-    answer: list[tuple[int, dict[str, str], bytes]] = []
-
-    def hostile_call() -> None:
-        with _connect(hostile) as conn:
-            head = f"POST /api3/json HTTP/1.1\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-            conn.sendall(head.encode() + body)  # releases the GIL while it sends
-            sent.set()
-            answer.append(_reply(conn))
-
-    read = {
-        "type": "Project",
-        "filters": {"logical_operator": "and", "conditions": []},
-        "return_fields": ["name"],
-        "paging": {"current_page": 1, "entities_per_page": 1},
-    }
-    with httpx.Client(base_url=hostile.url, timeout=30) as client:
-        call = {"method_name": "read", "params": [hostile.auth(), read]}
-        assert "results" in client.post("/api3/json", json=call).json()
-        worker = threading.Thread(target=hostile_call)
-        worker.start()
-        latencies: list[float] = []
-        during = 0
-        while not answer:
-            began = time.perf_counter()
-            assert "results" in client.post("/api3/json", json=call).json()
-            latencies.append(time.perf_counter() - began)
-            during += sent.is_set() and not answer
-        worker.join()
-    status, _, reply = answer[0]
-    assert status == 200
-    assert json.loads(reply)["error_code"] == 102  # parsed whole, then refused: no credentials
-    print(
-        f"\n{len(body) / 1e6:.0f} MB api3 body: {len(latencies)} concurrent reads, {during} after it was "
-        f"sent; latency median {statistics.median(latencies) * 1000:.1f} ms, "
-        f"max {max(latencies) * 1000:.1f} ms"
-    )
-    assert during >= 10, latencies
 
 
 def test_the_rest_document_declares_both_refusals(hostile: Server) -> None:

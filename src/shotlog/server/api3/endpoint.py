@@ -12,6 +12,12 @@ compression run in one hop to a worker thread (the store is synchronous; zlib re
 A body larger than ``INLINE_PARSE_BYTES`` is decoded in a worker thread instead, by a parser that
 lets the event loop run meanwhile (``wire.decode(yielding=True)``): a large body of small values
 would otherwise stall every other request for as long as it takes to parse.
+
+Parsing 60 MB still takes that thread 20 s, and every other request shares the interpreter with
+it. So the caller of a body larger than ``SHOTLOG_API3_UNAUTHENTICATED_BODY`` is known first: its
+credentials are read from the body's head (``api3.head``) and checked before the rest is read, and
+a refused caller's rest is read and dropped unparsed. Accepted large bodies are parsed
+``SHOTLOG_API3_LARGE_PARSES`` at a time; the others wait their turn.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from starlette.requests import Request
@@ -36,6 +43,7 @@ from shotlog.accounts.signins import PASSWORD, SESSION_TOKEN
 from shotlog.errors import ShotlogError, StorageError, incident_ref
 from shotlog.files.service import Files
 from shotlog.server import large_json
+from shotlog.server.api3.head import leading_auth
 from shotlog.server.api3.methods import INFO, METHODS, Context, crud_message, dispatch
 from shotlog.server.api3.wire import AUTH_FAILED, Call, ProtocolError, decode, error_body, result_body
 from shotlog.server.principals import PasswordChecked, Principals
@@ -105,6 +113,14 @@ def _password_auth(auth: Mapping[str, Any] | None) -> bool:
     return "user_login" in auth and "session_token" not in auth and "script_name" not in auth
 
 
+@dataclass(frozen=True, slots=True)
+class _Admitted:
+    """The credentials at the head of a large body, accepted before the rest of it was read."""
+
+    auth: dict[str, Any]
+    checked: PasswordChecked | None
+
+
 class Api3Endpoint:
     """The api3 RPC endpoint, an ASGI application that compresses its own large replies.
 
@@ -122,6 +138,8 @@ class Api3Endpoint:
         self.files = files
         self.public_url = public_url
         self.max_body = settings.API3_MAX_BODY.read()
+        self.unauthenticated_body = settings.API3_UNAUTHENTICATED_BODY.read()
+        self._large_parses = asyncio.Semaphore(settings.API3_LARGE_PARSES.read())
         self.info = dict(INFO)
         if files is not None and files.rules.direct_uploads:
             # the client then PUTs every upload to a URL it is given, in 20 MB parts above that
@@ -132,22 +150,37 @@ class Api3Endpoint:
         await self.serve(scope, receive, send, compress=True)
 
     async def serve(self, scope: Scope, receive: Receive, send: Send, *, compress: bool) -> None:
-        body = await _read_body(receive, self.max_body)
-        if body is None:
+        body = _Body(receive, self.max_body)
+        if not await body.read(self.unauthenticated_body):
             return  # the client went away before its request was complete: nobody to answer
         started = time.perf_counter()
         gzip = _accepts_gzip(scope) if compress else None
-        large = len(body) > INLINE_PARSE_BYTES
+        client = scope.get("client")
+        address = client[0] if client else ""
         decoded: Call | None = None
         method, outcome = "unknown", "fault"  # a body that is too large, or not a call
-        if len(body) > self.max_body:
+        reply: tuple[Message, Message] | None = None
+        admitted: _Admitted | None = None
+        if body.size > self.unauthenticated_body:
+            # larger than anyone may send unsigned: its caller first, before the rest is read
+            refusal, admitted = await self._admit(body.head(), gzip, address)
+            if refusal is not None:
+                reply, outcome = refusal  # the rest is read and dropped, so that the client reads this
+            if not await body.read(None, keep=refusal is None, yielding=True):
+                return
+        if reply is None and body.size > self.max_body:
             reply = _reply(error_body(f"Request body larger than {self.max_body} bytes"), gzip)
-        else:
+        elif reply is None:
+            whole = body.take()
+            large = len(whole) > INLINE_PARSE_BYTES
             if large:
-                parsed = await _in_worker(_decode, body, gzip, True)
+                # one large body parsed at a time: each holds the interpreter for seconds, and two
+                # at once leave every other request less of it (``SHOTLOG_API3_LARGE_PARSES``)
+                async with self._large_parses:
+                    parsed = await _in_worker(_decode, whole, gzip, True)
             else:
-                parsed = _decode(body, gzip)
-            del body
+                parsed = _decode(whole, gzip)
+            del whole
             if not isinstance(parsed, Call):
                 reply = parsed
             else:
@@ -156,44 +189,94 @@ class Api3Endpoint:
                 if decoded.method == "info":
                     reply, outcome = _reply(result_body(self.info), gzip), "ok"
                 else:
-                    client = scope.get("client")
-                    reply, outcome = await self._answer(decoded, gzip, scope, client[0] if client else "")
+                    # the password checked at the head stands only for the very same credentials
+                    checked = admitted.checked if admitted and admitted.auth == decoded.auth else None
+                    reply, outcome = await self._answer(decoded, gzip, scope, address, checked)
         telemetry.API3_CALLS.labels(method, outcome).inc()
         telemetry.API3_DURATION.labels(method).observe(time.perf_counter() - started)
         note_api3(method, outcome)
+        assert reply is not None
         await send(reply[0])
         await send(reply[1])
-        if large and decoded is not None:
+        if decoded is not None and body.size > INLINE_PARSE_BYTES:
             # freed here in one go, a large value would hold the GIL (``server.large_json``)
             args, decoded = decoded.args, None
             await _in_worker(large_json.dismantle, args)
 
-    async def _answer(
-        self, call: Call, gzip: bool | None, site: Scope | None = None, address: str = ""
-    ) -> tuple[tuple[Message, Message], str]:
-        """The reply to ``call`` and its outcome (ok, fault, auth_failed, internal_error)."""
+    async def _admit(
+        self, head: bytes, gzip: bool | None, address: str
+    ) -> tuple[tuple[tuple[Message, Message], str] | None, _Admitted | None]:
+        """Whether the caller of a body larger than ``SHOTLOG_API3_UNAUTHENTICATED_BODY`` may have
+        it read and parsed, by the credentials at its ``head`` (``api3.head``): the refusal's reply
+        and outcome, or what was accepted."""
+        auth = leading_auth(head)
+        if auth is None:
+            limit = self.unauthenticated_body
+            message = (
+                f"Authentication failed: a request body over {limit:,} bytes "
+                "(SHOTLOG_API3_UNAUTHENTICATED_BODY) is read only once its credentials, params[0], "
+                f"are accepted, and they must end within its first {limit:,} bytes"
+            )
+            return (_reply(error_body(message, AUTH_FAILED), gzip), "auth_failed"), None
         checked: PasswordChecked | None = None
-        if _password_auth(call.auth):
+        if _password_auth(auth):
+            verdict = await self._check_password(auth, gzip, address)
+            if not isinstance(verdict, PasswordChecked):
+                return verdict, None
+            checked = verdict
+        try:
+            # the same checks as the call's own (a wrong password written as a failed sign-in)
+            await _in_worker(self.principals.api3_caller, auth, checked)
+        except ProtocolError as exc:
+            outcome = "auth_failed" if exc.code == AUTH_FAILED else "fault"
+            return (_reply(error_body(exc.message, exc.code), gzip), outcome), None
+        except Exception:
+            ref = incident_ref()
+            log.exception("ref %s: api3: could not check the credentials of a large request", ref)
+            message = f"The credentials could not be checked (ref {ref}); the server log has the details"
+            return (_reply(error_body(message), gzip), "internal_error"), None
+        return None, _Admitted(auth, checked)
+
+    async def _check_password(
+        self, auth: Mapping[str, Any], gzip: bool | None, address: str
+    ) -> PasswordChecked | tuple[tuple[Message, Message], str]:
+        """The password check of a call by login and password, on the event loop: its outcome, or
+        the reply and outcome of a refusal (the throttle's, or no free password check)."""
+        login = auth.get("user_login")
+        if isinstance(login, str) and login:
+            # refused before the password is checked: a throttled flood costs no hashing
+            signins = self.credentials.signins
+            refused = await asyncio.to_thread(signins.throttled, login[:255], address, "api3")
+            if refused is not None:
+                return _reply(error_body(refused.message(login[:255]), AUTH_FAILED), gzip), "auth_failed"
+        # The password is checked here, on the event loop: while a flood of sign-ins waits for
+        # a free password check (``shotlog.access.passwords``), it holds none of the worker threads
+        # that every other api3 call needs.
+        try:
+            # a personal access token stands in for the password (shotlog.accounts.access_tokens)
+            principal = await self.credentials.user_async(
+                login, auth.get("user_password"), tokens=True, address=address
+            )
+        except PasswordsBusy as exc:
+            return _reply(error_body(exc.message), gzip), "fault"
+        return PasswordChecked(principal, address)
+
+    async def _answer(
+        self,
+        call: Call,
+        gzip: bool | None,
+        site: Scope | None = None,
+        address: str = "",
+        checked: PasswordChecked | None = None,
+    ) -> tuple[tuple[Message, Message], str]:
+        """The reply to ``call`` and its outcome (ok, fault, auth_failed, internal_error);
+        ``checked``: its password, already checked."""
+        if checked is None and _password_auth(call.auth):
             assert call.auth is not None
-            login = call.auth.get("user_login")
-            if isinstance(login, str) and login:
-                # refused before the password is checked: a throttled flood costs no hashing
-                signins = self.credentials.signins
-                refused = await asyncio.to_thread(signins.throttled, login[:255], address, "api3")
-                if refused is not None:
-                    return _reply(error_body(refused.message(login[:255]), AUTH_FAILED), gzip), "auth_failed"
-            # The password is checked here, on the event loop: while a flood of sign-ins waits for
-            # a free password check (``shotlog.access.passwords``), it holds none of the worker threads
-            # that every other api3 call needs.
-            assert call.auth is not None
-            try:
-                # a personal access token stands in for the password (shotlog.accounts.access_tokens)
-                principal = await self.credentials.user_async(
-                    call.auth.get("user_login"), call.auth.get("user_password"), tokens=True, address=address
-                )
-            except PasswordsBusy as exc:
-                return _reply(error_body(exc.message), gzip), "fault"
-            checked = PasswordChecked(principal, address)
+            verdict = await self._check_password(call.auth, gzip, address)
+            if not isinstance(verdict, PasswordChecked):
+                return verdict
+            checked = verdict
         return await _in_worker(self.answer, call, gzip, checked, site)
 
     def answer(
@@ -295,27 +378,53 @@ def _decode(body: bytes, gzip: bool | None, yielding: bool = False) -> Call | tu
         return _reply(error_body(message), gzip)
 
 
-async def _read_body(receive: Receive, max_body: int) -> bytes | None:
-    """The whole request body, or None if the client disconnected first.
+class _Body:
+    """A request body as it is read: past ``max_body`` the rest is still read, so the reply (an
+    error) goes out after the whole request, but only the first ``max_body + 1`` bytes are kept:
+    enough to know it is too large. ``server.body_limits`` limits the time the whole body may take."""
 
-    Past ``max_body`` the rest is still read, so the reply (an error) goes out after the whole
-    request, but only the first ``max_body + 1`` bytes are kept: enough to know it is too large.
-    ``server.body_limits`` limits the time the whole body may take.
-    """
-    chunks: list[bytes] = []
-    kept = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        if kept <= max_body and chunk:
-            chunk = chunk[: max_body + 1 - kept]
-            chunks.append(chunk)
-            kept += len(chunk)
-        if not message.get("more_body", False):
-            break
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    __slots__ = ("chunks", "complete", "max_body", "receive", "size")
+
+    def __init__(self, receive: Receive, max_body: int) -> None:
+        self.receive = receive
+        self.max_body = max_body
+        self.chunks: list[bytes] = []
+        self.size = 0  # bytes kept
+        self.complete = False
+
+    async def read(self, upto: int | None, *, keep: bool = True, yielding: bool = False) -> bool:
+        """Read until more than ``upto`` bytes are kept (None: to the end), or the body ends;
+        ``keep=False``: read the rest and drop it. False if the client disconnected first.
+
+        ``yielding``: offer the GIL to other threads after each piece. A large body arriving at
+        full speed keeps the event loop busy without a pause, and a request's worker thread would
+        wait for the interpreter's switch interval (5 ms) each time it needs the GIL back."""
+        while not self.complete and (upto is None or self.size <= upto):
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                return False
+            chunk = message.get("body", b"")
+            if keep and self.size <= self.max_body and chunk:
+                chunk = chunk[: self.max_body + 1 - self.size]
+                self.chunks.append(chunk)
+                self.size += len(chunk)
+            if not message.get("more_body", False):
+                self.complete = True
+            elif yielding:
+                time.sleep(0)  # releases the GIL: a waiting thread takes it
+        return True
+
+    def head(self) -> bytes:
+        """What has been kept so far, as one piece."""
+        if len(self.chunks) > 1:
+            self.chunks = [b"".join(self.chunks)]
+        return self.chunks[0] if self.chunks else b""
+
+    def take(self) -> bytes:
+        """The whole body, no longer kept here."""
+        body = self.head()
+        self.chunks = []
+        return body
 
 
 def _accepts_gzip(scope: Scope) -> bool:
