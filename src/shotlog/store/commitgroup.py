@@ -1,9 +1,8 @@
 """Group commit: write transactions that arrive together share one database commit.
 
-A durable commit costs an fsync (SQLite ``synchronous=FULL``, PostgreSQL ``synchronous_commit``),
-and commits are serialized: SQLite has one writer, and on PostgreSQL the event-log lock is held from
-id assignment to commit. So concurrent writers (the server's request threads, a threaded script)
-would each wait for every fsync queued before theirs. Here the writes that queue up while one
+A durable commit costs an fsync (SQLite ``synchronous=FULL``), and SQLite's commits are serialized:
+it has one writer. So concurrent writers (the server's request threads, a threaded script) would
+each wait for every fsync queued before theirs. Here the writes that queue up while one
 commit is in progress are run by the next *leader* thread in one transaction, each in a savepoint
 of its own, and committed with one fsync:
 
@@ -19,6 +18,10 @@ of its own, and committed with one fsync:
 Nothing waits on purpose: a group is whatever queued during the previous commit, so a lone writer
 pays no latency for it. Works must be safe to run again (they start from a fresh read of the
 database, as ``shotlog.connection`` builds them), because of the fallback and the retries above.
+
+On PostgreSQL writers hold nothing in common (``shotlog.store.eventids``), so each write runs at
+once in a transaction of its own (``run_alone``, with the same retries) and the database flushes
+overlapping commits together.
 """
 
 from __future__ import annotations
