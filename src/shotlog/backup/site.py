@@ -5,11 +5,16 @@ files and of the archive segments where they are kept in a directory, and ``mani
 (``backup/manifest.py``), written last: a directory without it is an unfinished backup, which
 restore refuses. The files and segments are copied after the database, so every object the
 database copy names is in the backup (an object written since is there too, named by nothing).
+
+A backup holds password hashes, script keys, signing secrets and every uploaded file: only its
+owner may read it. The directory a backup creates is 0700 and everything in it 0600 (folders
+0700), whatever the umask or the modes of the files it copies.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +32,8 @@ from shotlog.store.migrate import head_revision, known_revisions
 __all__ = ["RestoreReport", "restore_backup", "take_backup"]
 
 FILES, ARCHIVE = "files", "archive"
+#: the modes of what a backup writes: its owner's only, as for any file that holds secrets
+FILE_MODE, DIRECTORY_MODE = 0o600, 0o700
 _SEGMENT_KEYS = ("key", "month", "first_id", "last_id", "size_bytes", "sha256")
 
 
@@ -65,12 +72,31 @@ def take_backup(database_url: str, dest: Path, *, files_url: str | None, archive
         raise BackupError(f"{str(dest)!r} is not an empty directory: back up into a new one")
     created = not dest.exists()
     dest.mkdir(parents=True, exist_ok=True)
+    if created:
+        os.chmod(dest, DIRECTORY_MODE)  # before anything is in it: mkdir's mode is cut by the umask
+    # What is written from here (the database copy, pg_dump's file included, and the manifest) is
+    # created owner-only; the process's umask is its own, and the command does nothing else meanwhile.
+    umask = os.umask(0o077)
     try:
-        return _take(database_url, dest, files_url, archive_url)
+        manifest = _take(database_url, dest, files_url, archive_url)
+        _owner_only(dest)
+        return manifest
     except BaseException:
         if created:
             shutil.rmtree(dest, ignore_errors=True)  # half a backup must not pass for one
         raise
+    finally:
+        os.umask(umask)
+
+
+def _owner_only(dest: Path) -> None:
+    """Files 0600 and folders 0700 under ``dest``: the copied trees keep their sources' modes
+    (``copytree`` copies them), which the umask does not narrow."""
+    for folder, dirs, files in os.walk(dest):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), DIRECTORY_MODE)
+        for name in files:
+            os.chmod(os.path.join(folder, name), FILE_MODE)
 
 
 def _take(database_url: str, dest: Path, files_url: str | None, archive_url: str | None) -> Manifest:
