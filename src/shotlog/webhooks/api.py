@@ -302,7 +302,8 @@ class Webhooks:
         running event loop (it runs its own).
         """
         hook = self._hook(hook_id)
-        now = utcnow()
+        the_clock = clock()
+        now = the_clock.now()
         data = payloads.test_connection_data(hook.id)
         lease = now + dt.timedelta(
             seconds=claims.lease_seconds(hook.config.timeout, self.settings.claim_margin)
@@ -322,7 +323,8 @@ class Webhooks:
 
         sent = _run_coroutine(send())
         result = sending.outcome(request, sent, retry_scale=self.settings.retry_scale)
-        repository.record(self.db, [result], utcnow(), count_failures=False)
+        sending.time_on(result, the_clock)
+        repository.record(self.db, [result], the_clock.now(), count_failures=False)
         resp = sent.response
         return TestResult(
             result.succeeded, resp.status, round(resp.elapsed * 1000, 3), resp.error, delivery_id
@@ -409,7 +411,7 @@ class Webhooks:
     def redeliver(self, delivery_id: str) -> str:
         """Queue the delivery's event again to its hook; returns the new delivery's id (which
         records ``redelivery_of``)."""
-        new = repository.redeliver(self.db, delivery_id, utcnow()) if _is_uuid(delivery_id) else None
+        new = repository.redeliver(self.db, delivery_id, clock().now()) if _is_uuid(delivery_id) else None
         if new is None:
             raise WebhookNotFound("delivery", delivery_id)
         return new
@@ -437,16 +439,23 @@ class Webhooks:
             ]
         )
         return repository.replay(
-            self.db, hook, matcher, after_id=after_id, to_id=to_id, since=since, until=until, now=utcnow()
+            self.db,
+            hook,
+            matcher,
+            after_id=after_id,
+            to_id=to_id,
+            since=since,
+            until=until,
+            now=clock().now(),
         )
 
     def release_held(self, hook_id: str) -> int:
         """Queue the hook's held deliveries for sending (the hook must be active to send them)."""
-        return repository.release_held(self.db, self._hook(hook_id).id, utcnow())
+        return repository.release_held(self.db, self._hook(hook_id).id, clock().now())
 
     def discard_held(self, hook_id: str) -> int:
         """Give up the hook's held deliveries (they stay in the log as discarded)."""
-        return repository.discard_held(self.db, self._hook(hook_id).id, utcnow())
+        return repository.discard_held(self.db, self._hook(hook_id).id, clock().now())
 
 
 def _run_coroutine(coro: Coroutine[Any, Any, T]) -> T:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shotlog.clock import Clock, utcnow
 from shotlog.webhooks import payloads
 from shotlog.webhooks.claims import AttemptResult, ClaimedDelivery
 from shotlog.webhooks.records import Hook
@@ -34,6 +35,7 @@ __all__ = [
     "outcome",
     "prepare",
     "send",
+    "time_on",
 ]
 
 #: items in one batched request (FPTR's limit)
@@ -179,3 +181,10 @@ def event_gone(hook_id: str, deliveries: Sequence[ClaimedDelivery], now: dt.date
         response_body=None,
         retry_delays=[None] * len(deliveries),
     )
+
+
+def time_on(result: AttemptResult, clock: Clock) -> None:
+    """Date the attempt on ``clock``, the one its deliveries and the hook's status are dated by: the
+    sender reads the wall clock, which a test's shifted clock (``SHOTLOG_TEST_CLOCK_FILE``) is not."""
+    if type(clock) is not Clock:
+        result.started_at += clock.now() - utcnow()

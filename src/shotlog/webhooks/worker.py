@@ -39,7 +39,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from shotlog.clock import Clock, utcnow
+from shotlog.clock import Clock
 from shotlog.clock import clock as process_clock
 from shotlog.eventlog.wakeup import open_wakeup
 from shotlog.store.database import Database
@@ -314,9 +314,7 @@ class DeliveryWorker:
                 retry_scale=self.settings.retry_scale,
                 failure_threshold=self.settings.failure_threshold,
             )
-            if type(self.clock) is not Clock:
-                # the attempt's time on the worker's clock (the sender reads the wall clock)
-                result.started_at += self.clock.now() - utcnow()
+            sending.time_on(result, self.clock)
             if not result.succeeded:
                 self._failures[hook.id] += 1
             self._unrecorded[hook.id] = self._unrecorded.get(hook.id, 0) + 1
