@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from webhookkit import fast_settings
 
 import shotlog
@@ -113,3 +114,32 @@ def test_a_retrying_delivery_is_pending_and_fptrs_status_says_its_last_attempt_f
     assert all(d["status"] == "failed" and d["next_attempt_at"] and d["sent_at"] for d in retrying)
     fptr_failed = hooks.list_deliveries(hook_id, status="failed").deliveries
     assert sorted(d["state"] for d in fptr_failed) == ["failed", "pending", "pending"]
+
+
+@pytest.mark.parametrize("on_entity", [False, True])
+def test_a_page_reads_the_whole_logs_counts_with_its_table_in_one_grouped_count(
+    log: tuple[Webhooks, str], on_entity: bool
+) -> None:
+    """The hook page's totals (Health, the held deliveries) and its table's counts come from the
+    page's one read: one grouped count unfiltered, a second for the whole log when filtered."""
+    hooks, hook_id = log
+    entity: dict[str, Any] = {}
+    if on_entity:
+        first = hooks.list_deliveries(hook_id, page_size=1).deliveries[0]["entity"]
+        entity = {"entity_type": first["type"], "entity_id": first["id"]}
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    engine = hooks.db.reader
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = hooks.delivery_log(hook_id, state=DeliveryState.PENDING, page_size=2, **entity)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    grouped = [s for s in statements if "count(" in s.lower() and "webhook_deliveries" in s]
+    assert len(grouped) == (2 if on_entity else 1), grouped
+    assert page.log_counts is not None
+    assert {str(s): n for s, n in page.log_counts.items()} == EXPECTED
+    assert page.log_counts == hooks.delivery_counts(hook_id)

@@ -51,6 +51,7 @@ from shotlog.web.webhook_form import (
 from shotlog.web.wording import counted
 from shotlog.webhooks.api import WebhookNotFound, Webhooks
 from shotlog.webhooks.hooks import GLOBAL_EVENT_TYPES, excluded_type, parse_hook
+from shotlog.webhooks.states import DeliveryState
 
 __all__ = ["WebhookPages", "managers_only"]
 
@@ -103,9 +104,9 @@ class WebhookPages:
                 for p in hook.get("projects") or []
             ]
 
-    def _load_hook(self, hook_id: str) -> dict[str, Any] | None:
+    def _load_hook(self, hook_id: str, *, with_counts: bool = True) -> dict[str, Any] | None:
         try:
-            return self.hooks.get_hook(hook_id)
+            return self.hooks.get_hook(hook_id, with_counts=with_counts)
         except WebhookNotFound:
             return None
 
@@ -236,7 +237,7 @@ class WebhookPages:
         q, errors = parse_delivery_query(params, set(self.web.store.catalog.schema.types), zone)
 
         def load() -> tuple[dict[str, Any] | None, Any, dict[str, Any] | None]:
-            hook = self._load_hook(hook_id)
+            hook = self._load_hook(hook_id, with_counts=False)
             if hook is None:
                 return None, None, None
             test = self._test_delivery(hook_id, test_id) if test_id else None
@@ -254,7 +255,13 @@ class WebhookPages:
                     page=q.page,
                     page_size=DELIVERY_PAGE,
                 )
-            hook["log_counts"] = DeliveryCounts(self.hooks.delivery_counts(hook_id))
+            # Health's counts, the held ones and the table's: one read (one grouped count, two when
+            # the table is filtered), so the page never shows two numbers for one thing
+            log = page.log_counts if page is not None else None
+            counts = DeliveryCounts(log if log is not None else self.hooks.delivery_counts(hook_id))
+            hook["log_counts"] = counts
+            hook["held_deliveries"] = counts.by_state[DeliveryState.HELD]
+            hook["pending_deliveries"] = counts.by_state[DeliveryState.PENDING]
             recent = self.hooks.list_deliveries(hook_id, page_size=100)
             hook["badges"] = performance_badges(recent.performance_metrics)
             hook["metrics"] = recent.performance_metrics

@@ -194,11 +194,12 @@ class Webhooks:
             h: {"failures_in_window": failures.get(h, 0), "failure_threshold": threshold} for h in hook_ids
         }
 
-    def get_hook(self, hook_id: str) -> dict[str, Any]:
+    def get_hook(self, hook_id: str, *, with_counts: bool = True) -> dict[str, Any]:
+        """The hook; ``with_counts``: with its pending and held deliveries (a page that reads the
+        delivery log's counts with its table leaves them out and takes them from there)."""
         hook = self._hook(hook_id)
-        return hook_dict(
-            hook, repository.counts(self.db, [hook.id]).get(hook.id), self._health([hook.id])[hook.id]
-        )
+        counts = repository.counts(self.db, [hook.id]).get(hook.id) if with_counts else None
+        return hook_dict(hook, counts, self._health([hook.id])[hook.id])
 
     def _validate(
         self, body: Mapping[str, Any], existing: HookConfig | None
@@ -372,14 +373,14 @@ class Webhooks:
         page_size: int = 500,
     ) -> DeliveryPage:
         """A page of the hook's deliveries in one ``state`` (any: None), with ``counts``: how many
-        are in each state under the same conditions, read with the page, so they agree with it."""
+        are in each state under the same conditions, and ``log_counts``: how many in the whole log,
+        both read with the page, so they agree with it."""
         hook = self._hook(hook_id)
         f = DeliveryFilter(None, entity_type, entity_id, since, until, acknowledgement, state=state)
-        rows, counts, has_next = deliverylog.log_page(
-            self.db, hook.id, f, limit=page_size, offset=(page - 1) * page_size
-        )
-        deliveries = [delivery_dict(r) for r in rows]
-        return DeliveryPage(deliveries, performance_metrics(deliveries), has_next, counts)
+        found = deliverylog.log_page(self.db, hook.id, f, limit=page_size, offset=(page - 1) * page_size)
+        deliveries = [delivery_dict(r) for r in found.rows]
+        metrics = performance_metrics(deliveries)
+        return DeliveryPage(deliveries, metrics, found.has_next, found.counts, found.log_counts)
 
     def delivery_counts(self, hook_id: str) -> dict[DeliveryState, int]:
         """How many of the hook's deliveries are in each state (the whole log)."""

@@ -19,6 +19,7 @@ from shotlog.webhooks.states import FINISHED, DeliveryState
 
 __all__ = [
     "DeliveryFilter",
+    "LogPage",
     "acknowledge",
     "attempts_of",
     "discard_held",
@@ -125,18 +126,36 @@ def state_counts(db: Database, hook_id: str, f: DeliveryFilter | None = None) ->
         return _counted(conn.execute(_state_counts(hook_id, f or DeliveryFilter())))
 
 
-def log_page(
-    db: Database, hook_id: str, f: DeliveryFilter, *, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], dict[DeliveryState, int], bool]:
-    """A page of the delivery log with the counts per state it is listed under: the same conditions
-    (``_unstated``), read in one transaction, so a page's counts and its table agree."""
+def _narrowed(f: DeliveryFilter) -> bool:
+    """Whether ``f`` has a condition besides the state (its counts are then not the whole log's)."""
+    return any(v is not None for v in (f.entity_type, f.entity_id, f.since, f.until, f.acknowledgement))
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """A page of the delivery log and the counts read with it."""
+
+    rows: list[dict[str, Any]]
+    #: deliveries per state under the page's conditions but its state: the table's
+    counts: dict[DeliveryState, int]
+    #: deliveries per state in the hook's whole log (the same dict as ``counts`` when unfiltered)
+    log_counts: dict[DeliveryState, int]
+    has_next: bool
+
+
+def log_page(db: Database, hook_id: str, f: DeliveryFilter, *, limit: int, offset: int) -> LogPage:
+    """A page of the delivery log with the counts per state it is listed under (the same conditions,
+    ``_unstated``) and those of the whole log, read in one transaction, so the page's counts, its
+    table and the hook's totals agree. One grouped count when the page is not filtered (its counts
+    are the whole log's), two when it is."""
     with db.read() as conn:
         if not db.is_sqlite:
-            # one snapshot for both statements (a SQLite read transaction is one already)
+            # one snapshot for every statement (a SQLite read transaction is one already)
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         rows = [dict(r._mapping) for r in conn.execute(_listing(hook_id, f, limit, offset))]
         counts = _counted(conn.execute(_state_counts(hook_id, f)))
-    return rows[:limit], counts, len(rows) > limit
+        whole = _counted(conn.execute(_state_counts(hook_id, DeliveryFilter()))) if _narrowed(f) else counts
+    return LogPage(rows[:limit], counts, whole, len(rows) > limit)
 
 
 def get_delivery(db: Database, delivery_id: str) -> dict[str, Any] | None:

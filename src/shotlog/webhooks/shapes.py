@@ -32,6 +32,8 @@ class DeliveryPage:
     has_next: bool
     #: deliveries per state under the listing's conditions but its state (``delivery_log`` only)
     counts: dict[DeliveryState, int] | None = None
+    #: deliveries per state in the hook's whole log, read with the page (``delivery_log`` only)
+    log_counts: dict[DeliveryState, int] | None = None
 
 
 def delivery_dict(row: Mapping[str, Any]) -> dict[str, Any]:
