@@ -13,7 +13,15 @@ from sqlalchemy.exc import ArgumentError
 from shotlog.errors import ShotlogError
 from shotlog.settings import DATABASE_URL, SQLITE_SYNCHRONOUS, Setting, SettingError
 
-__all__ = ["database_option", "fail", "from_setting", "open_store", "shown_url"]
+__all__ = [
+    "SettingOption",
+    "database_option",
+    "fail",
+    "from_setting",
+    "open_store",
+    "setting_option",
+    "shown_url",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +50,29 @@ def from_setting(setting: Setting[Any]) -> Callable[[click.Context, click.Parame
     return fill
 
 
+class SettingOption(click.Option):
+    """An option filled from ``setting`` when it is not given (``from_setting``), whose help names
+    the variable (Click's ``[env var: ...]``).
+
+    ``shotlog.settings`` stays the one reader of the variable: Click itself never reads it, so a
+    blank value, ``none`` and the message for a value that does not parse are the settings
+    module's, as for every other variable."""
+
+    def __init__(self, *args: Any, setting: Setting[Any], **attrs: Any) -> None:
+        attrs.setdefault("default", setting.default)
+        attrs.update(callback=from_setting(setting), show_envvar=True)
+        super().__init__(*args, **attrs)
+        self.envvar = setting.name  # shown by the help; resolve_envvar_value reads nothing
+
+    def resolve_envvar_value(self, ctx: click.Context) -> str | None:
+        return None
+
+
+def setting_option(*decls: str, setting: Setting[Any], **attrs: Any) -> Callable[[F], F]:
+    """``click.option`` filled from ``setting`` when not given, its help naming the variable."""
+    return click.option(*decls, cls=SettingOption, setting=setting, **attrs)
+
+
 def shown_url(url: str) -> str:
     """A database URL without its password: what a command prints may end up in a log."""
     try:
@@ -51,14 +82,9 @@ def shown_url(url: str) -> str:
 
 
 def database_option(fn: F) -> F:
-    return click.option(
-        "--database",
-        "-d",
-        default=DATABASE_URL.default,
-        callback=from_setting(DATABASE_URL),
-        show_default=True,
-        help="Database URL (also SHOTLOG_DATABASE_URL).",
-    )(fn)
+    return setting_option("--database", "-d", setting=DATABASE_URL, show_default=True, help="Database URL.")(
+        fn
+    )
 
 
 def open_store(url: str, *, migrate: bool = True) -> Any:

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.panel import Panel
 
-from shotlog.cli.common import database_option, fail, from_setting, open_store, shown_url
+from shotlog.cli.common import database_option, fail, open_store, setting_option, shown_url
 from shotlog.server.listener import ListenerSettings
 
 if TYPE_CHECKING:
@@ -33,13 +33,9 @@ _PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command()
 @database_option
-@click.option("--host", default=HOST.default, callback=from_setting(HOST), show_default=True)
-@click.option(
-    "--port",
-    default=PORT.default,
-    callback=from_setting(PORT),
-    show_default=True,
-    type=click.IntRange(0, 65535),
+@setting_option("--host", setting=HOST, show_default=True, help="Address to listen on.")
+@setting_option(
+    "--port", setting=PORT, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on."
 )
 @click.option(
     "--demo",
@@ -50,27 +46,23 @@ _PEM = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
 )
-@click.option(
+@setting_option(
     "--keepalive",
     "keepalive_seconds",
-    default=KEEPALIVE_SECONDS.default,
-    callback=from_setting(KEEPALIVE_SECONDS),
+    setting=KEEPALIVE_SECONDS,
     show_default=True,
     type=click.FloatRange(min=1),
     help="Seconds an idle keep-alive connection stays open (shotgun_api3 keeps one per client).",
 )
-@click.option(
+@setting_option(
     "--max-idle-connections",
-    default=MAX_IDLE_CONNECTIONS.default,
-    callback=from_setting(MAX_IDLE_CONNECTIONS),
+    setting=MAX_IDLE_CONNECTIONS,
     show_default=True,
     type=click.IntRange(min=1),
     help="Idle connections kept at most; past it the one idle the longest is closed.",
 )
-@click.option(
-    "--tls-cert", type=_PEM, callback=from_setting(TLS_CERT), help="PEM certificate to serve HTTPS with."
-)
-@click.option("--tls-key", type=_PEM, callback=from_setting(TLS_KEY), help="PEM private key of --tls-cert.")
+@setting_option("--tls-cert", setting=TLS_CERT, type=_PEM, help="PEM certificate to serve HTTPS with.")
+@setting_option("--tls-key", setting=TLS_KEY, type=_PEM, help="PEM private key of --tls-cert.")
 def serve(
     database: str,
     host: str,
@@ -88,6 +80,12 @@ def serve(
     SHOTLOG_ADMIN_LOGIN/SHOTLOG_ADMIN_PASSWORD an admin HumanUser. With none of them on a fresh
     database, an admin and a script are created and their credentials printed once on a
     terminal (elsewhere, as under systemd, only their names and the commands that set them).
+
+    Each option above falls back to the variable it names. serve also reads SHOTLOG_LOG_FORMAT
+    (text, or json for one JSON object a line), SHOTLOG_METRICS_ADDRESS and SHOTLOG_METRICS_TOKEN,
+    SHOTLOG_FILES_URL, SHOTLOG_ARCHIVE_URL, SHOTLOG_SQLITE_SYNCHRONOUS, SHOTLOG_WEBHOOKS (the
+    delivery worker) and the other SHOTLOG_WEBHOOKS_* settings: every setting is listed in
+    docs/configuration.md.
     """
     from shotlog.accounts.credentials import Credentials
     from shotlog.server.app import create_app
