@@ -66,6 +66,7 @@ VICTIM = "fuzz_victim"
 # * The webhook routes that read, test or redeliver get the hook and delivery the fixture made, so
 #   their 200 and 204 answers are checked too; the fuzzer's own hooks are never sent to.
 # * The stream ends after the backlog (followed, it would never end).
+# * Personal access tokens are made and listed by a person (a script gets a 403 for making one).
 PINNED = """
 [[operations]]
 include-operation-id = "rotateScriptKey"
@@ -102,6 +103,14 @@ parameters = {{ "path.delivery" = "{delivery}" }}
 [[operations]]
 include-operation-id = "streamEvents"
 parameters = {{ "query.follow" = "false" }}
+
+[[operations]]
+include-operation-id = "createAccessToken"
+headers = {{ Authorization = "Bearer {person}" }}
+
+[[operations]]
+include-operation-id = "listAccessTokens"
+headers = {{ Authorization = "Bearer {person}" }}
 """
 
 
@@ -146,8 +155,8 @@ def fuzz_server(start_rest_server: Callable[..., RestServer]) -> RestServer:
 
 @pytest.fixture(scope="module")
 def pinned(fuzz_server: RestServer, receiver: str) -> str:
-    """The configuration of the pinned parameters: a hook that sends to ``receiver``, and the
-    delivery its connection test made."""
+    """The configuration of the pinned parameters: a hook that sends to ``receiver``, the delivery
+    its connection test made, and a person's access token (it lasts 10 minutes, the run far less)."""
     client = fuzz_server.client(fuzz_server.script_token())
     hook = client.post(
         f"{API}/webhook/hooks", json={"url": receiver, "entity_types": {"Shot": {"create": []}}}
@@ -157,7 +166,14 @@ def pinned(fuzz_server: RestServer, receiver: str) -> str:
     tested = client.post(f"{API}/webhook/hooks/{hook_id}/test_connection")
     assert tested.status_code == 204 and tested.headers["X-Shotlog-Test-Ok"] == "true", tested.headers
     delivery = tested.headers["X-Shotlog-Test-Delivery-Id"]
-    return PINNED.format(victim=VICTIM, hook=hook_id, delivery=delivery)
+    person = {"login": "fuzz.person", "firstname": "Fuzz", "password_proxy": "fuzz person password"}
+    made = client.post(f"{API}/entity/human_users", json={**person, "permission_rule_set": "Artist"})
+    assert made.status_code == 201, made.text
+    grant = fuzz_server.grant(
+        grant_type="password", username=person["login"], password=person["password_proxy"]
+    )
+    assert grant.status_code == 200, grant.text
+    return PINNED.format(victim=VICTIM, hook=hook_id, delivery=delivery, person=grant.json()["access_token"])
 
 
 def test_schemathesis_finds_nothing(fuzz_server: RestServer, pinned: str, tmp_path: Path) -> None:
@@ -205,3 +221,8 @@ def test_schemathesis_finds_nothing(fuzz_server: RestServer, pinned: str, tmp_pa
     errors = [line for line in log.splitlines() if SERVER_ERROR.search(line)]
     assert not errors and "Traceback" not in log, log[-8000:]
     assert fuzz_server.alive()
+    # the person's header reached the token routes: the fuzzer made tokens, so their 201 answers
+    # were checked (the log keeps ShotGrid_PAT_Added, though the fuzzer may revoke the tokens)
+    client = fuzz_server.client(fuzz_server.script_token())
+    added = client.get(f"{API}/entity/event_log_entries", params={"filter[event_type]": "ShotGrid_PAT_Added"})
+    assert added.status_code == 200 and added.json()["data"], added.text
