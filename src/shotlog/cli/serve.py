@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import logging.config
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 from rich.panel import Panel
+from rich.text import Text
 
 from shotlog.cli.common import database_option, fail, open_store, setting_option, shown_url
 from shotlog.server.listener import ListenerSettings
@@ -82,38 +85,53 @@ def serve(
     terminal (elsewhere, as under systemd, only their names and the commands that set them).
 
     Each option above falls back to the variable it names. serve also reads SHOTLOG_LOG_FORMAT
-    (text, or json for one JSON object a line), SHOTLOG_METRICS_ADDRESS and SHOTLOG_METRICS_TOKEN,
-    SHOTLOG_FILES_URL, SHOTLOG_ARCHIVE_URL, SHOTLOG_SQLITE_SYNCHRONOUS, SHOTLOG_WEBHOOKS (the
-    delivery worker) and the other SHOTLOG_WEBHOOKS_* settings: every setting is listed in
-    docs/configuration.md.
+    (text, or json for one JSON object a line, from its first line on), SHOTLOG_METRICS_ADDRESS
+    and SHOTLOG_METRICS_TOKEN, SHOTLOG_FILES_URL, SHOTLOG_ARCHIVE_URL, SHOTLOG_SQLITE_SYNCHRONOUS,
+    SHOTLOG_WEBHOOKS (the delivery worker) and the other SHOTLOG_WEBHOOKS_* settings: every
+    setting is listed in docs/configuration.md.
     """
+    try:
+        log_format = LOG_FORMAT.read()
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    out = StartOutput(log_format, log_level)
+    try:
+        try:
+            # read before anything starts, so that a bad value stops serve with a line naming it
+            METRICS_ADDRESS.read()
+            listener = ListenerSettings(
+                host,
+                port,
+                keepalive_seconds=keepalive_seconds,
+                max_idle_connections=max_idle_connections,
+                tls_cert=tls_cert,
+                tls_key=tls_key,
+                log_level=log_level,
+            )
+        except ValueError as exc:
+            fail(str(exc))
+            return
+        _serve(database, listener, demo, out)
+    except click.ClickException as exc:
+        if not out.is_json:
+            raise
+        out.stop(exc.format_message(), exc.exit_code)
+
+
+def _serve(database: str, listener: ListenerSettings, demo: bool, out: StartOutput) -> None:
     from shotlog.accounts.credentials import Credentials
+    from shotlog.errors import ShotlogError
     from shotlog.server.app import create_app
     from shotlog.server.bootstrap import ensure_credentials
     from shotlog.server.listener import run
     from shotlog.server.services import serve_services
 
-    try:
-        # read before anything starts, so that a bad value stops serve with a line naming it
-        LOG_FORMAT.read(), METRICS_ADDRESS.read()
-        listener = ListenerSettings(
-            host,
-            port,
-            keepalive_seconds=keepalive_seconds,
-            max_idle_connections=max_idle_connections,
-            tls_cert=tls_cert,
-            tls_key=tls_key,
-            log_level=log_level,
-        )
-    except ValueError as exc:
-        fail(str(exc))
-        return
-    base_url = f"{listener.scheme}://{host}:{port}"
-    console = Console(stderr=True)
+    base_url = f"{listener.scheme}://{listener.host}:{listener.port}"
     if demo:
         # before the server's own connection: on a new database the demo's history (the seed rows
         # included) must be the first thing in the log
-        _seed_demo(database, console)
+        _seed_demo(database, out)
     store = open_store(database)
     credentials = Credentials(store)
     try:
@@ -122,10 +140,8 @@ def serve(
         fail(str(exc))
         return
     if made.generated:
-        _show_made_credentials(console, made, base_url)
-    console.print(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({shown_url(database)})")
-    from shotlog.errors import ShotlogError
-
+        _show_made_credentials(out, made, base_url)
+    out.say(f"shotlog on [bold]{base_url}[/bold] with {store.db.backend} ({shown_url(database)})")
     try:
         app = create_app(store, credentials, serve_services(store))
     except ShotlogError as exc:  # a store the settings name cannot be opened (s3:// without boto3)
@@ -135,35 +151,33 @@ def serve(
     store.close()
 
 
-def _show_made_credentials(console: Console, made: Bootstrap, base_url: str) -> None:
+def _show_made_credentials(out: StartOutput, made: Bootstrap, base_url: str) -> None:
     """The admin and script a fresh database was given. Their secrets go to a terminal only: under
     systemd, in a container or redirected to a file, what serve prints is kept in a log, and a
     secret must never be (the command to set each one is printed instead)."""
-    if console.is_terminal:
-        console.print(
-            Panel(
-                f"Admin user  login [bold]{made.admin_login}[/bold]  "
-                f"password [bold]{made.admin_password}[/bold]\n"
-                f"Script      name  [bold]{made.script_name}[/bold]  key [bold]{made.script_key}[/bold]\n\n"
-                f"shotgun_api3.Shotgun('{base_url}', script_name='{made.script_name}', "
-                f"api_key='{made.script_key}')\n"
-                "These are shown once; only their hashes are stored.",
-                title="New shotlog database: credentials",
-            )
+    if out.console.is_terminal:
+        lines = (
+            f"Admin user  login [bold]{made.admin_login}[/bold]  "
+            f"password [bold]{made.admin_password}[/bold]\n"
+            f"Script      name  [bold]{made.script_name}[/bold]  key [bold]{made.script_key}[/bold]\n\n"
+            f"shotgun_api3.Shotgun('{base_url}', script_name='{made.script_name}', "
+            f"api_key='{made.script_key}')\n"
+            "These are shown once; only their hashes are stored."
         )
+        out.panel(lines, "New shotlog database: credentials")
         return
-    console.print(
+    out.say(
         f"New shotlog database: made the admin user '{made.admin_login}' and the script "
         f"'{made.script_name}'. Their password and key are not printed, because this output is not a "
         "terminal and may be kept in a log. Set them with "
         f"`shotlog users set-password {made.admin_login}` and `shotlog scripts rotate "
         f"{made.script_name}` (it shows the new key once), or name your own in "
         "SHOTLOG_ADMIN_LOGIN/SHOTLOG_ADMIN_PASSWORD and SHOTLOG_SCRIPT_NAME/SHOTLOG_SCRIPT_KEY.",
-        soft_wrap=True,  # one line: a log reader greps lines
+        level=logging.WARNING,
     )
 
 
-def _seed_demo(database: str, console: Console) -> None:
+def _seed_demo(database: str, out: StartOutput) -> None:
     """Nine months of a small studio (``shotlog.demo``), archived where ``SHOTLOG_ARCHIVE_URL``
     says or beside the database; this server's archive pages and scheduled runs then use it."""
     from shotlog.demo import default_archive_url, seed_demo
@@ -175,9 +189,44 @@ def _seed_demo(database: str, console: Console) -> None:
     except ShotlogError as exc:
         fail(str(exc))
         return
-    console.print(report.summary())
+    out.say(report.summary())
     if ARCHIVE_URL.read() is None:
         os.environ[ARCHIVE_URL.name] = archive_url
-        console.print(
-            f"Demo archive: {archive_url} (set {ARCHIVE_URL.name} to it when serving without --demo)"
-        )
+        out.say(f"Demo archive: {archive_url} (set {ARCHIVE_URL.name} to it when serving without --demo)")
+
+
+class StartOutput:
+    """What serve says before uvicorn's logging takes over (the demo's summary, new credentials, the
+    "shotlog on ..." line), and a failure that stops it.
+
+    With ``SHOTLOG_LOG_FORMAT=text`` it goes to the console as it always has. With ``json`` every
+    line a log collector reads must be one JSON object, so these go through the log's own handler
+    and formatter (``server.log_format``, configured here before anything is said), under the
+    logger ``shotlog.serve``."""
+
+    def __init__(self, log_format: str, log_level: str) -> None:
+        self.console = Console(stderr=True)
+        self.is_json = log_format == "json"
+        self._logger = logging.getLogger("shotlog.serve")
+        if self.is_json:
+            from shotlog.server.log_format import log_config
+
+            logging.config.dictConfig(log_config(log_format, log_level))
+
+    def say(self, markup: str, level: int = logging.INFO) -> None:
+        if self.is_json:
+            self._logger.log(level, Text.from_markup(markup).plain)
+        else:
+            self.console.print(markup, soft_wrap=level >= logging.WARNING)
+
+    def panel(self, markup: str, title: str) -> None:
+        """A box on a terminal; in JSON, the same words as one line."""
+        if self.is_json:
+            self._logger.warning("%s: %s", title, Text.from_markup(markup).plain)
+        else:
+            self.console.print(Panel(markup, title=title))
+
+    def stop(self, message: str, exit_code: int) -> None:
+        """Stop serve with ``message`` as an ERROR record (JSON; in text, Click's ``Error:`` line)."""
+        self._logger.error(message)
+        raise click.exceptions.Exit(exit_code)
