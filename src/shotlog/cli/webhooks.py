@@ -205,6 +205,10 @@ def create_cmd(database: str, **kw: Any) -> None:
 
     Example: shotlog webhooks create --url https://hooks.example.com/sg --token s3cret
     --entity Shot=create,update --fields Shot=sg_status_list
+
+    The URL must resolve to an address shotlog may reach when the hook is created (a public one
+    unless SHOTLOG_WEBHOOKS_ALLOWED_NETWORKS or SHOTLOG_WEBHOOKS_ALLOW_PRIVATE say otherwise);
+    `shotlog webhooks listen` is a receiver to try hooks with on this machine.
     """
     api = _api(database)
     with _errors():
