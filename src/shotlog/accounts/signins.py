@@ -206,20 +206,22 @@ class SignIns:
         # last in the transaction, after every row it locked ("Lock order", docs/architecture.md);
         # attributed to shotlog's own script, as every failure is: nobody is signed in. Stamped
         # with the real time: the throttle's clock may be a test's.
-        if events and mirrors.mirrored_site(self.store.db) is None:
-            log.append(conn, self.store.db, events, self.store.actor, utcnow_seconds())
+        # On a mirrored database ``log.append`` keeps them as the mirror's local events.
+        log.append(conn, self.store.db, events, self.store.actor, utcnow_seconds())
 
     def _write(self, event: PendingEvent, principal: Principal | None) -> None:
-        # A mirror's log holds its site's events only: a sign-in to the mirror's own web UI is no
-        # site event, and one appended above the mirror's cursor would stop the mirror.
-        if mirrors.mirrored_site(self.store.db) is not None:
-            return
         # As the user who signed in, so the event's user says who it was; a failure has nobody.
         view = (
             self.store.as_user({"type": principal.type, "id": principal.id})
             if principal is not None
             else self.store
         )
+        if mirrors.mirrored_site(self.store.db) is not None:
+            # A mirror's log holds its site's events only (a sign-in to the mirror's own web UI is
+            # none of them), and a client's custom event is refused there: kept as a local event.
+            with self.store.db.write() as conn:
+                log.append(conn, self.store.db, [event], view.actor, utcnow_seconds())
+            return
         view.create_event(
             event.event_type,
             description=event.description,

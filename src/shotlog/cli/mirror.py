@@ -221,6 +221,41 @@ def status_cmd(database: str, as_json: bool) -> None:
     console.print(f"counts          {counts}")
     if status["last_error"]:
         console.print(f"last error      {status['last_error']} (at {status['last_error_at']})", markup=False)
+    console.print(
+        f"local events    {status['local_events']}"
+        + (" (shotlog's own on this database: shotlog mirror local-events)" if status["local_events"] else "")
+    )
+
+
+@mirror.command("local-events")
+@database_option
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="How many to show.")
+@click.option("--before", type=click.IntRange(min=1), help="Only local events with an id below this one.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines, one event a line.")
+def local_events_cmd(database: str, limit: int, before: int | None, as_json: bool) -> None:
+    """shotlog's own events on this mirror database, newest first.
+
+    A mirror's event log holds the site's events with the site's ids only; what shotlog does here
+    by itself (webhooks created or changed, scripts and their keys, tokens, rule edits, sign-ins
+    and their throttling, the admin and script serve sets up) is kept apart and listed here."""
+    from shotlog.store import local_events
+
+    store = open_store(database)
+    with store.db.read() as conn:
+        found = local_events.newest(conn, limit, before)
+    if as_json:
+        for event in found:
+            click.echo(json.dumps(event))
+        return
+    if not found:
+        click.echo("no local events")
+        return
+    for e in found:
+        user = e["user"]
+        who = f"{user['type']} {user['id']}" if user else "-"
+        # one line an event, never wrapped: read by people and by grep alike
+        said = e["description"] or ""
+        click.echo(f"{e['id']:>6}  {e['created_at']}  {e['event_type']:<34} {who:<13} {said}")
 
 
 @mirror.command("import-archive")

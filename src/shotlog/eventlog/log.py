@@ -14,6 +14,9 @@ The ordering guarantee: a consumer that reads ``id > cursor ORDER BY id`` never 
 
 On PostgreSQL a wake-up hint (``NOTIFY shotlog_events``) follows the end of a transaction that
 reserved ids (``shotlog.store.eventids.wake``); polling stays the correctness path.
+
+On a database that mirrors an FPTR site the log's ids are the site's (``append_foreign``), so
+``append`` keeps shotlog's own events there apart, in ``shotlog.store.local_events``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from shotlog.eventlog.events import Actor, PendingEvent
-from shotlog.store import driver, eventids
+from shotlog.store import driver, eventids, local_events, mirrors
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries as ele
 
@@ -45,8 +48,15 @@ _INSERT_RESERVED = sa.insert(ele).values(id=sa.literal_column(eventids.RESERVE_O
 def append(
     conn: Connection, db: Database, events: Sequence[PendingEvent], actor: Actor, now: dt.datetime
 ) -> None:
-    """Assign ids to ``events`` and insert them: the last step of a write transaction."""
+    """Assign ids to ``events`` and insert them: the last step of a write transaction.
+
+    On a mirrored database they are kept as its local events instead, and get no id."""
     if not events:
+        return
+    if mirrors.mirrored_site(db) is not None:
+        # The mirror appends the site's next id here: a local event taking it would be passed by
+        # every reader of ``id > cursor`` and stop the mirror (issue 20).
+        local_events.record(conn, [_row(ev, actor, now) for ev in events])
         return
     sqlite = db.is_sqlite
     # SQLite: this transaction holds the only right to append, so the common case (one event) can
@@ -64,31 +74,10 @@ def append(
     for ev in events:
         ev.id = next_id or None
         next_id += 1
-        if ev.user is None:
-            ev.user = actor.link()
-        if ev.session_uuid is None:
-            ev.session_uuid = actor.session_uuid
-        if ev.created_at is None:
-            ev.created_at = now
-        if ev.original is not None and ev.meta is not None:
-            ev.meta["original_event_log_entry_id"] = ev.original.id
-        rows.append(
-            {
-                **({} if single else {"id": ev.id}),
-                "event_type": ev.event_type,
-                "description": ev.description,
-                "entity_type": ev.entity[0] if ev.entity else None,
-                "entity_id": ev.entity[1] if ev.entity else None,
-                "project_type": ev.project[0] if ev.project else None,
-                "project_id": ev.project[1] if ev.project else None,
-                "user_type": ev.user[0] if ev.user else None,
-                "user_id": ev.user[1] if ev.user else None,
-                "attribute_name": ev.attribute_name,
-                "meta": ev.meta,
-                "session_uuid": ev.session_uuid,
-                "created_at": ev.created_at,
-            }
-        )
+        row = _row(ev, actor, now)
+        if not single:
+            row["id"] = ev.id
+        rows.append(row)
     if single:
 
         def took(inserted: driver.Record | None) -> None:
@@ -103,6 +92,32 @@ def append(
         driver.fetch_one_later(conn, _INSERT_NEXT if sqlite else _INSERT_RESERVED, rows[0], took)
     else:
         driver.executemany(conn, _INSERT, rows)
+
+
+def _row(ev: PendingEvent, actor: Actor, now: dt.datetime) -> dict[str, Any]:
+    """The event's row, without its id; fills in what the actor and the time give."""
+    if ev.user is None:
+        ev.user = actor.link()
+    if ev.session_uuid is None:
+        ev.session_uuid = actor.session_uuid
+    if ev.created_at is None:
+        ev.created_at = now
+    if ev.original is not None and ev.meta is not None:
+        ev.meta["original_event_log_entry_id"] = ev.original.id
+    return {
+        "event_type": ev.event_type,
+        "description": ev.description,
+        "entity_type": ev.entity[0] if ev.entity else None,
+        "entity_id": ev.entity[1] if ev.entity else None,
+        "project_type": ev.project[0] if ev.project else None,
+        "project_id": ev.project[1] if ev.project else None,
+        "user_type": ev.user[0] if ev.user else None,
+        "user_id": ev.user[1] if ev.user else None,
+        "attribute_name": ev.attribute_name,
+        "meta": ev.meta,
+        "session_uuid": ev.session_uuid,
+        "created_at": ev.created_at,
+    }
 
 
 class ForeignIdError(ValueError):

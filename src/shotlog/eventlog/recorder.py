@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from shotlog.eventlog import log
 from shotlog.eventlog.changes import custom_event, events_of
 from shotlog.eventlog.events import Actor, EventBuilder, PendingEvent
+from shotlog.store import mirrors
 from shotlog.store.changes import CustomEvent
 from shotlog.store.database import Database
 from shotlog.store.ports import Change
@@ -42,10 +43,16 @@ class TransactionEvents:
         self._queue += events_of(change, self._builder)
 
     def record_now(self, event: CustomEvent) -> int:
+        # A mirrored database keeps shotlog's own events apart from the log (``log.append``), so
+        # there would be no event to answer with; a custom event is the site's to write.
+        site = mirrors.mirrored_site(self._db)
+        if site is not None:
+            raise mirrors.MirroredDatabase(site)
         pending = custom_event(event, self._actor)
         self._queue.append(pending)
         self.flush()
-        assert pending.id is not None
+        if pending.id is None:  # the database became a mirror since the line above
+            raise mirrors.MirroredDatabase(mirrors.mirrored_site(self._db) or "an FPTR site")
         return pending.id
 
     def flush(self) -> None:

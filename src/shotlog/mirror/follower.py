@@ -105,6 +105,8 @@ class Follower:
         self._fields_schema: object = None
         self._display_fields: dict[str, str | None] = {}
         self.names = Names(options.name_fetch_rate, self._display_field)
+        #: no event is appended before this (monotonic) time: see ``start``
+        self._settled_at = 0.0
 
     # -- start ------------------------------------------------------------------------------------------
 
@@ -135,6 +137,11 @@ class Follower:
                 )
             with self.db.write() as conn:
                 mirrors.start_state(conn, self.site.url, self.cursor, utcnow_seconds())
+            # Other processes on this database (a server, a CLI) learn that it is a mirror within
+            # MIRRORED_TTL; until then they may still append their own events to the log, with
+            # ids above its head. Appending no site event before that keeps those ids below the
+            # site's, so no reader of ``id > cursor`` ever sees one among them.
+            self._settled_at = time.monotonic() + mirrors.MIRRORED_TTL
         self.tracker = GapTracker(self.cursor, timeout=self.options.gap_timeout)
         self.store.catalog.schema  # noqa: B018 - loaded now, not on the first page
         with self.db.read() as conn:
@@ -276,18 +283,29 @@ class Follower:
                 self.names.want([changed], again=True)
         counts["events"] += len(rows)
         cursor = int(rows[-1]["id"]) if rows else self.cursor
+        if rows and not self.wait_settled():
+            return  # stopping: the cursor has not moved past them, the next run reads them again
         try:
             with self.db.write() as conn:
                 self._write(conn, rows, names, counts, cursor)
         except ForeignIdError as exc:
             message = (
                 f"{exc}: this database's log has events that did not come from {self.site.url} "
-                "(written here while it mirrors the site); the site's events cannot follow them"
+                "(written by a process that did not know the database mirrors it); the site's events "
+                "cannot follow them"
             )
             self._record_error(message)
             raise MirrorStartError(message) from None
         self.cursor, self.counts = cursor, counts
         self.names.want(ref for ref, name in names.items() if name is None)
+
+    def wait_settled(self) -> bool:
+        """Wait until a new mirror may append (see ``start``); False when stopped meanwhile."""
+        wait = self._settled_at - time.monotonic()
+        if wait <= 0:
+            return True
+        log.info("waiting %.1f s for every process on this database to see that it is a mirror", wait)
+        return not self.stop_event.wait(wait)
 
     def _display_field(self, entity_type: str) -> str | None:
         # asked for most events (``renamed``): remembered per schema version read

@@ -2,9 +2,10 @@
 
 A database that mirrors an FPTR site (``shotlog mirror run``) has one ``mirror_state`` row. Its
 presence is what makes the database a mirror: entity writes from clients are refused
-(``shotlog.connection``) and links are named from ``mirror_links``, since the mirror keeps the
-site's events but none of its entities. Plain statements on a connection; the mirror's follower
-decides what to write, in the transaction that appends the events.
+(``shotlog.connection``), links are named from ``mirror_links``, since the mirror keeps the
+site's events but none of its entities, and shotlog's own events go to ``mirror_local_events``
+(``shotlog.store.local_events``), since the log's ids are the site's. Plain statements on a
+connection; the mirror's follower decides what to write, in the transaction that appends the events.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shotlog.store.tables import mirror_links as ml
 from shotlog.store.tables import mirror_state as ms
 
 __all__ = [
+    "MIRRORED_TTL",
     "MirrorState",
     "MirroredDatabase",
     "forget_links",
@@ -42,8 +44,9 @@ __all__ = [
 
 _ROW = 1  # one mirror per database: the state is a single row
 #: how long a process trusts what it read of "is this database a mirror" (a mirror started on a
-#: database a server is serving is seen by the server within this time)
-_MIRRORED_TTL = 5.0
+#: database a server is serving is seen by the server within this time; a new mirror appends
+#: nothing before it has passed, ``shotlog.mirror.follower``)
+MIRRORED_TTL = 5.0
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ def mirrored_site(db: Database) -> str | None:
     now = time.monotonic()
     with _cache_lock:
         hit = _cache.get(db.url)
-    if hit is not None and now - hit[0] < _MIRRORED_TTL:
+    if hit is not None and now - hit[0] < MIRRORED_TTL:
         return hit[1]
     try:
         with db.read() as conn:

@@ -37,6 +37,7 @@ __all__ = [
     "follows",
     "metadata",
     "mirror_links",
+    "mirror_local_events",
     "mirror_state",
     "note_readings",
     "project_accesses",
@@ -691,4 +692,28 @@ mirror_links = sa.Table(
     sa.Column("entity_id", sa.BigInteger, primary_key=True),
     sa.Column("name", sa.Text, nullable=True),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
+# shotlog's own events on a database that mirrors a site (migration 0017): a webhook's audit, a script
+# made or given a key, a token, a rule edit, a sign-in and its throttling, the setup ``serve`` writes.
+# They are the mirror's, not the site's, so they never take an id in event_log_entries, whose ids
+# are the site's (a local id there would collide with the site's event of that id and be passed by
+# every reader of ``id > cursor``). Same columns as an event, ids of their own. Owned by
+# shotlog.store.local_events; written by shotlog.eventlog.log.append on a mirrored database.
+mirror_local_events = sa.Table(
+    "mirror_local_events",
+    metadata,
+    sa.Column("id", ID, primary_key=True, autoincrement=True),
+    sa.Column("event_type", sa.String(255), nullable=False),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("entity_type", sa.String(64), nullable=True),
+    sa.Column("entity_id", sa.BigInteger, nullable=True),
+    sa.Column("project_type", sa.String(64), nullable=True),
+    sa.Column("project_id", sa.BigInteger, nullable=True),
+    sa.Column("user_type", sa.String(64), nullable=True),
+    sa.Column("user_id", sa.BigInteger, nullable=True),
+    sa.Column("attribute_name", sa.String(255), nullable=True),
+    sa.Column("meta", JSON, nullable=True),
+    sa.Column("session_uuid", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
 )
