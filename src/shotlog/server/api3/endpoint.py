@@ -90,6 +90,9 @@ class _Workers:
 
 
 _WORKERS = _Workers()
+#: the api3 metrics' children, each made once (``telemetry.Children``)
+_CALLS = telemetry.Children(telemetry.API3_CALLS)
+_DURATIONS = telemetry.Children(telemetry.API3_DURATION)
 
 T = TypeVar("T")
 
@@ -192,8 +195,8 @@ class Api3Endpoint:
                     # the password checked at the head stands only for the very same credentials
                     checked = admitted.checked if admitted and admitted.auth == decoded.auth else None
                     reply, outcome = await self._answer(decoded, gzip, scope, address, checked)
-        telemetry.API3_CALLS.labels(method, outcome).inc()
-        telemetry.API3_DURATION.labels(method).observe(time.perf_counter() - started)
+        _CALLS(method, outcome).inc()
+        _DURATIONS(method).observe(time.perf_counter() - started)
         note_api3(method, outcome)
         assert reply is not None
         await send(reply[0])
