@@ -13,6 +13,7 @@ from mirrorkit import Mirror, Site, wait_for
 
 import shotlog
 from shotlog.mirror.naming import renamed
+from shotlog.store import local_events
 from shotlog.store.database import Database
 from shotlog.store.tables import mirror_links
 from testdbs import start_serve, stop_serve, wait_healthy
@@ -64,7 +65,7 @@ def test_a_link_its_events_did_not_name_is_named_from_the_site(
     mirror.stop()
 
     # the web UI's event log of the mirror names the link so too (signing in to a mirror's web UI
-    # writes no sign-in event: the mirror's log holds the site's events only)
+    # is one of its local events, never in the log, which holds the site's events only)
     env = {"SHOTLOG_ADMIN_LOGIN": "mirror.admin", "SHOTLOG_ADMIN_PASSWORD": "names from the site 7"}
     process, url, log_path = start_serve(mirror.db_url, tmp_path, env)
     try:
@@ -89,8 +90,17 @@ def test_a_link_its_events_did_not_name_is_named_from_the_site(
             assert "Shotgun_Shot_New" in entity_page.text or "created" in entity_page.text.lower()
             missing = http.get("/entities/Shot/987654")
             assert missing.status_code == 404
+            daemon_page = http.get("/daemon")
+            assert daemon_page.status_code == 200 and "Local events (" in daemon_page.text
     finally:
         stop_serve(process)
+    db = Database(mirror.db_url)
+    try:
+        with db.read() as conn:
+            kept = {e["event_type"] for e in local_events.newest(conn, 100)}
+    finally:
+        db.dispose()
+    assert "Shotgun_User_Login" in kept
 
 
 def test_a_rename_on_the_site_asks_it_for_the_name_again(site: Site, mirror: Mirror) -> None:
