@@ -1,8 +1,7 @@
 """The in-process Python API: ``shotlog.connect(url)``.
 
-Method names and arguments follow shotgun_api3, so code written for the official client reads the
-same against shotlog in process. Every write runs in its own database transaction together with the
-EventLogEntry rows it produces; ``batch`` runs several writes in one.
+Method names and arguments follow shotgun_api3, so code written for the official client runs here
+unchanged. Every write commits with the EventLogEntry rows it produces; ``batch`` groups several.
 """
 
 from __future__ import annotations
@@ -199,8 +198,7 @@ class Shotlog(Following, SchemaEditing, Visibility):
                 tx.finish()
                 return result
 
-            # the permission rule sets the write checks against, reloaded now when due rather than
-            # inside the write, where the reload's queries would hold the writer
+            # rule sets reloaded now when due, not inside the write (their queries would hold it)
             rulebook(self.catalog).refresh(self.db)
             try:
                 # concurrent writers (server threads) share a commit, and its fsync
