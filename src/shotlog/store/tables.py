@@ -118,25 +118,35 @@ schema_fields = sa.Table(
     sa.Column("properties", JSON, nullable=False),
 )
 
-# The event log. Ids are assigned by shotlog under the event-log write lock (see
-# shotlog.eventlog.log), never by a sequence, so they become visible in commit order with no holes.
+
+def _event_fields() -> list[sa.Column[Any]]:
+    """An event's own fields, shared by the log and a mirror's local events (each table gets new
+    Column objects: SQLAlchemy binds a column to one table)."""
+    return [
+        sa.Column("event_type", sa.String(255), nullable=False),
+        sa.Column("description", sa.Text, nullable=True),
+        sa.Column("entity_type", sa.String(64), nullable=True),
+        sa.Column("entity_id", sa.BigInteger, nullable=True),
+        sa.Column("project_type", sa.String(64), nullable=True),
+        sa.Column("project_id", sa.BigInteger, nullable=True),
+        sa.Column("user_type", sa.String(64), nullable=True),
+        sa.Column("user_id", sa.BigInteger, nullable=True),
+        sa.Column("attribute_name", sa.String(255), nullable=True),
+        sa.Column("meta", JSON, nullable=True),
+        sa.Column("session_uuid", sa.String(64), nullable=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+    ]
+
+
+# The event log. Ids are assigned by shotlog (shotlog.eventlog.log), never by a sequence: on SQLite
+# under the one writer's lock, on PostgreSQL reserved in advisory locks that readers stop below
+# (shotlog.store.eventids), so a reader of ``id > cursor`` never passes an id still to come.
 event_log_entries = sa.Table(
     "event_log_entries",
     metadata,
     # INTEGER on SQLite makes it the rowid: no second B-tree to maintain for every event.
     sa.Column("id", ID, primary_key=True, autoincrement=False),
-    sa.Column("event_type", sa.String(255), nullable=False),
-    sa.Column("description", sa.Text, nullable=True),
-    sa.Column("entity_type", sa.String(64), nullable=True),
-    sa.Column("entity_id", sa.BigInteger, nullable=True),
-    sa.Column("project_type", sa.String(64), nullable=True),
-    sa.Column("project_id", sa.BigInteger, nullable=True),
-    sa.Column("user_type", sa.String(64), nullable=True),
-    sa.Column("user_id", sa.BigInteger, nullable=True),
-    sa.Column("attribute_name", sa.String(255), nullable=True),
-    sa.Column("meta", JSON, nullable=True),
-    sa.Column("session_uuid", sa.String(64), nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    *_event_fields(),
     sa.Column("cached_display_name", sa.Text, nullable=True),
     sa.Column("image", sa.Text, nullable=True),
     sa.Column("filmstrip_image", sa.Text, nullable=True),
@@ -704,16 +714,5 @@ mirror_local_events = sa.Table(
     "mirror_local_events",
     metadata,
     sa.Column("id", ID, primary_key=True, autoincrement=True),
-    sa.Column("event_type", sa.String(255), nullable=False),
-    sa.Column("description", sa.Text, nullable=True),
-    sa.Column("entity_type", sa.String(64), nullable=True),
-    sa.Column("entity_id", sa.BigInteger, nullable=True),
-    sa.Column("project_type", sa.String(64), nullable=True),
-    sa.Column("project_id", sa.BigInteger, nullable=True),
-    sa.Column("user_type", sa.String(64), nullable=True),
-    sa.Column("user_id", sa.BigInteger, nullable=True),
-    sa.Column("attribute_name", sa.String(255), nullable=True),
-    sa.Column("meta", JSON, nullable=True),
-    sa.Column("session_uuid", sa.String(64), nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    *_event_fields(),
 )
