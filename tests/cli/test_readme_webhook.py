@@ -9,13 +9,12 @@ import os
 import shlex
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import shotgun_api3
 
 from testdbs import free_port, start_serve, stop_serve, wait_healthy
+from waiting import wait_for
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SCRIPT = {"SHOTLOG_SCRIPT_NAME": "readme_tests", "SHOTLOG_SCRIPT_KEY": "k3y-" + "0a1b2c3d4e5f6789" * 4}
@@ -25,13 +24,6 @@ def _steps() -> list[str]:
     section = README.read_text().split("### Try a webhook on this machine", 1)[1]
     block = section.split("```sh", 1)[1].split("```", 1)[0]
     return [line.split("  #")[0].strip() for line in block.strip().splitlines()]
-
-
-def _wait(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_the_readmes_webhook_steps_work_as_written(db_url: str, tmp_path: Path) -> None:
@@ -52,7 +44,7 @@ def test_the_readmes_webhook_steps_work_as_written(db_url: str, tmp_path: Path) 
         listener = subprocess.Popen(argv(listen), stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         wait_healthy(url, server, server_log)
-        _wait(lambda: "listening on" in heard.read_text(), "the listener")
+        wait_for(lambda: "listening on" in heard.read_text(), "the listener", 30)
         made = subprocess.run(argv(create), capture_output=True, text=True, env=env, timeout=60, check=False)
         assert made.returncode == 0, made.stderr
         hook_id = json.loads(made.stdout)["id"]
@@ -63,7 +55,9 @@ def test_the_readmes_webhook_steps_work_as_written(db_url: str, tmp_path: Path) 
         project = sg.create("Project", {"name": "Readme"})
         sg.create("Version", {"code": "v001", "project": project})
         sg.close()
-        _wait(lambda: "Shotgun_Version_New" in heard.read_text(), "the Version's event at the listener")
+        wait_for(
+            lambda: "Shotgun_Version_New" in heard.read_text(), "the Version's event at the listener", 30
+        )
 
         listed: list[str] = []
 
@@ -81,7 +75,7 @@ def test_the_readmes_webhook_steps_work_as_written(db_url: str, tmp_path: Path) 
             listed.append(done.stdout)
             return "delivered" in done.stdout
 
-        _wait(delivered, "a delivery listed as delivered")
+        wait_for(delivered, "a delivery listed as delivered", 30)
     finally:
         listener.terminate()
         listener.wait(15)

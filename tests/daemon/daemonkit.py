@@ -11,7 +11,6 @@ import json
 import shutil
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import sitekit
+import waiting
 from shotlog.daemon.conf import DaemonConfig, parse_config
 from shotlog.daemon.engine import Engine
 from shotlog.daemon.launch import Daemon
@@ -135,14 +135,7 @@ def records(out_dir: Path, plugin: str) -> list[dict[str, Any]]:
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    return waiting.wait_for(check, what, timeout, every=0.02)
 
 
 def python() -> str:

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 
 import shotlog
 import sitekit
+import waiting
 from shotlog.store.database import Database
 from shotlog.store.tables import event_log_entries
 
@@ -166,14 +166,7 @@ class Mirror:
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+    return waiting.wait_for(check, what, timeout)
 
 
 def utc(value: Any) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from shotlog.clock import utcnow
 from shotlog.store import mirrors
 from shotlog.store.database import Database
 from testdbs import BACKEND, admin_engine, free_port
+from waiting import wait_for
 
 TOKEN = "metrics-" + uuid.uuid4().hex
 PASSWORD = "a long passphrase nobody logs " + uuid.uuid4().hex[:8]
@@ -66,16 +66,6 @@ def json_lines(text: str) -> list[dict[str, Any]]:
             continue
         lines.append(json.loads(line))
     return lines
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        got = check()
-        if got:
-            return got
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @dataclass

@@ -9,7 +9,6 @@ being held) gets the Release button, and releasing sends them."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,13 +16,14 @@ from typing import Any
 import pytest
 import shotgun_api3
 import sqlalchemy as sa
-from webkit import Receiver, WebServer, csrf_of
+from webkit import Receiver, WebServer, csrf_of, new_hook
 
 import shotlog
 from shotlog.clock import utcnow
 from shotlog.store.tables import webhook_hooks as hk
 from shotlog.webhooks import repository
 from shotlog.webhooks.api import Webhooks
+from waiting import wait_for
 
 
 @pytest.fixture
@@ -31,15 +31,6 @@ def store(server: WebServer) -> Iterator[shotlog.Shotlog]:
     conn = shotlog.connect(server.db_url, migrate=False)
     yield conn
     conn.close()
-
-
-def wait_for(check: Any, what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return value
 
 
 def _text(html: str, pattern: str) -> str:
@@ -64,21 +55,7 @@ def test_release_is_offered_only_to_a_hook_that_sends_and_the_counts_agree(
     store: shotlog.Shotlog,
 ) -> None:
     admin = server.signed_in()
-    form = {
-        "csrf": csrf_of(admin.get("/webhooks/new").text),
-        "name": f"release-{uuid.uuid4().hex[:6]}",
-        "url": receiver.url,
-        "kind": "entity",
-        "entity_type": "Shot",
-        "action_create": "on",
-        "projects": str(project["id"]),
-        "validate_ssl_cert": "on",
-        "timeout": "6",
-        "max_concurrency": "10",
-    }
-    created = admin.post("/webhooks/new", data=form)
-    assert created.status_code == 303, created.text
-    hook_id = created.headers["location"].rsplit("/", 1)[-1]
+    hook_id = new_hook(admin, receiver, project, name=f"release-{uuid.uuid4().hex[:6]}")
     hooks = Webhooks(store)
 
     # Failed (the worker's move at the threshold, made here directly): new events are held

@@ -5,7 +5,6 @@ enable it (which sends them)."""
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +17,7 @@ import shotlog
 from shotlog.clock import utcnow
 from shotlog.webhooks import repository
 from shotlog.webhooks.api import Webhooks
+from waiting import wait_for
 
 
 @pytest.fixture
@@ -30,15 +30,6 @@ def store(server: WebServer) -> Iterator[shotlog.Shotlog]:
     conn = shotlog.connect(server.db_url, migrate=False)
     yield conn
     conn.close()
-
-
-def wait_for(check: Any, what: str, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return value
 
 
 def _form(http: Any, receiver: Receiver, project: dict[str, Any], notify: str) -> dict[str, str]:

@@ -11,32 +11,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import shotgun_api3
-from webkit import Receiver, WebServer, csrf_of
+from webkit import Receiver, WebServer, csrf_of, new_hook
 
 
 @pytest.fixture
 def admin(server: WebServer) -> Any:
     return server.signed_in()
-
-
-def new_hook(http: Any, receiver: Receiver, project: dict[str, Any], **extra: str) -> str:
-    token = csrf_of(http.get("/webhooks/new").text)
-    form = {
-        "csrf": token,
-        "name": f"h-{uuid.uuid4().hex[:6]}",
-        "url": receiver.url,
-        "kind": "entity",
-        "entity_type": "Shot",
-        "action_create": "on",
-        "projects": str(project["id"]),
-        "validate_ssl_cert": "on",
-        "timeout": "6",
-        "max_concurrency": "10",
-        **extra,
-    }
-    reply = http.post("/webhooks/new", data=form)
-    assert reply.status_code == 303, reply.text
-    return reply.headers["location"].rsplit("/", 1)[-1]
 
 
 def test_only_admins_and_managers_manage_webhooks(server: WebServer, sg: shotgun_api3.Shotgun) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,3 +123,24 @@ def sign_in(
     page.get_by_label("Login").fill(login)
     page.get_by_label("Password").fill(password)
     navigate(page, page.get_by_role("button", name="Sign in").click)
+
+
+def new_hook(http: Any, receiver: Receiver, project: dict[str, Any], **extra: str) -> str:
+    """A hook made through the web form (an entity hook on Shot creates in ``project``): its id."""
+    token = csrf_of(http.get("/webhooks/new").text)
+    form = {
+        "csrf": token,
+        "name": f"h-{uuid.uuid4().hex[:6]}",
+        "url": receiver.url,
+        "kind": "entity",
+        "entity_type": "Shot",
+        "action_create": "on",
+        "projects": str(project["id"]),
+        "validate_ssl_cert": "on",
+        "timeout": "6",
+        "max_concurrency": "10",
+        **extra,
+    }
+    reply = http.post("/webhooks/new", data=form)
+    assert reply.status_code == 303, reply.text
+    return reply.headers["location"].rsplit("/", 1)[-1]
