@@ -102,6 +102,33 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
+#: The end of both floors' scripts (``FLOOR`` and ``FLOOR_PG``): the application that answers
+#: ``info`` and runs each update request through the script's own ``update``.
+_FLOOR_APP = r"""
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    request = json.loads(body)
+    if request["method_name"] == "info":
+        result = INFO
+    else:
+        args = request["params"][1]
+        await update(args["id"])
+        result = {"type": "Shot", "id": args["id"]}  # the client does not read it back
+    out = json.dumps({"results": result}, separators=(",", ":")).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": out})
+
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+"""
+
+
 #: The floor for SQLite: a bare ASGI application on uvicorn that does, per update request, only the
 #: SQL a shotlog update runs (bench/updates.py's hand-written statements) on the same database at
 #: the same synchronous setting, inline on the event loop: no authentication, no validation, no
@@ -118,28 +145,10 @@ ops = {int(i): updates._sql_floor(path, synchronous, int(i))[1] for i in sys.arg
 INFO = {"version": [8, 50, 0], "api_max_entities_per_page": 500}
 done = [0]
 
-async def app(scope, receive, send):
-    if scope["type"] != "http":
-        return
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-    request = json.loads(body)
-    if request["method_name"] == "info":
-        result = INFO
-    else:
-        args = request["params"][1]
-        ops[args["id"]](done[0])
-        done[0] += 1
-        result = {"type": "Shot", "id": args["id"]}  # the client does not read it back
-    out = json.dumps({"results": result}, separators=(",", ":")).encode()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": out})
+async def update(shot_id):
+    ops[shot_id](done[0])  # inline, on the event loop
+    done[0] += 1
 
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
 """
 
 
@@ -162,7 +171,7 @@ for _ in ids:
 toggles = dict.fromkeys(ids, 0)
 INFO = {"version": [8, 50, 0], "api_max_entities_per_page": 500}
 
-def update(shot_id):
+def update_on(shot_id):
     conn = conns.get()
     try:
         updates.pg_floor_update(conn, shot_id, toggles[shot_id])
@@ -170,27 +179,9 @@ def update(shot_id):
     finally:
         conns.put(conn)
 
-async def app(scope, receive, send):
-    if scope["type"] != "http":
-        return
-    body, more = b"", True
-    while more:
-        message = await receive()
-        body += message.get("body", b"")
-        more = message.get("more_body", False)
-    request = json.loads(body)
-    if request["method_name"] == "info":
-        result = INFO
-    else:
-        args = request["params"][1]
-        await asyncio.to_thread(update, args["id"])
-        result = {"type": "Shot", "id": args["id"]}  # the client does not read it back
-    out = json.dumps({"results": result}, separators=(",", ":")).encode()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})
-    await send({"type": "http.response.body", "body": out})
+async def update(shot_id):
+    await asyncio.to_thread(update_on, shot_id)
 
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
 """
 
 
@@ -303,7 +294,8 @@ def measure_floor(path: Path, shot_ids: list[int], seconds: float, synchronous: 
     here = str(Path(__file__).resolve().parent)
     ids = ",".join(map(str, shot_ids))
     proc = subprocess.Popen(
-        [sys.executable, "-c", FLOOR, here, str(port), str(path), synchronous, ids], stderr=subprocess.DEVNULL
+        [sys.executable, "-c", FLOOR + _FLOOR_APP, here, str(port), str(path), synchronous, ids],
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -318,7 +310,7 @@ def measure_floor_pg(db_url: str, shot_ids: list[int], seconds: float) -> dict[s
     port = bl.free_port()
     here = str(Path(__file__).resolve().parent)
     ids = ",".join(map(str, shot_ids))
-    proc = subprocess.Popen([sys.executable, "-c", FLOOR_PG, here, str(port), db_url, ids])
+    proc = subprocess.Popen([sys.executable, "-c", FLOOR_PG + _FLOOR_APP, here, str(port), db_url, ids])
     url = f"http://127.0.0.1:{port}"
     try:
         wait_up(url, proc)
